@@ -1,0 +1,82 @@
+//===- cambrian-c/ModuleABI.h - The C ABI of a compiled Cambrian module -*- C -*-===//
+//
+// A compiled module (for the x86 target: one shared object) exports exactly the
+// symbols declared here. The loader in lib/Runtime and any framework plugin
+// reach a module only through them. The header is plain C99 and depends on
+// nothing but <stdint.h>.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CAMBRIAN_C_MODULEABI_H
+#define CAMBRIAN_C_MODULEABI_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Version of the layout of the structs below and of the exported symbols.
+/// A loader refuses a module whose version differs from its own.
+#define CAMBRIAN_MODULE_ABI_VERSION 1u
+
+/// Magic number at the start of `cambrian_module_info`, so that a shared
+/// object that merely happens to export the symbol is not mistaken for a module.
+#define CAMBRIAN_MODULE_MAGIC 0x434d4252u /* "CMBR" */
+
+/// Element types use the numbering of ONNX's TensorProto.DataType.
+typedef enum cambrian_elem_type {
+  CAMBRIAN_FLOAT = 1,
+  CAMBRIAN_UINT8 = 2,
+  CAMBRIAN_INT8 = 3,
+  CAMBRIAN_UINT16 = 4,
+  CAMBRIAN_INT16 = 5,
+  CAMBRIAN_INT32 = 6,
+  CAMBRIAN_INT64 = 7,
+  CAMBRIAN_BOOL = 9, /* one byte per element, 0 or 1 */
+  CAMBRIAN_FLOAT16 = 10,
+  CAMBRIAN_DOUBLE = 11,
+  CAMBRIAN_UINT32 = 12,
+  CAMBRIAN_UINT64 = 13,
+  CAMBRIAN_BFLOAT16 = 16,
+} cambrian_elem_type;
+
+/// One input or output of the model: dense, row-major, no padding.
+typedef struct cambrian_tensor_info {
+  const char *name;      ///< the ONNX graph input/output name
+  int32_t elem_type;     ///< a cambrian_elem_type
+  int32_t rank;          ///< number of dimensions
+  const int64_t *shape;  ///< `rank` static extents
+} cambrian_tensor_info;
+
+/// Everything a loader needs to know about a module before running it.
+typedef struct cambrian_module_info {
+  uint32_t magic;        ///< CAMBRIAN_MODULE_MAGIC
+  uint32_t abi_version;  ///< CAMBRIAN_MODULE_ABI_VERSION
+  const char *target;    ///< "x86", ...
+  const char *producer;  ///< the compiler that wrote the module, with version
+  const char *model;     ///< the model's file name (for messages)
+  int32_t num_inputs;
+  int32_t num_outputs;
+  const cambrian_tensor_info *inputs;
+  const cambrian_tensor_info *outputs;
+} cambrian_module_info;
+
+/// Describes the module. The returned pointer refers to static data.
+const cambrian_module_info *cambrian_module_describe(void);
+
+/// Runs the model once. `inputs[i]` points to the dense data of input i,
+/// `outputs[i]` to a caller-owned buffer large enough for output i. Returns 0
+/// on success, non-zero if the module could not allocate its work memory.
+/// Calls from several threads at once are allowed.
+int32_t cambrian_module_run(const void *const *inputs, void *const *outputs);
+
+/// Sets the number of threads the module's kernels use (>= 1). The module
+/// keeps one thread pool for its lifetime; the default is 1.
+void cambrian_module_set_threads(int32_t num_threads);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif // CAMBRIAN_C_MODULEABI_H

@@ -1,0 +1,35 @@
+//===- Npy.h - NumPy .npy files ---------------------------------*- C++ -*-===//
+//
+// cambrian-run reads inputs from and writes outputs to .npy files (format
+// versions 1-3, little-endian, C order), the lingua franca of the Python
+// tools that produce test data.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CAMBRIAN_RUNTIME_NPY_H
+#define CAMBRIAN_RUNTIME_NPY_H
+
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cambrian {
+
+struct NpyArray {
+  int32_t elemType = 0; ///< ONNX TensorProto data type
+  std::vector<int64_t> shape;
+  std::vector<char> data; ///< dense, row-major
+};
+
+/// Reads `path`; returns "" or an error message.
+std::string readNpy(llvm::StringRef path, NpyArray &array);
+/// Writes `array` to `path` (atomically); returns "" or an error message.
+std::string writeNpy(llvm::StringRef path, const NpyArray &array);
+/// numpy's dtype string for an ONNX type ("<f4"), or "" if none.
+std::string npyDtype(int32_t elemType);
+
+} // namespace cambrian
+
+#endif // CAMBRIAN_RUNTIME_NPY_H

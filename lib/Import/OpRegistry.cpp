@@ -1,0 +1,63 @@
+//===- OpRegistry.cpp - Dispatch from (domain, op, opset) to handlers -----===//
+
+#include "lib/Import/OpRegistry.h"
+
+using namespace cambrian::onnx_import;
+
+static std::string key(llvm::StringRef domain, llvm::StringRef op) {
+  // "ai.onnx" and "" name the same default domain.
+  if (domain == "ai.onnx")
+    domain = "";
+  return (domain + "::" + op).str();
+}
+
+const OpRegistry &OpRegistry::get() {
+  static const OpRegistry registry = [] {
+    OpRegistry r;
+    registerDefaultDomainAtoF(r);
+    registerDefaultDomainGtoP(r);
+    registerDefaultDomainQtoZ(r);
+    return r;
+  }();
+  return registry;
+}
+
+void OpRegistry::add(llvm::StringRef domain, llvm::StringRef opType,
+                     int sinceVersion, OpHandler handler) {
+  auto &entries = table[key(domain, opType)];
+  entries.push_back({sinceVersion, std::move(handler)});
+  llvm::sort(entries, [](const Entry &a, const Entry &b) {
+    return a.since < b.since;
+  });
+}
+
+void OpRegistry::add(llvm::StringRef domain,
+                     std::initializer_list<llvm::StringRef> ops,
+                     int sinceVersion, OpHandler handler) {
+  for (llvm::StringRef op : ops)
+    add(domain, op, sinceVersion, handler);
+}
+
+const OpHandler *OpRegistry::lookup(llvm::StringRef domain,
+                                    llvm::StringRef opType, int64_t opset,
+                                    bool &knownOp) const {
+  auto it = table.find(key(domain, opType));
+  knownOp = it != table.end();
+  if (!knownOp)
+    return nullptr;
+  const OpHandler *best = nullptr;
+  for (const Entry &e : it->second)
+    if (e.since <= opset)
+      best = &e.handler;
+  return best;
+}
+
+std::vector<std::pair<std::string, std::string>> OpRegistry::ops() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto &kv : table) {
+    auto [domain, op] = kv.getKey().split("::");
+    out.emplace_back(domain.str(), op.str());
+  }
+  llvm::sort(out);
+  return out;
+}

@@ -1,0 +1,501 @@
+//===- OpHelpers.cpp - Pieces shared by the ONNX op handlers --------------===//
+
+#include "lib/Import/Ops/OpHelpers.h"
+
+#include "onnx/onnx_pb.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinAttributes.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+using namespace cambrian::onnx_import;
+
+bool cambrian::onnx_import::isComparison(BinaryKind k) {
+  switch (k) {
+  case BinaryKind::Equal: case BinaryKind::Less: case BinaryKind::LessOrEqual:
+  case BinaryKind::Greater: case BinaryKind::GreaterOrEqual:
+    return true;
+  default:
+    return false;
+  }
+}
+
+Value cambrian::onnx_import::scalarConstant(OpBuilder &b, Location loc,
+                                            int32_t type, double v) {
+  Type t = mlirElementType(b.getContext(), type);
+  if (isa<FloatType>(t))
+    return arith::ConstantOp::create(b, loc, b.getFloatAttr(t, v));
+  if (t.isInteger(1))
+    return arith::ConstantOp::create(b, loc, b.getBoolAttr(v != 0));
+  return arith::ConstantOp::create(b, loc,
+                                   b.getIntegerAttr(t, static_cast<int64_t>(v)));
+}
+
+Value cambrian::onnx_import::emitBinary(OpBuilder &b, Location loc,
+                                        BinaryKind kind, Value x, Value y,
+                                        int32_t type) {
+  bool isFloat = isFloatType(type);
+  bool isUnsigned = isUnsignedType(type);
+  using P = arith::CmpIPredicate;
+  using F = arith::CmpFPredicate;
+  auto cmp = [&](F f, P s, P u) -> Value {
+    if (isFloat)
+      return arith::CmpFOp::create(b, loc, f, x, y);
+    return arith::CmpIOp::create(b, loc, isUnsigned ? u : s, x, y);
+  };
+  switch (kind) {
+  case BinaryKind::Add:
+    return isFloat ? (Value)arith::AddFOp::create(b, loc, x, y)
+                   : (Value)arith::AddIOp::create(b, loc, x, y);
+  case BinaryKind::Sub:
+    return isFloat ? (Value)arith::SubFOp::create(b, loc, x, y)
+                   : (Value)arith::SubIOp::create(b, loc, x, y);
+  case BinaryKind::Mul:
+    return isFloat ? (Value)arith::MulFOp::create(b, loc, x, y)
+                   : (Value)arith::MulIOp::create(b, loc, x, y);
+  case BinaryKind::Div:
+    if (isFloat)
+      return arith::DivFOp::create(b, loc, x, y);
+    return isUnsigned ? (Value)arith::DivUIOp::create(b, loc, x, y)
+                      : (Value)arith::DivSIOp::create(b, loc, x, y);
+  case BinaryKind::Pow:
+    if (isFloat)
+      return math::PowFOp::create(b, loc, x, y);
+    return math::IPowIOp::create(b, loc, x, y);
+  case BinaryKind::Max:
+    if (isFloat)
+      return arith::MaximumFOp::create(b, loc, x, y);
+    return isUnsigned ? (Value)arith::MaxUIOp::create(b, loc, x, y)
+                      : (Value)arith::MaxSIOp::create(b, loc, x, y);
+  case BinaryKind::Min:
+    if (isFloat)
+      return arith::MinimumFOp::create(b, loc, x, y);
+    return isUnsigned ? (Value)arith::MinUIOp::create(b, loc, x, y)
+                      : (Value)arith::MinSIOp::create(b, loc, x, y);
+  case BinaryKind::FMod:
+    if (isFloat)
+      return arith::RemFOp::create(b, loc, x, y);
+    return isUnsigned ? (Value)arith::RemUIOp::create(b, loc, x, y)
+                      : (Value)arith::RemSIOp::create(b, loc, x, y);
+  case BinaryKind::Mod: {
+    if (isUnsigned)
+      return arith::RemUIOp::create(b, loc, x, y);
+    // Python-style: the result takes the divisor's sign.
+    Value r = isFloat ? (Value)arith::RemFOp::create(b, loc, x, y)
+                      : (Value)arith::RemSIOp::create(b, loc, x, y);
+    Value zero = scalarConstant(b, loc, type, 0);
+    Value rNeg, yNeg, rNonZero;
+    if (isFloat) {
+      rNeg = arith::CmpFOp::create(b, loc, F::OLT, r, zero);
+      yNeg = arith::CmpFOp::create(b, loc, F::OLT, y, zero);
+      rNonZero = arith::CmpFOp::create(b, loc, F::ONE, r, zero);
+    } else {
+      rNeg = arith::CmpIOp::create(b, loc, P::slt, r, zero);
+      yNeg = arith::CmpIOp::create(b, loc, P::slt, y, zero);
+      rNonZero = arith::CmpIOp::create(b, loc, P::ne, r, zero);
+    }
+    Value signsDiffer = arith::XOrIOp::create(b, loc, rNeg, yNeg);
+    Value fix = arith::AndIOp::create(b, loc, signsDiffer, rNonZero);
+    Value adjusted = isFloat ? (Value)arith::AddFOp::create(b, loc, r, y)
+                             : (Value)arith::AddIOp::create(b, loc, r, y);
+    return arith::SelectOp::create(b, loc, fix, adjusted, r);
+  }
+  case BinaryKind::Equal:
+    return cmp(F::OEQ, P::eq, P::eq);
+  case BinaryKind::Less:
+    return cmp(F::OLT, P::slt, P::ult);
+  case BinaryKind::LessOrEqual:
+    return cmp(F::OLE, P::sle, P::ule);
+  case BinaryKind::Greater:
+    return cmp(F::OGT, P::sgt, P::ugt);
+  case BinaryKind::GreaterOrEqual:
+    return cmp(F::OGE, P::sge, P::uge);
+  case BinaryKind::And:
+    return arith::AndIOp::create(b, loc, x, y);
+  case BinaryKind::Or:
+    return arith::OrIOp::create(b, loc, x, y);
+  case BinaryKind::Xor:
+    return arith::XOrIOp::create(b, loc, x, y);
+  case BinaryKind::BitShiftLeft:
+    return arith::ShLIOp::create(b, loc, x, y);
+  case BinaryKind::BitShiftRight:
+    return arith::ShRUIOp::create(b, loc, x, y);
+  }
+  llvm_unreachable("unknown binary kind");
+}
+
+/// Row-major index into a tensor of `shape` broadcast to `out`.
+static int64_t broadcastIndex(int64_t flat, ArrayRef<int64_t> out,
+                              ArrayRef<int64_t> shape) {
+  int64_t idx = 0, stride = 1;
+  for (int64_t d = out.size() - 1, s = shape.size() - 1; d >= 0; --d) {
+    int64_t coord = flat % out[d];
+    flat /= out[d];
+    if (s >= 0) {
+      if (shape[s] != 1)
+        idx += coord * stride;
+      stride *= shape[s];
+      --s;
+    }
+  }
+  return idx;
+}
+
+HostTensor cambrian::onnx_import::foldBinary(BinaryKind kind,
+                                             const HostTensor &a,
+                                             const HostTensor &b,
+                                             ArrayRef<int64_t> shape) {
+  int32_t type = a.type();
+  HostTensor r(isComparison(kind) ? kBool : type, shape);
+  bool isFloat = isFloatType(type);
+  for (int64_t i = 0, n = numElements(shape); i < n; ++i) {
+    int64_t ia = broadcastIndex(i, shape, a.shape());
+    int64_t ib = broadcastIndex(i, shape, b.shape());
+    if (isFloat) {
+      double x = a.getDouble(ia), y = b.getDouble(ib), v = 0;
+      switch (kind) {
+      case BinaryKind::Add: v = x + y; break;
+      case BinaryKind::Sub: v = x - y; break;
+      case BinaryKind::Mul: v = x * y; break;
+      case BinaryKind::Div: v = x / y; break;
+      case BinaryKind::Pow: v = std::pow(x, y); break;
+      case BinaryKind::Max: v = std::isnan(x) || std::isnan(y) ? NAN : std::max(x, y); break;
+      case BinaryKind::Min: v = std::isnan(x) || std::isnan(y) ? NAN : std::min(x, y); break;
+      case BinaryKind::FMod: v = std::fmod(x, y); break;
+      case BinaryKind::Mod: v = x - y * std::floor(x / y); break;
+      case BinaryKind::Equal: v = x == y; break;
+      case BinaryKind::Less: v = x < y; break;
+      case BinaryKind::LessOrEqual: v = x <= y; break;
+      case BinaryKind::Greater: v = x > y; break;
+      case BinaryKind::GreaterOrEqual: v = x >= y; break;
+      default: break;
+      }
+      r.setDouble(i, v);
+    } else {
+      int64_t x = a.getInt(ia), y = b.getInt(ib), v = 0;
+      switch (kind) {
+      case BinaryKind::Add: v = x + y; break;
+      case BinaryKind::Sub: v = x - y; break;
+      case BinaryKind::Mul: v = x * y; break;
+      case BinaryKind::Div: v = y == 0 ? 0 : x / y; break;
+      case BinaryKind::Pow: { v = 1; for (int64_t k = 0; k < y; ++k) v *= x; break; }
+      case BinaryKind::Max: v = std::max(x, y); break;
+      case BinaryKind::Min: v = std::min(x, y); break;
+      case BinaryKind::FMod: v = y == 0 ? 0 : x % y; break;
+      case BinaryKind::Mod: v = y == 0 ? 0 : ((x % y) + y) % y; if (y < 0 && v > 0) v += y; break;
+      case BinaryKind::Equal: v = x == y; break;
+      case BinaryKind::Less: v = x < y; break;
+      case BinaryKind::LessOrEqual: v = x <= y; break;
+      case BinaryKind::Greater: v = x > y; break;
+      case BinaryKind::GreaterOrEqual: v = x >= y; break;
+      case BinaryKind::And: v = x && y; break;
+      case BinaryKind::Or: v = x || y; break;
+      case BinaryKind::Xor: v = (x != 0) != (y != 0); break;
+      case BinaryKind::BitShiftLeft: v = x << y; break;
+      case BinaryKind::BitShiftRight: v = (int64_t)((uint64_t)x >> y); break;
+      }
+      r.setInt(i, v);
+    }
+  }
+  return r;
+}
+
+LogicalResult cambrian::onnx_import::importBinary(NodeContext &nc,
+                                                  BinaryKind kind) {
+  unsigned n = nc.numInputs();
+  if (n == 0)
+    return nc.emitError() << "needs at least one input";
+  int32_t type = nc.inputType(0);
+  if (!mlirElementType(nc.context(), type))
+    return nc.emitError() << "unsupported element type " << onnxTypeName(type);
+  bool logical = kind == BinaryKind::And || kind == BinaryKind::Or ||
+                 kind == BinaryKind::Xor;
+  if (logical && type != kBool)
+    return nc.emitError() << "expects bool inputs, got " << onnxTypeName(type);
+  for (unsigned i = 1; i < n; ++i)
+    if (kind != BinaryKind::Pow && nc.inputType(i) != type)
+      return nc.emitError() << "input " << i << " has element type "
+                            << onnxTypeName(nc.inputType(i))
+                            << " but input 0 has " << onnxTypeName(type);
+  SmallVector<int64_t> shape(nc.inputShape(0));
+  for (unsigned i = 1; i < n; ++i) {
+    SmallVector<int64_t> next;
+    if (!broadcastShapes(shape, nc.inputShape(i), next))
+      return nc.emitError() << "input shapes cannot be broadcast together";
+    shape = next;
+  }
+  int32_t resultType = isComparison(kind) ? kBool : type;
+
+  // Fold on the host when everything is known (shape arithmetic).
+  if (nc.allInputsConstant() && numElements(shape) <= kHostFoldLimit &&
+      (kind != BinaryKind::Pow || nc.inputType(1) == type)) {
+    HostTensor acc = *nc.constantInput(0);
+    for (unsigned i = 1; i < n; ++i) {
+      SmallVector<int64_t> s;
+      broadcastShapes(acc.shape(), nc.inputShape(i), s);
+      acc = foldBinary(kind, acc, *nc.constantInput(i), s);
+    }
+    if (n == 1)
+      acc = acc.reshaped(shape);
+    nc.setConstantResult(0, std::move(acc));
+    return success();
+  }
+
+  SmallVector<Value> operands;
+  for (unsigned i = 0; i < n; ++i)
+    operands.push_back(nc.operand(i));
+  Type elem = mlirElementType(nc.context(), resultType);
+  int32_t exponentType = n > 1 ? nc.inputType(1) : type;
+  Value result = nc.tb().elementwise(
+      operands, shape, elem, [&](OpBuilder &b, Location loc, ValueRange args) {
+        Value acc = args[0];
+        for (size_t i = 1; i < args.size(); ++i) {
+          Value rhs = args[i];
+          if (kind == BinaryKind::Pow && exponentType != type)
+            rhs = TensorBuilder::castScalar(b, loc, rhs, exponentType, type);
+          acc = emitBinary(b, loc, kind, acc, rhs, type);
+        }
+        return acc;
+      });
+  nc.setResult(0, result, resultType);
+  return success();
+}
+
+FailureOr<WindowGeometry>
+cambrian::onnx_import::computeWindow(NodeContext &nc,
+                                     ArrayRef<int64_t> inputSpatial,
+                                     ArrayRef<int64_t> kernelFromWeights,
+                                     bool allowCeilMode) {
+  size_t nd = inputSpatial.size();
+  WindowGeometry g;
+  std::vector<int64_t> kernel = nc.attrInts("kernel_shape");
+  if (kernel.empty())
+    kernel.assign(kernelFromWeights.begin(), kernelFromWeights.end());
+  if (kernel.size() != nd) {
+    nc.emitError() << "kernel_shape has " << kernel.size()
+                   << " dims but the input has " << nd << " spatial dims";
+    return failure();
+  }
+  if (!kernelFromWeights.empty() &&
+      !llvm::equal(kernel, kernelFromWeights)) {
+    nc.emitError() << "kernel_shape disagrees with the weight tensor's shape";
+    return failure();
+  }
+  std::vector<int64_t> strides = nc.attrInts("strides", std::vector<int64_t>(nd, 1));
+  std::vector<int64_t> dilations =
+      nc.attrInts("dilations", std::vector<int64_t>(nd, 1));
+  if (strides.size() != nd || dilations.size() != nd) {
+    nc.emitError() << "strides/dilations need " << nd << " values";
+    return failure();
+  }
+  for (size_t i = 0; i < nd; ++i)
+    if (strides[i] < 1 || dilations[i] < 1 || kernel[i] < 1) {
+      nc.emitError() << "kernel_shape, strides and dilations must be positive";
+      return failure();
+    }
+  std::string autoPad = nc.attrString("auto_pad", "NOTSET");
+  int64_t ceilMode = allowCeilMode ? nc.attrInt("ceil_mode", 0) : 0;
+  std::vector<int64_t> pads = nc.attrInts("pads", std::vector<int64_t>(2 * nd, 0));
+  if (pads.size() != 2 * nd) {
+    nc.emitError() << "pads needs " << 2 * nd << " values, has " << pads.size();
+    return failure();
+  }
+  g.kernel.assign(kernel.begin(), kernel.end());
+  g.strides.assign(strides.begin(), strides.end());
+  g.dilations.assign(dilations.begin(), dilations.end());
+  for (size_t i = 0; i < nd; ++i) {
+    int64_t in = inputSpatial[i];
+    int64_t span = (kernel[i] - 1) * dilations[i] + 1;
+    int64_t pb = pads[i], pe = pads[nd + i], out;
+    if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+      out = (in + strides[i] - 1) / strides[i];
+      int64_t total = std::max<int64_t>((out - 1) * strides[i] + span - in, 0);
+      pb = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
+      pe = total - pb;
+    } else if (autoPad == "VALID") {
+      pb = pe = 0;
+      out = (in - span) / strides[i] + 1;
+      if (in < span)
+        out = 0;
+    } else if (autoPad == "NOTSET") {
+      int64_t avail = in + pb + pe - span;
+      if (avail < 0) {
+        nc.emitError() << "the window (" << span
+                       << ") is larger than the padded input (" << in + pb + pe
+                       << ") in spatial dim " << i;
+        return failure();
+      }
+      out = ceilMode ? (avail + strides[i] - 1) / strides[i] + 1
+                     : avail / strides[i] + 1;
+      // A ceil-mode window must start inside the input or the begin padding.
+      if (ceilMode && (out - 1) * strides[i] >= in + pb)
+        --out;
+      int64_t need = (out - 1) * strides[i] + span - (in + pb);
+      if (need > pe)
+        pe = need; // ceil-mode overhang; reads the pad value
+    } else {
+      nc.emitError() << "unsupported auto_pad '" << autoPad << "'";
+      return failure();
+    }
+    if (pb < 0 || pe < 0) {
+      nc.emitError() << "pads must not be negative";
+      return failure();
+    }
+    if (out <= 0) {
+      nc.emitError() << "the output would be empty in spatial dim " << i;
+      return failure();
+    }
+    g.padBegin.push_back(pb);
+    g.explicitPadEnd.push_back(autoPad == "NOTSET" ? pads[nd + i] : pe);
+    g.padEnd.push_back(pe);
+    g.outSpatial.push_back(out);
+  }
+  return g;
+}
+
+FailureOr<SmallVector<int64_t>>
+cambrian::onnx_import::readReduceAxes(NodeContext &nc, int64_t rank,
+                                      bool axesFromInput, bool &noop) {
+  noop = false;
+  std::vector<int64_t> axes;
+  if (axesFromInput) {
+    if (nc.hasInput(1)) {
+      auto a = nc.requireConstantInts(1, "axes");
+      if (failed(a))
+        return failure();
+      axes = *a;
+    }
+  } else {
+    axes = nc.attrInts("axes");
+  }
+  SmallVector<int64_t> result;
+  if (axes.empty()) {
+    if (nc.attrInt("noop_with_empty_axes", 0)) {
+      noop = true;
+      return result;
+    }
+    for (int64_t i = 0; i < rank; ++i)
+      result.push_back(i);
+    return result;
+  }
+  for (int64_t a : axes) {
+    auto n = nc.normalizeAxis(a, rank);
+    if (failed(n))
+      return failure();
+    if (!llvm::is_contained(result, *n))
+      result.push_back(*n);
+  }
+  llvm::sort(result);
+  return result;
+}
+
+LogicalResult cambrian::onnx_import::importUnary(NodeContext &nc,
+                                                 const UnaryFn &fn,
+                                                 bool floatOnly) {
+  if (!nc.hasInput(0))
+    return nc.emitError() << "missing input 0";
+  int32_t type = nc.inputType(0);
+  if (floatOnly && !isFloatType(type))
+    return nc.emitError() << "expects a floating-point input, got "
+                          << onnxTypeName(type);
+  Value x = nc.operand(0);
+  Value r = nc.tb().elementwise(
+      {x}, nc.inputShape(0), TensorBuilder::elementTypeOf(x),
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        return fn(b, loc, args[0], type);
+      });
+  nc.setResult(0, r, type);
+  return success();
+}
+
+Value cambrian::onnx_import::emitWindowReduce(NodeContext &nc, Value input,
+                                              const WindowGeometry &g,
+                                              double init, ScalarFn combine) {
+  OpBuilder &b = nc.builder();
+  MLIRContext *ctx = b.getContext();
+  Location loc = nc.loc();
+  TensorBuilder tb = nc.tb();
+  ArrayRef<int64_t> inShape = TensorBuilder::shapeOf(input);
+  Type elem = TensorBuilder::elementTypeOf(input);
+  size_t nd = g.kernel.size();
+  // Loops: n, c, out spatial..., window...
+  size_t numLoops = 2 + 2 * nd;
+  SmallVector<AffineExpr> inExprs = {getAffineDimExpr(0, ctx),
+                                     getAffineDimExpr(1, ctx)};
+  SmallVector<AffineExpr> outExprs = inExprs;
+  SmallVector<AffineExpr> winExprs;
+  for (size_t i = 0; i < nd; ++i) {
+    AffineExpr o = getAffineDimExpr(2 + i, ctx);
+    AffineExpr k = getAffineDimExpr(2 + nd + i, ctx);
+    inExprs.push_back(o * g.strides[i] + k * g.dilations[i]);
+    outExprs.push_back(o);
+    winExprs.push_back(k);
+  }
+  SmallVector<int64_t> outShape = {inShape[0], inShape[1]};
+  outShape.append(g.outSpatial.begin(), g.outSpatial.end());
+  Value window = tb.empty(g.kernel, elem);
+  Value acc = tb.splat(tb.scalar(elem, init), outShape);
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(numLoops, 0, inExprs, ctx),
+      AffineMap::get(numLoops, 0, winExprs, ctx),
+      AffineMap::get(numLoops, 0, outExprs, ctx)};
+  SmallVector<utils::IteratorType> iters(2 + nd, utils::IteratorType::parallel);
+  iters.append(nd, utils::IteratorType::reduction);
+  auto op = linalg::GenericOp::create(
+      b, loc, TypeRange{acc.getType()}, ValueRange{input, window},
+      ValueRange{acc}, maps, iters,
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        linalg::YieldOp::create(nb, nl, combine(nb, nl, {args[2], args[0]}));
+      });
+  return op.getResult(0);
+}
+
+Value cambrian::onnx_import::hostConstant(NodeContext &nc, const HostTensor &t) {
+  std::string hint = nc.node().name() + "_const";
+  return nc.materializeConstant(t, hint);
+}
+
+Value cambrian::onnx_import::emitSoftmax(TensorBuilder &tb, Value x,
+                                         int64_t axis, bool log) {
+  ArrayRef<int64_t> shape = TensorBuilder::shapeOf(x);
+  Type elem = TensorBuilder::elementTypeOf(x);
+  SmallVector<int64_t> axes;
+  for (int64_t d = axis; d < (int64_t)shape.size(); ++d)
+    axes.push_back(d);
+  auto add = [](OpBuilder &b, Location loc, ValueRange v) {
+    return arith::AddFOp::create(b, loc, v[0], v[1]).getResult();
+  };
+  Value mx = tb.reduce(x, axes, /*keepDims=*/true,
+                       -std::numeric_limits<double>::infinity(), elem,
+                       [](OpBuilder &b, Location loc, ValueRange v) {
+                         return arith::MaximumFOp::create(b, loc, v[0], v[1])
+                             .getResult();
+                       });
+  Value shifted = tb.elementwise(
+      {x, mx}, shape, elem, [](OpBuilder &b, Location loc, ValueRange v) {
+        return arith::SubFOp::create(b, loc, v[0], v[1]).getResult();
+      });
+  Value e = tb.elementwise({shifted}, shape, elem,
+                           [](OpBuilder &b, Location loc, ValueRange v) {
+                             return math::ExpOp::create(b, loc, v[0]).getResult();
+                           });
+  Value sum = tb.reduce(e, axes, /*keepDims=*/true, 0.0, elem, add);
+  if (log)
+    return tb.elementwise({shifted, sum}, shape, elem,
+                          [](OpBuilder &b, Location loc, ValueRange v) {
+                            Value l = math::LogOp::create(b, loc, v[1]);
+                            return arith::SubFOp::create(b, loc, v[0], l)
+                                .getResult();
+                          });
+  return tb.elementwise({e, sum}, shape, elem,
+                        [](OpBuilder &b, Location loc, ValueRange v) {
+                          return arith::DivFOp::create(b, loc, v[0], v[1])
+                              .getResult();
+                        });
+}

@@ -1,0 +1,85 @@
+//===- OpHelpers.h - Pieces shared by the ONNX op handlers ------*- C++ -*-===//
+
+#ifndef CAMBRIAN_LIB_IMPORT_OPS_OPHELPERS_H
+#define CAMBRIAN_LIB_IMPORT_OPS_OPHELPERS_H
+
+#include "lib/Import/OpRegistry.h"
+
+namespace cambrian::onnx_import {
+
+/// Tensors up to this many elements are folded on the host when all inputs
+/// of an op are known; shape arithmetic never comes near it.
+inline constexpr int64_t kHostFoldLimit = 4096;
+
+enum class BinaryKind {
+  Add, Sub, Mul, Div, Pow, Max, Min, Mod, FMod,
+  Equal, Less, LessOrEqual, Greater, GreaterOrEqual,
+  And, Or, Xor, BitShiftLeft, BitShiftRight,
+};
+
+/// Whether `kind` yields bool.
+bool isComparison(BinaryKind kind);
+
+/// Emits `a kind b` on scalars of ONNX type `type`.
+mlir::Value emitBinary(mlir::OpBuilder &b, mlir::Location loc, BinaryKind kind,
+                       mlir::Value lhs, mlir::Value rhs, int32_t type);
+
+/// Host evaluation of `a kind b` (numpy broadcasting).
+HostTensor foldBinary(BinaryKind kind, const HostTensor &a, const HostTensor &b,
+                      llvm::ArrayRef<int64_t> shape);
+
+/// Imports a (possibly variadic) broadcasting binary op.
+mlir::LogicalResult importBinary(NodeContext &nc, BinaryKind kind);
+
+/// Converts a scalar to float/int of ONNX type `type` from a double.
+mlir::Value scalarConstant(mlir::OpBuilder &b, mlir::Location loc,
+                           int32_t type, double v);
+
+/// Geometry of a sliding-window op (Conv, pools) over N spatial dims.
+struct WindowGeometry {
+  llvm::SmallVector<int64_t, 3> kernel, strides, dilations;
+  /// Padding around the input; padEnd includes the ceil-mode overhang.
+  llvm::SmallVector<int64_t, 3> padBegin, padEnd;
+  /// The end padding the model asked for, without the overhang.
+  llvm::SmallVector<int64_t, 3> explicitPadEnd;
+  llvm::SmallVector<int64_t, 3> outSpatial;
+};
+
+/// Reads kernel_shape/strides/dilations/pads/auto_pad/ceil_mode and computes
+/// the output extents. `kernel` is the kernel's spatial extents when the op
+/// takes it from a weight tensor (Conv), else empty.
+mlir::FailureOr<WindowGeometry>
+computeWindow(NodeContext &nc, llvm::ArrayRef<int64_t> inputSpatial,
+              llvm::ArrayRef<int64_t> kernelFromWeights, bool allowCeilMode);
+
+/// Reduction axes from the `axes` attribute (older opsets) or input 1
+/// (newer), normalised and sorted. Empty axes reduce all unless
+/// `noop_with_empty_axes`; then `noop` is set.
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+readReduceAxes(NodeContext &nc, int64_t rank, bool axesFromInput, bool &noop);
+
+/// Scalar body of a unary op: (x, ONNX type) -> y.
+using UnaryFn =
+    std::function<mlir::Value(mlir::OpBuilder &, mlir::Location, mlir::Value,
+                              int32_t)>;
+
+/// Imports a unary elementwise op; `floatOnly` rejects integer inputs.
+mlir::LogicalResult importUnary(NodeContext &nc, const UnaryFn &fn,
+                                bool floatOnly = true);
+
+/// Sliding-window reduction (pooling) over a padded NC<spatial> input:
+/// out[n,c,o...] = combine over window k... of in[n,c,o*s+k*d].
+mlir::Value emitWindowReduce(NodeContext &nc, mlir::Value paddedInput,
+                             const WindowGeometry &g, double init,
+                             ScalarFn combine);
+
+/// Softmax (or log-softmax) of `x` over the trailing dims from `axis` on.
+mlir::Value emitSoftmax(TensorBuilder &tb, mlir::Value x, int64_t axis,
+                        bool log);
+
+/// A tensor of `shape` with the given values, as an IR constant.
+mlir::Value hostConstant(NodeContext &nc, const HostTensor &t);
+
+} // namespace cambrian::onnx_import
+
+#endif // CAMBRIAN_LIB_IMPORT_OPS_OPHELPERS_H

@@ -1,0 +1,402 @@
+//===- EmitModule.cpp - LLVM dialect to a shared object -------------------===//
+//
+// The last step of the x86 target: translate to LLVM IR, add the module ABI
+// (cambrian-c/ModuleABI.h) around the model's function, optimize for the
+// chosen CPU, write an object file and link it with the kernel library into
+// one shared object that needs only libc, libm and libpthread.
+//
+//===----------------------------------------------------------------------===//
+
+#include "targets/x86/X86Target.h"
+#include "cambrian-c/ModuleABI.h"
+#include "cambrian/Import/ONNXImporter.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/IR/Verifier.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
+
+#ifndef CAMBRIAN_RUNTIME_DIR_DEFAULT
+#define CAMBRIAN_RUNTIME_DIR_DEFAULT ""
+#endif
+#ifndef CAMBRIAN_VERSION
+#define CAMBRIAN_VERSION "0.0.0"
+#endif
+
+using namespace mlir;
+using namespace cambrian;
+
+namespace {
+
+struct TensorDesc {
+  std::string name;
+  int32_t elemType;
+  SmallVector<int64_t> shape;
+};
+
+/// Reads the `cambrian.signature` module attribute set by the importer.
+LogicalResult readSignature(ModuleOp module, SmallVectorImpl<TensorDesc> &ins,
+                            SmallVectorImpl<TensorDesc> &outs) {
+  auto sig = module->getAttrOfType<ArrayAttr>(kSignatureAttr);
+  if (!sig || sig.size() != 2)
+    return emitError(module.getLoc())
+           << "module has no '" << kSignatureAttr
+           << "' attribute; was it produced by the Cambrian importer?";
+  for (int side = 0; side < 2; ++side) {
+    for (Attribute a : cast<ArrayAttr>(sig[side])) {
+      auto d = cast<DictionaryAttr>(a);
+      TensorDesc t;
+      t.name = cast<StringAttr>(d.get("name")).str();
+      t.elemType = cast<IntegerAttr>(d.get("elem_type")).getInt();
+      auto shape = cast<DenseI64ArrayAttr>(d.get("shape")).asArrayRef();
+      t.shape.assign(shape.begin(), shape.end());
+      (side == 0 ? ins : outs).push_back(std::move(t));
+    }
+  }
+  return success();
+}
+
+/// The target machine for `cpu` (empty: the host) with its features.
+std::unique_ptr<llvm::TargetMachine>
+createTargetMachine(const CompileOptions &options, std::string &error) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  llvm::Triple triple("x86_64-unknown-linux-gnu");
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return nullptr;
+  std::string cpu = options.cpu;
+  std::string features;
+  if (cpu.empty() || cpu == "host" || cpu == "native") {
+    cpu = llvm::sys::getHostCPUName().str();
+    for (const auto &f : llvm::sys::getHostCPUFeatures())
+      features += (features.empty() ? "" : ",") +
+                  std::string(f.second ? "+" : "-") + f.first().str();
+  }
+  llvm::TargetOptions to;
+  auto level = options.optLevel == 0   ? llvm::CodeGenOptLevel::None
+               : options.optLevel == 1 ? llvm::CodeGenOptLevel::Less
+               : options.optLevel == 2 ? llvm::CodeGenOptLevel::Default
+                                       : llvm::CodeGenOptLevel::Aggressive;
+  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
+      triple, cpu, features, to, llvm::Reloc::PIC_, std::nullopt, level));
+  if (!tm) {
+    error = "cannot create an x86-64 target machine for CPU '" + cpu + "'";
+    return nullptr;
+  }
+  if (!tm->getMCSubtargetInfo()->isCPUStringValid(cpu)) {
+    error = "unknown CPU '" + cpu + "' (try e.g. x86-64-v3, skylake-avx512, "
+            "znver4, or leave --cpu out for the host)";
+    return nullptr;
+  }
+  return tm;
+}
+
+/// Adds cambrian_module_describe and cambrian_module_run around `main`.
+LogicalResult addModuleABI(llvm::Module &m, ArrayRef<TensorDesc> ins,
+                           ArrayRef<TensorDesc> outs, StringRef modelName,
+                           Location loc) {
+  llvm::LLVMContext &ctx = m.getContext();
+  llvm::Function *main = m.getFunction("main");
+  if (!main)
+    return emitError(loc) << "the lowered module has no 'main' function";
+  auto *i32 = llvm::Type::getInt32Ty(ctx);
+  auto *i64 = llvm::Type::getInt64Ty(ctx);
+  auto *ptr = llvm::PointerType::getUnqual(ctx);
+  llvm::IRBuilder<> b(ctx);
+
+  // --- describe ---------------------------------------------------------
+  auto *tensorInfo = llvm::StructType::create(ctx, {ptr, i32, i32, ptr},
+                                              "cambrian_tensor_info");
+  auto str = [&](StringRef s, StringRef name) -> llvm::Constant * {
+    auto *init = llvm::ConstantDataArray::getString(ctx, s, true);
+    return new llvm::GlobalVariable(m, init->getType(), true,
+                                    llvm::GlobalValue::PrivateLinkage, init,
+                                    name);
+  };
+  auto infos = [&](ArrayRef<TensorDesc> ts, StringRef kind) -> llvm::Constant * {
+    std::vector<llvm::Constant *> elems;
+    for (size_t i = 0; i < ts.size(); ++i) {
+      std::vector<llvm::Constant *> dims;
+      for (int64_t d : ts[i].shape)
+        dims.push_back(llvm::ConstantInt::get(i64, d));
+      auto *shapeTy = llvm::ArrayType::get(i64, dims.size());
+      auto *shape = new llvm::GlobalVariable(
+          m, shapeTy, true, llvm::GlobalValue::PrivateLinkage,
+          llvm::ConstantArray::get(shapeTy, dims),
+          (kind + "_shape_" + std::to_string(i)).str());
+      elems.push_back(llvm::ConstantStruct::get(
+          tensorInfo,
+          {str(ts[i].name, (kind + "_name_" + std::to_string(i)).str()),
+           llvm::ConstantInt::get(i32, ts[i].elemType),
+           llvm::ConstantInt::get(i32, ts[i].shape.size()), shape}));
+    }
+    auto *arrTy = llvm::ArrayType::get(tensorInfo, elems.size());
+    return new llvm::GlobalVariable(m, arrTy, true,
+                                    llvm::GlobalValue::PrivateLinkage,
+                                    llvm::ConstantArray::get(arrTy, elems),
+                                    (kind + "_infos").str());
+  };
+  auto *moduleInfo = llvm::StructType::create(
+      ctx, {i32, i32, ptr, ptr, ptr, i32, i32, ptr, ptr}, "cambrian_module_info");
+  auto *info = new llvm::GlobalVariable(
+      m, moduleInfo, true, llvm::GlobalValue::PrivateLinkage,
+      llvm::ConstantStruct::get(
+          moduleInfo,
+          {llvm::ConstantInt::get(i32, CAMBRIAN_MODULE_MAGIC),
+           llvm::ConstantInt::get(i32, CAMBRIAN_MODULE_ABI_VERSION),
+           str("x86", "target_name"),
+           str("cambrian " CAMBRIAN_VERSION, "producer"),
+           str(modelName, "model_name"),
+           llvm::ConstantInt::get(i32, ins.size()),
+           llvm::ConstantInt::get(i32, outs.size()), infos(ins, "input"),
+           infos(outs, "output")}),
+      "module_info");
+  auto *describe = llvm::Function::Create(
+      llvm::FunctionType::get(ptr, false), llvm::GlobalValue::ExternalLinkage,
+      "cambrian_module_describe", m);
+  b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", describe));
+  b.CreateRet(info);
+
+  // --- run --------------------------------------------------------------
+  // main takes each memref (inputs, then outputs) expanded as
+  // (allocated, aligned, offset, sizes..., strides...).
+  size_t expected = 0;
+  for (ArrayRef<TensorDesc> side : {ins, outs})
+    for (const TensorDesc &t : side)
+      expected += 3 + 2 * t.shape.size();
+  if (main->arg_size() != expected || !main->getReturnType()->isVoidTy())
+    return emitError(loc) << "internal error: 'main' has " << main->arg_size()
+                          << " parameters, the signature implies " << expected;
+  auto *run = llvm::Function::Create(
+      llvm::FunctionType::get(i32, {ptr, ptr}, false),
+      llvm::GlobalValue::ExternalLinkage, "cambrian_module_run", m);
+  b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", run));
+  std::vector<llvm::Value *> args;
+  auto addArgs = [&](llvm::Value *array, ArrayRef<TensorDesc> ts) {
+    for (size_t i = 0; i < ts.size(); ++i) {
+      llvm::Value *slot = b.CreateConstInBoundsGEP1_64(ptr, array, i);
+      llvm::Value *p = b.CreateLoad(ptr, slot);
+      args.push_back(p);
+      args.push_back(p);
+      args.push_back(llvm::ConstantInt::get(i64, 0));
+      for (int64_t d : ts[i].shape)
+        args.push_back(llvm::ConstantInt::get(i64, d));
+      int64_t stride = 1;
+      std::vector<llvm::Value *> strides(ts[i].shape.size());
+      for (int64_t d = ts[i].shape.size() - 1; d >= 0; --d) {
+        strides[d] = llvm::ConstantInt::get(i64, stride);
+        stride *= ts[i].shape[d];
+      }
+      args.insert(args.end(), strides.begin(), strides.end());
+    }
+  };
+  addArgs(run->getArg(0), ins);
+  addArgs(run->getArg(1), outs);
+  b.CreateCall(main, args);
+  b.CreateRet(llvm::ConstantInt::get(i32, 0));
+
+  // Only the ABI is exported.
+  for (llvm::Function &f : m)
+    if (!f.isDeclaration() && &f != run && &f != describe)
+      f.setLinkage(llvm::GlobalValue::InternalLinkage);
+  std::string err;
+  llvm::raw_string_ostream es(err);
+  if (llvm::verifyModule(m, &es))
+    return emitError(loc) << "internal error: invalid LLVM IR: " << err;
+  return success();
+}
+
+void optimize(llvm::Module &m, llvm::TargetMachine &tm, unsigned level) {
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PipelineTuningOptions tuning;
+  tuning.LoopVectorization = level >= 2;
+  tuning.SLPVectorization = level >= 2;
+  llvm::PassBuilder pb(&tm, tuning);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::OptimizationLevel ol = level == 0   ? llvm::OptimizationLevel::O0
+                               : level == 1 ? llvm::OptimizationLevel::O1
+                               : level == 2 ? llvm::OptimizationLevel::O2
+                                            : llvm::OptimizationLevel::O3;
+  llvm::ModulePassManager mpm = level == 0
+                                    ? pb.buildO0DefaultPipeline(ol)
+                                    : pb.buildPerModuleDefaultPipeline(ol);
+  mpm.run(m, mam);
+}
+
+/// Translates, adds the ABI and optimizes.
+FailureOr<std::unique_ptr<llvm::Module>>
+buildLLVMModule(ModuleOp module, const CompileOptions &options,
+                llvm::LLVMContext &llvmCtx, llvm::TargetMachine &tm) {
+  SmallVector<TensorDesc> ins, outs;
+  if (failed(readSignature(module, ins, outs)))
+    return failure();
+  registerBuiltinDialectTranslation(*module.getContext());
+  registerLLVMDialectTranslation(*module.getContext());
+  std::unique_ptr<llvm::Module> m =
+      translateModuleToLLVMIR(module, llvmCtx, "cambrian_model");
+  if (!m)
+    return emitError(module.getLoc()) << "cannot translate to LLVM IR", failure();
+  m->setTargetTriple(tm.getTargetTriple());
+  m->setDataLayout(tm.createDataLayout());
+  std::string modelName;
+  if (auto src = module->getAttrOfType<StringAttr>(kModelSourceAttr))
+    modelName = llvm::sys::path::filename(src.getValue()).str();
+  if (failed(addModuleABI(*m, ins, outs, modelName, module.getLoc())))
+    return failure();
+  optimize(*m, tm, options.optLevel);
+  return m;
+}
+
+/// The kernel archive for the ISA level the target machine supports.
+std::string runtimeArchive(llvm::TargetMachine &tm, std::string &error) {
+  const llvm::MCSubtargetInfo *sti = tm.getMCSubtargetInfo();
+  StringRef isa = "generic";
+  if (sti->checkFeatures("+avx512f,+avx512bw,+avx512dq,+avx512vl"))
+    isa = "avx512";
+  else if (sti->checkFeatures("+avx2,+fma"))
+    isa = "avx2";
+  std::string file = ("libcambrian_x86_rt_" + isa + ".a").str();
+  SmallVector<std::string> dirs;
+  if (const char *env = std::getenv("CAMBRIAN_RUNTIME_DIR"))
+    dirs.push_back(env);
+  std::string exe = llvm::sys::fs::getMainExecutable(nullptr, nullptr);
+  if (!exe.empty()) {
+    SmallString<256> d(llvm::sys::path::parent_path(exe));
+    llvm::sys::path::append(d, "..", "lib");
+    dirs.push_back(std::string(d));
+  }
+  dirs.push_back(CAMBRIAN_RUNTIME_DIR_DEFAULT);
+  for (const std::string &d : dirs) {
+    if (d.empty())
+      continue;
+    SmallString<256> p(d);
+    llvm::sys::path::append(p, file);
+    if (llvm::sys::fs::exists(p))
+      return std::string(p);
+  }
+  error = "cannot find the x86 kernel library " + file +
+          " (set CAMBRIAN_RUNTIME_DIR to the folder holding it)";
+  return "";
+}
+
+} // namespace
+
+LogicalResult cambrian::x86::emitLLVMIR(ModuleOp module,
+                                        const CompileOptions &options,
+                                        raw_ostream &os) {
+  std::string error;
+  auto tm = createTargetMachine(options, error);
+  if (!tm)
+    return emitError(module.getLoc()) << error;
+  llvm::LLVMContext llvmCtx;
+  auto m = buildLLVMModule(module, options, llvmCtx, *tm);
+  if (failed(m))
+    return failure();
+  (*m)->print(os, nullptr);
+  return success();
+}
+
+LogicalResult cambrian::x86::emitSharedObject(ModuleOp module,
+                                              const CompileOptions &options,
+                                              StringRef path) {
+  Location loc = module.getLoc();
+  std::string error;
+  auto tm = createTargetMachine(options, error);
+  if (!tm)
+    return emitError(loc) << error;
+  std::string archive = runtimeArchive(*tm, error);
+  if (archive.empty())
+    return emitError(loc) << error;
+  llvm::LLVMContext llvmCtx;
+  auto m = buildLLVMModule(module, options, llvmCtx, *tm);
+  if (failed(m))
+    return failure();
+
+  // Object file in a temporary place; removed whatever happens.
+  SmallString<128> objPath;
+  if (auto ec = llvm::sys::fs::createTemporaryFile("cambrian", "o", objPath))
+    return emitError(loc) << "cannot create a temporary file: " << ec.message();
+  llvm::FileRemover removeObj(objPath);
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(objPath, ec, llvm::sys::fs::OF_None);
+    if (ec)
+      return emitError(loc) << "cannot write " << objPath << ": " << ec.message();
+    llvm::legacy::PassManager pm;
+    if (tm->addPassesToEmitFile(pm, os, nullptr,
+                                llvm::CodeGenFileType::ObjectFile))
+      return emitError(loc) << "the target cannot emit object files";
+    pm.run(**m);
+  }
+
+  // Link next to the destination, then rename: no half-written module.
+  SmallString<256> tmpOut(path);
+  tmpOut += ".tmp%%%%%%";
+  SmallString<256> tmpPath;
+  int fd;
+  if (auto ec = llvm::sys::fs::createUniqueFile(tmpOut, fd, tmpPath))
+    return emitError(loc) << "cannot create the output '" << path
+                          << "': " << ec.message();
+  llvm::sys::Process::SafelyCloseFileDescriptor(fd);
+  llvm::FileRemover removeTmp(tmpPath);
+  auto cc = llvm::sys::findProgramByName("cc");
+  if (!cc)
+    return emitError(loc) << "cannot find the system linker driver 'cc' on PATH";
+  SmallVector<std::string> argv = {*cc,
+                                   "-shared",
+                                   "-o",
+                                   std::string(tmpPath),
+                                   std::string(objPath),
+                                   "-Wl,-u,cambrian_module_set_threads",
+                                   archive,
+                                   "-Wl,--as-needed",
+                                   "-lm",
+                                   "-lpthread",
+                                   "-Wl,-z,noexecstack"};
+  SmallVector<StringRef> args(argv.begin(), argv.end());
+  std::string linkError;
+  SmallString<128> logPath;
+  llvm::sys::fs::createTemporaryFile("cambrian-link", "log", logPath);
+  llvm::FileRemover removeLog(logPath);
+  std::optional<StringRef> redirects[] = {std::nullopt, StringRef(logPath),
+                                          StringRef(logPath)};
+  int rc = llvm::sys::ExecuteAndWait(*cc, args, std::nullopt, redirects, 0, 0,
+                                     &linkError);
+  if (rc != 0) {
+    auto log = llvm::MemoryBuffer::getFile(logPath);
+    return emitError(loc) << "linking the module failed"
+                          << (linkError.empty() ? "" : ": " + linkError)
+                          << (log ? "\n" + (*log)->getBuffer().str() : "");
+  }
+  if (auto ec = llvm::sys::fs::rename(tmpPath, path))
+    return emitError(loc) << "cannot write '" << path << "': " << ec.message();
+  removeTmp.releaseFile();
+  return success();
+}

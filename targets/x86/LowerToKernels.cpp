@@ -1,0 +1,283 @@
+//===- LowerToKernels.cpp - Matmul and conv to kernel-library calls -------===//
+//
+// After bufferization, the heavy linalg ops read and write memrefs. The
+// patterns here replace them by calls of the x86 kernel library, passing
+// base pointers, extents and leading dimensions. See Kernels.h for the ABI.
+//
+//===----------------------------------------------------------------------===//
+
+#include "targets/x86/Passes.h"
+#include "targets/x86/runtime/Kernels.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace cambrian::x86 {
+#define GEN_PASS_DEF_LOWERTOKERNELSPASS
+#include "targets/x86/Passes.h.inc"
+} // namespace cambrian::x86
+
+using namespace mlir;
+
+namespace {
+
+constexpr StringLiteral kSgemm = "cmb_x86_sgemm";
+constexpr StringLiteral kConv2d = "cmb_x86_conv2d";
+
+/// A memref operand as the kernels see it: a pointer to its first element
+/// and its strides in elements.
+struct Operand {
+  Value ptr;
+  SmallVector<int64_t> strides;
+};
+
+/// Static strides of `v`, or failure for dynamic layouts.
+FailureOr<SmallVector<int64_t>> staticStrides(Value v) {
+  auto type = dyn_cast<MemRefType>(v.getType());
+  if (!type || !type.hasStaticShape() || !type.getElementType().isF32())
+    return failure();
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)))
+    return failure();
+  if (llvm::any_of(strides, ShapedType::isDynamic))
+    return failure();
+  return strides;
+}
+
+bool isDenseRowMajor(Value v) {
+  auto s = staticStrides(v);
+  if (failed(s))
+    return false;
+  auto shape = cast<MemRefType>(v.getType()).getShape();
+  int64_t expect = 1;
+  for (int64_t d = shape.size() - 1; d >= 0; --d) {
+    if (shape[d] != 1 && (*s)[d] != expect)
+      return false;
+    expect *= shape[d];
+  }
+  return true;
+}
+
+/// `!llvm.ptr` to the first element of `v` (offset applied).
+Value elementPointer(OpBuilder &b, Location loc, Value v) {
+  auto meta = memref::ExtractStridedMetadataOp::create(b, loc, v);
+  Value base = memref::ExtractAlignedPointerAsIndexOp::create(
+      b, loc, meta.getBaseBuffer());
+  Value offset = meta.getOffset();
+  Value bytes = arith::MulIOp::create(
+      b, loc, offset, arith::ConstantIndexOp::create(b, loc, 4));
+  Value addr = arith::AddIOp::create(b, loc, base, bytes);
+  Value i64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), addr);
+  return LLVM::IntToPtrOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext()),
+                                  i64);
+}
+
+Value i64Const(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v));
+}
+
+/// Declares `name` with `argTypes` and no results if the module lacks it.
+void declareKernel(Operation *anchor, StringRef name, TypeRange argTypes) {
+  auto module = anchor->getParentOfType<ModuleOp>();
+  if (module.lookupSymbol(name))
+    return;
+  OpBuilder b(module.getBodyRegion());
+  auto fn = func::FuncOp::create(b, module.getLoc(), name,
+                                 b.getFunctionType(argTypes, {}));
+  fn.setPrivate();
+}
+
+/// If a zero `linalg.fill` of `out` precedes `op` with no other use of `out`
+/// in between, erases it and returns true: the kernel overwrites instead.
+bool foldZeroFill(Operation *op, Value out, PatternRewriter &rewriter) {
+  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
+    if (auto fill = dyn_cast<linalg::FillOp>(prev)) {
+      if (fill.getOutputs()[0] == out) {
+        auto cst = fill.getInputs()[0].getDefiningOp<arith::ConstantOp>();
+        auto f = cst ? dyn_cast<FloatAttr>(cst.getValue()) : nullptr;
+        if (!f || !f.getValue().isZero())
+          return false;
+        rewriter.eraseOp(fill);
+        return true;
+      }
+    }
+    if (llvm::is_contained(prev->getOperands(), out))
+      return false;
+  }
+  return false;
+}
+
+/// C[b] (+)= A[b] * B[b] with A, B, C of rank 2 (batch 1) or 3.
+LogicalResult lowerGemm(Operation *op, Value a, Value b, Value c,
+                        PatternRewriter &rewriter) {
+  auto sa = staticStrides(a), sb = staticStrides(b), sc = staticStrides(c);
+  if (failed(sa) || failed(sb) || failed(sc))
+    return rewriter.notifyMatchFailure(op, "needs static f32 strided memrefs");
+  if (sa->back() != 1 || sb->back() != 1 || sc->back() != 1)
+    return rewriter.notifyMatchFailure(op, "needs unit inner strides");
+  auto as = cast<MemRefType>(a.getType()).getShape();
+  auto cs = cast<MemRefType>(c.getType()).getShape();
+  bool batched = as.size() == 3;
+  int64_t batch = batched ? as[0] : 1;
+  int64_t M = as[as.size() - 2], K = as.back(), N = cs.back();
+  auto ld = [](ArrayRef<int64_t> s) { return s[s.size() - 2]; };
+  auto bs = [&](ArrayRef<int64_t> s) { return batched ? s[0] : 0; };
+  Location loc = op->getLoc();
+  bool accumulate = !foldZeroFill(op, c, rewriter);
+  SmallVector<Value> args = {
+      i64Const(rewriter, loc, batch), i64Const(rewriter, loc, M),
+      i64Const(rewriter, loc, N),     i64Const(rewriter, loc, K),
+      elementPointer(rewriter, loc, a), i64Const(rewriter, loc, bs(*sa)),
+      i64Const(rewriter, loc, ld(*sa)),
+      elementPointer(rewriter, loc, b), i64Const(rewriter, loc, bs(*sb)),
+      i64Const(rewriter, loc, ld(*sb)),
+      elementPointer(rewriter, loc, c), i64Const(rewriter, loc, bs(*sc)),
+      i64Const(rewriter, loc, ld(*sc)),
+      i64Const(rewriter, loc, accumulate)};
+  declareKernel(op, kSgemm, ValueRange(args).getTypes());
+  func::CallOp::create(rewriter, loc, kSgemm, TypeRange{}, args);
+  rewriter.eraseOp(op);
+  return success();
+}
+
+struct MatmulToKernel : OpRewritePattern<linalg::MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureBufferSemantics() || !std::remove_reference_t<decltype(op)>::isDefaultIndexingMaps(op.getIndexingMaps()) ||
+        op.getCast() != linalg::TypeFn::cast_signed)
+      return failure();
+    return lowerGemm(op, op.getInputs()[0], op.getInputs()[1],
+                     op.getOutputs()[0], rewriter);
+  }
+};
+
+struct BatchMatmulToKernel : OpRewritePattern<linalg::BatchMatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::BatchMatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureBufferSemantics() || !std::remove_reference_t<decltype(op)>::isDefaultIndexingMaps(op.getIndexingMaps()))
+      return failure();
+    return lowerGemm(op, op.getInputs()[0], op.getInputs()[1],
+                     op.getOutputs()[0], rewriter);
+  }
+};
+
+/// Common lowering of the three NCHW convolution forms. `x`, `w`, `y` are
+/// dense; `shape` holds N, C, H, W, F, KH, KW, OH, OW; `groups` as in ONNX.
+template <typename ConvOp>
+LogicalResult lowerConv(ConvOp op, ArrayRef<int64_t> shape, int64_t groups,
+                        PatternRewriter &rewriter) {
+  Value x = op.getInputs()[0], w = op.getInputs()[1], y = op.getOutputs()[0];
+  if (!isDenseRowMajor(x) || !isDenseRowMajor(w) || !isDenseRowMajor(y))
+    return rewriter.notifyMatchFailure(op, "needs dense f32 operands");
+  Location loc = op->getLoc();
+  bool accumulate = !foldZeroFill(op, y, rewriter);
+  auto strides = llvm::to_vector(op.getStrides().template getValues<int64_t>());
+  auto dilations =
+      llvm::to_vector(op.getDilations().template getValues<int64_t>());
+  SmallVector<int64_t> params(CMB_CONV_NUM_PARAMS, 0);
+  for (int i = 0; i < 9; ++i)
+    params[CMB_CONV_N + i] = shape[i];
+  params[CMB_CONV_STRIDE_H] = strides[0];
+  params[CMB_CONV_STRIDE_W] = strides[1];
+  params[CMB_CONV_DILATION_H] = dilations[0];
+  params[CMB_CONV_DILATION_W] = dilations[1];
+  params[CMB_CONV_GROUPS] = groups;
+  params[CMB_CONV_ACCUMULATE] = accumulate;
+
+  // The parameter block is a constant global, one per distinct geometry.
+  auto module = op->template getParentOfType<ModuleOp>();
+  std::string name = "__cmb_conv_params";
+  for (int64_t p : params)
+    name += "_" + std::to_string(p);
+  auto type = MemRefType::get({CMB_CONV_NUM_PARAMS}, rewriter.getI64Type());
+  if (!module.lookupSymbol(name)) {
+    OpBuilder mb(module.getBodyRegion());
+    auto init = DenseIntElementsAttr::get(
+        RankedTensorType::get({CMB_CONV_NUM_PARAMS}, rewriter.getI64Type()),
+        params);
+    memref::GlobalOp::create(mb, loc, name, mb.getStringAttr("private"), type,
+                             init, /*constant=*/true, /*alignment=*/nullptr);
+  }
+  Value block = memref::GetGlobalOp::create(rewriter, loc, type, name);
+  Value blockIdx = memref::ExtractAlignedPointerAsIndexOp::create(rewriter, loc, block);
+  auto ptrType = LLVM::LLVMPointerType::get(rewriter.getContext());
+  Value blockInt =
+      arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(), blockIdx);
+  Value blockPtr = LLVM::IntToPtrOp::create(rewriter, loc, ptrType, blockInt);
+  Value noBias = LLVM::ZeroOp::create(rewriter, loc, ptrType);
+  SmallVector<Value> args = {elementPointer(rewriter, loc, x),
+                             elementPointer(rewriter, loc, w), noBias,
+                             elementPointer(rewriter, loc, y), blockPtr};
+  declareKernel(op, kConv2d, ValueRange(args).getTypes());
+  func::CallOp::create(rewriter, loc, kConv2d, TypeRange{}, args);
+  rewriter.eraseOp(op);
+  return success();
+}
+
+ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<MemRefType>(v.getType()).getShape();
+}
+
+struct ConvNchwFchwToKernel : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::Conv2DNchwFchwOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureBufferSemantics())
+      return failure();
+    auto x = shapeOf(op.getInputs()[0]), w = shapeOf(op.getInputs()[1]),
+         y = shapeOf(op.getOutputs()[0]);
+    int64_t shape[9] = {x[0], x[1], x[2], x[3], w[0], w[2], w[3], y[2], y[3]};
+    return lowerConv(op, shape, /*groups=*/1, rewriter);
+  }
+};
+
+struct DepthwiseConvToKernel
+    : OpRewritePattern<linalg::DepthwiseConv2DNchwChwOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::DepthwiseConv2DNchwChwOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureBufferSemantics())
+      return failure();
+    auto x = shapeOf(op.getInputs()[0]), w = shapeOf(op.getInputs()[1]),
+         y = shapeOf(op.getOutputs()[0]);
+    int64_t shape[9] = {x[0], x[1], x[2], x[3], x[1], w[1], w[2], y[2], y[3]};
+    return lowerConv(op, shape, /*groups=*/x[1], rewriter);
+  }
+};
+
+struct GroupedConvToKernel : OpRewritePattern<linalg::Conv2DNgchwGfchwOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::Conv2DNgchwGfchwOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureBufferSemantics())
+      return failure();
+    // x: N G Cg H W, w: G Fg Cg KH KW, y: N G Fg OH OW
+    auto x = shapeOf(op.getInputs()[0]), w = shapeOf(op.getInputs()[1]),
+         y = shapeOf(op.getOutputs()[0]);
+    int64_t shape[9] = {x[0],        x[1] * x[2], x[3], x[4], w[0] * w[1],
+                        w[3],        w[4],        y[3], y[4]};
+    return lowerConv(op, shape, /*groups=*/x[1], rewriter);
+  }
+};
+
+struct LowerToKernelsPass
+    : cambrian::x86::impl::LowerToKernelsPassBase<LowerToKernelsPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    cambrian::x86::populateLowerToKernelsPatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+void cambrian::x86::populateLowerToKernelsPatterns(RewritePatternSet &patterns) {
+  patterns.add<MatmulToKernel, BatchMatmulToKernel, ConvNchwFchwToKernel,
+               DepthwiseConvToKernel, GroupedConvToKernel>(
+      patterns.getContext());
+}

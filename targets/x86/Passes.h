@@ -1,0 +1,28 @@
+//===- Passes.h - x86 target passes -----------------------------*- C++ -*-===//
+
+#ifndef CAMBRIAN_TARGETS_X86_PASSES_H
+#define CAMBRIAN_TARGETS_X86_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace cambrian::x86 {
+
+#define GEN_PASS_DECL
+#include "targets/x86/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "targets/x86/Passes.h.inc"
+
+/// Adds the kernel-call rewrites to `patterns`.
+void populateLowerToKernelsPatterns(mlir::RewritePatternSet &patterns);
+
+} // namespace cambrian::x86
+
+#endif // CAMBRIAN_TARGETS_X86_PASSES_H

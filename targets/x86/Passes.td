@@ -1,0 +1,69 @@
+//===- Passes.td - x86 target passes -----------------------*- tablegen -*-===//
+
+#ifndef CAMBRIAN_TARGETS_X86_PASSES
+#define CAMBRIAN_TARGETS_X86_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def ApproximateMathPass : Pass<"cambrian-x86-approximate-math"> {
+  let summary = "Replace transcendental math ops by vectorizable polynomials";
+  let description = [{
+    `math.exp`, `math.tanh`, `math.erf`, `math.log` and friends would otherwise
+    become scalar libm calls that block LLVM's loop vectorizer. This pass
+    rewrites them (for f32) into the polynomial approximations of MLIR's math
+    dialect, which are accurate to a few ULP and made of arithmetic only.
+
+    ```mlir
+    %y = math.exp %x : f32
+    // becomes a short chain of arith.mulf/addf/bitcast ops
+    ```
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
+def ExpandCopiesPass : Pass<"cambrian-x86-expand-copies"> {
+  let summary = "Turn memref.copy into linalg.copy";
+  let description = [{
+    Bufferization writes copies as `memref.copy`, which the LLVM lowering
+    turns into a call of `memrefCopy` from MLIR's C runner library whenever
+    a layout is not the identity. A module must not depend on that library,
+    so copies become `linalg.copy`, i.e. loops that LLVM vectorizes.
+
+    ```mlir
+    memref.copy %a, %b : memref<4xf32, strided<[2]>> to memref<4xf32>
+    // becomes
+    linalg.copy ins(%a : memref<4xf32, strided<[2]>>) outs(%b : memref<4xf32>)
+    ```
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+def LowerToKernelsPass : Pass<"cambrian-x86-lower-to-kernels",
+                              "mlir::ModuleOp"> {
+  let summary = "Lower matmuls and convolutions on memrefs to kernel calls";
+  let description = [{
+    Rewrites `linalg.matmul`, `linalg.batch_matmul`,
+    `linalg.conv_2d_nchw_fchw`, `linalg.depthwise_conv_2d_nchw_chw` and
+    `linalg.conv_2d_ngchw_gfchw` on f32 memrefs with unit inner strides into
+    calls of the x86 kernel library (`targets/x86/runtime/Kernels.h`): packed,
+    cache-blocked, vectorized GEMM and convolution. A `linalg.fill` of zero
+    into the output right before the op is folded into the call
+    (`accumulate = 0`). Ops whose operands the kernels cannot address stay as
+    they are and become loops.
+
+    ```mlir
+    linalg.matmul ins(%a, %b : memref<4x8xf32>, memref<8x16xf32>)
+                  outs(%c : memref<4x16xf32>)
+    // becomes
+    func.call @cmb_x86_sgemm(%batch, %m, %n, %k, %pa, ...) : (...) -> ()
+    ```
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::func::FuncDialect",
+                           "mlir::LLVM::LLVMDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
+#endif // CAMBRIAN_TARGETS_X86_PASSES

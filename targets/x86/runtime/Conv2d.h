@@ -1,0 +1,53 @@
+//===- Conv2d.h - Convolution geometry shared by the conv paths -*- C -*-===//
+//
+// cmb_x86_conv2d (Conv2d.c) picks one of three strategies:
+//  - 1x1, stride 1, no padding: a batch of GEMMs straight on the input;
+//  - depthwise (one input and one output channel per group): a direct loop
+//    (DepthwiseConv.c);
+//  - anything else: im2col of a block of output columns into packed GEMM
+//    panels (Im2col.c), then the GEMM core with the weights as A.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CAMBRIAN_TARGETS_X86_RUNTIME_CONV2D_H
+#define CAMBRIAN_TARGETS_X86_RUNTIME_CONV2D_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#pragma GCC visibility push(hidden)
+
+/// The parameter block of cmb_x86_conv2d, unpacked, plus derived sizes.
+typedef struct cmb_conv_shape {
+  int64_t N, C, H, W;    ///< input
+  int64_t F, KH, KW;     ///< weights F x Cg x KH x KW
+  int64_t OH, OW;        ///< output
+  int64_t SH, SW;        ///< strides
+  int64_t DH, DW;        ///< dilations
+  int64_t PT, PL;        ///< top/left zero padding
+  int64_t G;             ///< groups
+  int64_t Cg, Fg;        ///< channels per group (input, output)
+  int64_t K;             ///< GEMM depth: Cg * KH * KW
+  int accumulate, relu;
+} cmb_conv_shape;
+
+/// Direct depthwise convolution (Cg == 1, Fg == 1) over the thread pool.
+void cmb_conv_depthwise(const float *x, const float *w, const float *bias,
+                        float *y, const cmb_conv_shape *s);
+
+/// Floats of slab scratch cmb_im2col_panels needs for tiles of at most
+/// `maxCols` output columns.
+size_t cmb_im2col_slab_floats(const cmb_conv_shape *s, int64_t maxCols);
+
+/// Writes the im2col matrix of one group (x points at its Cg input planes)
+/// for output columns [j0, j0 + ncols) (column j = oh * OW + ow) in the
+/// packed-B layout of Sgemm.h: ceil(ncols/NR) panels of K x NR floats,
+/// zero-padded. `dst` must have room for one extra NR floats past the last
+/// panel (the copy loops overrun by design), `slab` the floats reported by
+/// cmb_im2col_slab_floats.
+void cmb_im2col_panels(const cmb_conv_shape *s, const float *x, int64_t j0,
+                       int64_t ncols, float *slab, float *dst);
+
+#pragma GCC visibility pop
+
+#endif // CAMBRIAN_TARGETS_X86_RUNTIME_CONV2D_H

@@ -1,0 +1,61 @@
+//===- Kernels.h - x86 kernel library called by generated code -*- C -*-===//
+//
+// The x86 target lowers the heavy linalg ops (matmul, batch matmul, 2-D
+// convolution) to calls of the functions below. They are built into static,
+// position-independent archives (one per ISA level: generic, avx2, avx512)
+// and linked into every compiled module, so a module needs only
+// libc/libm/libpthread at run time.
+//
+// All tensors are dense row-major float32; strides are in elements.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CAMBRIAN_TARGETS_X86_RUNTIME_KERNELS_H
+#define CAMBRIAN_TARGETS_X86_RUNTIME_KERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// For each b in [0, batch):
+///   C_b[M x N] = A_b[M x K] * B_b[K x N]  (+ C_b if `accumulate` != 0)
+/// where X_b starts at X + b * strideX and row i of X_b starts at i * ldX.
+/// A batch stride of 0 broadcasts that operand over the batch.
+void cmb_x86_sgemm(int64_t batch, int64_t M, int64_t N, int64_t K,
+                   const float *A, int64_t strideA, int64_t lda,
+                   const float *B, int64_t strideB, int64_t ldb, float *C,
+                   int64_t strideC, int64_t ldc, int64_t accumulate);
+
+/// Indices into the parameter block of cmb_x86_conv2d.
+enum {
+  CMB_CONV_N, CMB_CONV_C, CMB_CONV_H, CMB_CONV_W,   // input  N x C x H x W
+  CMB_CONV_F, CMB_CONV_KH, CMB_CONV_KW,             // weight F x C/groups x KH x KW
+  CMB_CONV_OH, CMB_CONV_OW,                         // output N x F x OH x OW
+  CMB_CONV_STRIDE_H, CMB_CONV_STRIDE_W,
+  CMB_CONV_DILATION_H, CMB_CONV_DILATION_W,
+  CMB_CONV_PAD_TOP, CMB_CONV_PAD_LEFT,              // implicit zero padding
+  CMB_CONV_GROUPS,
+  CMB_CONV_ACCUMULATE,                              // 1: y += conv, 0: y = conv
+  CMB_CONV_ACTIVATION,                              // 0: none, 1: relu
+  CMB_CONV_NUM_PARAMS
+};
+
+/// 2-D convolution, NCHW input, FCHW weights (C = input channels per group),
+/// optional per-output-channel bias (may be NULL), output NCHW:
+///   y[n,f,oh,ow] = act(bias[f] + sum_{c,kh,kw} x[n, g*Cg+c, ih, iw] * w[f,c,kh,kw])
+///   ih = oh*strideH - padTop + kh*dilH, iw = ow*strideW - padLeft + kw*dilW,
+///   g = f / (F/groups); out-of-range (ih, iw) read as zero.
+/// With accumulate, the previous content of y is added before the activation.
+void cmb_x86_conv2d(const float *x, const float *w, const float *bias,
+                    float *y, const int64_t *params);
+
+/// Number of worker threads the kernels split work over (>= 1).
+int32_t cmb_x86_num_threads(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif // CAMBRIAN_TARGETS_X86_RUNTIME_KERNELS_H

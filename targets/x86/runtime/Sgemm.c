@@ -1,0 +1,375 @@
+//===- Sgemm.c - Packed, cache-blocked SGEMM ------------------------------===//
+//
+// The GotoBLAS/BLIS loop nest around the micro-kernels:
+//
+//   for jc in N by NC          B block  KC x NC -> L3 (packed once per pc)
+//     for pc in K by KC
+//       pack B[pc, jc]
+//       for ic in M by MC      A block  MC x KC -> L2
+//         pack A[ic, pc]
+//         for jr in NC by NR   B micro-panel KC x NR -> L1
+//           for ir in MC by MR
+//             micro-kernel (MR x NR tile of C in registers)
+//
+// Two shortcuts avoid packing that would not pay for itself:
+//  - with at most MR rows, every B micro-panel is used once, so the kernel
+//    reads B in place (only a partial last panel is copied, zero-padded);
+//  - with one column (N == 1) the product is a matrix-vector product
+//    (Gemv.c).
+// The bias/relu epilogue is applied by the micro-kernel when it stores the
+// last K block, so the output is written exactly once per K block.
+//
+//===----------------------------------------------------------------------===//
+
+#include "targets/x86/runtime/Kernels.h"
+#include "targets/x86/runtime/Runtime.h"
+#include "targets/x86/runtime/Sgemm.h"
+#include "targets/x86/runtime/SgemmMicrokernel.h"
+#include "targets/x86/runtime/SgemmPack.h"
+#include "targets/x86/runtime/ThreadPool.h"
+
+#include <string.h>
+
+/// How the core obtains B micro-panels.
+typedef enum {
+  kPackB,     ///< pack each KC x NC block
+  kDirectB,   ///< read B in place (M <= MR)
+  kPrepacked, ///< the caller packed all of B (desc.Bpacked)
+} BMode;
+
+static BMode bModeOf(const cmb_gemm_desc *d) {
+  if (d->Bpacked)
+    return kPrepacked;
+  return d->M <= CMB_MC ? kDirectB : kPackB;
+}
+
+static int64_t kBlockOf(BMode mode, int64_t M) {
+  return mode == kDirectB && M <= CMB_MR ? CMB_KC_SMALL_M : CMB_KC;
+}
+
+/// Up to this many B panels in N, A is read in place instead of packed.
+static const int64_t kRawAMaxPanels = 4;
+
+static int useGemv(const cmb_gemm_desc *d) {
+  return d->N == 1 && !d->Bpacked && d->K > 0;
+}
+
+/// Scratch for the packed A block and, depending on the mode, B.
+static size_t scratchBytes(int64_t M, int64_t N, int64_t K, BMode mode) {
+  int64_t kc = cmb_min64(K, kBlockOf(mode, M));
+  int64_t mc = cmb_round_up(cmb_min64(M, CMB_MC), CMB_MR);
+  size_t aBytes = cmb_align_bytes((size_t)(mc * kc) * sizeof(float));
+  size_t bFloats = 0;
+  if (mode == kPackB)
+    bFloats = (size_t)(cmb_round_up(cmb_min64(N, CMB_NC), CMB_NR) * kc);
+  else if (mode == kDirectB)
+    bFloats = (size_t)(CMB_NR * kc); // the partial last panel
+  return aBytes + cmb_align_bytes(bFloats * sizeof(float));
+}
+
+size_t cmb_gemm_scratch_bytes(const cmb_gemm_desc *d) {
+  if (d->M <= 0 || d->N <= 0 || d->K <= 0)
+    return 0;
+  if (useGemv(d))
+    return cmb_align_bytes((size_t)d->K * sizeof(float));
+  return scratchBytes(d->M, d->N, d->K, bModeOf(d));
+}
+
+size_t cmb_gemm_prepacked_scratch_bytes(int64_t M, int64_t K) {
+  if (M <= 0 || K <= 0)
+    return 0;
+  return scratchBytes(M, 0, K, kPrepacked);
+}
+
+/// C = act((accumulate ? C : 0) + bias): the whole result when K == 0.
+static void epilogueOnly(const cmb_gemm_desc *d) {
+  for (int64_t i = 0; i < d->M; ++i) {
+    float *c = d->C + i * d->ldc;
+    float b = d->bias ? d->bias[i] : 0.0f;
+    for (int64_t j = 0; j < d->N; ++j) {
+      float v = (d->accumulate ? c[j] : 0.0f) + b;
+      c[j] = d->relu && v < 0.0f ? 0.0f : v;
+    }
+  }
+}
+
+/// Stores an m x n corner (n < NR) computed into `tile` (ld NR) with the
+/// epilogue that the micro-kernel would have applied.
+static void storeEdge(const float *tile, int m, int64_t n, float *c,
+                      int64_t ldc, const cmb_epilogue *ep) {
+  for (int i = 0; i < m; ++i) {
+    float b = ep->bias ? ep->bias[i] : 0.0f;
+    for (int64_t j = 0; j < n; ++j) {
+      float v = tile[i * CMB_NR + j] + (ep->beta ? c[i * ldc + j] : 0.0f) + b;
+      c[i * ldc + j] = ep->relu && v < 0.0f ? 0.0f : v;
+    }
+  }
+}
+
+void cmb_gemm_serial(const cmb_gemm_desc *d, void *scratch) {
+  const int64_t M = d->M, N = d->N, K = d->K;
+  if (M <= 0 || N <= 0)
+    return;
+  if (K <= 0) {
+    epilogueOnly(d);
+    return;
+  }
+  if (useGemv(d)) {
+    cmb_gemv_serial(d, (float *)scratch);
+    return;
+  }
+
+  const BMode mode = bModeOf(d);
+  const int64_t kBlock = kBlockOf(mode, M);
+  const int64_t kcMax = cmb_min64(K, kBlock);
+  const int64_t mcMax = cmb_round_up(cmb_min64(M, CMB_MC), CMB_MR);
+  // With few B panels each A block is used only a few times: packing it
+  // would cost about as much as reading it in place.
+  const int rawA = cmb_ceil_div(N, CMB_NR) <= kRawAMaxPanels;
+  const cmb_ukernel_fn *kernels = rawA ? cmb_ukernels_raw_a : cmb_ukernels;
+  float *aPack = (float *)scratch;
+  float *bPack = (float *)((char *)scratch +
+                           cmb_align_bytes((size_t)(mcMax * kcMax) *
+                                           sizeof(float)));
+  // Edge tiles in N go through this buffer; MR x NR floats is small.
+  float edge[CMB_MR * CMB_NR] __attribute__((aligned(CMB_ALIGN)));
+  const cmb_epilogue plain = {NULL, 0, 0};
+
+  for (int64_t jc = 0; jc < N; jc += CMB_NC) {
+    const int64_t nc = cmb_min64(CMB_NC, N - jc);
+    for (int64_t pc = 0; pc < K; pc += kBlock) {
+      const int64_t kc = cmb_min64(kBlock, K - pc);
+      const int last = pc + kc == K;
+      cmb_epilogue ep = {NULL, pc == 0 ? d->accumulate : 1,
+                         last ? d->relu : 0};
+
+      // Where micro-panel j of this block starts, and its k stride.
+      const float *bBase;
+      int64_t bPanelStride, bRowStride;
+      switch (mode) {
+      case kPackB:
+        cmb_pack_b(d->B + pc * d->ldb + jc, d->ldb, kc, nc, bPack);
+        bBase = bPack;
+        bPanelStride = kc * CMB_NR;
+        bRowStride = CMB_NR;
+        break;
+      case kPrepacked:
+        bBase = d->Bpacked + (jc / CMB_NR) * K * CMB_NR + pc * CMB_NR;
+        bPanelStride = K * CMB_NR;
+        bRowStride = CMB_NR;
+        break;
+      default: // kDirectB
+        bBase = d->B + pc * d->ldb + jc;
+        bPanelStride = CMB_NR;
+        bRowStride = d->ldb;
+        if (nc % CMB_NR != 0) {
+          int64_t j = nc - nc % CMB_NR;
+          cmb_pack_b(bBase + j, d->ldb, kc, nc - j, bPack);
+        }
+        break;
+      }
+
+      for (int64_t ic = 0; ic < M; ic += CMB_MC) {
+        const int64_t mc = cmb_min64(CMB_MC, M - ic);
+        // Row ir of the block: in place (rows lda apart) or packed panels.
+        const float *aBlock = d->A + ic * d->lda + pc;
+        int64_t aRowStride = d->lda;
+        if (!rawA) {
+          cmb_pack_a(aBlock, d->lda, mc, kc, aPack);
+          aBlock = aPack;
+          aRowStride = kc;
+        }
+        for (int64_t jr = 0; jr < nc; jr += CMB_NR) {
+          const int64_t n = cmb_min64(CMB_NR, nc - jr);
+          const float *b = bBase + (jr / CMB_NR) * bPanelStride;
+          int64_t ldb = bRowStride;
+          if (mode == kDirectB && n < CMB_NR) {
+            b = bPack;
+            ldb = CMB_NR;
+          }
+          for (int64_t ir = 0; ir < mc; ir += CMB_MR) {
+            const int m = (int)cmb_min64(CMB_MR, mc - ir);
+            const float *a = aBlock + ir * aRowStride;
+            float *c = d->C + (ic + ir) * d->ldc + jc + jr;
+            ep.bias = last && d->bias ? d->bias + ic + ir : NULL;
+            if (CMB_LIKELY(n == CMB_NR)) {
+              kernels[m](kc, a, d->lda, b, ldb, c, d->ldc, &ep);
+            } else {
+              kernels[m](kc, a, d->lda, b, ldb, edge, CMB_NR, &plain);
+              storeEdge(edge, m, n, c, d->ldc, &ep);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Splitting a batch of GEMMs over the pool
+//===----------------------------------------------------------------------===//
+
+/// Below this many multiply-adds per task, waking threads costs more than it
+/// saves.
+static const int64_t kMinMacsPerTask = 1 << 16;
+
+typedef struct GemmJob {
+  cmb_gemm_item_fn item;
+  const void *ctx;
+  int64_t batchBegin; ///< first GEMM of this job
+  int64_t pm, pn;     ///< blocks per GEMM in M and N
+  int64_t mTiles, nTiles;
+} GemmJob;
+
+/// Block `p` of `parts` over `tiles` tiles of `tileSize`, clipped to `total`.
+static void blockRange(int64_t p, int64_t parts, int64_t tiles,
+                       int64_t tileSize, int64_t total, int64_t *begin,
+                       int64_t *end) {
+  *begin = cmb_min64(total, (p * tiles / parts) * tileSize);
+  *end = cmb_min64(total, ((p + 1) * tiles / parts) * tileSize);
+}
+
+static void gemmTask(void *ctxPtr, int64_t task, cmb_scratch *scratch) {
+  const GemmJob *job = (const GemmJob *)ctxPtr;
+  const int64_t perGemm = job->pm * job->pn;
+  cmb_gemm_desc d;
+  job->item(job->ctx, job->batchBegin + task / perGemm, &d);
+  const int64_t r = task % perGemm;
+  int64_t m0, m1, n0, n1;
+  blockRange(r / job->pn, job->pm, job->mTiles, CMB_MR, d.M, &m0, &m1);
+  blockRange(r % job->pn, job->pn, job->nTiles, CMB_NR, d.N, &n0, &n1);
+  if (m0 >= m1 || n0 >= n1)
+    return;
+  d.A += m0 * d.lda;
+  d.B += n0;
+  d.C += m0 * d.ldc + n0;
+  if (d.bias)
+    d.bias += m0;
+  d.M = m1 - m0;
+  d.N = n1 - n0;
+  size_t bytes = cmb_gemm_scratch_bytes(&d);
+  void *buf = cmb_scratch_reserve(scratch, bytes);
+  if (!buf)
+    cmb_fatal("out of memory (sgemm scratch)");
+  cmb_gemm_serial(&d, buf);
+}
+
+static int64_t gcd64(int64_t a, int64_t b) {
+  while (b) {
+    int64_t t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+/// How evenly `tiles` tiles spread over `parts` blocks (1 = perfectly).
+static double balance(int64_t tiles, int64_t parts) {
+  return (double)tiles / (double)(parts * cmb_ceil_div(tiles, parts));
+}
+
+/// Chooses how many blocks each GEMM is cut into (pm x pn) for `threads`.
+static void chooseSplit(int64_t batch, int64_t M, int64_t N, int64_t K,
+                        int threads, int64_t mTiles, int64_t nTiles,
+                        int64_t *pm, int64_t *pn) {
+  *pm = *pn = 1;
+  if (threads <= 1 || batch >= 4 * (int64_t)threads)
+    return;
+  // Enough blocks that the task count is a multiple of the thread count.
+  int64_t parts = threads / gcd64(batch, threads);
+  int64_t byWork = (batch * M * N * cmb_max64(K, 1)) / kMinMacsPerTask;
+  parts = cmb_min64(parts, cmb_max64(1, byWork / batch));
+  if (parts <= 1)
+    return;
+  double best = -1.0;
+  for (int64_t m = 1; m <= parts; ++m) {
+    if (parts % m != 0)
+      continue;
+    int64_t n = parts / m;
+    if (m > mTiles || n > nTiles)
+      continue;
+    double score = balance(mTiles, m) * balance(nTiles, n);
+    // Ties go to splitting N: blocks of N do not duplicate B packing.
+    if (score >= best) {
+      best = score;
+      *pm = m;
+      *pn = n;
+    }
+  }
+  if (best < 0.0) { // fewer tiles than parts: split what there is
+    *pn = cmb_min64(parts, nTiles);
+    *pm = cmb_min64(parts / *pn, mTiles);
+  }
+}
+
+void cmb_gemm_parallel(int64_t batch, cmb_gemm_item_fn item, const void *ctx,
+                       int serialBatch) {
+  if (batch <= 0)
+    return;
+  cmb_gemm_desc d;
+  item(ctx, 0, &d);
+  if (d.M <= 0 || d.N <= 0)
+    return;
+  GemmJob job = {item, ctx, 0, 1, 1, cmb_ceil_div(d.M, CMB_MR),
+                 cmb_ceil_div(d.N, CMB_NR)};
+  const int threads = cmb_pool_size();
+  if (serialBatch) {
+    chooseSplit(1, d.M, d.N, d.K, threads, job.mTiles, job.nTiles, &job.pm,
+                &job.pn);
+    for (int64_t b = 0; b < batch; ++b) {
+      job.batchBegin = b;
+      cmb_parallel_for(job.pm * job.pn, gemmTask, &job);
+    }
+    return;
+  }
+  chooseSplit(batch, d.M, d.N, d.K, threads, job.mTiles, job.nTiles, &job.pm,
+              &job.pn);
+  cmb_parallel_for(batch * job.pm * job.pn, gemmTask, &job);
+}
+
+//===----------------------------------------------------------------------===//
+// cmb_x86_sgemm
+//===----------------------------------------------------------------------===//
+
+typedef struct SgemmArgs {
+  int64_t M, N, K;
+  const float *A;
+  int64_t strideA, lda;
+  const float *B;
+  int64_t strideB, ldb;
+  float *C;
+  int64_t strideC, ldc;
+  int accumulate;
+} SgemmArgs;
+
+static void sgemmItem(const void *ctxPtr, int64_t b, cmb_gemm_desc *d) {
+  const SgemmArgs *s = (const SgemmArgs *)ctxPtr;
+  cmb_gemm_desc r = {s->M,
+                     s->N,
+                     s->K,
+                     s->A + b * s->strideA,
+                     s->lda,
+                     s->B + b * s->strideB,
+                     s->ldb,
+                     NULL,
+                     s->C + b * s->strideC,
+                     s->ldc,
+                     NULL,
+                     s->accumulate,
+                     0};
+  *d = r;
+}
+
+CMB_EXPORT void cmb_x86_sgemm(int64_t batch, int64_t M, int64_t N, int64_t K,
+                              const float *A, int64_t strideA, int64_t lda,
+                              const float *B, int64_t strideB, int64_t ldb,
+                              float *C, int64_t strideC, int64_t ldc,
+                              int64_t accumulate) {
+  if (batch <= 0 || M <= 0 || N <= 0)
+    return;
+  SgemmArgs args = {M, N, K, A, strideA, lda, B, strideB, ldb,
+                    C, strideC, ldc, accumulate != 0};
+  // A zero output stride makes every GEMM write the same C: keep their order.
+  int serialBatch = batch > 1 && strideC == 0;
+  cmb_gemm_parallel(batch, sgemmItem, &args, serialBatch);
+}

@@ -1,0 +1,68 @@
+//===- Sgemm.h - The SGEMM core shared by matmul and convolution -*- C -*-===//
+//
+// cmb_x86_sgemm and cmb_x86_conv2d both reduce to one or more GEMMs with an
+// optional fused epilogue (per-row bias, relu). This header is the internal
+// interface to that core: a single-threaded GEMM on one descriptor, and a
+// driver that splits a batch of equally shaped GEMMs over the thread pool.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CAMBRIAN_TARGETS_X86_RUNTIME_SGEMM_H
+#define CAMBRIAN_TARGETS_X86_RUNTIME_SGEMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#pragma GCC visibility push(hidden)
+
+/// C[M x N] = act((accumulate ? C : 0) + A[M x K] * B[K x N] + bias)
+/// with row-major operands; `bias` has M entries (one per row of C) or is
+/// NULL, `relu` selects the activation.
+///
+/// B is either row-major at `B` with leading dimension `ldb`, or, when
+/// `Bpacked` is set, already in the packed-panel layout of the whole K:
+/// ceil(N/NR) panels of K x NR floats (k-major, zero-padded columns), panel p
+/// at Bpacked + p*K*NR. Conv2d produces that layout directly from its
+/// im2col step, which saves a copy.
+typedef struct cmb_gemm_desc {
+  int64_t M, N, K;
+  const float *A;
+  int64_t lda;
+  const float *B;
+  int64_t ldb;
+  const float *Bpacked;
+  float *C;
+  int64_t ldc;
+  const float *bias;
+  int accumulate;
+  int relu;
+} cmb_gemm_desc;
+
+/// Bytes of scratch cmb_gemm_serial needs for `d`.
+size_t cmb_gemm_scratch_bytes(const cmb_gemm_desc *d);
+
+/// Bytes of scratch cmb_gemm_serial needs for an M x K A with prepacked B.
+size_t cmb_gemm_prepacked_scratch_bytes(int64_t M, int64_t K);
+
+/// Runs the GEMM of `d` on the calling thread. `scratch` must be
+/// CMB_ALIGN-aligned and hold cmb_gemm_scratch_bytes(d) bytes.
+void cmb_gemm_serial(const cmb_gemm_desc *d, void *scratch);
+
+/// The matrix-vector special case (N == 1, raw B) of cmb_gemm_serial; needs
+/// K floats of scratch when ldb != 1.
+void cmb_gemv_serial(const cmb_gemm_desc *d, float *scratch);
+
+/// Fills in the descriptor of GEMM number `index` of a batch.
+typedef void (*cmb_gemm_item_fn)(const void *ctx, int64_t index,
+                                 cmb_gemm_desc *d);
+
+/// Runs `batch` GEMMs of equal shape (raw B) over the thread pool, splitting
+/// each one into row/column blocks when the batch alone does not give every
+/// thread work. With `serialBatch`, the GEMMs run in order on one thread
+/// (their outputs overlap); each one is still split when that is safe.
+void cmb_gemm_parallel(int64_t batch, cmb_gemm_item_fn item, const void *ctx,
+                       int serialBatch);
+
+#pragma GCC visibility pop
+
+#endif // CAMBRIAN_TARGETS_X86_RUNTIME_SGEMM_H

@@ -1,0 +1,48 @@
+//===- Vector.h - The SIMD vector of the ISA being compiled -*- C -*-===//
+//
+// The handful of vector operations the kernels are written in, mapped to the
+// intrinsics of the ISA level this translation unit is compiled for: zmm
+// with AVX-512, ymm with AVX2+FMA, xmm with baseline SSE (no FMA: a multiply
+// and an add). Loads and stores are unaligned; on aligned addresses they
+// cost the same as aligned ones.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CAMBRIAN_TARGETS_X86_RUNTIME_VECTOR_H
+#define CAMBRIAN_TARGETS_X86_RUNTIME_VECTOR_H
+
+#include <immintrin.h>
+
+#if defined(__AVX512F__)
+typedef __m512 vec_t;
+#define VLEN 16
+#define V_LOAD(p) _mm512_loadu_ps(p)
+#define V_STORE(p, v) _mm512_storeu_ps((p), (v))
+#define V_ZERO() _mm512_setzero_ps()
+#define V_SET1(x) _mm512_set1_ps(x)
+#define V_FMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
+#define V_ADD(a, b) _mm512_add_ps((a), (b))
+#define V_MAX(a, b) _mm512_max_ps((a), (b))
+#elif defined(__AVX2__) && defined(__FMA__)
+typedef __m256 vec_t;
+#define VLEN 8
+#define V_LOAD(p) _mm256_loadu_ps(p)
+#define V_STORE(p, v) _mm256_storeu_ps((p), (v))
+#define V_ZERO() _mm256_setzero_ps()
+#define V_SET1(x) _mm256_set1_ps(x)
+#define V_FMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+#define V_ADD(a, b) _mm256_add_ps((a), (b))
+#define V_MAX(a, b) _mm256_max_ps((a), (b))
+#else
+typedef __m128 vec_t;
+#define VLEN 4
+#define V_LOAD(p) _mm_loadu_ps(p)
+#define V_STORE(p, v) _mm_storeu_ps((p), (v))
+#define V_ZERO() _mm_setzero_ps()
+#define V_SET1(x) _mm_set1_ps(x)
+#define V_FMA(a, b, c) _mm_add_ps(_mm_mul_ps((a), (b)), (c))
+#define V_ADD(a, b) _mm_add_ps((a), (b))
+#define V_MAX(a, b) _mm_max_ps((a), (b))
+#endif
+
+#endif // CAMBRIAN_TARGETS_X86_RUNTIME_VECTOR_H

@@ -1,0 +1,254 @@
+//===- Conv2dTest.cpp - cmb_x86_conv2d against a double reference ---------===//
+//
+// Covers the three strategies (1x1 direct GEMM, depthwise loop, im2col +
+// GEMM) and their parameters: groups, strides, dilations, asymmetric
+// padding, bias, accumulate, relu, narrow outputs, deep reductions and
+// several output-column tiles.
+//
+//===----------------------------------------------------------------------===//
+
+#include "TestSupport.h"
+
+#include "cambrian-c/ModuleABI.h"
+#include "targets/x86/runtime/Kernels.h"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <sstream>
+
+namespace {
+
+struct ConvCase {
+  int64_t N, C, H, W, F, KH, KW;
+  int64_t SH, SW, DH, DW;
+  int64_t PT, PL, PB, PR; // padding top, left, bottom, right
+  int64_t G;
+  bool bias;
+  int relu, accumulate;
+
+  int64_t OH() const { return (H + PT + PB - (DH * (KH - 1) + 1)) / SH + 1; }
+  int64_t OW() const { return (W + PL + PR - (DW * (KW - 1) + 1)) / SW + 1; }
+};
+
+std::string describe(const ConvCase &c) {
+  std::ostringstream os;
+  os << "N" << c.N << " C" << c.C << " " << c.H << "x" << c.W << " F" << c.F
+     << " k" << c.KH << "x" << c.KW << " s" << c.SH << "," << c.SW << " d"
+     << c.DH << "," << c.DW << " p" << c.PT << "," << c.PL << "," << c.PB
+     << "," << c.PR << " g" << c.G << " bias" << c.bias << " relu" << c.relu
+     << " acc" << c.accumulate;
+  return os.str();
+}
+
+void runCase(const ConvCase &c, std::mt19937 &rng, Checker &chk) {
+  const int64_t OH = c.OH(), OW = c.OW(), Cg = c.C / c.G, Fg = c.F / c.G;
+  std::vector<float> x = randomFloats(rng, (size_t)(c.N * c.C * c.H * c.W));
+  std::vector<float> w = randomFloats(rng, (size_t)(c.F * Cg * c.KH * c.KW));
+  std::vector<float> bias = randomFloats(rng, (size_t)c.F);
+  std::vector<float> y = randomFloats(rng, (size_t)(c.N * c.F * OH * OW));
+  std::vector<float> y0 = y;
+
+  int64_t p[CMB_CONV_NUM_PARAMS];
+  p[CMB_CONV_N] = c.N;
+  p[CMB_CONV_C] = c.C;
+  p[CMB_CONV_H] = c.H;
+  p[CMB_CONV_W] = c.W;
+  p[CMB_CONV_F] = c.F;
+  p[CMB_CONV_KH] = c.KH;
+  p[CMB_CONV_KW] = c.KW;
+  p[CMB_CONV_OH] = OH;
+  p[CMB_CONV_OW] = OW;
+  p[CMB_CONV_STRIDE_H] = c.SH;
+  p[CMB_CONV_STRIDE_W] = c.SW;
+  p[CMB_CONV_DILATION_H] = c.DH;
+  p[CMB_CONV_DILATION_W] = c.DW;
+  p[CMB_CONV_PAD_TOP] = c.PT;
+  p[CMB_CONV_PAD_LEFT] = c.PL;
+  p[CMB_CONV_GROUPS] = c.G;
+  p[CMB_CONV_ACCUMULATE] = c.accumulate;
+  p[CMB_CONV_ACTIVATION] = c.relu;
+  cmb_x86_conv2d(x.data(), w.data(), c.bias ? bias.data() : nullptr, y.data(),
+                 p);
+
+  const std::string where = describe(c);
+  for (int64_t n = 0; n < c.N; ++n)
+    for (int64_t f = 0; f < c.F; ++f) {
+      const int64_t g = f / Fg;
+      for (int64_t oh = 0; oh < OH; ++oh)
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          const size_t o = (size_t)(((n * c.F + f) * OH + oh) * OW + ow);
+          double s = c.bias ? bias[f] : 0.0, m = std::fabs(s);
+          if (c.accumulate) {
+            s += y0[o];
+            m += std::fabs(y0[o]);
+          }
+          for (int64_t ci = 0; ci < Cg; ++ci)
+            for (int64_t kh = 0; kh < c.KH; ++kh) {
+              const int64_t ih = oh * c.SH - c.PT + kh * c.DH;
+              if (ih < 0 || ih >= c.H)
+                continue;
+              for (int64_t kw = 0; kw < c.KW; ++kw) {
+                const int64_t iw = ow * c.SW - c.PL + kw * c.DW;
+                if (iw < 0 || iw >= c.W)
+                  continue;
+                double t =
+                    (double)x[(size_t)(((n * c.C + g * Cg + ci) * c.H + ih) *
+                                           c.W +
+                                       iw)] *
+                    (double)w[(size_t)(((f * Cg + ci) * c.KH + kh) * c.KW +
+                                       kw)];
+                s += t;
+                m += std::fabs(t);
+              }
+            }
+          if (c.relu && s < 0)
+            s = 0;
+          chk.check(y[o], s, m,
+                    where + " at n" + std::to_string(n) + " f" +
+                        std::to_string(f) + " (" + std::to_string(oh) + "," +
+                        std::to_string(ow) + ")");
+        }
+    }
+}
+
+void requireClean(const Checker &chk) {
+  INFO(chk.report());
+  CHECK(chk.checks() > 0);
+  REQUIRE(chk.failures() == 0);
+}
+
+template <typename F> void withThreadCounts(F body) {
+  for (int threads : {1, 2}) {
+    cambrian_module_set_threads(threads);
+    body(threads);
+  }
+  cambrian_module_set_threads(1);
+}
+
+/// Square kernel k, stride s, dilation d, padding p on every side.
+ConvCase conv(int64_t N, int64_t C, int64_t H, int64_t W, int64_t F,
+              int64_t k, int64_t s, int64_t d, int64_t p, int64_t G,
+              bool bias, int relu, int acc) {
+  return {N, C, H, W, F, k, k, s, s, d, d, p, p, p, p, G, bias, relu, acc};
+}
+
+} // namespace
+
+TEST_CASE("conv2d: 1x1 stride-1 convolutions (direct GEMM)", "[conv2d]") {
+  CMB_REQUIRE_ISA();
+  std::mt19937 rng(11);
+  withThreadCounts([&](int threads) {
+    Checker chk;
+    runCase(conv(2, 16, 7, 7, 24, 1, 1, 1, 0, 1, true, 1, 0), rng, chk);
+    runCase(conv(1, 64, 9, 11, 40, 1, 1, 1, 0, 1, false, 0, 1), rng, chk);
+    runCase(conv(2, 12, 5, 6, 8, 1, 1, 1, 0, 2, true, 1, 1), rng, chk);
+    runCase(conv(1, 3, 20, 20, 1, 1, 1, 1, 0, 1, true, 0, 0), rng, chk);
+    runCase(conv(3, 300, 3, 3, 17, 1, 1, 1, 0, 1, true, 1, 0), rng, chk);
+    INFO("threads " << threads);
+    requireClean(chk);
+  });
+}
+
+TEST_CASE("conv2d: depthwise convolutions (direct loop)", "[conv2d]") {
+  CMB_REQUIRE_ISA();
+  std::mt19937 rng(12);
+  withThreadCounts([&](int threads) {
+    Checker chk;
+    runCase(conv(1, 6, 13, 13, 6, 3, 1, 1, 1, 6, true, 1, 0), rng, chk);
+    runCase(conv(2, 5, 12, 9, 5, 3, 2, 1, 1, 5, true, 0, 1), rng, chk);
+    runCase(conv(1, 4, 15, 14, 4, 5, 1, 2, 4, 4, false, 1, 1), rng, chk);
+    runCase(conv(1, 3, 9, 9, 3, 1, 1, 1, 0, 3, true, 0, 0), rng, chk);
+    runCase(conv(1, 2, 40, 3, 2, 3, 3, 1, 2, 2, true, 1, 0), rng, chk);
+    // Asymmetric padding and a kernel wider than the input.
+    runCase({1, 3, 6, 4, 3, 3, 5, 1, 1, 1, 1, 0, 2, 1, 3, 3, true, 1, 0}, rng,
+            chk);
+    runCase(conv(1, 1, 30, 30, 1, 3, 1, 1, 1, 1, true, 1, 0), rng, chk);
+    INFO("threads " << threads);
+    requireClean(chk);
+  });
+}
+
+TEST_CASE("conv2d: general convolutions (im2col + GEMM)", "[conv2d]") {
+  CMB_REQUIRE_ISA();
+  std::mt19937 rng(13);
+  withThreadCounts([&](int threads) {
+    Checker chk;
+    runCase(conv(1, 3, 8, 8, 4, 3, 1, 1, 1, 1, false, 0, 0), rng, chk);
+    runCase(conv(2, 8, 10, 10, 16, 3, 1, 1, 1, 1, true, 1, 0), rng, chk);
+    // Strides, asymmetric padding, dilation.
+    runCase({1, 5, 11, 9, 7, 3, 3, 2, 2, 1, 1, 0, 1, 1, 2, 1, true, 0, 1},
+            rng, chk);
+    runCase(conv(1, 6, 14, 12, 5, 3, 1, 2, 2, 1, true, 1, 0), rng, chk);
+    runCase({1, 4, 13, 17, 6, 2, 3, 3, 2, 2, 1, 1, 0, 2, 1, 1, false, 1, 1},
+            rng, chk);
+    // Groups, a channel multiplier of 2 (not depthwise), 1x1 that is not
+    // the direct case (stride 2, padding).
+    runCase(conv(1, 8, 9, 9, 12, 3, 1, 1, 1, 2, true, 1, 0), rng, chk);
+    runCase(conv(2, 12, 10, 10, 8, 3, 2, 1, 1, 4, true, 0, 1), rng, chk);
+    runCase(conv(1, 4, 7, 7, 8, 3, 1, 1, 1, 4, true, 1, 0), rng, chk);
+    runCase(conv(3, 6, 5, 5, 9, 3, 1, 1, 1, 3, false, 0, 0), rng, chk);
+    runCase(conv(1, 16, 14, 14, 24, 1, 2, 1, 0, 1, true, 1, 0), rng, chk);
+    runCase(conv(1, 5, 6, 6, 7, 1, 1, 1, 1, 1, true, 0, 1), rng, chk);
+    // Stem-like 7x7/2, narrow and tiny outputs, padded tiny inputs,
+    // rectangular kernels, one output channel.
+    runCase(conv(1, 3, 32, 32, 16, 7, 2, 1, 3, 1, true, 1, 0), rng, chk);
+    runCase({1, 4, 7, 5, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, 0, 0},
+            rng, chk);
+    runCase(conv(2, 7, 3, 3, 5, 3, 1, 1, 0, 1, true, 1, 1), rng, chk);
+    runCase(conv(1, 3, 2, 2, 4, 3, 1, 1, 1, 1, false, 0, 0), rng, chk);
+    runCase({1, 6, 9, 12, 5, 1, 5, 1, 1, 1, 1, 0, 2, 0, 2, 1, true, 0, 0},
+            rng, chk);
+    runCase({1, 6, 12, 9, 5, 5, 1, 1, 1, 1, 1, 2, 0, 2, 0, 1, true, 1, 0},
+            rng, chk);
+    runCase(conv(1, 9, 11, 11, 1, 3, 1, 1, 1, 1, true, 0, 1), rng, chk);
+    INFO("threads " << threads);
+    requireClean(chk);
+  });
+}
+
+TEST_CASE("conv2d: deep reductions, several tiles, split channels",
+          "[conv2d]") {
+  CMB_REQUIRE_ISA();
+  std::mt19937 rng(14);
+  withThreadCounts([&](int threads) {
+    Checker chk;
+    // K = 576 > KC: several K blocks.
+    runCase(conv(1, 64, 12, 12, 20, 3, 1, 1, 1, 1, true, 1, 0), rng, chk);
+    // 1600 output columns: several im2col tiles, runs across rows.
+    runCase(conv(1, 16, 40, 40, 24, 3, 1, 1, 1, 1, true, 1, 1), rng, chk);
+    // Many output channels, few columns: the channels are split.
+    runCase(conv(1, 8, 7, 7, 100, 3, 1, 1, 1, 1, true, 1, 0), rng, chk);
+    // Strided, with 2 images and a K block edge.
+    runCase(conv(2, 30, 17, 17, 33, 3, 2, 1, 1, 1, true, 0, 0), rng, chk);
+    INFO("threads " << threads);
+    requireClean(chk);
+  });
+}
+
+TEST_CASE("conv2d: random geometries", "[conv2d]") {
+  CMB_REQUIRE_ISA();
+  std::mt19937 rng(15);
+  withThreadCounts([&](int threads) {
+    Checker chk;
+    std::uniform_int_distribution<int64_t> small(1, 3), img(1, 14),
+        chans(1, 4), ker(1, 4), pad(0, 2), coin(0, 1);
+    int done = 0;
+    while (done < 50) {
+      int64_t G = small(rng);
+      ConvCase c{small(rng), G * chans(rng), img(rng), img(rng),
+                 G * chans(rng), ker(rng), ker(rng), small(rng), small(rng),
+                 small(rng) == 1 ? 1 : 2, small(rng) == 1 ? 1 : 2, pad(rng),
+                 pad(rng), pad(rng), pad(rng), G, coin(rng) == 1,
+                 (int)coin(rng), (int)coin(rng)};
+      if (c.OH() < 1 || c.OW() < 1 ||
+          c.H + c.PT + c.PB < c.DH * (c.KH - 1) + 1 ||
+          c.W + c.PL + c.PR < c.DW * (c.KW - 1) + 1)
+        continue;
+      runCase(c, rng, chk);
+      ++done;
+    }
+    INFO("threads " << threads);
+    requireClean(chk);
+  });
+}

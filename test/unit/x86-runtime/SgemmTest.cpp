@@ -1,0 +1,217 @@
+//===- SgemmTest.cpp - cmb_x86_sgemm against a double reference -----------===//
+//
+// Shapes are chosen around the register tiles of all three archives
+// (6x8, 6x16, 14x32), the cache blocks (MC, KC, NC), and the special paths
+// (M <= MR reads B in place, N == 1 is a matrix-vector product). Every
+// element of the output buffer is checked, including the gaps between rows
+// (ldc > N), which must stay untouched.
+//
+//===----------------------------------------------------------------------===//
+
+#include "TestSupport.h"
+
+#include "cambrian-c/ModuleABI.h"
+#include "targets/x86/runtime/Kernels.h"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <sstream>
+
+namespace {
+
+struct GemmCase {
+  int64_t batch, M, N, K;
+  int64_t lda, ldb, ldc;
+  int64_t strideA, strideB, strideC;
+  int accumulate;
+};
+
+std::string describe(const GemmCase &c) {
+  std::ostringstream os;
+  os << "batch " << c.batch << " M " << c.M << " N " << c.N << " K " << c.K
+     << " lda " << c.lda << " ldb " << c.ldb << " ldc " << c.ldc << " sA "
+     << c.strideA << " sB " << c.strideB << " sC " << c.strideC << " acc "
+     << c.accumulate;
+  return os.str();
+}
+
+/// Floats spanned by `batch` matrices of rows x cols, `ld` and `stride` apart.
+size_t span(int64_t batch, int64_t stride, int64_t rows, int64_t ld,
+            int64_t cols) {
+  if (batch <= 0 || rows <= 0 || cols <= 0)
+    return 1;
+  return (size_t)((batch - 1) * stride + (rows - 1) * ld + cols);
+}
+
+/// A case with dense operands and disjoint batches.
+GemmCase dense(int64_t batch, int64_t M, int64_t N, int64_t K, int acc) {
+  return {batch, M, N, K, K, N, N, M * K, K * N, M * N, acc};
+}
+
+/// Runs one case and checks the whole C buffer.
+void runCase(const GemmCase &c, std::mt19937 &rng, Checker &chk) {
+  std::vector<float> A = randomFloats(rng, span(c.batch, c.strideA, c.M, c.lda, c.K));
+  std::vector<float> B = randomFloats(rng, span(c.batch, c.strideB, c.K, c.ldb, c.N));
+  std::vector<float> C = randomFloats(rng, span(c.batch, c.strideC, c.M, c.ldc, c.N));
+
+  // The reference applies the batch in order, so overlapping outputs
+  // (strideC == 0) get the sequential meaning.
+  std::vector<double> want(C.begin(), C.end());
+  std::vector<double> mag(C.size());
+  for (size_t i = 0; i < C.size(); ++i)
+    mag[i] = std::fabs(C[i]);
+  for (int64_t b = 0; b < c.batch; ++b)
+    for (int64_t i = 0; i < c.M; ++i)
+      for (int64_t j = 0; j < c.N; ++j) {
+        double s = 0, m = 0;
+        for (int64_t k = 0; k < c.K; ++k) {
+          double p = (double)A[b * c.strideA + i * c.lda + k] *
+                     (double)B[b * c.strideB + k * c.ldb + j];
+          s += p;
+          m += std::fabs(p);
+        }
+        size_t idx = (size_t)(b * c.strideC + i * c.ldc + j);
+        want[idx] = c.accumulate ? want[idx] + s : s;
+        mag[idx] = c.accumulate ? mag[idx] + m : m;
+      }
+
+  cmb_x86_sgemm(c.batch, c.M, c.N, c.K, A.data(), c.strideA, c.lda, B.data(),
+                c.strideB, c.ldb, C.data(), c.strideC, c.ldc, c.accumulate);
+
+  std::string where = describe(c);
+  for (size_t i = 0; i < C.size(); ++i)
+    chk.check(C[i], want[i], mag[i], where + " at " + std::to_string(i));
+}
+
+void requireClean(const Checker &chk) {
+  INFO(chk.report());
+  CHECK(chk.checks() > 0);
+  REQUIRE(chk.failures() == 0);
+}
+
+/// Runs `body` with 1 and then 2 pool threads, restoring 1 afterwards.
+template <typename F> void withThreadCounts(F body) {
+  for (int threads : {1, 2}) {
+    cambrian_module_set_threads(threads);
+    REQUIRE(cmb_x86_num_threads() == threads);
+    body(threads);
+  }
+  cambrian_module_set_threads(1);
+}
+
+} // namespace
+
+TEST_CASE("sgemm: edge tiles in M, N and K", "[sgemm]") {
+  CMB_REQUIRE_ISA();
+  std::mt19937 rng(1);
+  withThreadCounts([&](int threads) {
+    Checker chk;
+    for (int64_t M : {1, 2, 5, 6, 7, 13, 14, 15, 29})
+      for (int64_t N : {1, 2, 7, 8, 9, 16, 17, 31, 32, 33, 65})
+        for (int64_t K : {0, 1, 5, 17, 64, 257})
+          runCase(dense(1, M, N, K, (int)((M + N + K) % 2)), rng, chk);
+    INFO("threads " << threads);
+    requireClean(chk);
+  });
+}
+
+TEST_CASE("sgemm: empty shapes write nothing", "[sgemm]") {
+  CMB_REQUIRE_ISA();
+  std::mt19937 rng(2);
+  Checker chk;
+  for (GemmCase c : {dense(1, 0, 5, 3, 0), dense(1, 4, 0, 3, 0),
+                     dense(0, 4, 5, 3, 0), dense(1, 0, 0, 0, 1)}) {
+    std::vector<float> C = randomFloats(rng, 64);
+    std::vector<float> before = C;
+    float a = 1, b = 1;
+    cmb_x86_sgemm(c.batch, c.M, c.N, c.K, &a, 0, c.lda, &b, 0, c.ldb,
+                  C.data(), 0, c.ldc, c.accumulate);
+    for (size_t i = 0; i < C.size(); ++i)
+      chk.check(C[i], before[i], 0.0, describe(c));
+  }
+  requireClean(chk);
+}
+
+TEST_CASE("sgemm: leading dimensions and cache blocking", "[sgemm]") {
+  CMB_REQUIRE_ISA();
+  std::mt19937 rng(3);
+  withThreadCounts([&](int threads) {
+    Checker chk;
+    // Padded rows in every operand.
+    runCase({1, 37, 45, 29, 31, 50, 47, 0, 0, 0, 0}, rng, chk);
+    runCase({1, 37, 45, 29, 31, 50, 47, 0, 0, 0, 1}, rng, chk);
+    // M > MC and K > KC (several A blocks and K blocks, partial last ones).
+    runCase({1, 200, 70, 600, 603, 75, 71, 0, 0, 0, 0}, rng, chk);
+    runCase({1, 170, 96, 520, 520, 96, 100, 0, 0, 0, 1}, rng, chk);
+    // N > NC.
+    runCase(dense(1, 9, 3100, 20, 0), rng, chk);
+    runCase(dense(1, 20, 3100, 40, 1), rng, chk);
+    INFO("threads " << threads);
+    requireClean(chk);
+  });
+}
+
+TEST_CASE("sgemm: batches, broadcast operands and accumulation", "[sgemm]") {
+  CMB_REQUIRE_ISA();
+  std::mt19937 rng(4);
+  withThreadCounts([&](int threads) {
+    Checker chk;
+    for (int acc : {0, 1}) {
+      runCase(dense(3, 19, 40, 23, acc), rng, chk);
+      runCase(dense(5, 1, 70, 33, acc), rng, chk);
+      // Broadcast A (a shared weight), and broadcast B.
+      runCase({4, 15, 33, 12, 12, 33, 33, 0, 12 * 33, 15 * 33, acc}, rng, chk);
+      runCase({4, 15, 33, 12, 12, 33, 40, 15 * 12, 0, 15 * 40 + 3, acc}, rng,
+              chk);
+      // Both broadcast, separate outputs.
+      runCase({2, 8, 9, 10, 10, 9, 9, 0, 0, 8 * 9, acc}, rng, chk);
+      // Every batch writes the same C: in order (sum with accumulate, the
+      // last product without).
+      runCase({3, 16, 20, 8, 8, 20, 20, 16 * 8, 8 * 20, 0, acc}, rng, chk);
+    }
+    INFO("threads " << threads);
+    requireClean(chk);
+  });
+}
+
+TEST_CASE("sgemm: matrix-vector and rank-1 shapes", "[sgemm]") {
+  CMB_REQUIRE_ISA();
+  std::mt19937 rng(5);
+  withThreadCounts([&](int threads) {
+    Checker chk;
+    for (int acc : {0, 1}) {
+      runCase(dense(1, 1, 1000, 2048, acc), rng, chk); // fc layer, batch 1
+      runCase(dense(1, 1, 1, 1000, acc), rng, chk);    // dot product
+      runCase(dense(1, 300, 1, 513, acc), rng, chk);   // gemv
+      // gemv with a strided column of B.
+      runCase({1, 70, 1, 100, 101, 3, 2, 0, 0, 0, acc}, rng, chk);
+      runCase(dense(1, 100, 200, 1, acc), rng, chk); // rank-1 update
+      runCase(dense(1, 3, 500, 300, acc), rng, chk); // M <= MR, B in place
+      runCase({2, 4, 77, 64, 64, 80, 77, 0, 64 * 80, 4 * 77, acc}, rng, chk);
+    }
+    INFO("threads " << threads);
+    requireClean(chk);
+  });
+}
+
+TEST_CASE("sgemm: random shapes", "[sgemm]") {
+  CMB_REQUIRE_ISA();
+  std::mt19937 rng(6);
+  withThreadCounts([&](int threads) {
+    Checker chk;
+    std::uniform_int_distribution<int64_t> dim(1, 90), pad(0, 5),
+        batchDist(1, 3), coin(0, 1);
+    for (int t = 0; t < 60; ++t) {
+      int64_t M = dim(rng), N = dim(rng), K = dim(rng), batch = batchDist(rng);
+      GemmCase c{batch, M, N, K, K + pad(rng), N + pad(rng), N + pad(rng),
+                 0, 0, 0, (int)coin(rng)};
+      c.strideA = coin(rng) ? 0 : M * c.lda + pad(rng);
+      c.strideB = coin(rng) ? 0 : K * c.ldb + pad(rng);
+      c.strideC = M * c.ldc + pad(rng);
+      runCase(c, rng, chk);
+    }
+    INFO("threads " << threads);
+    requireClean(chk);
+  });
+}

@@ -1,0 +1,130 @@
+//===- main.cpp - cambrian-compile: ONNX model to deployable module -------===//
+
+#include "cambrian/Pipeline/Diagnostics.h"
+#include "cambrian/Pipeline/Pipeline.h"
+#include "cambrian/Target/Target.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Support/FileUtilities.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
+
+using namespace llvm;
+using namespace cambrian;
+
+static cl::OptionCategory category("cambrian-compile options");
+static cl::opt<std::string> modelPath(cl::Positional, cl::Required,
+                                      cl::desc("<model.onnx | model.onnxtxt>"),
+                                      cl::cat(category));
+static cl::opt<std::string> outputPath("o", cl::desc("Output file"),
+                                       cl::value_desc("path"), cl::cat(category));
+static cl::opt<std::string> targetName("target", cl::desc("Target (default x86)"),
+                                       cl::init("x86"), cl::cat(category));
+static cl::opt<std::string> cpu("cpu", cl::desc("Target CPU (default: the host)"),
+                                cl::init(""), cl::cat(category));
+static cl::opt<unsigned> optLevel("O", cl::desc("Optimization level 0..3 (default 2)"),
+                                  cl::Prefix, cl::init(2), cl::cat(category));
+static cl::opt<std::string>
+    emit("emit",
+         cl::desc("Print the IR after a phase instead of writing a module: "
+                  "import, graph, target (before LLVM), llvm (LLVM IR)"),
+         cl::value_desc("phase"), cl::cat(category));
+static cl::alias compileTo("compile-to", cl::desc("Alias for --emit"),
+                           cl::aliasopt(emit), cl::cat(category));
+static cl::list<std::string>
+    inputShapes("input-shape",
+                cl::desc("Static shape of an input, e.g. x=1x3x224x224 "
+                         "(pins symbolic dimensions)"),
+                cl::value_desc("name=DxDx..."), cl::cat(category));
+static cl::opt<bool> listTargets("list-targets", cl::desc("List the targets"),
+                                 cl::cat(category));
+
+static int fail(const Twine &message) {
+  WithColor::error(errs(), "cambrian-compile") << message << "\n";
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  registerAllTargets();
+  cl::HideUnrelatedOptions(category);
+  if (argc > 1 && StringRef(argv[1]) == "--list-targets") {
+    for (const Target *t : TargetRegistry::all())
+      outs() << t->name() << "\t" << t->summary() << "\n";
+    return 0;
+  }
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "Cambrian: compile an ONNX model into a deployable module\n\n"
+      "  cambrian-compile model.onnx --target x86 -o model.so\n");
+
+  CompileOptions options;
+  options.target = targetName;
+  options.cpu = cpu;
+  if (optLevel > 3)
+    return fail("-O" + Twine(optLevel) + " is not a level (use -O0..-O3)");
+  options.optLevel = optLevel;
+  for (const std::string &spec : inputShapes) {
+    auto [name, dims] = StringRef(spec).rsplit('=');
+    if (name.empty() || dims.empty())
+      return fail("--input-shape expects name=DxDx..., got '" + spec + "'");
+    SmallVector<int64_t, 4> shape;
+    SmallVector<StringRef> parts;
+    dims.split(parts, 'x');
+    for (StringRef p : parts) {
+      int64_t d;
+      if (p.getAsInteger(10, d) || d < 0)
+        return fail("--input-shape '" + spec + "': '" + p +
+                    "' is not a dimension");
+      shape.push_back(d);
+    }
+    options.import.inputShapes[name] = shape;
+  }
+  Phase phase = Phase::Module;
+  if (!emit.empty()) {
+    auto p = parsePhase(emit);
+    if (!p || *p == Phase::Module)
+      return fail("--emit expects import, graph, target or llvm, got '" +
+                  emit + "'");
+    phase = *p;
+  }
+  std::string out = outputPath;
+  if (out.empty() && phase == Phase::Module) {
+    SmallString<128> stem(sys::path::stem(modelPath));
+    out = (stem + ".so").str();
+  }
+
+  mlir::MLIRContext ctx(mlir::MLIRContext::Threading::DISABLED);
+  bool failed = false;
+  mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
+    if (d.getSeverity() == mlir::DiagnosticSeverity::Error) {
+      failed = true;
+      WithColor::error(errs(), "cambrian-compile") << formatDiagnostic(d) << "\n";
+    } else if (d.getSeverity() == mlir::DiagnosticSeverity::Warning) {
+      WithColor::warning(errs(), "cambrian-compile") << formatDiagnostic(d) << "\n";
+    }
+    return mlir::success();
+  });
+
+  if (phase != Phase::Module) {
+    std::string err;
+    auto file = mlir::openOutputFile(out.empty() ? "-" : out, &err);
+    if (!file)
+      return fail(err);
+    if (mlir::failed(compileModel(ctx, modelPath, options, phase, "",
+                                  file->os())) || failed)
+      return 1;
+    file->keep();
+    return 0;
+  }
+  if (mlir::failed(compileModel(ctx, modelPath, options, phase, out, nulls())) ||
+      failed)
+    return 1;
+  return 0;
+}
