@@ -39,8 +39,14 @@ static std::string parseText(llvm::StringRef contents,
   std::string text = contents.str();
   onnx::OnnxParser parser(text.c_str());
   auto status = parser.Parse(model);
-  if (!status.IsOK())
-    return "cannot parse ONNX text: " + status.ErrorMessage();
+  if (!status.IsOK()) {
+    // One line: the parser's message spans several.
+    std::string msg = status.ErrorMessage();
+    for (char &c : msg)
+      if (c == '\n')
+        c = ' ';
+    return "cannot parse ONNX text: " + llvm::StringRef(msg).trim().str();
+  }
   return "";
 }
 

@@ -162,15 +162,19 @@ GraphImporter::importInput(const onnx::ValueInfoProto &info,
 LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
                                         unsigned index, OpBuilder &b) {
   MLIRContext *ctx = module.getContext();
+  // Unnamed nodes (common in exported models) are named by their output.
   std::string nodeName =
       node.name().empty() ? "#" + std::to_string(index) : node.name();
   Location loc = NameLoc::get(StringAttr::get(ctx, nodeName), fileLoc());
+  std::string shown = !node.name().empty() ? "'" + node.name() + "'"
+                      : node.output_size() ? "producing '" + node.output(0) + "'"
+                                           : "#" + std::to_string(index);
   StringRef domain = node.domain();
   if (domain == "ai.onnx")
     domain = "";
   auto opsetIt = opsets.find(domain);
   if (opsetIt == opsets.end())
-    return emitError(loc) << "node '" << nodeName << "' (" << node.op_type()
+    return emitError(loc) << "node " << shown << " (" << node.op_type()
                           << "): the model imports no opset for domain '"
                           << domain << "'";
   int64_t opset = opsetIt->second;
@@ -181,11 +185,11 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
       domain.empty() ? node.op_type() : (domain + "." + node.op_type()).str();
   if (!handler) {
     if (known)
-      return emitError(loc) << "node '" << nodeName << "' (" << qualified
+      return emitError(loc) << "node " << shown << " (" << qualified
                             << ", opset " << opset
                             << "): Cambrian does not support this op at "
                                "this opset";
-    return emitError(loc) << "node '" << nodeName << "' (" << qualified
+    return emitError(loc) << "node " << shown << " (" << qualified
                           << ", opset " << opset
                           << "): unsupported op '" << qualified << "'";
   }
@@ -193,7 +197,7 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
     if (node.input(i).empty())
       continue;
     if (!lookup(node.input(i)))
-      return emitError(loc) << "node '" << nodeName << "' (" << qualified
+      return emitError(loc) << "node " << shown << " (" << qualified
                             << ", opset " << opset << "): input '"
                             << node.input(i)
                             << "' is not defined before the node (the graph "

@@ -366,6 +366,17 @@ LogicalResult cambrian::x86::emitSharedObject(ModuleOp module,
                           << "': " << ec.message();
   llvm::sys::Process::SafelyCloseFileDescriptor(fd);
   llvm::FileRemover removeTmp(tmpPath);
+  // Only the module ABI leaves the shared object; the kernels stay local.
+  SmallString<128> mapPath;
+  if (auto ec = llvm::sys::fs::createTemporaryFile("cambrian", "map", mapPath))
+    return emitError(loc) << "cannot create a temporary file: " << ec.message();
+  llvm::FileRemover removeMap(mapPath);
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(mapPath, ec);
+    os << "{ global: cambrian_module_describe; cambrian_module_run; "
+          "cambrian_module_set_threads; local: *; };\n";
+  }
   auto cc = llvm::sys::findProgramByName("cc");
   if (!cc)
     return emitError(loc) << "cannot find the system linker driver 'cc' on PATH";
@@ -379,7 +390,8 @@ LogicalResult cambrian::x86::emitSharedObject(ModuleOp module,
                                    "-Wl,--as-needed",
                                    "-lm",
                                    "-lpthread",
-                                   "-Wl,-z,noexecstack"};
+                                   "-Wl,-z,noexecstack",
+                                   "-Wl,--version-script=" + std::string(mapPath)};
   SmallVector<StringRef> args(argv.begin(), argv.end());
   std::string linkError;
   SmallString<128> logPath;

@@ -24,7 +24,11 @@
 #include <string.h>
 
 /// Output vectors computed together (accumulators in registers).
-enum { kUnroll = 4 };
+#if defined(__AVX512F__)
+enum { kMaxVectors = 8 };
+#else
+enum { kMaxVectors = 4 }; // 16 vector registers
+#endif
 
 typedef struct DepthwiseJob {
   const float *x, *w, *bias;
@@ -67,26 +71,72 @@ static void buildPhases(const cmb_conv_shape *s, const float *xRow,
   }
 }
 
-/// Computes `count` (<= kUnroll) full vectors of outputs starting at `out`.
+/// Computes `count` (<= kMaxVectors) vectors of outputs at `out` from the
+/// taps' inputs at offset `ow`. Taps alternate over `sets` partial sums so
+/// that at least 8 independent FMA chains hide the FMA latency.
 CMB_INLINE void outputVectors(const int count, const Tap *taps, int numTaps,
                               int64_t ow, float *out, float bias, int acc,
                               int relu) {
-  vec_t sum[kUnroll];
-  _Pragma("GCC unroll 4") for (int u = 0; u < count; ++u) {
-    sum[u] = V_SET1(bias);
-    if (acc)
-      sum[u] = V_ADD(sum[u], V_LOAD(out + u * VLEN));
+  const int sets = count >= 8 ? 1 : count >= 3 ? 2 : 4;
+  vec_t sum[4][kMaxVectors];
+  _Pragma("GCC unroll 4") for (int s = 0; s < sets; ++s)
+      _Pragma("GCC unroll 8") for (int u = 0; u < count; ++u)
+          sum[s][u] = V_ZERO();
+  int t = 0;
+  for (; t + sets <= numTaps; t += sets) {
+    _Pragma("GCC unroll 4") for (int s = 0; s < sets; ++s) {
+      const vec_t wv = V_SET1(taps[t + s].weight);
+      const float *src = taps[t + s].src + ow;
+      // Keeps the compiler from hoisting (ow + u*VLEN) into one register
+      // per vector, which runs out of registers; u*VLEN then becomes an
+      // immediate displacement.
+      __asm__("" : "+r"(src));
+      _Pragma("GCC unroll 8") for (int u = 0; u < count; ++u)
+          sum[s][u] = V_FMA(wv, V_LOAD(src + u * VLEN), sum[s][u]);
+    }
   }
-  for (int t = 0; t < numTaps; ++t) {
+  for (; t < numTaps; ++t) {
     const vec_t wv = V_SET1(taps[t].weight);
     const float *src = taps[t].src + ow;
-    _Pragma("GCC unroll 4") for (int u = 0; u < count; ++u)
-        sum[u] = V_FMA(wv, V_LOAD(src + u * VLEN), sum[u]);
+    __asm__("" : "+r"(src));
+    _Pragma("GCC unroll 8") for (int u = 0; u < count; ++u)
+        sum[0][u] = V_FMA(wv, V_LOAD(src + u * VLEN), sum[0][u]);
   }
-  _Pragma("GCC unroll 4") for (int u = 0; u < count; ++u) {
+  const vec_t bv = V_SET1(bias);
+  _Pragma("GCC unroll 8") for (int u = 0; u < count; ++u) {
+    vec_t v = V_ADD(sum[0][u], bv);
+    _Pragma("GCC unroll 4") for (int s = 1; s < sets; ++s) v =
+        V_ADD(v, sum[s][u]);
+    if (acc)
+      v = V_ADD(v, V_LOAD(out + u * VLEN));
     if (relu)
-      sum[u] = V_MAX(sum[u], V_ZERO());
-    V_STORE(out + u * VLEN, sum[u]);
+      v = V_MAX(v, V_ZERO());
+    V_STORE(out + u * VLEN, v);
+  }
+}
+
+/// `count` full vectors with `count` known at compile time.
+static void outputVectorsN(int count, const Tap *taps, int numTaps,
+                           int64_t ow, float *out, float bias, int acc,
+                           int relu) {
+  switch (count) {
+#define CASE(n)                                                              \
+  case n:                                                                    \
+    outputVectors(n, taps, numTaps, ow, out, bias, acc, relu);               \
+    break;
+    CASE(1)
+    CASE(2)
+    CASE(3)
+#if defined(__AVX512F__)
+    CASE(5)
+    CASE(6)
+    CASE(7)
+    CASE(8)
+#endif
+  default:
+    outputVectors(4, taps, numTaps, ow, out, bias, acc, relu);
+    break;
+#undef CASE
   }
 }
 
@@ -108,18 +158,26 @@ static void depthwiseTask(void *ctxPtr, int64_t task, cmb_scratch *scratch) {
   const int64_t rows = (ohEnd - 1 - ohBegin) * s->SH + (s->KH - 1) * s->DH + 1;
   const size_t rowsBytes =
       cmb_align_bytes((size_t)(rows * SW * width) * sizeof(float));
+  const size_t tapBytes = cmb_align_bytes((size_t)numTapsMax * sizeof(Tap));
   char *buf = cmb_scratch_reserve(
-      scratch, rowsBytes + (size_t)numTapsMax * sizeof(Tap));
+      scratch, rowsBytes + tapBytes + (size_t)KW * sizeof(int64_t));
   if (!buf)
     cmb_fatal("out of memory (depthwise scratch)");
   float *phases = (float *)buf;
   Tap *taps = (Tap *)(buf + rowsBytes);
+  int64_t *kwOffset = (int64_t *)(buf + rowsBytes + tapBytes);
 
   const float *xPlane = job->x + plane * s->H * s->W;
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t ih = ihFirst + r;
     if (ih >= 0 && ih < s->H) // rows outside the input are never read
       buildPhases(s, xPlane + ih * s->W, width, phases + r * SW * width);
+  }
+
+  // Phase row and offset of each kw, once per task (no division per row).
+  for (int64_t kw = 0; kw < KW; ++kw) {
+    const int64_t col = kw * s->DW;
+    kwOffset[kw] = (col % SW) * width + col / SW;
   }
 
   const float *wc = job->w + c * s->KH * KW;
@@ -133,8 +191,7 @@ static void depthwiseTask(void *ctxPtr, int64_t task, cmb_scratch *scratch) {
         continue;
       const float *rowPhases = phases + (ih - ihFirst) * SW * width;
       for (int64_t kw = 0; kw < KW; ++kw) {
-        const int64_t col = kw * s->DW;
-        taps[numTaps].src = rowPhases + (col % SW) * width + col / SW;
+        taps[numTaps].src = rowPhases + kwOffset[kw];
         taps[numTaps].weight = wc[kh * KW + kw];
         ++numTaps;
       }
@@ -142,10 +199,13 @@ static void depthwiseTask(void *ctxPtr, int64_t task, cmb_scratch *scratch) {
 
     float *out = job->y + (plane * s->OH + oh) * OW;
     int64_t ow = 0;
-    for (; ow + kUnroll * VLEN <= OW; ow += kUnroll * VLEN)
-      outputVectors(kUnroll, taps, numTaps, ow, out + ow, b, acc, relu);
-    for (; ow + VLEN <= OW; ow += VLEN)
-      outputVectors(1, taps, numTaps, ow, out + ow, b, acc, relu);
+    for (; ow + kMaxVectors * VLEN <= OW; ow += kMaxVectors * VLEN)
+      outputVectors(kMaxVectors, taps, numTaps, ow, out + ow, b, acc, relu);
+    if (ow + VLEN <= OW) {
+      const int count = (int)((OW - ow) / VLEN);
+      outputVectorsN(count, taps, numTaps, ow, out + ow, b, acc, relu);
+      ow += count * VLEN;
+    }
     if (ow < OW) {
       // The last partial vector: full width in a local buffer (the phase
       // rows have the slack), then only the valid lanes.

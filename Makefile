@@ -1,0 +1,33 @@
+# Cambrian: `make demo` and `make check` work on a fresh Debian 12 machine.
+BUILD   ?= build
+MODELS  ?= $(BUILD)/models
+PYTHON  := .venv/bin/python
+JOBS    ?= $(shell nproc)
+
+.PHONY: all setup build demo check check-lit check-unit check-e2e clean
+
+all: build
+
+setup:
+	@bash scripts/setup.sh
+
+$(BUILD)/build.ninja:
+	cmake -G Ninja -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release \
+	  -DLLVM_USE_LINKER=lld -DCMAKE_C_COMPILER_LAUNCHER=ccache \
+	  -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
+	  -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit
+
+build: setup $(BUILD)/build.ninja
+	ninja -C $(BUILD) -j$(JOBS)
+
+# Compile the bundled example CNN for this machine and run it.
+demo: build
+	$(BUILD)/bin/cambrian-compile examples/tiny_cnn.onnx --target x86 -o $(BUILD)/tiny_cnn.so
+	$(BUILD)/bin/cambrian-run $(BUILD)/tiny_cnn.so examples/tiny_cnn_input.npy --bench 50
+
+# Every suite; the last line is the total "N passed, N failed".
+check: build
+	@bash scripts/check.sh $(BUILD) $(MODELS)
+
+clean:
+	rm -rf $(BUILD)

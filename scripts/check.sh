@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every test suite (lit, Catch2, end-to-end against onnxruntime) and
+# ends with one line "N passed, N failed" totalled over all of them.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${1:-build}
+MODELS=${2:-$BUILD/models}
+PY=.venv/bin/python
+passed=0; failed=0
+
+add() { passed=$((passed + $1)); failed=$((failed + $2)); }
+
+echo "== lit"
+lit_out=$(/usr/lib/llvm-22/bin/lit -sv "$BUILD/test" 2>&1); lit_rc=$?
+echo "$lit_out" | grep -E "^(FAIL|XPASS|UNRESOLVED|TIMEOUT):|^  (Passed|Failed|Unsupported|Unresolved)" || true
+lp=$(echo "$lit_out" | sed -n 's/^ *Passed *: *\([0-9]*\).*/\1/p'); lp=${lp:-0}
+lf=$(echo "$lit_out" | sed -n 's/^ *\(Failed\|Unresolved\|Timed Out\|Unexpectedly Passed\) *: *\([0-9]*\).*/\2/p' | paste -sd+ | bc); lf=${lf:-0}
+[ "$lit_rc" -ne 0 ] && [ "$lf" -eq 0 ] && lf=1
+add "$lp" "$lf"
+
+echo "== unit (Catch2 via ctest)"
+ctest_out=$(cd "$BUILD" && ctest --output-on-failure 2>&1); ctest_rc=$?
+echo "$ctest_out" | tail -3
+cp=$(echo "$ctest_out" | sed -n 's/.*tests passed, \([0-9]*\) tests failed out of \([0-9]*\).*/\2 \1/p')
+if [ -n "$cp" ]; then set -- $cp; add $(( $1 - $2 )) "$2"; elif [ "$ctest_rc" -ne 0 ]; then add 0 1; fi
+
+echo "== end to end (onnxruntime reference)"
+$PY scripts/export_models.py --out "$MODELS" >/dev/null || { echo "model export failed"; add 0 1; }
+e2e_out=$($PY test/e2e/run_e2e.py --build "$BUILD" --models "$MODELS" 2>&1); e2e_rc=$?
+echo "$e2e_out" | grep -E "^(PASS|FAIL)" || true
+ep=$(echo "$e2e_out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' | tail -1)
+if [ -n "$ep" ]; then set -- $ep; add "$1" "$2"; elif [ "$e2e_rc" -ne 0 ]; then add 0 1; fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
