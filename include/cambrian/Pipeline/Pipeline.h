@@ -22,8 +22,7 @@ struct CompileOptions {
   ImportOptions import;
 };
 
-/// Target-independent graph passes: canonicalization, CSE and fusion of
-/// elementwise producers into their consumers.
+/// Target-independent graph passes (today canonicalization and CSE).
 void buildGraphPipeline(mlir::OpPassManager &pm);
 
 /// Registers the graph pipeline as `cambrian-graph-pipeline` for
