@@ -20,10 +20,6 @@ namespace {
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-Value floatConst(OpBuilder &b, Location loc, Value like, double v) {
-  return arith::ConstantOp::create(b, loc, b.getFloatAttr(like.getType(), v));
-}
-
 LogicalResult importAbs(NodeContext &nc) {
   return importUnary(
       nc,
@@ -35,12 +31,6 @@ LogicalResult importAbs(NodeContext &nc) {
         return math::AbsIOp::create(b, loc, x);
       },
       /*floatOnly=*/false);
-}
-
-template <typename MathOp> LogicalResult importMathUnary(NodeContext &nc) {
-  return importUnary(nc, [](OpBuilder &b, Location loc, Value x, int32_t) {
-    return MathOp::create(b, loc, x).getResult();
-  });
 }
 
 LogicalResult importCast(NodeContext &nc) {
@@ -112,9 +102,9 @@ LogicalResult importClip(NodeContext &nc) {
 LogicalResult importElu(NodeContext &nc) {
   double alpha = nc.attrFloat("alpha", 1.0);
   return importUnary(nc, [alpha](OpBuilder &b, Location loc, Value x, int32_t) {
-    Value zero = floatConst(b, loc, x, 0);
+    Value zero = floatLike(b, loc, x, 0);
     Value e = math::ExpM1Op::create(b, loc, x);
-    Value neg = arith::MulFOp::create(b, loc, e, floatConst(b, loc, x, alpha));
+    Value neg = arith::MulFOp::create(b, loc, e, floatLike(b, loc, x, alpha));
     Value isNeg = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, zero);
     return arith::SelectOp::create(b, loc, isNeg, neg, x).getResult();
   });
@@ -124,8 +114,8 @@ LogicalResult importCelu(NodeContext &nc) {
   double alpha = nc.attrFloat("alpha", 1.0);
   return importUnary(nc, [alpha](OpBuilder &b, Location loc, Value x, int32_t) {
     // max(0, x) + min(0, alpha * (exp(x / alpha) - 1))
-    Value zero = floatConst(b, loc, x, 0);
-    Value a = floatConst(b, loc, x, alpha);
+    Value zero = floatLike(b, loc, x, 0);
+    Value a = floatLike(b, loc, x, alpha);
     Value e = math::ExpM1Op::create(b, loc, arith::DivFOp::create(b, loc, x, a));
     Value neg = arith::MinimumFOp::create(b, loc, zero,
                                           arith::MulFOp::create(b, loc, a, e));

@@ -18,10 +18,6 @@ using namespace cambrian::onnx_import;
 
 namespace {
 
-Value fconst(OpBuilder &b, Location loc, Value like, double v) {
-  return arith::ConstantOp::create(b, loc, b.getFloatAttr(like.getType(), v));
-}
-
 BinaryKind kindOf(StringRef op) {
   return llvm::StringSwitch<BinaryKind>(op)
       .Case("Greater", BinaryKind::Greater)
@@ -194,7 +190,7 @@ LogicalResult importGemm(NodeContext &nc) {
     y = tb.elementwise({y}, {M, N}, f32,
                        [alpha](OpBuilder &nb, Location loc, ValueRange v) {
                          return arith::MulFOp::create(nb, loc, v[0],
-                                                      fconst(nb, loc, v[0], alpha))
+                                                      floatLike(nb, loc, v[0], alpha))
                              .getResult();
                        });
   if (nc.hasInput(2) && beta != 0.0) {
@@ -208,7 +204,7 @@ LogicalResult importGemm(NodeContext &nc) {
                          Value c = v[1];
                          if (beta != 1.0)
                            c = arith::MulFOp::create(nb, loc, c,
-                                                     fconst(nb, loc, c, beta));
+                                                     floatLike(nb, loc, c, beta));
                          return arith::AddFOp::create(nb, loc, v[0], c)
                              .getResult();
                        });
@@ -281,10 +277,10 @@ LogicalResult importHardSigmoid(NodeContext &nc) {
   double alpha = nc.attrFloat("alpha", 0.2), beta = nc.attrFloat("beta", 0.5);
   return importUnary(nc, [=](OpBuilder &b, Location loc, Value x, int32_t) {
     Value v = arith::AddFOp::create(
-        b, loc, arith::MulFOp::create(b, loc, x, fconst(b, loc, x, alpha)),
-        fconst(b, loc, x, beta));
-    v = arith::MinimumFOp::create(b, loc, v, fconst(b, loc, x, 1.0));
-    return arith::MaximumFOp::create(b, loc, v, fconst(b, loc, x, 0.0))
+        b, loc, arith::MulFOp::create(b, loc, x, floatLike(b, loc, x, alpha)),
+        floatLike(b, loc, x, beta));
+    v = arith::MinimumFOp::create(b, loc, v, floatLike(b, loc, x, 1.0));
+    return arith::MaximumFOp::create(b, loc, v, floatLike(b, loc, x, 0.0))
         .getResult();
   });
 }
@@ -292,10 +288,10 @@ LogicalResult importHardSigmoid(NodeContext &nc) {
 LogicalResult importHardSwish(NodeContext &nc) {
   return importUnary(nc, [](OpBuilder &b, Location loc, Value x, int32_t) {
     Value v = arith::AddFOp::create(
-        b, loc, arith::MulFOp::create(b, loc, x, fconst(b, loc, x, 1.0 / 6.0)),
-        fconst(b, loc, x, 0.5));
-    v = arith::MinimumFOp::create(b, loc, v, fconst(b, loc, x, 1.0));
-    v = arith::MaximumFOp::create(b, loc, v, fconst(b, loc, x, 0.0));
+        b, loc, arith::MulFOp::create(b, loc, x, floatLike(b, loc, x, 1.0 / 6.0)),
+        floatLike(b, loc, x, 0.5));
+    v = arith::MinimumFOp::create(b, loc, v, floatLike(b, loc, x, 1.0));
+    v = arith::MaximumFOp::create(b, loc, v, floatLike(b, loc, x, 0.0));
     return arith::MulFOp::create(b, loc, x, v).getResult();
   });
 }
@@ -304,8 +300,8 @@ LogicalResult importLeakyRelu(NodeContext &nc) {
   double alpha = nc.attrFloat("alpha", 0.01);
   return importUnary(nc, [=](OpBuilder &b, Location loc, Value x, int32_t) {
     Value neg = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x,
-                                      fconst(b, loc, x, 0.0));
-    Value scaled = arith::MulFOp::create(b, loc, x, fconst(b, loc, x, alpha));
+                                      floatLike(b, loc, x, 0.0));
+    Value scaled = arith::MulFOp::create(b, loc, x, floatLike(b, loc, x, alpha));
     return arith::SelectOp::create(b, loc, neg, scaled, x).getResult();
   });
 }
@@ -316,20 +312,20 @@ LogicalResult importGelu(NodeContext &nc) {
     return nc.emitError() << "unsupported approximate='" << approx << "'";
   bool useTanh = approx == "tanh";
   return importUnary(nc, [=](OpBuilder &b, Location loc, Value x, int32_t) {
-    Value half = fconst(b, loc, x, 0.5), one = fconst(b, loc, x, 1.0);
+    Value half = floatLike(b, loc, x, 0.5), one = floatLike(b, loc, x, 1.0);
     Value inner;
     if (useTanh) {
       // tanh(sqrt(2/pi) * (x + 0.044715 x^3))
       Value x3 = arith::MulFOp::create(
           b, loc, x, arith::MulFOp::create(b, loc, x, x));
       Value s = arith::AddFOp::create(
-          b, loc, x, arith::MulFOp::create(b, loc, x3, fconst(b, loc, x, 0.044715)));
+          b, loc, x, arith::MulFOp::create(b, loc, x3, floatLike(b, loc, x, 0.044715)));
       inner = math::TanhOp::create(
           b, loc, arith::MulFOp::create(b, loc, s,
-                                        fconst(b, loc, x, std::sqrt(2.0 / M_PI))));
+                                        floatLike(b, loc, x, std::sqrt(2.0 / M_PI))));
     } else {
       inner = math::ErfOp::create(
-          b, loc, arith::MulFOp::create(b, loc, x, fconst(b, loc, x, M_SQRT1_2)));
+          b, loc, arith::MulFOp::create(b, loc, x, floatLike(b, loc, x, M_SQRT1_2)));
     }
     Value t = arith::AddFOp::create(b, loc, one, inner);
     return arith::MulFOp::create(b, loc, arith::MulFOp::create(b, loc, x, half),
@@ -362,7 +358,7 @@ LogicalResult importLayerNormalization(NodeContext &nc) {
   Value sum = tb.reduce(x, axes, true, 0.0, elem, add);
   Value centered = tb.elementwise(
       {x, sum}, xs, elem, [n](OpBuilder &b, Location loc, ValueRange v) {
-        Value mean = arith::MulFOp::create(b, loc, v[1], fconst(b, loc, v[1], 1.0 / n));
+        Value mean = arith::MulFOp::create(b, loc, v[1], floatLike(b, loc, v[1], 1.0 / n));
         return arith::SubFOp::create(b, loc, v[0], mean).getResult();
       });
   Value sq = tb.reduce(centered, axes, true, 0.0, elem, add,
@@ -383,9 +379,9 @@ LogicalResult importLayerNormalization(NodeContext &nc) {
   }
   bool hasBias = nc.hasInput(2);
   Value y = tb.elementwise(ops, xs, elem, [=](OpBuilder &b, Location loc, ValueRange v) {
-    Value var = arith::MulFOp::create(b, loc, v[1], fconst(b, loc, v[1], 1.0 / n));
+    Value var = arith::MulFOp::create(b, loc, v[1], floatLike(b, loc, v[1], 1.0 / n));
     Value inv = math::RsqrtOp::create(
-        b, loc, arith::AddFOp::create(b, loc, var, fconst(b, loc, var, eps)));
+        b, loc, arith::AddFOp::create(b, loc, var, floatLike(b, loc, var, eps)));
     Value r = arith::MulFOp::create(b, loc, v[0], inv);
     r = arith::MulFOp::create(b, loc, r, v[2]);
     if (hasBias)
@@ -472,7 +468,7 @@ LogicalResult importPRelu(NodeContext &nc) {
       TensorBuilder::elementTypeOf(nc.operand(0)),
       [](OpBuilder &b, Location loc, ValueRange v) {
         Value neg = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT,
-                                          v[0], fconst(b, loc, v[0], 0.0));
+                                          v[0], floatLike(b, loc, v[0], 0.0));
         Value scaled = arith::MulFOp::create(b, loc, v[0], v[1]);
         return arith::SelectOp::create(b, loc, neg, scaled, v[0]).getResult();
       });
@@ -501,7 +497,7 @@ LogicalResult importMean(NodeContext &nc) {
         Value acc = v[0];
         for (size_t i = 1; i < v.size(); ++i)
           acc = arith::AddFOp::create(b, loc, acc, v[i]);
-        return arith::MulFOp::create(b, loc, acc, fconst(b, loc, acc, inv))
+        return arith::MulFOp::create(b, loc, acc, floatLike(b, loc, acc, inv))
             .getResult();
       });
   nc.setResult(0, y, type);
@@ -567,7 +563,7 @@ LogicalResult importGlobalPool(NodeContext &nc) {
     r = tb.elementwise({r}, TensorBuilder::shapeOf(r), elem,
                        [inv](OpBuilder &b, Location loc, ValueRange v) {
                          return arith::MulFOp::create(b, loc, v[0],
-                                                      fconst(b, loc, v[0], inv))
+                                                      floatLike(b, loc, v[0], inv))
                              .getResult();
                        });
   }

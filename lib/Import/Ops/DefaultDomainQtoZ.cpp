@@ -18,10 +18,6 @@ using namespace cambrian::onnx_import;
 
 namespace {
 
-Value fconst(OpBuilder &b, Location loc, Value like, double v) {
-  return arith::ConstantOp::create(b, loc, b.getFloatAttr(like.getType(), v));
-}
-
 /// Publishes `t` reshaped, keeping it a constant when the input was one.
 LogicalResult setReshaped(NodeContext &nc, ArrayRef<int64_t> shape) {
   if (const HostTensor *c = nc.constantInput(0)) {
@@ -597,7 +593,7 @@ LogicalResult importReduce(NodeContext &nc) {
   };
   if (op == "ReduceMean")
     post([count](OpBuilder &b, Location loc, ValueRange v) {
-      return arith::DivFOp::create(b, loc, v[0], fconst(b, loc, v[0], count))
+      return arith::DivFOp::create(b, loc, v[0], floatLike(b, loc, v[0], count))
           .getResult();
     });
   else if (op == "ReduceL2")
@@ -629,8 +625,8 @@ LogicalResult importRelu(NodeContext &nc) {
 LogicalResult importSigmoid(NodeContext &nc) {
   return importUnary(nc, [](OpBuilder &b, Location loc, Value x, int32_t) {
     Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
-    Value d = arith::AddFOp::create(b, loc, fconst(b, loc, x, 1.0), e);
-    return arith::DivFOp::create(b, loc, fconst(b, loc, x, 1.0), d).getResult();
+    Value d = arith::AddFOp::create(b, loc, floatLike(b, loc, x, 1.0), e);
+    return arith::DivFOp::create(b, loc, floatLike(b, loc, x, 1.0), d).getResult();
   });
 }
 
@@ -638,12 +634,12 @@ LogicalResult importSelu(NodeContext &nc) {
   double alpha = nc.attrFloat("alpha", 1.67326319217681884765625);
   double gamma = nc.attrFloat("gamma", 1.05070102214813232421875);
   return importUnary(nc, [=](OpBuilder &b, Location loc, Value x, int32_t) {
-    Value neg = arith::MulFOp::create(b, loc, fconst(b, loc, x, alpha),
+    Value neg = arith::MulFOp::create(b, loc, floatLike(b, loc, x, alpha),
                                       math::ExpM1Op::create(b, loc, x));
     Value isPos = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x,
-                                        fconst(b, loc, x, 0.0));
+                                        floatLike(b, loc, x, 0.0));
     Value v = arith::SelectOp::create(b, loc, isPos, x, neg);
-    return arith::MulFOp::create(b, loc, v, fconst(b, loc, x, gamma)).getResult();
+    return arith::MulFOp::create(b, loc, v, floatLike(b, loc, x, gamma)).getResult();
   });
 }
 
@@ -653,14 +649,14 @@ LogicalResult importSoftplus(NodeContext &nc) {
     Value ax = math::AbsFOp::create(b, loc, x);
     Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, ax));
     Value l = math::Log1pOp::create(b, loc, e);
-    Value m = arith::MaximumFOp::create(b, loc, x, fconst(b, loc, x, 0.0));
+    Value m = arith::MaximumFOp::create(b, loc, x, floatLike(b, loc, x, 0.0));
     return arith::AddFOp::create(b, loc, m, l).getResult();
   });
 }
 
 LogicalResult importSoftsign(NodeContext &nc) {
   return importUnary(nc, [](OpBuilder &b, Location loc, Value x, int32_t) {
-    Value d = arith::AddFOp::create(b, loc, fconst(b, loc, x, 1.0),
+    Value d = arith::AddFOp::create(b, loc, floatLike(b, loc, x, 1.0),
                                     math::AbsFOp::create(b, loc, x));
     return arith::DivFOp::create(b, loc, x, d).getResult();
   });
@@ -683,7 +679,7 @@ LogicalResult importSign(NodeContext &nc) {
 
 LogicalResult importReciprocal(NodeContext &nc) {
   return importUnary(nc, [](OpBuilder &b, Location loc, Value x, int32_t) {
-    return arith::DivFOp::create(b, loc, fconst(b, loc, x, 1.0), x).getResult();
+    return arith::DivFOp::create(b, loc, floatLike(b, loc, x, 1.0), x).getResult();
   });
 }
 
@@ -691,15 +687,9 @@ LogicalResult importThresholdedRelu(NodeContext &nc) {
   double alpha = nc.attrFloat("alpha", 1.0);
   return importUnary(nc, [=](OpBuilder &b, Location loc, Value x, int32_t) {
     Value gt = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x,
-                                     fconst(b, loc, x, alpha));
-    return arith::SelectOp::create(b, loc, gt, x, fconst(b, loc, x, 0.0))
+                                     floatLike(b, loc, x, alpha));
+    return arith::SelectOp::create(b, loc, gt, x, floatLike(b, loc, x, 0.0))
         .getResult();
-  });
-}
-
-template <typename MathOp> LogicalResult importMathUnary(NodeContext &nc) {
-  return importUnary(nc, [](OpBuilder &b, Location loc, Value x, int32_t) {
-    return MathOp::create(b, loc, x).getResult();
   });
 }
 

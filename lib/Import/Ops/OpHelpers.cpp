@@ -499,3 +499,8 @@ Value cambrian::onnx_import::emitSoftmax(TensorBuilder &tb, Value x,
                               .getResult();
                         });
 }
+
+Value cambrian::onnx_import::floatLike(OpBuilder &b, Location loc, Value like,
+                                       double v) {
+  return arith::ConstantOp::create(b, loc, b.getFloatAttr(like.getType(), v));
+}

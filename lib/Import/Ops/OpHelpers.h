@@ -67,6 +67,18 @@ using UnaryFn =
 mlir::LogicalResult importUnary(NodeContext &nc, const UnaryFn &fn,
                                 bool floatOnly = true);
 
+/// Imports a float unary op that is one op of the math dialect.
+template <typename MathOp> mlir::LogicalResult importMathUnary(NodeContext &nc) {
+  return importUnary(nc, [](mlir::OpBuilder &b, mlir::Location loc,
+                            mlir::Value x, int32_t) {
+    return MathOp::create(b, loc, x).getResult();
+  });
+}
+
+/// A float constant of the type of `like`.
+mlir::Value floatLike(mlir::OpBuilder &b, mlir::Location loc, mlir::Value like,
+                      double v);
+
 /// Sliding-window reduction (pooling) over a padded NC<spatial> input:
 /// out[n,c,o...] = combine over window k... of in[n,c,o*s+k*d].
 mlir::Value emitWindowReduce(NodeContext &nc, mlir::Value paddedInput,
