@@ -17,6 +17,11 @@
 extern "C" {
 #endif
 
+/* libcambrian.so hides everything but this API. */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 /// Options of one compilation. Zero-initialise, then set what you need.
 typedef struct cambrian_compile_options {
   const char *target; /* "x86" if NULL */
@@ -54,6 +59,10 @@ int32_t cambrian_run(cambrian_loaded_module *module, const void *const *inputs,
                      void *const *outputs, char **error);
 
 void cambrian_free_string(char *s);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

@@ -164,6 +164,12 @@ TEST_CASE("conv2d: depthwise convolutions (direct loop)", "[conv2d]") {
     runCase({1, 3, 6, 4, 3, 3, 5, 1, 1, 1, 1, 0, 2, 1, 3, 3, true, 1, 0}, rng,
             chk);
     runCase(conv(1, 1, 30, 30, 1, 3, 1, 1, 1, 1, true, 1, 0), rng, chk);
+    // Rows of every vector count of every ISA (up to 8 zmm and a partial
+    // one), stride 2 from wide rows.
+    for (int64_t w : {16, 31, 33, 47, 60, 64, 100, 127, 128, 130, 150})
+      runCase({1, 2, 3, w, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, true, 1, 1},
+              rng, chk);
+    runCase(conv(2, 3, 21, 131, 3, 3, 2, 1, 1, 3, true, 0, 0), rng, chk);
     INFO("threads " << threads);
     requireClean(chk);
   });
