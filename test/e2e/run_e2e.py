@@ -194,7 +194,10 @@ def run_case(case, args):
     if not ok:
         return False, f"compile failed ({how}): {' '.join(compile_cmd)}\n{tail(log)}"
 
-    run_cmd = [args.runner, so] + case.inputs + ["--out", out_dir]
+    # A few extra runs after the one whose outputs are checked: memory
+    # errors in the module often show only on the second call.
+    run_cmd = [args.runner, so] + case.inputs + ["--out", out_dir,
+                                                 "--bench", "2", "--warmup", "0"]
     t0 = time.time()
     ok, how, log = run_tool(run_cmd, args.timeout)
     t_run = time.time() - t0

@@ -23,10 +23,12 @@ static void unpackShape(const int64_t *p, cmb_conv_shape *s) {
   s->KW = p[CMB_CONV_KW];
   s->OH = p[CMB_CONV_OH];
   s->OW = p[CMB_CONV_OW];
-  s->SH = p[CMB_CONV_STRIDE_H];
-  s->SW = p[CMB_CONV_STRIDE_W];
-  s->DH = p[CMB_CONV_DILATION_H];
-  s->DW = p[CMB_CONV_DILATION_W];
+  // Strides and dilations below 1 are invalid; reading them as 1 keeps a
+  // malformed call from dividing by zero.
+  s->SH = cmb_max64(1, p[CMB_CONV_STRIDE_H]);
+  s->SW = cmb_max64(1, p[CMB_CONV_STRIDE_W]);
+  s->DH = cmb_max64(1, p[CMB_CONV_DILATION_H]);
+  s->DW = cmb_max64(1, p[CMB_CONV_DILATION_W]);
   s->PT = p[CMB_CONV_PAD_TOP];
   s->PL = p[CMB_CONV_PAD_LEFT];
   s->G = p[CMB_CONV_GROUPS] > 0 ? p[CMB_CONV_GROUPS] : 1;
@@ -108,7 +110,8 @@ static void convTask(void *ctxPtr, int64_t task, cmb_scratch *scratch) {
   const int64_t ohw = s->OH * s->OW;
   const int64_t j0 = tile * job->tileCols;
   const int64_t cols = cmb_min64(job->tileCols, ohw - j0);
-  const int64_t m0 = cmb_min64(s->Fg, (mb * job->mTiles / job->mBlocks) * CMB_MR);
+  const int64_t m0 =
+      cmb_min64(s->Fg, (mb * job->mTiles / job->mBlocks) * CMB_MR);
   const int64_t m1 =
       cmb_min64(s->Fg, ((mb + 1) * job->mTiles / job->mBlocks) * CMB_MR);
   if (cols <= 0 || m0 >= m1)
@@ -128,10 +131,10 @@ static void convTask(void *ctxPtr, int64_t task, cmb_scratch *scratch) {
                      job->args.bias ? job->args.bias + f0 : NULL,
                      s->accumulate,
                      s->relu};
-  const size_t panelBytes = cmb_align_bytes(tileFloats(s, job->tileCols) *
-                                            sizeof(float));
-  const size_t slabBytes = cmb_align_bytes(
-      cmb_im2col_slab_floats(s, job->tileCols) * sizeof(float));
+  const size_t panelBytes =
+      cmb_align_bytes(tileFloats(s, job->tileCols) * sizeof(float));
+  const size_t slabBytes =
+      cmb_align_bytes(cmb_im2col_slab_floats(s, job->tileCols) * sizeof(float));
   const size_t gemmBytes = cmb_gemm_prepacked_scratch_bytes(d.M, d.K);
   char *buf = cmb_scratch_reserve(scratch, panelBytes + slabBytes + gemmBytes);
   if (!buf)
@@ -156,7 +159,8 @@ static int64_t gcd64(int64_t a, int64_t b) {
 
 /// Im2col tiles of about this many floats stay in L2 next to the A block.
 static const int64_t kTileFloats = 128 * 1024;
-/// Narrower tiles would re-pack the weights too often.
+/// Narrower tiles would re-read the weights (and rebuild the slab's halo
+/// rows) too often.
 static const int64_t kMinTileCols = 128;
 
 static void convGeneral(const ConvArgs *args) {

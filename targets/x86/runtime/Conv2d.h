@@ -19,15 +19,15 @@
 
 /// The parameter block of cmb_x86_conv2d, unpacked, plus derived sizes.
 typedef struct cmb_conv_shape {
-  int64_t N, C, H, W;    ///< input
-  int64_t F, KH, KW;     ///< weights F x Cg x KH x KW
-  int64_t OH, OW;        ///< output
-  int64_t SH, SW;        ///< strides
-  int64_t DH, DW;        ///< dilations
-  int64_t PT, PL;        ///< top/left zero padding
-  int64_t G;             ///< groups
-  int64_t Cg, Fg;        ///< channels per group (input, output)
-  int64_t K;             ///< GEMM depth: Cg * KH * KW
+  int64_t N, C, H, W; ///< input
+  int64_t F, KH, KW;  ///< weights F x Cg x KH x KW
+  int64_t OH, OW;     ///< output
+  int64_t SH, SW;     ///< strides
+  int64_t DH, DW;     ///< dilations
+  int64_t PT, PL;     ///< top/left zero padding
+  int64_t G;          ///< groups
+  int64_t Cg, Fg;     ///< channels per group (input, output)
+  int64_t K;          ///< GEMM depth: Cg * KH * KW
   int accumulate, relu;
 } cmb_conv_shape;
 

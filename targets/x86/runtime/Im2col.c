@@ -122,8 +122,8 @@ void cmb_im2col_panels(const cmb_conv_shape *s, const float *x, int64_t j0,
     for (int64_t c = 0; c < s->Cg; ++c) {
       for (int64_t kh = 0; kh < s->KH; ++kh) {
         for (int64_t kw = 0; kw < s->KW; ++kw, d += CMB_NR) {
-          const float *src = slab + c * planeStride + kh * s->DH * ws +
-                             kw * s->DW;
+          const float *src =
+              slab + c * planeStride + kh * s->DH * ws + kw * s->DW;
           if (runs) {
             // Ascending lanes: each block's overrun is rewritten by the next
             // piece, or by the next row (the last row of the last panel

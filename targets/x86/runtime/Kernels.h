@@ -8,6 +8,18 @@
 //
 // All tensors are dense row-major float32; strides are in elements.
 //
+// Notes for callers (the implementation is in this directory):
+//  - No alignment is required of any pointer or leading dimension; 64-byte
+//    aligned buffers and leading dimensions that are not multiples of 4 KiB
+//    (in bytes) are somewhat faster.
+//  - Outputs must not overlap inputs.
+//  - The functions may be called from several threads at once. One call at
+//    a time uses the module's worker threads; a call that starts while
+//    another one uses them runs on its calling thread alone.
+//  - Work memory comes from malloc, is kept per thread between calls (it
+//    grows to the largest layer seen) and is freed when the module is
+//    unloaded. Out of memory inside a kernel aborts with a message.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef CAMBRIAN_TARGETS_X86_RUNTIME_KERNELS_H
@@ -22,7 +34,10 @@ extern "C" {
 /// For each b in [0, batch):
 ///   C_b[M x N] = A_b[M x K] * B_b[K x N]  (+ C_b if `accumulate` != 0)
 /// where X_b starts at X + b * strideX and row i of X_b starts at i * ldX.
-/// A batch stride of 0 broadcasts that operand over the batch.
+/// A batch stride of 0 broadcasts that operand over the batch. (strideC == 0
+/// with batch > 1 runs the products in order on the same C: with accumulate
+/// they are summed into it, without it the last one is kept.) K == 0 writes
+/// zeros (or leaves C unchanged with accumulate).
 void cmb_x86_sgemm(int64_t batch, int64_t M, int64_t N, int64_t K,
                    const float *A, int64_t strideA, int64_t lda,
                    const float *B, int64_t strideB, int64_t ldb, float *C,
@@ -51,7 +66,8 @@ enum {
 void cmb_x86_conv2d(const float *x, const float *w, const float *bias,
                     float *y, const int64_t *params);
 
-/// Number of worker threads the kernels split work over (>= 1).
+/// Number of worker threads the kernels split work over (>= 1): the value of
+/// the last cambrian_module_set_threads (clamped to 1..256), 1 by default.
 int32_t cmb_x86_num_threads(void);
 
 #ifdef __cplusplus

@@ -14,7 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/// Marks the few symbols a module exports (Kernels.h, cambrian_module_set_threads).
+/// Marks the few symbols a module exports (Kernels.h,
+/// cambrian_module_set_threads).
 #define CMB_EXPORT __attribute__((visibility("default")))
 
 /// Forces inlining of the small templates the micro-kernels are built from.

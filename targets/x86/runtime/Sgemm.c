@@ -11,52 +11,84 @@
 //           for ir in MC by MR
 //             micro-kernel (MR x NR tile of C in registers)
 //
-// Two shortcuts avoid packing that would not pay for itself:
-//  - with at most MR rows, every B micro-panel is used once, so the kernel
-//    reads B in place (only a partial last panel is copied, zero-padded);
-//  - with one column (N == 1) the product is a matrix-vector product
-//    (Gemv.c).
+// Packing is skipped where it would not pay for itself:
+//  - B is read in place when A has few rows (each B micro-panel is then
+//    used a few times in a row, from L1/L2), unless B is too big to be
+//    cached;
+//  - A is read in place when N spans only a few NR panels (each A block is
+//    then used only a few times);
+//  - with at most 4 rows, B is streamed row by row (SgemmSmallM.c);
+//  - with one column the product is a matrix-vector product (Gemv.c).
 // The bias/relu epilogue is applied by the micro-kernel when it stores the
 // last K block, so the output is written exactly once per K block.
 //
 //===----------------------------------------------------------------------===//
 
+#include "targets/x86/runtime/Sgemm.h"
 #include "targets/x86/runtime/Kernels.h"
 #include "targets/x86/runtime/Runtime.h"
-#include "targets/x86/runtime/Sgemm.h"
 #include "targets/x86/runtime/SgemmMicrokernel.h"
 #include "targets/x86/runtime/SgemmPack.h"
 #include "targets/x86/runtime/ThreadPool.h"
 
+#include <immintrin.h>
 #include <string.h>
 
 /// How the core obtains B micro-panels.
 typedef enum {
   kPackB,     ///< pack each KC x NC block
-  kDirectB,   ///< read B in place (M <= MR)
+  kDirectB,   ///< read B in place (few rows of A)
   kPrepacked, ///< the caller packed all of B (desc.Bpacked)
 } BMode;
+
+/// A B of at least this many floats (32 MiB, a large L3) is assumed not to
+/// be in cache: it is then read in sequential runs (packing, or short K
+/// blocks).
+static const int64_t kBigBFloats = 8 << 20;
+
+static int bigB(const cmb_gemm_desc *d) { return d->K * d->N >= kBigBFloats; }
+
+/// Up to this many rows of A, B is read in place rather than packed.
+static const int64_t kDirectBMaxM = 256;
 
 static BMode bModeOf(const cmb_gemm_desc *d) {
   if (d->Bpacked)
     return kPrepacked;
-  return d->M <= CMB_MC ? kDirectB : kPackB;
+  // With few rows, each B micro-panel is used by a few A panels in a row
+  // and stays in L1/L2 meanwhile, so packing it buys nothing (measured up
+  // to kDirectBMaxM rows) unless B has to stream from memory: then the
+  // packing's row-by-row reads beat the in-place walk down each panel.
+  if (d->M <= CMB_MR || (d->M <= kDirectBMaxM && !bigB(d)))
+    return kDirectB;
+  return kPackB;
 }
 
-static int64_t kBlockOf(BMode mode, int64_t M) {
-  return mode == kDirectB && M <= CMB_MR ? CMB_KC_SMALL_M : CMB_KC;
+static int64_t kBlockOf(const cmb_gemm_desc *d, BMode mode) {
+  if (mode != kDirectB)
+    return CMB_KC;
+  if (d->M <= CMB_MR)
+    return bigB(d) ? CMB_KC_SMALL_M_STREAM : CMB_KC_SMALL_M;
+  return CMB_KC_DIRECT_B;
 }
 
 /// Up to this many B panels in N, A is read in place instead of packed.
-static const int64_t kRawAMaxPanels = 4;
+static const int64_t kRawAMaxPanels = 8;
+
+/// At most this many rows (raw B): stream B row by row (SgemmSmallM.c).
+static const int64_t kSmallM = 4;
 
 static int useGemv(const cmb_gemm_desc *d) {
   return d->N == 1 && !d->Bpacked && d->K > 0;
 }
 
+static int useSmallM(const cmb_gemm_desc *d) {
+  return d->M <= kSmallM && !d->Bpacked && d->K > 0;
+}
+
 /// Scratch for the packed A block and, depending on the mode, B.
-static size_t scratchBytes(int64_t M, int64_t N, int64_t K, BMode mode) {
-  int64_t kc = cmb_min64(K, kBlockOf(mode, M));
+static size_t scratchBytes(const cmb_gemm_desc *d, BMode mode) {
+  const int64_t M = d->M, N = d->N, K = d->K;
+  int64_t kc = cmb_min64(K, kBlockOf(d, mode));
   int64_t mc = cmb_round_up(cmb_min64(M, CMB_MC), CMB_MR);
   size_t aBytes = cmb_align_bytes((size_t)(mc * kc) * sizeof(float));
   size_t bFloats = 0;
@@ -72,13 +104,20 @@ size_t cmb_gemm_scratch_bytes(const cmb_gemm_desc *d) {
     return 0;
   if (useGemv(d))
     return cmb_align_bytes((size_t)d->K * sizeof(float));
-  return scratchBytes(d->M, d->N, d->K, bModeOf(d));
+  if (useSmallM(d))
+    return cmb_gemm_small_m_scratch_bytes(d->M);
+  return scratchBytes(d, bModeOf(d));
 }
 
 size_t cmb_gemm_prepacked_scratch_bytes(int64_t M, int64_t K) {
   if (M <= 0 || K <= 0)
     return 0;
-  return scratchBytes(M, 0, K, kPrepacked);
+  cmb_gemm_desc d;
+  memset(&d, 0, sizeof(d));
+  d.M = M;
+  d.N = 1;
+  d.K = K;
+  return scratchBytes(&d, kPrepacked);
 }
 
 /// C = act((accumulate ? C : 0) + bias): the whole result when K == 0.
@@ -118,9 +157,13 @@ void cmb_gemm_serial(const cmb_gemm_desc *d, void *scratch) {
     cmb_gemv_serial(d, (float *)scratch);
     return;
   }
+  if (useSmallM(d)) {
+    cmb_gemm_small_m(d, (float *)scratch);
+    return;
+  }
 
   const BMode mode = bModeOf(d);
-  const int64_t kBlock = kBlockOf(mode, M);
+  const int64_t kBlock = kBlockOf(d, mode);
   const int64_t kcMax = cmb_min64(K, kBlock);
   const int64_t mcMax = cmb_round_up(cmb_min64(M, CMB_MC), CMB_MR);
   // With few B panels each A block is used only a few times: packing it
@@ -128,9 +171,9 @@ void cmb_gemm_serial(const cmb_gemm_desc *d, void *scratch) {
   const int rawA = cmb_ceil_div(N, CMB_NR) <= kRawAMaxPanels;
   const cmb_ukernel_fn *kernels = rawA ? cmb_ukernels_raw_a : cmb_ukernels;
   float *aPack = (float *)scratch;
-  float *bPack = (float *)((char *)scratch +
-                           cmb_align_bytes((size_t)(mcMax * kcMax) *
-                                           sizeof(float)));
+  float *bPack =
+      (float *)((char *)scratch +
+                cmb_align_bytes((size_t)(mcMax * kcMax) * sizeof(float)));
   // Edge tiles in N go through this buffer; MR x NR floats is small.
   float edge[CMB_MR * CMB_NR] __attribute__((aligned(CMB_ALIGN)));
   const cmb_epilogue plain = {NULL, 0, 0};
@@ -140,8 +183,7 @@ void cmb_gemm_serial(const cmb_gemm_desc *d, void *scratch) {
     for (int64_t pc = 0; pc < K; pc += kBlock) {
       const int64_t kc = cmb_min64(kBlock, K - pc);
       const int last = pc + kc == K;
-      cmb_epilogue ep = {NULL, pc == 0 ? d->accumulate : 1,
-                         last ? d->relu : 0};
+      cmb_epilogue ep = {NULL, pc == 0 ? d->accumulate : 1, last ? d->relu : 0};
 
       // Where micro-panel j of this block starts, and its k stride.
       const float *bBase;
@@ -186,6 +228,16 @@ void cmb_gemm_serial(const cmb_gemm_desc *d, void *scratch) {
           if (mode == kDirectB && n < CMB_NR) {
             b = bPack;
             ldb = CMB_NR;
+          } else if (mode == kDirectB && jr + 2 * CMB_NR <= nc) {
+            // The rows of B in place are ldb apart, often in different
+            // pages, which the hardware prefetchers do not follow: fetch
+            // the next micro-panel while this one is computed.
+            const float *next = b + CMB_NR;
+            for (int64_t k = 0; k < kc; ++k) {
+              _mm_prefetch((const char *)(next + k * ldb), _MM_HINT_T1);
+              _mm_prefetch((const char *)(next + k * ldb + CMB_NR - 1),
+                           _MM_HINT_T1);
+            }
           }
           for (int64_t ir = 0; ir < mc; ir += CMB_MR) {
             const int m = (int)cmb_min64(CMB_MR, mc - ir);
@@ -310,8 +362,8 @@ void cmb_gemm_parallel(int64_t batch, cmb_gemm_item_fn item, const void *ctx,
   item(ctx, 0, &d);
   if (d.M <= 0 || d.N <= 0)
     return;
-  GemmJob job = {item, ctx, 0, 1, 1, cmb_ceil_div(d.M, CMB_MR),
-                 cmb_ceil_div(d.N, CMB_NR)};
+  GemmJob job = {
+      item, ctx, 0, 1, 1, cmb_ceil_div(d.M, CMB_MR), cmb_ceil_div(d.N, CMB_NR)};
   const int threads = cmb_pool_size();
   if (serialBatch) {
     chooseSplit(1, d.M, d.N, d.K, threads, job.mTiles, job.nTiles, &job.pm,
@@ -367,8 +419,8 @@ CMB_EXPORT void cmb_x86_sgemm(int64_t batch, int64_t M, int64_t N, int64_t K,
                               int64_t accumulate) {
   if (batch <= 0 || M <= 0 || N <= 0)
     return;
-  SgemmArgs args = {M, N, K, A, strideA, lda, B, strideB, ldb,
-                    C, strideC, ldc, accumulate != 0};
+  SgemmArgs args = {M,   N, K,       A,   strideA,        lda, B, strideB,
+                    ldb, C, strideC, ldc, accumulate != 0};
   // A zero output stride makes every GEMM write the same C: keep their order.
   int serialBatch = batch > 1 && strideC == 0;
   cmb_gemm_parallel(batch, sgemmItem, &args, serialBatch);

@@ -52,6 +52,11 @@ void cmb_gemm_serial(const cmb_gemm_desc *d, void *scratch);
 /// K floats of scratch when ldb != 1.
 void cmb_gemv_serial(const cmb_gemm_desc *d, float *scratch);
 
+/// The M <= 4 case (raw B) of cmb_gemm_serial: streams B row by row. Needs
+/// cmb_gemm_small_m_scratch_bytes(M) of scratch.
+void cmb_gemm_small_m(const cmb_gemm_desc *d, float *scratch);
+size_t cmb_gemm_small_m_scratch_bytes(int64_t M);
+
 /// Fills in the descriptor of GEMM number `index` of a batch.
 typedef void (*cmb_gemm_item_fn)(const void *ctx, int64_t index,
                                  cmb_gemm_desc *d);

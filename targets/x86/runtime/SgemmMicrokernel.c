@@ -17,13 +17,14 @@
 #define NV (CMB_NR / VLEN)
 
 /// Accumulator sets for an m-row tile: enough for >= 8 independent chains.
-#define NUM_SETS(m) ((m) * NV >= 8 ? 1 : (m) * NV >= 4 ? 2 : 4)
+#define NUM_SETS(m) ((m)*NV >= 8 ? 1 : (m)*NV >= 4 ? 2 : 4)
 
 //===----------------------------------------------------------------------===//
 // The template
 //===----------------------------------------------------------------------===//
 
 /// One k step of accumulator set `s`: broadcast m values of A, load NR of B.
+// clang-format off
 #define UKERNEL_STEP(s, aPtr, bPtr)                                          \
   do {                                                                       \
     vec_t bv[NV];                                                            \
@@ -35,6 +36,7 @@
           acc[s][i][v] = V_FMA(av, bv[v], acc[s][i][v]);                     \
     }                                                                        \
   } while (0)
+// clang-format on
 
 /// The tile of m rows; A element (i, k) is a[i * rsA + k * csA].
 CMB_INLINE void ukernelBody(const int m, int64_t kc, const float *restrict a,
@@ -46,15 +48,19 @@ CMB_INLINE void ukernelBody(const int m, int64_t kc, const float *restrict a,
   vec_t acc[4][CMB_MR][NV];
 
   // The tile is written at the end; start fetching it now.
-  _Pragma("GCC unroll 16") for (int i = 0; i < m; ++i) {
+#pragma GCC unroll 16
+  for (int i = 0; i < m; ++i) {
     _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
     _mm_prefetch((const char *)(c + i * ldc + CMB_NR - 1), _MM_HINT_T0);
   }
 
-  _Pragma("GCC unroll 4") for (int s = 0; s < sets; ++s)
-      _Pragma("GCC unroll 16") for (int i = 0; i < m; ++i)
-          _Pragma("GCC unroll 8") for (int v = 0; v < NV; ++v)
-              acc[s][i][v] = V_ZERO();
+#pragma GCC unroll 4
+  for (int s = 0; s < sets; ++s)
+#pragma GCC unroll 16
+    for (int i = 0; i < m; ++i)
+#pragma GCC unroll 8
+      for (int v = 0; v < NV; ++v)
+        acc[s][i][v] = V_ZERO();
 
   int64_t k = 0;
   if (sets == 4) {
@@ -80,18 +86,23 @@ CMB_INLINE void ukernelBody(const int m, int64_t kc, const float *restrict a,
     b += ldb;
   }
 
-  _Pragma("GCC unroll 4") for (int s = 1; s < sets; ++s)
-      _Pragma("GCC unroll 16") for (int i = 0; i < m; ++i)
-          _Pragma("GCC unroll 8") for (int v = 0; v < NV; ++v)
-              acc[0][i][v] = V_ADD(acc[0][i][v], acc[s][i][v]);
+#pragma GCC unroll 4
+  for (int s = 1; s < sets; ++s)
+#pragma GCC unroll 16
+    for (int i = 0; i < m; ++i)
+#pragma GCC unroll 8
+      for (int v = 0; v < NV; ++v)
+        acc[0][i][v] = V_ADD(acc[0][i][v], acc[s][i][v]);
 
   // Epilogue: the flags are uniform per call, so the branches predict well.
   const int beta = ep->beta, relu = ep->relu;
   const float *bias = ep->bias;
-  _Pragma("GCC unroll 16") for (int i = 0; i < m; ++i) {
+#pragma GCC unroll 16
+  for (int i = 0; i < m; ++i) {
     float *row = c + i * ldc;
     vec_t bi = bias ? V_SET1(bias[i]) : V_ZERO();
-    _Pragma("GCC unroll 8") for (int v = 0; v < NV; ++v) {
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) {
       vec_t x = acc[0][i][v];
       if (beta)
         x = V_ADD(x, V_LOAD(row + v * VLEN));
@@ -109,17 +120,17 @@ CMB_INLINE void ukernelBody(const int m, int64_t kc, const float *restrict a,
 
 /// Two instances per row count: A packed (k-major, m floats per k; `lda`
 /// unused) and A read in place (row-major, rows `lda` apart).
-#define DEFINE_UKERNEL(M)                                                    \
-  static void ukernel##M(int64_t kc, const float *a, int64_t lda,             \
-                         const float *b, int64_t ldb, float *c, int64_t ldc,  \
-                         const cmb_epilogue *ep) {                            \
-    (void)lda;                                                               \
-    ukernelBody(M, kc, a, 1, M, b, ldb, c, ldc, ep);                         \
-  }                                                                          \
-  static void ukernelRawA##M(int64_t kc, const float *a, int64_t lda,         \
-                             const float *b, int64_t ldb, float *c,           \
-                             int64_t ldc, const cmb_epilogue *ep) {           \
-    ukernelBody(M, kc, a, lda, 1, b, ldb, c, ldc, ep);                       \
+#define DEFINE_UKERNEL(M)                                                      \
+  static void ukernel##M(int64_t kc, const float *a, int64_t lda,              \
+                         const float *b, int64_t ldb, float *c, int64_t ldc,   \
+                         const cmb_epilogue *ep) {                             \
+    (void)lda;                                                                 \
+    ukernelBody(M, kc, a, 1, M, b, ldb, c, ldc, ep);                           \
+  }                                                                            \
+  static void ukernelRawA##M(int64_t kc, const float *a, int64_t lda,          \
+                             const float *b, int64_t ldb, float *c,            \
+                             int64_t ldc, const cmb_epilogue *ep) {            \
+    ukernelBody(M, kc, a, lda, 1, b, ldb, c, ldc, ep);                         \
   }
 
 DEFINE_UKERNEL(1)
@@ -143,19 +154,29 @@ DEFINE_UKERNEL(14)
 #endif
 
 const cmb_ukernel_fn cmb_ukernels[CMB_MR + 1] = {
-    0,          ukernel1,  ukernel2,  ukernel3,  ukernel4,  ukernel5,
-    ukernel6,
+    0,         ukernel1, ukernel2, ukernel3,  ukernel4,  ukernel5,  ukernel6,
 #if CMB_MR > 6
-    ukernel7,   ukernel8,  ukernel9,  ukernel10, ukernel11, ukernel12,
-    ukernel13,  ukernel14,
+    ukernel7,  ukernel8, ukernel9, ukernel10, ukernel11, ukernel12, ukernel13,
+    ukernel14,
 #endif
 };
 
 const cmb_ukernel_fn cmb_ukernels_raw_a[CMB_MR + 1] = {
-    0,              ukernelRawA1,  ukernelRawA2,  ukernelRawA3,
-    ukernelRawA4,   ukernelRawA5,  ukernelRawA6,
+    0,
+    ukernelRawA1,
+    ukernelRawA2,
+    ukernelRawA3,
+    ukernelRawA4,
+    ukernelRawA5,
+    ukernelRawA6,
 #if CMB_MR > 6
-    ukernelRawA7,   ukernelRawA8,  ukernelRawA9,  ukernelRawA10,
-    ukernelRawA11,  ukernelRawA12, ukernelRawA13, ukernelRawA14,
+    ukernelRawA7,
+    ukernelRawA8,
+    ukernelRawA9,
+    ukernelRawA10,
+    ukernelRawA11,
+    ukernelRawA12,
+    ukernelRawA13,
+    ukernelRawA14,
 #endif
 };

@@ -9,7 +9,8 @@
 // vector registers and, per k, broadcasts MR values of A and loads NR values
 // of B. Cache blocking (BLIS order): a KC x NC block of packed B lives in L3
 // (per thread), an MC x KC block of packed A in L2, a KC x NR micro-panel of
-// B in L1.
+// B in L1 (or, for AVX-512, L1 and L2: a 512-deep panel is 64 KiB, and the
+// longer K block measured better on Zen 5 than one that fits L1).
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,15 +21,14 @@
 
 #if defined(__AVX512F__)
 // 14 x 32: 28 zmm accumulators + 2 for B + 1 broadcast, of 32 registers.
-#define CMB_ISA_NAME "avx512"
 #define CMB_MR 14
 #define CMB_NR 32
-#define CMB_KC 256
-#define CMB_MC 168
+#define CMB_KC 512
+#define CMB_MC 112
 #define CMB_NC 3072
 #elif defined(__AVX2__) && defined(__FMA__)
 // 6 x 16: 12 ymm accumulators + 2 for B + 1 broadcast, of 16 registers.
-#define CMB_ISA_NAME "avx2"
+// The A block (147 KiB) also fits the 256 KiB L2 of older AVX2 CPUs.
 #define CMB_MR 6
 #define CMB_NR 16
 #define CMB_KC 256
@@ -37,7 +37,6 @@
 #else
 // 6 x 8 with SSE (baseline x86-64): 12 xmm accumulators + 2 for B + 1
 // broadcast + 1 product temporary (no FMA), of 16 registers.
-#define CMB_ISA_NAME "generic"
 #define CMB_MR 6
 #define CMB_NR 8
 #define CMB_KC 256
@@ -45,9 +44,19 @@
 #define CMB_NC 3072
 #endif
 
-/// Depth of one K block when A has at most MR rows: B is then streamed once
-/// without packing, so a long block only saves C round trips.
+/// Depth of one K block when B is read in place (A has more than MR rows):
+/// the micro-panel then has to stay in L1 despite the cache-set conflicts of
+/// rows that are ldb apart.
+#define CMB_KC_DIRECT_B 128
+
+/// Depth of one K block when A has at most MR rows: B is then streamed once,
+/// so a long block only saves C round trips.
 #define CMB_KC_SMALL_M 1024
+
+/// The same for a B too large to be in cache (see kBigBFloats in Sgemm.c):
+/// short blocks make the walk over B nearly sequential (a few rows at a time
+/// across all panels) instead of one page per row down a panel.
+#define CMB_KC_SMALL_M_STREAM 32
 
 #pragma GCC visibility push(hidden)
 

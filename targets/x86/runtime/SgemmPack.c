@@ -17,11 +17,14 @@
 CMB_INLINE void packAPanel(const int m, const float *restrict a, int64_t lda,
                            int64_t kc, float *restrict dst) {
   const float *rows[CMB_MR];
-  _Pragma("GCC unroll 16") for (int i = 0; i < m; ++i) rows[i] = a + i * lda;
+#pragma GCC unroll 16
+  for (int i = 0; i < m; ++i)
+    rows[i] = a + i * lda;
   // Four k at a time: the row reads then come in 16-byte pieces.
   int64_t k = 0;
   for (; k + 4 <= kc; k += 4) {
-    _Pragma("GCC unroll 16") for (int i = 0; i < m; ++i) {
+#pragma GCC unroll 16
+    for (int i = 0; i < m; ++i) {
       const float *r = rows[i] + k;
       dst[0 * m + i] = r[0];
       dst[1 * m + i] = r[1];
@@ -31,7 +34,9 @@ CMB_INLINE void packAPanel(const int m, const float *restrict a, int64_t lda,
     dst += 4 * m;
   }
   for (; k < kc; ++k) {
-    _Pragma("GCC unroll 16") for (int i = 0; i < m; ++i) dst[i] = rows[i][k];
+#pragma GCC unroll 16
+    for (int i = 0; i < m; ++i)
+      dst[i] = rows[i][k];
     dst += m;
   }
 }
@@ -67,29 +72,24 @@ void cmb_pack_a(const float *a, int64_t lda, int64_t mc, int64_t kc,
 
 void cmb_pack_b(const float *b, int64_t ldb, int64_t kc, int64_t nc,
                 float *dst) {
-  int64_t j = 0;
-  for (; j + CMB_NR <= nc; j += CMB_NR) {
-    const float *src = b + j;
-    float *d = dst + j * kc;
-    for (int64_t k = 0; k < kc; ++k) {
+  // Row by row: each row of the block is one sequential read, which the
+  // hardware prefetchers follow (a panel at a time would touch a new page
+  // for every row of a wide B).
+  const int64_t full = nc - nc % CMB_NR;
+  for (int64_t k = 0; k < kc; ++k) {
+    const float *src = b + k * ldb;
+    float *d = dst + k * CMB_NR;
+    for (int64_t j = 0; j < full; j += CMB_NR) {
       // A fixed-size copy: the compiler emits NR/VLEN vector moves.
-      memcpy(d, src, CMB_NR * sizeof(float));
-      src += ldb;
-      d += CMB_NR;
+      memcpy(d + j * kc, src + j, CMB_NR * sizeof(float));
     }
-  }
-  if (j < nc) {
-    int64_t n = nc - j;
-    const float *src = b + j;
-    float *d = dst + j * kc;
-    for (int64_t k = 0; k < kc; ++k) {
+    if (full < nc) {
+      float *e = d + full * kc;
       int64_t t = 0;
-      for (; t < n; ++t)
-        d[t] = src[t];
+      for (; t < nc - full; ++t)
+        e[t] = src[full + t];
       for (; t < CMB_NR; ++t)
-        d[t] = 0.0f;
-      src += ldb;
-      d += CMB_NR;
+        e[t] = 0.0f;
     }
   }
 }

@@ -202,6 +202,10 @@ static void startWorkers(void) {
       break;
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   pool.numWorkers = started;
+  if (started == 0) { // run serially; retried at the next region
+    free(pool.threads);
+    pool.threads = NULL;
+  }
 }
 
 /// Runs all tasks on the calling thread with a borrowed buffer.
@@ -268,8 +272,9 @@ int cmb_pool_size(void) { return atomic_load(&pool.configured); }
 //===----------------------------------------------------------------------===//
 
 CMB_EXPORT void cambrian_module_set_threads(int32_t numThreads) {
-  int n = numThreads < 1 ? 1 : numThreads > kMaxThreads ? kMaxThreads
-                                                          : numThreads;
+  int n = numThreads < 1             ? 1
+          : numThreads > kMaxThreads ? kMaxThreads
+                                     : numThreads;
   // Waits for a running region: resizing under a live job is not allowed.
   pthread_mutex_lock(&pool.dispatch);
   if (n != atomic_load(&pool.configured)) {

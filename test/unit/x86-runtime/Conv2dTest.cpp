@@ -35,9 +35,9 @@ std::string describe(const ConvCase &c) {
   std::ostringstream os;
   os << "N" << c.N << " C" << c.C << " " << c.H << "x" << c.W << " F" << c.F
      << " k" << c.KH << "x" << c.KW << " s" << c.SH << "," << c.SW << " d"
-     << c.DH << "," << c.DW << " p" << c.PT << "," << c.PL << "," << c.PB
-     << "," << c.PR << " g" << c.G << " bias" << c.bias << " relu" << c.relu
-     << " acc" << c.accumulate;
+     << c.DH << "," << c.DW << " p" << c.PT << "," << c.PL << "," << c.PB << ","
+     << c.PR << " g" << c.G << " bias" << c.bias << " relu" << c.relu << " acc"
+     << c.accumulate;
   return os.str();
 }
 
@@ -93,11 +93,11 @@ void runCase(const ConvCase &c, std::mt19937 &rng, Checker &chk) {
                 if (iw < 0 || iw >= c.W)
                   continue;
                 double t =
-                    (double)x[(size_t)(((n * c.C + g * Cg + ci) * c.H + ih) *
-                                           c.W +
-                                       iw)] *
-                    (double)w[(size_t)(((f * Cg + ci) * c.KH + kh) * c.KW +
-                                       kw)];
+                    (double)
+                        x[(size_t)(((n * c.C + g * Cg + ci) * c.H + ih) * c.W +
+                                   iw)] *
+                    (double)
+                        w[(size_t)(((f * Cg + ci) * c.KH + kh) * c.KW + kw)];
                 s += t;
                 m += std::fabs(t);
               }
@@ -127,9 +127,9 @@ template <typename F> void withThreadCounts(F body) {
 }
 
 /// Square kernel k, stride s, dilation d, padding p on every side.
-ConvCase conv(int64_t N, int64_t C, int64_t H, int64_t W, int64_t F,
-              int64_t k, int64_t s, int64_t d, int64_t p, int64_t G,
-              bool bias, int relu, int acc) {
+ConvCase conv(int64_t N, int64_t C, int64_t H, int64_t W, int64_t F, int64_t k,
+              int64_t s, int64_t d, int64_t p, int64_t G, bool bias, int relu,
+              int acc) {
   return {N, C, H, W, F, k, k, s, s, d, d, p, p, p, p, G, bias, relu, acc};
 }
 
@@ -167,8 +167,8 @@ TEST_CASE("conv2d: depthwise convolutions (direct loop)", "[conv2d]") {
     // Rows of every vector count of every ISA (up to 8 zmm and a partial
     // one), stride 2 from wide rows.
     for (int64_t w : {16, 31, 33, 47, 60, 64, 100, 127, 128, 130, 150})
-      runCase({1, 2, 3, w, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, true, 1, 1},
-              rng, chk);
+      runCase({1, 2, 3, w, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, true, 1, 1}, rng,
+              chk);
     runCase(conv(2, 3, 21, 131, 3, 3, 2, 1, 1, 3, true, 0, 0), rng, chk);
     INFO("threads " << threads);
     requireClean(chk);
@@ -183,8 +183,8 @@ TEST_CASE("conv2d: general convolutions (im2col + GEMM)", "[conv2d]") {
     runCase(conv(1, 3, 8, 8, 4, 3, 1, 1, 1, 1, false, 0, 0), rng, chk);
     runCase(conv(2, 8, 10, 10, 16, 3, 1, 1, 1, 1, true, 1, 0), rng, chk);
     // Strides, asymmetric padding, dilation.
-    runCase({1, 5, 11, 9, 7, 3, 3, 2, 2, 1, 1, 0, 1, 1, 2, 1, true, 0, 1},
-            rng, chk);
+    runCase({1, 5, 11, 9, 7, 3, 3, 2, 2, 1, 1, 0, 1, 1, 2, 1, true, 0, 1}, rng,
+            chk);
     runCase(conv(1, 6, 14, 12, 5, 3, 1, 2, 2, 1, true, 1, 0), rng, chk);
     runCase({1, 4, 13, 17, 6, 2, 3, 3, 2, 2, 1, 1, 0, 2, 1, 1, false, 1, 1},
             rng, chk);
@@ -199,14 +199,14 @@ TEST_CASE("conv2d: general convolutions (im2col + GEMM)", "[conv2d]") {
     // Stem-like 7x7/2, narrow and tiny outputs, padded tiny inputs,
     // rectangular kernels, one output channel.
     runCase(conv(1, 3, 32, 32, 16, 7, 2, 1, 3, 1, true, 1, 0), rng, chk);
-    runCase({1, 4, 7, 5, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, 0, 0},
-            rng, chk);
+    runCase({1, 4, 7, 5, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, 0, 0}, rng,
+            chk);
     runCase(conv(2, 7, 3, 3, 5, 3, 1, 1, 0, 1, true, 1, 1), rng, chk);
     runCase(conv(1, 3, 2, 2, 4, 3, 1, 1, 1, 1, false, 0, 0), rng, chk);
-    runCase({1, 6, 9, 12, 5, 1, 5, 1, 1, 1, 1, 0, 2, 0, 2, 1, true, 0, 0},
-            rng, chk);
-    runCase({1, 6, 12, 9, 5, 5, 1, 1, 1, 1, 1, 2, 0, 2, 0, 1, true, 1, 0},
-            rng, chk);
+    runCase({1, 6, 9, 12, 5, 1, 5, 1, 1, 1, 1, 0, 2, 0, 2, 1, true, 0, 0}, rng,
+            chk);
+    runCase({1, 6, 12, 9, 5, 5, 1, 1, 1, 1, 1, 2, 0, 2, 0, 1, true, 1, 0}, rng,
+            chk);
     runCase(conv(1, 9, 11, 11, 1, 3, 1, 1, 1, 1, true, 0, 1), rng, chk);
     INFO("threads " << threads);
     requireClean(chk);
@@ -237,16 +237,30 @@ TEST_CASE("conv2d: random geometries", "[conv2d]") {
   std::mt19937 rng(15);
   withThreadCounts([&](int threads) {
     Checker chk;
-    std::uniform_int_distribution<int64_t> small(1, 3), img(1, 14),
-        chans(1, 4), ker(1, 4), pad(0, 2), coin(0, 1);
+    std::uniform_int_distribution<int64_t> small(1, 3), img(1, 14), chans(1, 4),
+        ker(1, 4), pad(0, 2), coin(0, 1);
     int done = 0;
     while (done < 50) {
       int64_t G = small(rng);
-      ConvCase c{small(rng), G * chans(rng), img(rng), img(rng),
-                 G * chans(rng), ker(rng), ker(rng), small(rng), small(rng),
-                 small(rng) == 1 ? 1 : 2, small(rng) == 1 ? 1 : 2, pad(rng),
-                 pad(rng), pad(rng), pad(rng), G, coin(rng) == 1,
-                 (int)coin(rng), (int)coin(rng)};
+      ConvCase c{small(rng),
+                 G * chans(rng),
+                 img(rng),
+                 img(rng),
+                 G * chans(rng),
+                 ker(rng),
+                 ker(rng),
+                 small(rng),
+                 small(rng),
+                 small(rng) == 1 ? 1 : 2,
+                 small(rng) == 1 ? 1 : 2,
+                 pad(rng),
+                 pad(rng),
+                 pad(rng),
+                 pad(rng),
+                 G,
+                 coin(rng) == 1,
+                 (int)coin(rng),
+                 (int)coin(rng)};
       if (c.OH() < 1 || c.OW() < 1 ||
           c.H + c.PT + c.PB < c.DH * (c.KH - 1) + 1 ||
           c.W + c.PL + c.PR < c.DW * (c.KW - 1) + 1)

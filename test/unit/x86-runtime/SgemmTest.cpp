@@ -15,6 +15,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -51,9 +52,12 @@ GemmCase dense(int64_t batch, int64_t M, int64_t N, int64_t K, int acc) {
 
 /// Runs one case and checks the whole C buffer.
 void runCase(const GemmCase &c, std::mt19937 &rng, Checker &chk) {
-  std::vector<float> A = randomFloats(rng, span(c.batch, c.strideA, c.M, c.lda, c.K));
-  std::vector<float> B = randomFloats(rng, span(c.batch, c.strideB, c.K, c.ldb, c.N));
-  std::vector<float> C = randomFloats(rng, span(c.batch, c.strideC, c.M, c.ldc, c.N));
+  std::vector<float> A =
+      randomFloats(rng, span(c.batch, c.strideA, c.M, c.lda, c.K));
+  std::vector<float> B =
+      randomFloats(rng, span(c.batch, c.strideB, c.K, c.ldb, c.N));
+  std::vector<float> C =
+      randomFloats(rng, span(c.batch, c.strideC, c.M, c.ldc, c.N));
 
   // The reference applies the batch in order, so overlapping outputs
   // (strideC == 0) get the sequential meaning.
@@ -61,20 +65,27 @@ void runCase(const GemmCase &c, std::mt19937 &rng, Checker &chk) {
   std::vector<double> mag(C.size());
   for (size_t i = 0; i < C.size(); ++i)
     mag[i] = std::fabs(C[i]);
+  // Row by row in i-k-j order, so that B is read sequentially.
+  std::vector<double> s(c.N), m(c.N);
   for (int64_t b = 0; b < c.batch; ++b)
-    for (int64_t i = 0; i < c.M; ++i)
-      for (int64_t j = 0; j < c.N; ++j) {
-        double s = 0, m = 0;
-        for (int64_t k = 0; k < c.K; ++k) {
-          double p = (double)A[b * c.strideA + i * c.lda + k] *
-                     (double)B[b * c.strideB + k * c.ldb + j];
-          s += p;
-          m += std::fabs(p);
+    for (int64_t i = 0; i < c.M; ++i) {
+      std::fill(s.begin(), s.end(), 0.0);
+      std::fill(m.begin(), m.end(), 0.0);
+      for (int64_t k = 0; k < c.K; ++k) {
+        const double a = A[b * c.strideA + i * c.lda + k];
+        const float *row = &B[b * c.strideB + k * c.ldb];
+        for (int64_t j = 0; j < c.N; ++j) {
+          double p = a * (double)row[j];
+          s[j] += p;
+          m[j] += std::fabs(p);
         }
-        size_t idx = (size_t)(b * c.strideC + i * c.ldc + j);
-        want[idx] = c.accumulate ? want[idx] + s : s;
-        mag[idx] = c.accumulate ? mag[idx] + m : m;
       }
+      for (int64_t j = 0; j < c.N; ++j) {
+        size_t idx = (size_t)(b * c.strideC + i * c.ldc + j);
+        want[idx] = c.accumulate ? want[idx] + s[j] : s[j];
+        mag[idx] = c.accumulate ? mag[idx] + m[j] : m[j];
+      }
+    }
 
   cmb_x86_sgemm(c.batch, c.M, c.N, c.K, A.data(), c.strideA, c.lda, B.data(),
                 c.strideB, c.ldb, C.data(), c.strideC, c.ldc, c.accumulate);
@@ -125,8 +136,8 @@ TEST_CASE("sgemm: empty shapes write nothing", "[sgemm]") {
     std::vector<float> C = randomFloats(rng, 64);
     std::vector<float> before = C;
     float a = 1, b = 1;
-    cmb_x86_sgemm(c.batch, c.M, c.N, c.K, &a, 0, c.lda, &b, 0, c.ldb,
-                  C.data(), 0, c.ldc, c.accumulate);
+    cmb_x86_sgemm(c.batch, c.M, c.N, c.K, &a, 0, c.lda, &b, 0, c.ldb, C.data(),
+                  0, c.ldc, c.accumulate);
     for (size_t i = 0; i < C.size(); ++i)
       chk.check(C[i], before[i], 0.0, describe(c));
   }
@@ -141,12 +152,22 @@ TEST_CASE("sgemm: leading dimensions and cache blocking", "[sgemm]") {
     // Padded rows in every operand.
     runCase({1, 37, 45, 29, 31, 50, 47, 0, 0, 0, 0}, rng, chk);
     runCase({1, 37, 45, 29, 31, 50, 47, 0, 0, 0, 1}, rng, chk);
-    // M > MC and K > KC (several A blocks and K blocks, partial last ones).
+    // M > MC and K > KC (several A blocks and K blocks, partial last ones),
+    // B in place.
     runCase({1, 200, 70, 600, 603, 75, 71, 0, 0, 0, 0}, rng, chk);
     runCase({1, 170, 96, 520, 520, 96, 100, 0, 0, 0, 1}, rng, chk);
+    // More rows: B packed, also over several NC blocks; A packed (many
+    // panels) and in place (few).
+    runCase({1, 270, 300, 530, 531, 301, 303, 0, 0, 0, 1}, rng, chk);
+    runCase(dense(1, 262, 3100, 20, 0), rng, chk);
+    runCase(dense(1, 300, 40, 70, 1), rng, chk);
     // N > NC.
     runCase(dense(1, 9, 3100, 20, 0), rng, chk);
     runCase(dense(1, 20, 3100, 40, 1), rng, chk);
+    // A B of more than 32 MiB is treated as not cached: short K blocks with
+    // M <= MR, packing otherwise.
+    runCase({1, 6, 2050, 4100, 4100, 2053, 2050, 0, 0, 0, 1}, rng, chk);
+    runCase(dense(1, 16, 2048, 4100, 0), rng, chk);
     INFO("threads " << threads);
     requireClean(chk);
   });
@@ -189,6 +210,12 @@ TEST_CASE("sgemm: matrix-vector and rank-1 shapes", "[sgemm]") {
       runCase(dense(1, 100, 200, 1, acc), rng, chk); // rank-1 update
       runCase(dense(1, 3, 500, 300, acc), rng, chk); // M <= MR, B in place
       runCase({2, 4, 77, 64, 64, 80, 77, 0, 64 * 80, 4 * 77, acc}, rng, chk);
+      // M <= 4 streams B by rows in strips of C: several strips, partial
+      // vectors, padded leading dimensions, K not a multiple of 4.
+      runCase({1, 1, 7000, 9, 9, 7003, 7001, 0, 0, 0, acc}, rng, chk);
+      runCase({1, 2, 3500, 30, 31, 3500, 3517, 0, 0, 0, acc}, rng, chk);
+      runCase({1, 3, 2100, 7, 8, 2113, 2100, 0, 0, 0, acc}, rng, chk);
+      runCase({1, 4, 1601, 13, 13, 1601, 1601, 0, 0, 0, acc}, rng, chk);
     }
     INFO("threads " << threads);
     requireClean(chk);
@@ -204,8 +231,8 @@ TEST_CASE("sgemm: random shapes", "[sgemm]") {
         batchDist(1, 3), coin(0, 1);
     for (int t = 0; t < 60; ++t) {
       int64_t M = dim(rng), N = dim(rng), K = dim(rng), batch = batchDist(rng);
-      GemmCase c{batch, M, N, K, K + pad(rng), N + pad(rng), N + pad(rng),
-                 0, 0, 0, (int)coin(rng)};
+      GemmCase c{batch,        M, N, K, K + pad(rng),  N + pad(rng),
+                 N + pad(rng), 0, 0, 0, (int)coin(rng)};
       c.strideA = coin(rng) ? 0 : M * c.lda + pad(rng);
       c.strideB = coin(rng) ? 0 : K * c.ldb + pad(rng);
       c.strideC = M * c.ldc + pad(rng);

@@ -23,13 +23,13 @@ bool cmbIsaSupported();
 
 /// Returns from the enclosing test with a warning when the host cannot run
 /// the archive (Catch2 v2 has no skip).
-#define CMB_REQUIRE_ISA()                                                    \
-  do {                                                                       \
-    if (!cmbIsaSupported()) {                                                \
-      WARN("host CPU cannot run the " << cmbTestIsa                          \
-                                      << " archive; test skipped");          \
-      return;                                                                \
-    }                                                                        \
+#define CMB_REQUIRE_ISA()                                                      \
+  do {                                                                         \
+    if (!cmbIsaSupported()) {                                                  \
+      WARN("host CPU cannot run the " << cmbTestIsa                            \
+                                      << " archive; test skipped");            \
+      return;                                                                  \
+    }                                                                          \
   } while (0)
 
 /// `n` floats uniform in [-1, 1).

@@ -51,13 +51,12 @@ struct Work {
 constexpr int64_t kM = 48, kN = 150, kK = 70;
 
 void runGemm(Work &wk, std::vector<float> &C) {
-  cmb_x86_sgemm(1, kM, kN, kK, wk.A.data(), 0, kK, wk.B.data(), 0, kN,
-                C.data(), 0, kN, 0);
+  cmb_x86_sgemm(1, kM, kN, kK, wk.A.data(), 0, kK, wk.B.data(), 0, kN, C.data(),
+                0, kN, 0);
 }
 
 void runConv(Work &wk, std::vector<float> &y) {
-  cmb_x86_conv2d(wk.x.data(), wk.w.data(), wk.bias.data(), y.data(),
-                 wk.params);
+  cmb_x86_conv2d(wk.x.data(), wk.w.data(), wk.bias.data(), y.data(), wk.params);
 }
 
 Work makeWork(std::mt19937 &rng) {
@@ -65,8 +64,8 @@ Work makeWork(std::mt19937 &rng) {
   wk.A = randomFloats(rng, kM * kK);
   wk.B = randomFloats(rng, kK * kN);
   // 3x3, 12 -> 20 channels, 16x16, pad 1, bias, relu.
-  const int64_t vals[CMB_CONV_NUM_PARAMS] = {1,  12, 16, 16, 20, 3, 3, 16, 16,
-                                             1,  1,  1,  1,  1,  1, 1, 0,  1};
+  const int64_t vals[CMB_CONV_NUM_PARAMS] = {1, 12, 16, 16, 20, 3, 3, 16, 16,
+                                             1, 1,  1,  1,  1,  1, 1, 0,  1};
   for (int i = 0; i < CMB_CONV_NUM_PARAMS; ++i)
     wk.params[i] = vals[i];
   wk.x = randomFloats(rng, 12 * 16 * 16);
@@ -92,7 +91,7 @@ bool close(const std::vector<float> &got, const std::vector<float> &want) {
 TEST_CASE("thread pool: concurrent callers and resizing", "[threads]") {
   CMB_REQUIRE_ISA();
   std::mt19937 rng(21);
-  constexpr int kCallers = 3, kIters = 30;
+  constexpr int kCallers = 3, kIters = 200;
   std::vector<Work> work;
   for (int i = 0; i < kCallers; ++i)
     work.push_back(makeWork(rng));

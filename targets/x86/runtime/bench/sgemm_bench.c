@@ -87,7 +87,11 @@ typedef __m128 vec_t;
 #define V_STORE _mm_storeu_ps
 #endif
 
-enum { kChains = 16 };
+#if defined(__AVX512F__)
+enum { kChains = 16 }; // of 32 registers
+#else
+enum { kChains = 12 }; // of 16 registers, leaving room for the constants
+#endif
 static const long kPeakIters = 50 * 1000 * 1000;
 
 static void *peakLoop(void *out) {
@@ -149,8 +153,13 @@ static void runConv(void *p) {
 }
 
 static void benchGemm(const char *name, int64_t M, int64_t N, int64_t K) {
-  GemmCase g = {name, M, N, K, randomBuffer((size_t)(M * K)),
-                randomBuffer((size_t)(K * N)), randomBuffer((size_t)(M * N))};
+  GemmCase g = {name,
+                M,
+                N,
+                K,
+                randomBuffer((size_t)(M * K)),
+                randomBuffer((size_t)(K * N)),
+                randomBuffer((size_t)(M * N))};
   double flops = 2.0 * (double)M * (double)N * (double)K;
   printf("%-34s", name);
   for (int t = 1; t <= 2; ++t) {
