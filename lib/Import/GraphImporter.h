@@ -39,6 +39,9 @@ public:
   mlir::Location fileLoc() const;
 
 private:
+  /// Makes a graph input a constant with the value given on the command line.
+  mlir::LogicalResult bindInput(const onnx::ValueInfoProto &info,
+                                const BoundInput &bound);
   mlir::LogicalResult importInput(const onnx::ValueInfoProto &info,
                                   llvm::SmallVectorImpl<mlir::Type> &types,
                                   llvm::SmallVectorImpl<int32_t> &onnxTypes);

@@ -159,6 +159,47 @@ GraphImporter::importInput(const onnx::ValueInfoProto &info,
   return success();
 }
 
+LogicalResult GraphImporter::bindInput(const onnx::ValueInfoProto &info,
+                                       const BoundInput &bound) {
+  const std::string &name = info.name();
+  if (info.type().has_tensor_type()) {
+    const auto &tt = info.type().tensor_type();
+    if (tt.elem_type() != bound.elemType)
+      return emitError(fileLoc())
+             << "--bind-input '" << name << "': the value is "
+             << onnxTypeName(bound.elemType) << " but the input is declared "
+             << onnxTypeName(tt.elem_type());
+    bool mismatch = tt.has_shape() &&
+                    tt.shape().dim_size() != (int)bound.shape.size();
+    for (int i = 0; !mismatch && tt.has_shape() && i < tt.shape().dim_size();
+         ++i)
+      mismatch = tt.shape().dim(i).has_dim_value() &&
+                 tt.shape().dim(i).dim_value() != bound.shape[i];
+    if (mismatch)
+      return emitError(fileLoc()) << "--bind-input '" << name
+                                  << "': the value's shape differs from the "
+                                     "input's declared shape";
+  }
+  if (!mlirElementType(module.getContext(), bound.elemType))
+    return emitError(fileLoc()) << "--bind-input '" << name
+                                << "': unsupported element type "
+                                << onnxTypeName(bound.elemType);
+  int64_t bytes = numElements(bound.shape) * onnxTypeSize(bound.elemType);
+  if (bytes != (int64_t)bound.data.size())
+    return emitError(fileLoc()) << "--bind-input '" << name << "': "
+                                << bound.data.size()
+                                << " bytes of data do not fill the shape";
+  // The module's constants keep their own copy of the bytes.
+  auto storage = std::make_shared<std::vector<char>>(bound.data);
+  ImportedValue v;
+  v.type = bound.elemType;
+  v.shape.assign(bound.shape.begin(), bound.shape.end());
+  v.constant = std::make_shared<HostTensor>(HostTensor::borrow(
+      bound.elemType, bound.shape, ArrayRef<char>(*storage), storage));
+  values[name] = std::move(v);
+  return success();
+}
+
 LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
                                         unsigned index, OpBuilder &b) {
   MLIRContext *ctx = module.getContext();
@@ -254,9 +295,23 @@ LogicalResult GraphImporter::importModel(const onnx::ModelProto &model) {
   SmallVector<Type> argTypes;
   SmallVector<int32_t> argOnnxTypes;
   SmallVector<std::string> argNames;
+  for (const auto &bound : options.boundInputs) {
+    bool isInput = llvm::any_of(graph.input(), [&](const auto &in) {
+      return in.name() == bound.getKey();
+    });
+    if (!isInput)
+      return emitError(fileLoc()) << "--bind-input '" << bound.getKey()
+                                  << "': the model has no input of that name";
+  }
   for (const auto &in : graph.input()) {
     if (values.count(in.name()))
       continue;
+    auto bound = options.boundInputs.find(in.name());
+    if (bound != options.boundInputs.end()) {
+      if (failed(bindInput(in, bound->second)))
+        return failure();
+      continue;
+    }
     if (failed(importInput(in, argTypes, argOnnxTypes)))
       return failure();
     argNames.push_back(in.name());

@@ -2,6 +2,7 @@
 
 #include "cambrian/Pipeline/Diagnostics.h"
 #include "cambrian/Pipeline/Pipeline.h"
+#include "cambrian/Runtime/Npy.h"
 #include "cambrian/Target/Target.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -42,6 +43,11 @@ static cl::list<std::string>
                 cl::desc("Static shape of an input, e.g. x=1x3x224x224 "
                          "(pins symbolic dimensions)"),
                 cl::value_desc("name=DxDx..."), cl::cat(category));
+static cl::list<std::string>
+    bindInputs("bind-input",
+               cl::desc("Fix an input to the value in a .npy file; it becomes "
+                        "a constant and leaves the module's inputs"),
+               cl::value_desc("name=file.npy"), cl::cat(category));
 static cl::opt<bool> listTargets("list-targets", cl::desc("List the targets"),
                                  cl::cat(category));
 
@@ -85,6 +91,19 @@ int main(int argc, char **argv) {
       shape.push_back(d);
     }
     options.import.inputShapes[name] = shape;
+  }
+  for (const std::string &spec : bindInputs) {
+    auto [name, file] = StringRef(spec).split('=');
+    if (name.empty() || file.empty())
+      return fail("--bind-input expects name=file.npy, got '" + spec + "'");
+    NpyArray array;
+    std::string err = readNpy(file, array);
+    if (!err.empty())
+      return fail("--bind-input '" + spec + "': " + err);
+    BoundInput &bound = options.import.boundInputs[name];
+    bound.elemType = array.elemType;
+    bound.shape.assign(array.shape.begin(), array.shape.end());
+    bound.data = std::move(array.data);
   }
   Phase phase = Phase::Module;
   if (!emit.empty()) {

@@ -36,10 +36,21 @@ inline constexpr const char *kSignatureAttr = "cambrian.signature";
 /// Module attribute: the file the model came from.
 inline constexpr const char *kModelSourceAttr = "cambrian.model";
 
+/// A value fixed at compile time for a graph input: the input becomes a
+/// constant and leaves the module's signature. Inputs that decide shapes
+/// (a Reshape target, Reduce axes, TopK's K) must be known to compile.
+struct BoundInput {
+  int32_t elemType = 0; ///< ONNX TensorProto data type
+  llvm::SmallVector<int64_t, 4> shape;
+  std::vector<char> data; ///< dense, row-major
+};
+
 struct ImportOptions {
   /// Static shapes for inputs, by name; they override what the model
   /// declares and pin its symbolic dimensions.
   llvm::StringMap<llvm::SmallVector<int64_t, 4>> inputShapes;
+  /// Inputs bound to compile-time values, by name.
+  llvm::StringMap<BoundInput> boundInputs;
   /// Name of the function the main graph becomes.
   std::string entryName = "main";
 };
@@ -66,7 +77,7 @@ std::vector<std::pair<std::string, std::string>> supportedONNXOps();
 
 /// Oldest and newest default-domain opsets the importer accepts.
 inline constexpr int kMinOpset = 7;
-inline constexpr int kMaxOpset = 23;
+inline constexpr int kMaxOpset = 27;
 
 } // namespace cambrian
 
