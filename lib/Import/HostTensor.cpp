@@ -41,9 +41,16 @@ llvm::StringRef cambrian::onnx_import::onnxTypeName(int32_t type) {
   case kBFloat16: return "bfloat16";
   case 14: return "complex64";
   case 15: return "complex128";
-  case 17: case 18: case 19: case 20: return "float8";
+  case 17: return "float8e4m3fn";
+  case 18: return "float8e4m3fnuz";
+  case 19: return "float8e5m2";
+  case 20: return "float8e5m2fnuz";
   case 21: return "uint4";
   case 22: return "int4";
+  case 23: return "float4e2m1";
+  case 24: return "float8e8m0";
+  case 25: return "uint2";
+  case 26: return "int2";
   default: return "undefined";
   }
 }

@@ -17,6 +17,8 @@ const OpRegistry &OpRegistry::get() {
     registerDefaultDomainAtoF(r);
     registerDefaultDomainGtoP(r);
     registerDefaultDomainQtoZ(r);
+    registerNormalization(r);
+    registerElementwise(r);
     return r;
   }();
   return registry;

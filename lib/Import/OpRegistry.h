@@ -51,6 +51,8 @@ private:
 void registerDefaultDomainAtoF(OpRegistry &registry);
 void registerDefaultDomainGtoP(OpRegistry &registry);
 void registerDefaultDomainQtoZ(OpRegistry &registry);
+void registerNormalization(OpRegistry &registry);
+void registerElementwise(OpRegistry &registry);
 
 } // namespace cambrian::onnx_import
 

@@ -36,7 +36,12 @@ LogicalResult importAbs(NodeContext &nc) {
 LogicalResult importCast(NodeContext &nc) {
   if (!nc.hasAttr("to"))
     return nc.emitError() << "missing attribute 'to'";
-  int32_t to = nc.attrInt("to", 0);
+  return importCastTo(nc, nc.attrInt("to", 0));
+}
+
+} // namespace
+
+LogicalResult cambrian::onnx_import::importCastTo(NodeContext &nc, int32_t to) {
   int32_t from = nc.inputType(0);
   if (!mlirElementType(nc.context(), to))
     return nc.emitError() << "cast to " << onnxTypeName(to)
@@ -59,6 +64,8 @@ LogicalResult importCast(NodeContext &nc) {
   nc.setResult(0, nc.tb().convert(nc.operand(0), from, to), to);
   return success();
 }
+
+namespace {
 
 LogicalResult importClip(NodeContext &nc) {
   int32_t type = nc.inputType(0);

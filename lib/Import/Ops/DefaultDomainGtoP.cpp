@@ -334,64 +334,6 @@ LogicalResult importGelu(NodeContext &nc) {
   });
 }
 
-LogicalResult importLayerNormalization(NodeContext &nc) {
-  if (nc.hasOutput(1) || nc.hasOutput(2))
-    return nc.emitError() << "the Mean and InvStdDev outputs are not supported";
-  int32_t type = nc.inputType(0);
-  if (!isFloatType(type))
-    return nc.emitError() << "expects a floating-point input";
-  ArrayRef<int64_t> xs = nc.inputShape(0);
-  auto axis = nc.normalizeAxis(nc.attrInt("axis", -1), xs.size());
-  if (failed(axis))
-    return failure();
-  double eps = nc.attrFloat("epsilon", 1e-5);
-  TensorBuilder tb = nc.tb();
-  Value x = nc.operand(0);
-  Type elem = TensorBuilder::elementTypeOf(x);
-  SmallVector<int64_t> axes;
-  for (int64_t d = *axis; d < (int64_t)xs.size(); ++d)
-    axes.push_back(d);
-  double n = numElements(xs.drop_front(*axis));
-  auto add = [](OpBuilder &b, Location loc, ValueRange v) {
-    return arith::AddFOp::create(b, loc, v[0], v[1]).getResult();
-  };
-  Value sum = tb.reduce(x, axes, true, 0.0, elem, add);
-  Value centered = tb.elementwise(
-      {x, sum}, xs, elem, [n](OpBuilder &b, Location loc, ValueRange v) {
-        Value mean = arith::MulFOp::create(b, loc, v[1], floatLike(b, loc, v[1], 1.0 / n));
-        return arith::SubFOp::create(b, loc, v[0], mean).getResult();
-      });
-  Value sq = tb.reduce(centered, axes, true, 0.0, elem, add,
-                       [](OpBuilder &b, Location loc, ValueRange v) {
-                         return arith::MulFOp::create(b, loc, v[0], v[0])
-                             .getResult();
-                       });
-  SmallVector<Value> ops = {centered, sq};
-  ArrayRef<int64_t> tail = xs.drop_front(*axis);
-  for (unsigned i = 1; i <= 2; ++i) {
-    if (!nc.hasInput(i))
-      continue;
-    SmallVector<int64_t> s;
-    if (!broadcastShapes(tail, nc.inputShape(i), s) || ArrayRef<int64_t>(s) != tail)
-      return nc.emitError() << "input " << i
-                            << " does not broadcast to the normalised dims";
-    ops.push_back(nc.operand(i));
-  }
-  bool hasBias = nc.hasInput(2);
-  Value y = tb.elementwise(ops, xs, elem, [=](OpBuilder &b, Location loc, ValueRange v) {
-    Value var = arith::MulFOp::create(b, loc, v[1], floatLike(b, loc, v[1], 1.0 / n));
-    Value inv = math::RsqrtOp::create(
-        b, loc, arith::AddFOp::create(b, loc, var, floatLike(b, loc, var, eps)));
-    Value r = arith::MulFOp::create(b, loc, v[0], inv);
-    r = arith::MulFOp::create(b, loc, r, v[2]);
-    if (hasBias)
-      r = arith::AddFOp::create(b, loc, r, v[3]);
-    return r;
-  });
-  nc.setResult(0, y, type);
-  return success();
-}
-
 /// Softmax and LogSoftmax.
 LogicalResult importSoftmaxFamily(NodeContext &nc) {
   ArrayRef<int64_t> xs = nc.inputShape(0);
@@ -432,6 +374,17 @@ LogicalResult importLog(NodeContext &nc) {
 }
 
 LogicalResult importNeg(NodeContext &nc) {
+  // Shape arithmetic negates axes and counts (LayerNormalization's function
+  // body does): fold it so the shapes stay static.
+  if (const HostTensor *c = nc.constantInput(0);
+      c && c->size() <= kHostFoldLimit) {
+    HostTensor r(c->type(), c->shape());
+    for (int64_t i = 0, e = c->size(); i < e; ++i)
+      isFloatType(c->type()) ? r.setDouble(i, -c->getDouble(i))
+                             : r.setInt(i, -c->getInt(i));
+    nc.setConstantResult(0, std::move(r));
+    return success();
+  }
   return importUnary(
       nc,
       [](OpBuilder &b, Location loc, Value x, int32_t t) -> Value {
@@ -583,7 +536,6 @@ void cambrian::onnx_import::registerDefaultDomainGtoP(OpRegistry &r) {
   r.add("", "HardSigmoid", 6, importHardSigmoid);
   r.add("", "HardSwish", 14, importHardSwish);
   r.add("", "Identity", 1, importIdentity);
-  r.add("", "LayerNormalization", 17, importLayerNormalization);
   r.add("", "LeakyRelu", 6, importLeakyRelu);
   r.add("", "Log", 6, importLog);
   r.add("", "LogSoftmax", 1, importSoftmaxFamily);

@@ -117,10 +117,13 @@ Value cambrian::onnx_import::emitBinary(OpBuilder &b, Location loc,
   case BinaryKind::GreaterOrEqual:
     return cmp(F::OGE, P::sge, P::uge);
   case BinaryKind::And:
+  case BinaryKind::BitAnd:
     return arith::AndIOp::create(b, loc, x, y);
   case BinaryKind::Or:
+  case BinaryKind::BitOr:
     return arith::OrIOp::create(b, loc, x, y);
   case BinaryKind::Xor:
+  case BinaryKind::BitXor:
     return arith::XOrIOp::create(b, loc, x, y);
   case BinaryKind::BitShiftLeft:
     return arith::ShLIOp::create(b, loc, x, y);
@@ -199,6 +202,9 @@ HostTensor cambrian::onnx_import::foldBinary(BinaryKind kind,
       case BinaryKind::Xor: v = (x != 0) != (y != 0); break;
       case BinaryKind::BitShiftLeft: v = x << y; break;
       case BinaryKind::BitShiftRight: v = (int64_t)((uint64_t)x >> y); break;
+      case BinaryKind::BitAnd: v = x & y; break;
+      case BinaryKind::BitOr: v = x | y; break;
+      case BinaryKind::BitXor: v = x ^ y; break;
       }
       r.setInt(i, v);
     }

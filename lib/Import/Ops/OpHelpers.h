@@ -15,6 +15,7 @@ enum class BinaryKind {
   Add, Sub, Mul, Div, Pow, Max, Min, Mod, FMod,
   Equal, Less, LessOrEqual, Greater, GreaterOrEqual,
   And, Or, Xor, BitShiftLeft, BitShiftRight,
+  BitAnd, BitOr, BitXor,
 };
 
 /// Whether `kind` yields bool.
@@ -28,6 +29,8 @@ mlir::Value emitBinary(mlir::OpBuilder &b, mlir::Location loc, BinaryKind kind,
 HostTensor foldBinary(BinaryKind kind, const HostTensor &a, const HostTensor &b,
                       llvm::ArrayRef<int64_t> shape);
 
+/// Imports Cast of input 0 to ONNX type `to` (Cast, CastLike).
+mlir::LogicalResult importCastTo(NodeContext &nc, int32_t to);
 /// Imports a (possibly variadic) broadcasting binary op.
 mlir::LogicalResult importBinary(NodeContext &nc, BinaryKind kind);
 

@@ -1,0 +1,310 @@
+//===- Normalization.cpp - Layer, RMS, instance, group and Lp norms -------===//
+//
+// The statistics-based normalisations share one shape: reduce some axes of
+// x to a mean (and a variance), then scale. They are computed in the
+// "stash" type (float32 for 16-bit inputs, as ONNX specifies) and converted
+// back at the end.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Import/Ops/OpHelpers.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+
+using namespace mlir;
+using namespace cambrian::onnx_import;
+
+namespace {
+
+Value addF(OpBuilder &b, Location loc, ValueRange v) {
+  return arith::AddFOp::create(b, loc, v[0], v[1]);
+}
+Value squareF(OpBuilder &b, Location loc, ValueRange v) {
+  return arith::MulFOp::create(b, loc, v[0], v[0]);
+}
+
+/// The ONNX type statistics are computed in for input type `type`:
+/// float32 for 16-bit floats unless `stash_type` says otherwise.
+int32_t statsType(NodeContext &nc, int32_t type) {
+  int32_t stash = nc.attrInt("stash_type", kFloat);
+  if (stash == kFloat || stash == kDouble)
+    return type == kDouble ? int32_t(kDouble) : stash;
+  return type;
+}
+
+/// Mean and reciprocal standard deviation of `x` over `axes` (kept as 1s).
+struct Moments {
+  Value mean, invStdDev, centered;
+};
+
+Moments moments(TensorBuilder &tb, Value x, ArrayRef<int64_t> axes,
+                double eps, bool center = true) {
+  ArrayRef<int64_t> xs = TensorBuilder::shapeOf(x);
+  Type elem = TensorBuilder::elementTypeOf(x);
+  double n = 1;
+  for (int64_t a : axes)
+    n *= xs[a];
+  auto scaleBy = [](double s) {
+    return [s](OpBuilder &b, Location loc, ValueRange v) -> Value {
+      return arith::MulFOp::create(b, loc, v[0], floatLike(b, loc, v[0], s));
+    };
+  };
+  Moments m;
+  Value sum = tb.reduce(x, axes, true, 0.0, elem, addF);
+  m.mean = tb.elementwise({sum}, TensorBuilder::shapeOf(sum), elem,
+                          scaleBy(1.0 / n));
+  m.centered =
+      center ? tb.elementwise({x, m.mean}, xs, elem,
+                              [](OpBuilder &b, Location loc, ValueRange v) {
+                                return arith::SubFOp::create(b, loc, v[0], v[1])
+                                    .getResult();
+                              })
+             : x;
+  Value sq = tb.reduce(m.centered, axes, true, 0.0, elem, addF, squareF);
+  m.invStdDev = tb.elementwise(
+      {sq}, TensorBuilder::shapeOf(sq), elem,
+      [n, eps](OpBuilder &b, Location loc, ValueRange v) {
+        Value var = arith::MulFOp::create(b, loc, v[0],
+                                          floatLike(b, loc, v[0], 1.0 / n));
+        return math::RsqrtOp::create(
+                   b, loc,
+                   arith::AddFOp::create(b, loc, var,
+                                         floatLike(b, loc, var, eps)))
+            .getResult();
+      });
+  return m;
+}
+
+/// y = x [* inv] [* scale] [+ bias], each operand broadcast (numpy rules)
+/// against x; absent operands are null.
+Value affine(TensorBuilder &tb, Value x, Value inv, Value scale, Value bias) {
+  SmallVector<Value> ops = {x};
+  for (Value v : {inv, scale})
+    if (v)
+      ops.push_back(v);
+  unsigned numMul = ops.size() - 1;
+  if (bias)
+    ops.push_back(bias);
+  return tb.elementwise(ops, TensorBuilder::shapeOf(x),
+                        TensorBuilder::elementTypeOf(x),
+                        [=](OpBuilder &b, Location loc, ValueRange v) {
+                          Value r = v[0];
+                          for (unsigned k = 1; k <= numMul; ++k)
+                            r = arith::MulFOp::create(b, loc, r, v[k]);
+                          if (v.size() > numMul + 1)
+                            r = arith::AddFOp::create(b, loc, r, v.back());
+                          return r;
+                        });
+}
+
+/// Input `i` converted to ONNX type `to`, or null when absent.
+Value optionalOperand(NodeContext &nc, unsigned i, int32_t to) {
+  if (!nc.hasInput(i))
+    return nullptr;
+  return nc.tb().convert(nc.operand(i), nc.inputType(i), to);
+}
+
+LogicalResult checkBroadcastsTo(NodeContext &nc, unsigned i,
+                                ArrayRef<int64_t> xs) {
+  if (!nc.hasInput(i))
+    return success();
+  SmallVector<int64_t> s;
+  if (!broadcastShapes(xs, nc.inputShape(i), s) || ArrayRef<int64_t>(s) != xs)
+    return nc.emitError() << "input " << i << " does not broadcast to the "
+                          << "input's shape";
+  return success();
+}
+
+/// LayerNormalization (17): normalise the trailing dims from `axis` on; the
+/// optional outputs are the mean and 1/stddev in the stash type.
+LogicalResult importLayerNormalization(NodeContext &nc) {
+  int32_t type = nc.inputType(0);
+  if (!isFloatType(type))
+    return nc.emitError() << "expects a floating-point input";
+  ArrayRef<int64_t> xs = nc.inputShape(0);
+  auto axis = nc.normalizeAxis(nc.attrInt("axis", -1), xs.size());
+  if (failed(axis) || failed(checkBroadcastsTo(nc, 1, xs)) ||
+      failed(checkBroadcastsTo(nc, 2, xs)))
+    return failure();
+  int32_t st = statsType(nc, type);
+  TensorBuilder tb = nc.tb();
+  Value x = tb.convert(nc.operand(0), type, st);
+  SmallVector<int64_t> axes;
+  for (int64_t d = *axis; d < (int64_t)xs.size(); ++d)
+    axes.push_back(d);
+  Moments m = moments(tb, x, axes, nc.attrFloat("epsilon", 1e-5));
+  Value y = affine(tb, m.centered, m.invStdDev, optionalOperand(nc, 1, st),
+                   optionalOperand(nc, 2, st));
+  nc.setResult(0, tb.convert(y, st, type), type);
+  if (nc.hasOutput(1))
+    nc.setResult(1, m.mean, st);
+  if (nc.hasOutput(2))
+    nc.setResult(2, m.invStdDev, st);
+  return success();
+}
+
+/// RMSNormalization (23): x / sqrt(mean(x^2) + eps) * scale over the dims
+/// from `axis` on.
+LogicalResult importRMSNormalization(NodeContext &nc) {
+  int32_t type = nc.inputType(0);
+  if (!isFloatType(type))
+    return nc.emitError() << "expects a floating-point input";
+  ArrayRef<int64_t> xs = nc.inputShape(0);
+  auto axis = nc.normalizeAxis(nc.attrInt("axis", -1), xs.size());
+  if (failed(axis) || failed(checkBroadcastsTo(nc, 1, xs)))
+    return failure();
+  int32_t st = statsType(nc, type);
+  TensorBuilder tb = nc.tb();
+  Value x = tb.convert(nc.operand(0), type, st);
+  SmallVector<int64_t> axes;
+  for (int64_t d = *axis; d < (int64_t)xs.size(); ++d)
+    axes.push_back(d);
+  Moments m = moments(tb, x, axes, nc.attrFloat("epsilon", 1e-5),
+                      /*center=*/false);
+  Value y = affine(tb, x, m.invStdDev, optionalOperand(nc, 1, st), nullptr);
+  nc.setResult(0, tb.convert(y, st, type), type);
+  return success();
+}
+
+/// InstanceNormalization (6): per (n, c), over the spatial dims.
+LogicalResult importInstanceNormalization(NodeContext &nc) {
+  int32_t type = nc.inputType(0);
+  if (!isFloatType(type))
+    return nc.emitError() << "expects a floating-point input";
+  ArrayRef<int64_t> xs = nc.inputShape(0);
+  if (xs.size() < 3)
+    return nc.emitError() << "input needs rank >= 3 (N, C, spatial...)";
+  for (unsigned i = 1; i <= 2; ++i)
+    if (nc.inputShape(i) != ArrayRef<int64_t>{xs[1]})
+      return nc.emitError() << "input " << i << " must have shape [" << xs[1]
+                            << "]";
+  int32_t st = statsType(nc, type);
+  TensorBuilder tb = nc.tb();
+  Value x = tb.convert(nc.operand(0), type, st);
+  SmallVector<int64_t> axes, cshape(xs.size() - 1, 1);
+  for (int64_t d = 2; d < (int64_t)xs.size(); ++d)
+    axes.push_back(d);
+  cshape[0] = xs[1];
+  Moments m = moments(tb, x, axes, nc.attrFloat("epsilon", 1e-5));
+  Value y = affine(tb, m.centered, m.invStdDev,
+                   tb.reshape(optionalOperand(nc, 1, st), cshape),
+                   tb.reshape(optionalOperand(nc, 2, st), cshape));
+  nc.setResult(0, tb.convert(y, st, type), type);
+  return success();
+}
+
+/// GroupNormalization (18, 21): channels split into `num_groups`; scale and
+/// bias are per group before opset 21 and per channel from 21 on.
+LogicalResult importGroupNormalization(NodeContext &nc) {
+  int32_t type = nc.inputType(0);
+  if (!isFloatType(type))
+    return nc.emitError() << "expects a floating-point input";
+  ArrayRef<int64_t> xs = nc.inputShape(0);
+  if (xs.size() < 3)
+    return nc.emitError() << "input needs rank >= 3 (N, C, spatial...)";
+  if (!nc.hasAttr("num_groups"))
+    return nc.emitError() << "missing attribute 'num_groups'";
+  int64_t G = nc.attrInt("num_groups", 1), N = xs[0], C = xs[1];
+  if (G <= 0 || C % G)
+    return nc.emitError() << "num_groups " << G << " does not divide the "
+                          << C << " channels";
+  int64_t perParam = nc.opset() >= 21 ? C : G;
+  for (unsigned i = 1; i <= 2; ++i)
+    if (nc.inputShape(i) != ArrayRef<int64_t>{perParam})
+      return nc.emitError() << "input " << i << " must have shape ["
+                            << perParam << "]";
+  int32_t st = statsType(nc, type);
+  TensorBuilder tb = nc.tb();
+  Value x = tb.convert(nc.operand(0), type, st);
+  int64_t spatial = numElements(xs.drop_front(2));
+  // [N, G, C/G * spatial]: one row of statistics per (n, group).
+  Value grouped = tb.reshape(x, {N, G, C / G, spatial});
+  Moments m = moments(tb, grouped, {2, 3}, nc.attrFloat("epsilon", 1e-5));
+  Value scale = optionalOperand(nc, 1, st), bias = optionalOperand(nc, 2, st);
+  Value normed;
+  if (perParam == G) {
+    normed = affine(tb, m.centered, m.invStdDev,
+                    tb.reshape(scale, {1, G, 1, 1}),
+                    tb.reshape(bias, {1, G, 1, 1}));
+  } else {
+    normed = affine(tb, m.centered, m.invStdDev, nullptr, nullptr);
+    normed = affine(tb, tb.reshape(normed, {N, C, spatial}), nullptr,
+                    tb.reshape(scale, {1, C, 1}), tb.reshape(bias, {1, C, 1}));
+  }
+  normed = tb.reshape(normed, xs);
+  nc.setResult(0, tb.convert(normed, st, type), type);
+  return success();
+}
+
+/// MeanVarianceNormalization (9, 13): (x - mean) / sqrt(var) over `axes`.
+LogicalResult importMeanVarianceNormalization(NodeContext &nc) {
+  int32_t type = nc.inputType(0);
+  if (!isFloatType(type))
+    return nc.emitError() << "expects a floating-point input";
+  ArrayRef<int64_t> xs = nc.inputShape(0);
+  SmallVector<int64_t> axes;
+  for (int64_t a : nc.attrInts("axes", {0, 2, 3})) {
+    auto n = nc.normalizeAxis(a, xs.size());
+    if (failed(n))
+      return failure();
+    axes.push_back(*n);
+  }
+  llvm::sort(axes);
+  axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+  TensorBuilder tb = nc.tb();
+  int32_t st = type == kDouble ? kDouble : kFloat;
+  Value x = tb.convert(nc.operand(0), type, st);
+  // ONNX's function body adds 1e-9 under the square root.
+  Moments m = moments(tb, x, axes, 1e-9);
+  Value y = affine(tb, m.centered, m.invStdDev, nullptr, nullptr);
+  nc.setResult(0, tb.convert(y, st, type), type);
+  return success();
+}
+
+/// LpNormalization (1, 22): x / ||x||_p along `axis`, p in {1, 2}.
+LogicalResult importLpNormalization(NodeContext &nc) {
+  int32_t type = nc.inputType(0);
+  if (!isFloatType(type))
+    return nc.emitError() << "expects a floating-point input";
+  ArrayRef<int64_t> xs = nc.inputShape(0);
+  auto axis = nc.normalizeAxis(nc.attrInt("axis", -1), xs.size());
+  if (failed(axis))
+    return failure();
+  int64_t p = nc.attrInt("p", 2);
+  if (p != 1 && p != 2)
+    return nc.emitError() << "p = " << p << " is not supported (1 or 2)";
+  TensorBuilder tb = nc.tb();
+  Value x = nc.operand(0);
+  Type elem = TensorBuilder::elementTypeOf(x);
+  Value norm = tb.reduce(x, {*axis}, true, 0.0, elem, addF,
+                         [p](OpBuilder &b, Location loc, ValueRange v) -> Value {
+                           if (p == 1)
+                             return math::AbsFOp::create(b, loc, v[0]);
+                           return arith::MulFOp::create(b, loc, v[0], v[0]);
+                         });
+  Value y = tb.elementwise(
+      {x, norm}, xs, elem, [p](OpBuilder &b, Location loc, ValueRange v) {
+        Value n = p == 2 ? math::SqrtOp::create(b, loc, v[1]).getResult() : v[1];
+        // A zero vector stays zero (as in ONNX's reference), not NaN.
+        Value zero = floatLike(b, loc, n, 0.0);
+        Value isZero = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                             n, zero);
+        Value safe = arith::SelectOp::create(b, loc, isZero,
+                                             floatLike(b, loc, n, 1.0), n);
+        return arith::DivFOp::create(b, loc, v[0], safe).getResult();
+      });
+  nc.setResult(0, y, type);
+  return success();
+}
+
+} // namespace
+
+void cambrian::onnx_import::registerNormalization(OpRegistry &r) {
+  r.add("", "GroupNormalization", 18, importGroupNormalization);
+  r.add("", "InstanceNormalization", 6, importInstanceNormalization);
+  r.add("", "LayerNormalization", 17, importLayerNormalization);
+  r.add("", "LpNormalization", 1, importLpNormalization);
+  r.add("", "MeanVarianceNormalization", 9, importMeanVarianceNormalization);
+  r.add("", "RMSNormalization", 23, importRMSNormalization);
+}
