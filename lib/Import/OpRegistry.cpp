@@ -19,6 +19,7 @@ const OpRegistry &OpRegistry::get() {
     registerDefaultDomainQtoZ(r);
     registerNormalization(r);
     registerElementwise(r);
+    registerPad(r);
     return r;
   }();
   return registry;

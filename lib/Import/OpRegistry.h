@@ -53,6 +53,7 @@ void registerDefaultDomainGtoP(OpRegistry &registry);
 void registerDefaultDomainQtoZ(OpRegistry &registry);
 void registerNormalization(OpRegistry &registry);
 void registerElementwise(OpRegistry &registry);
+void registerPad(OpRegistry &registry);
 
 } // namespace cambrian::onnx_import
 
