@@ -20,6 +20,7 @@ const OpRegistry &OpRegistry::get() {
     registerNormalization(r);
     registerElementwise(r);
     registerPad(r);
+    registerLoss(r);
     return r;
   }();
   return registry;

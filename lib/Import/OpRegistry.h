@@ -54,6 +54,7 @@ void registerDefaultDomainQtoZ(OpRegistry &registry);
 void registerNormalization(OpRegistry &registry);
 void registerElementwise(OpRegistry &registry);
 void registerPad(OpRegistry &registry);
+void registerLoss(OpRegistry &registry);
 
 } // namespace cambrian::onnx_import
 
