@@ -36,8 +36,8 @@ const HostTensor *NodeContext::constantInput(unsigned i) {
   return graph_.lookup(node_.input(i))->constant.get();
 }
 
-FailureOr<std::vector<int64_t>>
-NodeContext::requireConstantInts(unsigned i, StringRef what) {
+FailureOr<const HostTensor *> NodeContext::requireConstant(unsigned i,
+                                                           StringRef what) {
   const HostTensor *t = constantInput(i);
   if (!t) {
     emitError() << what << " (input " << i << ", '"
@@ -46,7 +46,15 @@ NodeContext::requireConstantInts(unsigned i, StringRef what) {
                    "static shapes";
     return failure();
   }
-  return t->toInts();
+  return t;
+}
+
+FailureOr<std::vector<int64_t>>
+NodeContext::requireConstantInts(unsigned i, StringRef what) {
+  auto t = requireConstant(i, what);
+  if (failed(t))
+    return failure();
+  return (*t)->toInts();
 }
 
 Value NodeContext::materializeConstant(const HostTensor &t, StringRef nameHint) {

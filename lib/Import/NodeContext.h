@@ -60,6 +60,9 @@ public:
   mlir::Value operand(unsigned i);
   /// The contents of input `i` if known at compile time, else null.
   const HostTensor *constantInput(unsigned i);
+  /// Input `i`'s contents; an error if it is not known at compile time.
+  mlir::FailureOr<const HostTensor *> requireConstant(unsigned i,
+                                                      llvm::StringRef what);
   /// Input `i` as integers; an error if it is not known at compile time.
   mlir::FailureOr<std::vector<int64_t>> requireConstantInts(unsigned i,
                                                             llvm::StringRef what);

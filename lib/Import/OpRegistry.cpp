@@ -21,6 +21,7 @@ const OpRegistry &OpRegistry::get() {
     registerElementwise(r);
     registerPad(r);
     registerLoss(r);
+    registerResize(r);
     return r;
   }();
   return registry;

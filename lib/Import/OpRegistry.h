@@ -55,6 +55,7 @@ void registerNormalization(OpRegistry &registry);
 void registerElementwise(OpRegistry &registry);
 void registerPad(OpRegistry &registry);
 void registerLoss(OpRegistry &registry);
+void registerResize(OpRegistry &registry);
 
 } // namespace cambrian::onnx_import
 
