@@ -214,14 +214,20 @@ LogicalResult importGemm(NodeContext &nc) {
 }
 
 LogicalResult importMatMul(NodeContext &nc) {
-  if (failed(nc.checkInputType(0, {kFloat})) ||
-      failed(nc.checkInputType(1, {kFloat})))
+  int32_t type = nc.inputType(0);
+  if (failed(nc.checkInputType(0, {kFloat, kFloat16, kBFloat16, kDouble, kInt32,
+                                   kInt64, kUInt32, kUInt64})))
     return failure();
+  if (nc.inputType(1) != type)
+    return nc.emitError() << "inputs differ in element type";
   TensorBuilder tb = nc.tb();
   SmallVector<int64_t> as(nc.inputShape(0)), bs(nc.inputShape(1));
   if (as.empty() || bs.empty())
     return nc.emitError() << "inputs must have rank >= 1";
-  Value a = nc.operand(0), b = nc.operand(1);
+  // 16-bit floats multiply in float32 (as MLAS and the reference do).
+  int32_t ct = type == kFloat16 || type == kBFloat16 ? int32_t(kFloat) : type;
+  Value a = tb.convert(nc.operand(0), type, ct),
+        b = tb.convert(nc.operand(1), type, ct);
   bool aVec = as.size() == 1, bVec = bs.size() == 1;
   if (aVec) {
     as.insert(as.begin(), 1);
@@ -265,7 +271,7 @@ LogicalResult importMatMul(NodeContext &nc) {
     out.push_back(M);
   if (!bVec)
     out.push_back(N);
-  nc.setResult(0, tb.reshape(y, out), kFloat);
+  nc.setResult(0, tb.convert(tb.reshape(y, out), ct, type), type);
   return success();
 }
 
@@ -399,6 +405,15 @@ LogicalResult importNeg(NodeContext &nc) {
 LogicalResult importNot(NodeContext &nc) {
   if (nc.inputType(0) != kBool)
     return nc.emitError() << "expects a bool input";
+  // Masks computed from shapes (attention's causal mask) fold.
+  if (const HostTensor *c = nc.constantInput(0);
+      c && c->size() <= kHostFoldLimit) {
+    HostTensor r(kBool, c->shape());
+    for (int64_t i = 0, e = c->size(); i < e; ++i)
+      r.setInt(i, c->getInt(i) ? 0 : 1);
+    nc.setConstantResult(0, std::move(r));
+    return success();
+  }
   return importUnary(
       nc,
       [](OpBuilder &b, Location loc, Value x, int32_t) {
