@@ -22,6 +22,7 @@ const OpRegistry &OpRegistry::get() {
     registerPad(r);
     registerLoss(r);
     registerResize(r);
+    registerAttention(r);
     return r;
   }();
   return registry;

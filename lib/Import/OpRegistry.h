@@ -56,6 +56,7 @@ void registerElementwise(OpRegistry &registry);
 void registerPad(OpRegistry &registry);
 void registerLoss(OpRegistry &registry);
 void registerResize(OpRegistry &registry);
+void registerAttention(OpRegistry &registry);
 
 } // namespace cambrian::onnx_import
 
