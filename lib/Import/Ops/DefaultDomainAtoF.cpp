@@ -490,8 +490,6 @@ LogicalResult importAveragePool(NodeContext &nc) {
   auto g = computeWindow(nc, xs.drop_front(2), {}, /*allowCeilMode=*/true);
   if (failed(g))
     return failure();
-  if (llvm::any_of(g->dilations, [](int64_t d) { return d != 1; }))
-    return nc.emitError() << "dilations are not supported for AveragePool";
   bool includePad = nc.attrInt("count_include_pad", 0) != 0;
   TensorBuilder tb = nc.tb();
   size_t nd = g->kernel.size();
@@ -518,7 +516,8 @@ LogicalResult importAveragePool(NodeContext &nc) {
       int64_t hi = includePad ? in + g->explicitPadEnd[d] : in;
       int64_t n = 0;
       for (int64_t k = 0; k < g->kernel[d]; ++k) {
-        int64_t pos = o * g->strides[d] + k - g->padBegin[d];
+        int64_t pos =
+            o * g->strides[d] + k * g->dilations[d] - g->padBegin[d];
         n += pos >= lo && pos < hi;
       }
       count *= n;

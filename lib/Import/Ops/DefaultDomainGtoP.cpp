@@ -482,8 +482,9 @@ LogicalResult importMaxPool(NodeContext &nc) {
   if (nc.attrInt("storage_order", 0) != 0)
     return nc.emitError() << "storage_order=1 is not supported";
   int32_t type = nc.inputType(0);
-  if (!isFloatType(type))
-    return nc.emitError() << "expects a floating-point input";
+  if (failed(nc.checkInputType(0, {kFloat, kFloat16, kBFloat16, kDouble, kInt8,
+                                   kUInt8})))
+    return failure();
   ArrayRef<int64_t> xs = nc.inputShape(0);
   if (xs.size() < 3)
     return nc.emitError() << "input needs rank >= 3 (N, C, spatial...)";
@@ -494,13 +495,59 @@ LogicalResult importMaxPool(NodeContext &nc) {
   SmallVector<int64_t> low(2, 0), high(2, 0);
   low.append(g->padBegin.begin(), g->padBegin.end());
   high.append(g->padEnd.begin(), g->padEnd.end());
-  double lowest = -std::numeric_limits<double>::infinity();
+  bool isFloat = isFloatType(type), isUnsigned = isUnsignedType(type);
+  double lowest = isFloat ? -std::numeric_limits<double>::infinity()
+                  : isUnsigned ? 0.0
+                               : -128.0;
   Value x = tb.pad(nc.operand(0), low, high, lowest);
-  Value y = emitWindowReduce(nc, x, *g, lowest,
-                             [](OpBuilder &b, Location loc, ValueRange v) {
-                               return arith::MaximumFOp::create(b, loc, v[0], v[1])
-                                   .getResult();
-                             });
+  Value y = emitWindowReduce(
+      nc, x, *g, lowest,
+      [=](OpBuilder &b, Location loc, ValueRange v) -> Value {
+        if (isFloat)
+          return arith::MaximumFOp::create(b, loc, v[0], v[1]);
+        if (isUnsigned)
+          return arith::MaxUIOp::create(b, loc, v[0], v[1]);
+        return arith::MaxSIOp::create(b, loc, v[0], v[1]);
+      });
+  nc.setResult(0, y, type);
+  return success();
+}
+
+/// LpPool (1, 2, 11, 18, 22): (sum over the window of |x|^p)^(1/p).
+LogicalResult importLpPool(NodeContext &nc) {
+  int32_t type = nc.inputType(0);
+  if (!isFloatType(type))
+    return nc.emitError() << "expects a floating-point input";
+  ArrayRef<int64_t> xs = nc.inputShape(0);
+  if (xs.size() < 3)
+    return nc.emitError() << "input needs rank >= 3 (N, C, spatial...)";
+  auto g = computeWindow(nc, xs.drop_front(2), {},
+                         /*allowCeilMode=*/nc.opset() >= 18);
+  if (failed(g))
+    return failure();
+  double p = nc.attrInt("p", 2);
+  TensorBuilder tb = nc.tb();
+  Type elem = TensorBuilder::elementTypeOf(nc.operand(0));
+  Value powered = tb.elementwise(
+      {nc.operand(0)}, xs, elem, [p](OpBuilder &b, Location loc, ValueRange v) {
+        Value a = math::AbsFOp::create(b, loc, v[0]);
+        return math::PowFOp::create(b, loc, a, floatLike(b, loc, a, p))
+            .getResult();
+      });
+  SmallVector<int64_t> low(2, 0), high(2, 0);
+  low.append(g->padBegin.begin(), g->padBegin.end());
+  high.append(g->padEnd.begin(), g->padEnd.end());
+  Value sum = emitWindowReduce(nc, tb.pad(powered, low, high, 0.0), *g, 0.0,
+                               [](OpBuilder &b, Location loc, ValueRange v) {
+                                 return arith::AddFOp::create(b, loc, v[0], v[1])
+                                     .getResult();
+                               });
+  Value y = tb.elementwise(
+      {sum}, TensorBuilder::shapeOf(sum), elem,
+      [p](OpBuilder &b, Location loc, ValueRange v) {
+        return math::PowFOp::create(b, loc, v[0], floatLike(b, loc, v[0], 1.0 / p))
+            .getResult();
+      });
   nc.setResult(0, y, type);
   return success();
 }
@@ -558,6 +605,7 @@ void cambrian::onnx_import::registerDefaultDomainGtoP(OpRegistry &r) {
   r.add("", "MatMul", 1, importMatMul);
   r.add("", {"Max", "Min"}, 8, importNamedBinary);
   r.add("", "MaxPool", 8, importMaxPool);
+  r.add("", "LpPool", 1, importLpPool);
   r.add("", "Mean", 8, importMean);
   r.add("", "Mod", 10, [](NodeContext &nc) {
     return importBinary(nc, nc.attrInt("fmod", 0) ? BinaryKind::FMod
