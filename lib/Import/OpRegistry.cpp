@@ -23,6 +23,7 @@ const OpRegistry &OpRegistry::get() {
     registerLoss(r);
     registerResize(r);
     registerAttention(r);
+    registerQuantization(r);
     return r;
   }();
   return registry;

@@ -57,6 +57,7 @@ void registerPad(OpRegistry &registry);
 void registerLoss(OpRegistry &registry);
 void registerResize(OpRegistry &registry);
 void registerAttention(OpRegistry &registry);
+void registerQuantization(OpRegistry &registry);
 
 } // namespace cambrian::onnx_import
 
