@@ -24,6 +24,7 @@ const OpRegistry &OpRegistry::get() {
     registerResize(r);
     registerAttention(r);
     registerQuantization(r);
+    registerGenerators(r);
     return r;
   }();
   return registry;

@@ -58,6 +58,7 @@ void registerLoss(OpRegistry &registry);
 void registerResize(OpRegistry &registry);
 void registerAttention(OpRegistry &registry);
 void registerQuantization(OpRegistry &registry);
+void registerGenerators(OpRegistry &registry);
 
 } // namespace cambrian::onnx_import
 

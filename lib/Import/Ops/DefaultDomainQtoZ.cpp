@@ -439,13 +439,13 @@ LogicalResult importTile(NodeContext &nc) {
 }
 
 LogicalResult importRange(NodeContext &nc) {
-  if (!nc.allInputsConstant())
-    return nc.emitError() << "start, limit and delta must be known at compile "
-                             "time";
+  // The values decide the length, so all three must be known.
+  auto s = nc.requireConstant(0, "start"), l = nc.requireConstant(1, "limit"),
+       d = nc.requireConstant(2, "delta");
+  if (failed(s) || failed(l) || failed(d))
+    return failure();
   int32_t type = nc.inputType(0);
-  const HostTensor *s = nc.constantInput(0), *l = nc.constantInput(1),
-                   *d = nc.constantInput(2);
-  double start = s->getDouble(0), limit = l->getDouble(0), delta = d->getDouble(0);
+  double start = (*s)->getDouble(0), limit = (*l)->getDouble(0), delta = (*d)->getDouble(0);
   if (delta == 0)
     return nc.emitError() << "delta must not be 0";
   int64_t n = std::max<int64_t>(std::ceil((limit - start) / delta), 0);
@@ -454,7 +454,7 @@ LogicalResult importRange(NodeContext &nc) {
     if (isFloatType(type))
       r.setDouble(i, start + i * delta);
     else
-      r.setInt(i, s->getInt(0) + i * d->getInt(0));
+      r.setInt(i, (*s)->getInt(0) + i * (*d)->getInt(0));
   }
   nc.setConstantResult(0, std::move(r));
   return success();
