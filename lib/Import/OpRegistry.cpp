@@ -25,6 +25,7 @@ const OpRegistry &OpRegistry::get() {
     registerAttention(r);
     registerQuantization(r);
     registerGenerators(r);
+    registerRearrange(r);
     return r;
   }();
   return registry;

@@ -59,6 +59,7 @@ void registerResize(OpRegistry &registry);
 void registerAttention(OpRegistry &registry);
 void registerQuantization(OpRegistry &registry);
 void registerGenerators(OpRegistry &registry);
+void registerRearrange(OpRegistry &registry);
 
 } // namespace cambrian::onnx_import
 
