@@ -38,6 +38,15 @@ public:
   std::shared_ptr<const void> keepAlive() const { return alive; }
   mlir::Location fileLoc() const;
 
+  /// Imports the nodes of subgraph `graph` (an If branch, a Loop body) at
+  /// `b`'s insertion point with its formal inputs bound to `inputs`, and
+  /// returns its outputs. Afterwards the importer's names are as before:
+  /// the subgraph's own names are gone, and constants it materialised are
+  /// forgotten, since their IR may sit in a region the caller closes.
+  mlir::FailureOr<llvm::SmallVector<ImportedValue>>
+  importSubgraph(const onnx::GraphProto &graph,
+                 llvm::ArrayRef<ImportedValue> inputs, mlir::OpBuilder &b);
+
 private:
   /// Makes a graph input a constant with the value given on the command line.
   mlir::LogicalResult bindInput(const onnx::ValueInfoProto &info,

@@ -147,6 +147,11 @@ void NodeContext::setResult(unsigned i, Value v, int32_t type) {
   graph_.define(node_.output(i), std::move(iv));
 }
 
+void NodeContext::setResult(unsigned i, const ImportedValue &v) {
+  if (hasOutput(i))
+    graph_.define(node_.output(i), v);
+}
+
 void NodeContext::setConstantResult(unsigned i, HostTensor t) {
   if (!hasOutput(i))
     return;

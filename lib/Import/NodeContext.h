@@ -42,6 +42,7 @@ public:
               int64_t opset, mlir::OpBuilder &b, mlir::Location loc);
 
   const onnx::NodeProto &node() const { return node_; }
+  GraphImporter &graph() { return graph_; }
   int64_t opset() const { return opset_; }
   llvm::StringRef opType() const;
   mlir::OpBuilder &builder() { return b_; }
@@ -89,6 +90,8 @@ public:
   bool hasOutput(unsigned i) const;
   /// Publishes output `i` as an IR value of ONNX type `type`.
   void setResult(unsigned i, mlir::Value v, int32_t type);
+  /// Publishes output `i` as an already imported value.
+  void setResult(unsigned i, const ImportedValue &v);
   /// Publishes output `i` as a compile-time constant.
   void setConstantResult(unsigned i, HostTensor t);
 

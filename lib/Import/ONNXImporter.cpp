@@ -9,10 +9,12 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -24,7 +26,7 @@ using namespace cambrian::onnx_import;
 
 void cambrian::registerImportDialects(DialectRegistry &registry) {
   registry.insert<arith::ArithDialect, func::FuncDialect,
-                  linalg::LinalgDialect, math::MathDialect,
+                  linalg::LinalgDialect, math::MathDialect, scf::SCFDialect,
                   tensor::TensorDialect>();
 }
 
@@ -253,6 +255,42 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
       return nc.emitError() << "output " << i << " ('" << node.output(i)
                             << "') is not produced by Cambrian's handler";
   return success();
+}
+
+FailureOr<SmallVector<ImportedValue>>
+GraphImporter::importSubgraph(const onnx::GraphProto &graph,
+                              ArrayRef<ImportedValue> inputs, OpBuilder &b) {
+  if (graph.input_size() != (int)inputs.size())
+    return emitError(fileLoc()) << "subgraph '" << graph.name() << "' takes "
+                                << graph.input_size() << " inputs, given "
+                                << inputs.size();
+  llvm::StringMap<ImportedValue> saved = values;
+  llvm::scope_exit restore([&] { values = std::move(saved); });
+  for (const auto &init : graph.initializer()) {
+    HostTensor t;
+    std::string err = decodeTensorProto(init, dir, alive, t);
+    if (!err.empty())
+      return emitError(fileLoc()) << "subgraph initializer: " << err;
+    ImportedValue v;
+    v.type = t.type();
+    v.shape.assign(t.shape().begin(), t.shape().end());
+    v.constant = std::make_shared<HostTensor>(std::move(t));
+    values[init.name()] = std::move(v);
+  }
+  for (int i = 0; i < graph.input_size(); ++i)
+    values[graph.input(i).name()] = inputs[i];
+  for (int i = 0; i < graph.node_size(); ++i)
+    if (failed(importNode(graph.node(i), i, b)))
+      return failure();
+  SmallVector<ImportedValue> outputs;
+  for (const auto &out : graph.output()) {
+    ImportedValue *v = lookup(out.name());
+    if (!v)
+      return emitError(fileLoc()) << "subgraph output '" << out.name()
+                                  << "' is never produced";
+    outputs.push_back(*v);
+  }
+  return outputs;
 }
 
 LogicalResult GraphImporter::importModel(const onnx::ModelProto &model) {

@@ -26,6 +26,7 @@ const OpRegistry &OpRegistry::get() {
     registerQuantization(r);
     registerGenerators(r);
     registerRearrange(r);
+    registerControlFlow(r);
     return r;
   }();
   return registry;

@@ -60,6 +60,7 @@ void registerAttention(OpRegistry &registry);
 void registerQuantization(OpRegistry &registry);
 void registerGenerators(OpRegistry &registry);
 void registerRearrange(OpRegistry &registry);
+void registerControlFlow(OpRegistry &registry);
 
 } // namespace cambrian::onnx_import
 

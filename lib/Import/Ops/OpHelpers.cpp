@@ -9,6 +9,9 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/Transforms/FoldUtils.h"
 
 #include <cmath>
 #include <limits>
@@ -401,6 +404,53 @@ cambrian::onnx_import::readReduceAxes(NodeContext &nc, int64_t rank,
   return result;
 }
 
+/// Evaluates `fn` on a small constant on the host: the scalar body is
+/// emitted once per element on constants in a scratch module, and MLIR's
+/// folders reduce it. Null when some op does not fold.
+static std::optional<HostTensor>
+foldUnaryOnHost(MLIRContext *ctx, const HostTensor &c, const UnaryFn &fn) {
+  int32_t type = c.type();
+  Type elem = mlirElementType(ctx, type);
+  if (!elem || type == kBool)
+    return std::nullopt;
+  OpBuilder b(ctx);
+  Location loc = b.getUnknownLoc();
+  OwningOpRef<ModuleOp> scratch = ModuleOp::create(loc);
+  b.setInsertionPointToStart(scratch->getBody());
+  // One user per element keeps its result alive while the ops fold away.
+  SmallVector<UnrealizedConversionCastOp> sinks;
+  for (int64_t i = 0, e = c.size(); i < e; ++i) {
+    TypedAttr a = isFloatType(type)
+                      ? TypedAttr(b.getFloatAttr(elem, c.getDouble(i)))
+                      : TypedAttr(b.getIntegerAttr(elem, c.getInt(i)));
+    Value x = arith::ConstantOp::create(b, loc, a);
+    Value r = fn(b, loc, x, type);
+    sinks.push_back(UnrealizedConversionCastOp::create(
+        b, loc, TypeRange{r.getType()}, ValueRange{r}));
+  }
+  OperationFolder folder(ctx);
+  SmallVector<Operation *> ops;
+  for (Operation &op : scratch->getBody()->getOperations())
+    if (!isa<UnrealizedConversionCastOp>(op))
+      ops.push_back(&op);
+  for (Operation *op : ops)
+    (void)folder.tryToFold(op);
+  HostTensor out(type, c.shape());
+  for (int64_t i = 0, e = c.size(); i < e; ++i) {
+    Attribute v;
+    if (!matchPattern(sinks[i].getOperand(0), m_Constant(&v)))
+      return std::nullopt;
+    if (auto f = dyn_cast<FloatAttr>(v))
+      out.setDouble(i, f.getValueAsDouble());
+    else if (auto n = dyn_cast<IntegerAttr>(v))
+      out.setInt(i, isUnsignedType(type) ? (int64_t)n.getValue().getZExtValue()
+                                         : n.getValue().getSExtValue());
+    else
+      return std::nullopt;
+  }
+  return out;
+}
+
 LogicalResult cambrian::onnx_import::importUnary(NodeContext &nc,
                                                  const UnaryFn &fn,
                                                  bool floatOnly) {
@@ -410,6 +460,14 @@ LogicalResult cambrian::onnx_import::importUnary(NodeContext &nc,
   if (floatOnly && !isFloatType(type))
     return nc.emitError() << "expects a floating-point input, got "
                           << onnxTypeName(type);
+  // Shape arithmetic (Ceil, Relu, Abs of sizes) must fold to stay static.
+  if (const HostTensor *c = nc.constantInput(0);
+      c && c->size() <= kHostFoldLimit) {
+    if (auto folded = foldUnaryOnHost(nc.context(), *c, fn)) {
+      nc.setConstantResult(0, std::move(*folded));
+      return success();
+    }
+  }
   Value x = nc.operand(0);
   Value r = nc.tb().elementwise(
       {x}, nc.inputShape(0), TensorBuilder::elementTypeOf(x),
