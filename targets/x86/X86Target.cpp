@@ -42,6 +42,8 @@ void cambrian::x86::buildX86Pipeline(OpPassManager &pm) {
   pm.addPass(x86::createExpandCopiesPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(x86::createApproximateMathPass());
+  // Integer powers have no LLVM intrinsic: outline them as small functions.
+  pm.addPass(createConvertMathToFuncs());
   pm.addPass(createCanonicalizerPass());
 
   // Everything to the LLVM dialect.

@@ -310,7 +310,8 @@ LogicalResult importSlice(NodeContext &nc) {
       e = std::clamp<int64_t>(e, -1, dim - 1);
     }
     int64_t n = step > 0 ? (e - s + step - 1) / step : (s - e - step - 1) / -step;
-    dims[*ax] = {s, step, std::max<int64_t>(n, 0)};
+    // An empty slice may start at the end; any in-range start will do.
+    dims[*ax] = {n > 0 ? s : 0, step, std::max<int64_t>(n, 0)};
   }
   SmallVector<int64_t> shape, offsets, strides;
   bool positive = true;
