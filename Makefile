@@ -4,7 +4,7 @@ MODELS  ?= $(BUILD)/models
 PYTHON  := .venv/bin/python
 JOBS    ?= $(shell nproc)
 
-.PHONY: all setup build demo check check-lit check-unit check-e2e clean
+.PHONY: all setup build demo check conformance clean
 
 all: build
 
@@ -28,6 +28,11 @@ demo: build
 # Every suite; the last line is the total "N passed, N failed".
 check: build
 	@bash scripts/check.sh $(BUILD) $(MODELS)
+
+# The ONNX backend node tests; refreshes docs/conformance.md.
+conformance: build
+	$(PYTHON) test/conformance/run_conformance.py --build $(BUILD) \
+	  --report docs/conformance.md
 
 clean:
 	rm -rf $(BUILD)

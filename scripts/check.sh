@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test suite (lit, Catch2, end-to-end against onnxruntime) and
+# Runs every test suite (lit, Catch2, end-to-end against onnxruntime, ONNX
+# conformance) and
 # ends with one line "N passed, N failed" totalled over all of them.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +31,13 @@ e2e_out=$($PY test/e2e/run_e2e.py --build "$BUILD" --models "$MODELS" 2>&1); e2e
 echo "$e2e_out" | grep -E "^(PASS|FAIL)" || true
 ep=$(echo "$e2e_out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' | tail -1)
 if [ -n "$ep" ]; then set -- $ep; add "$1" "$2"; elif [ "$e2e_rc" -ne 0 ]; then add 0 1; fi
+
+echo "== conformance (ONNX backend node tests, expected passes)"
+conf_out=$($PY test/conformance/run_conformance.py --build "$BUILD" \
+  --report "$BUILD/conformance/conformance.md" 2>&1); conf_rc=$?
+echo "$conf_out" | grep -E "cases pass|^REGRESSION|^CRASH" || true
+cfp=$(echo "$conf_out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' | tail -1)
+if [ -n "$cfp" ]; then set -- $cfp; add "$1" "$2"; elif [ "$conf_rc" -ne 0 ]; then add 0 1; fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
