@@ -39,6 +39,19 @@ typedef enum cambrian_elem_type {
   CAMBRIAN_UINT32 = 12,
   CAMBRIAN_UINT64 = 13,
   CAMBRIAN_BFLOAT16 = 16,
+  /* Small types: one element per byte. Float8/float4 codes are stored as
+     their bit patterns; 4- and 2-bit integers sign-extended (signed) or
+     zero-extended (unsigned). */
+  CAMBRIAN_FLOAT8E4M3FN = 17,
+  CAMBRIAN_FLOAT8E4M3FNUZ = 18,
+  CAMBRIAN_FLOAT8E5M2 = 19,
+  CAMBRIAN_FLOAT8E5M2FNUZ = 20,
+  CAMBRIAN_UINT4 = 21,
+  CAMBRIAN_INT4 = 22,
+  CAMBRIAN_FLOAT4E2M1 = 23,
+  CAMBRIAN_FLOAT8E8M0 = 24,
+  CAMBRIAN_UINT2 = 25,
+  CAMBRIAN_INT2 = 26,
 } cambrian_elem_type;
 
 /// One input or output of the model: dense, row-major, no padding.

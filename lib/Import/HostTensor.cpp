@@ -1,6 +1,7 @@
 //===- HostTensor.cpp - Tensors known while importing ---------------------===//
 
 #include "lib/Import/HostTensor.h"
+#include "lib/Import/SmallTypes.h"
 
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/SmallString.h"
@@ -17,6 +18,8 @@ int64_t cambrian::onnx_import::onnxTypeSize(int32_t type) {
   switch (type) {
   case kFloat: case kInt32: case kUInt32: return 4;
   case kUInt8: case kInt8: case kBool: return 1;
+  case 17: case 18: case 19: case 20: case 21: case 22: case 23: case 24:
+  case 25: case 26: return 1; // small types: one element per byte
   case kUInt16: case kInt16: case kFloat16: case kBFloat16: return 2;
   case kInt64: case kDouble: case kUInt64: return 8;
   default: return 0;
@@ -150,7 +153,12 @@ int64_t HostTensor::getInt(int64_t i) const {
   case kUInt32: return load<uint32_t>(p + 4 * i);
   case kInt64: return load<int64_t>(p + 8 * i);
   case kUInt64: return static_cast<int64_t>(load<uint64_t>(p + 8 * i));
-  default: return 0;
+  case kInt4: case kInt2: return load<int8_t>(p + i);
+  case kUInt4: case kUInt2: return load<uint8_t>(p + i);
+  default:
+    if (isSmallFloat(type_))
+      return static_cast<int64_t>(getDouble(i));
+    return 0;
   }
 }
 
@@ -162,7 +170,10 @@ double HostTensor::getDouble(int64_t i) const {
   case kFloat16: return halfBitsToDouble(load<uint16_t>(p + 2 * i), false);
   case kBFloat16: return halfBitsToDouble(load<uint16_t>(p + 2 * i), true);
   case kUInt64: return static_cast<double>(load<uint64_t>(p + 8 * i));
-  default: return static_cast<double>(getInt(i));
+  default:
+    if (isSmallFloat(type_))
+      return decodeSmallFloat(type_, load<uint8_t>(p + i));
+    return static_cast<double>(getInt(i));
   }
 }
 
@@ -179,7 +190,12 @@ void HostTensor::setInt(int64_t i, int64_t v) {
     return store<uint32_t>(p + 4 * i, static_cast<uint32_t>(v));
   case kInt64: case kUInt64:
     return store<uint64_t>(p + 8 * i, static_cast<uint64_t>(v));
-  default: return;
+  case kInt4: case kInt2: case kUInt4: case kUInt2:
+    return store<uint8_t>(p + i, static_cast<uint8_t>(wrapSmallInt(type_, v)));
+  default:
+    if (isSmallFloat(type_))
+      return setDouble(i, static_cast<double>(v));
+    return;
   }
 }
 
@@ -191,7 +207,10 @@ void HostTensor::setDouble(int64_t i, double v) {
   case kFloat16: return store<uint16_t>(p + 2 * i, doubleToHalfBits(v, false));
   case kBFloat16: return store<uint16_t>(p + 2 * i, doubleToHalfBits(v, true));
   case kBool: return store<uint8_t>(p + i, v != 0.0);
-  default: return setInt(i, static_cast<int64_t>(v));
+  default:
+    if (isSmallFloat(type_))
+      return store<uint8_t>(p + i, encodeSmallFloat(type_, v, /*saturate=*/true));
+    return setInt(i, static_cast<int64_t>(v));
   }
 }
 
@@ -276,6 +295,38 @@ std::string cambrian::onnx_import::decodeTensorProto(
       return "tensor '" + proto.name() + "' has a negative dimension";
   int64_t count = numElements(shape);
   int64_t expected = count * elemSize;
+
+  if (isSmallType(type)) {
+    // Packed 8/4/2-bit storage (raw_data, external, or one byte per int32
+    // entry), unpacked to one element per byte, low bits first.
+    int bits = smallTypeBits(type);
+    int64_t packed = (count * bits + 7) / 8;
+    std::vector<uint8_t> bytes;
+    if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
+      std::shared_ptr<std::vector<char>> data;
+      std::string err = readExternalData(proto, baseDir, packed, data);
+      if (!err.empty())
+        return err;
+      bytes.assign(data->begin(), data->end());
+    } else if (proto.has_raw_data()) {
+      bytes.assign(proto.raw_data().begin(), proto.raw_data().end());
+    } else {
+      for (int32_t v : proto.int32_data())
+        bytes.push_back(static_cast<uint8_t>(v));
+    }
+    if ((int64_t)bytes.size() != packed)
+      return "tensor '" + proto.name() + "' has " +
+             std::to_string(bytes.size()) + " bytes of data, its shape needs " +
+             std::to_string(packed);
+    result = HostTensor(type, shape);
+    char *p = const_cast<char *>(result.bytes().data());
+    int perByte = 8 / bits;
+    for (int64_t i = 0; i < count; ++i) {
+      int64_t v = (bytes[i / perByte] >> ((i % perByte) * bits)) & ((1 << bits) - 1);
+      p[i] = static_cast<char>(isSmallFloat(type) ? v : wrapSmallInt(type, v));
+    }
+    return "";
+  }
 
   if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
     std::shared_ptr<std::vector<char>> data;

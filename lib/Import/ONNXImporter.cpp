@@ -4,6 +4,7 @@
 #include "lib/Import/GraphImporter.h"
 #include "lib/Import/ModelLoader.h"
 #include "lib/Import/OpRegistry.h"
+#include "lib/Import/SmallTypes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -15,6 +16,7 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 
 #include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -247,6 +249,20 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
                                "is not topologically sorted, or the name is "
                                "wrong)";
   }
+  // Byte-stored small types (float8, int4, ...) only move and convert;
+  // arithmetic on their storage would be silently wrong.
+  static const llvm::StringSet<> movesSmallTypes = {
+      "Cast", "CastLike", "Concat", "Constant", "DequantizeLinear", "Expand",
+      "Flatten", "Gather", "Identity", "If", "Loop", "QuantizeLinear",
+      "Reshape", "Scan", "Shape", "Size", "Slice", "Split", "Squeeze", "Tile",
+      "Transpose", "Unsqueeze"};
+  if (domain.empty() && !movesSmallTypes.contains(node.op_type()))
+    for (int i = 0; i < node.input_size(); ++i)
+      if (!node.input(i).empty() && isSmallType(lookup(node.input(i))->type))
+        return emitError(loc) << "node " << shown << " (" << qualified
+                              << ", opset " << opset << "): element type "
+                              << onnxTypeName(lookup(node.input(i))->type)
+                              << " is not supported by this op";
   NodeContext nc(*this, node, opset, b, loc);
   if (failed((*handler)(nc)))
     return failure();

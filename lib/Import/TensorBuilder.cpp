@@ -1,6 +1,7 @@
 //===- TensorBuilder.cpp - Emitting tensor-level IR for ONNX ops ----------===//
 
 #include "lib/Import/TensorBuilder.h"
+#include "lib/Import/SmallTypes.h"
 #include "lib/Import/HostTensor.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -24,7 +25,11 @@ Type cambrian::onnx_import::mlirElementType(MLIRContext *ctx, int32_t t) {
   case kInt16: case kUInt16: return b.getIntegerType(16);
   case kInt32: case kUInt32: return b.getIntegerType(32);
   case kInt64: case kUInt64: return b.getIntegerType(64);
-  default: return nullptr;
+  default:
+    // 8-, 4- and 2-bit types are stored one element per byte.
+    if (isSmallType(t))
+      return b.getIntegerType(8);
+    return nullptr;
   }
 }
 

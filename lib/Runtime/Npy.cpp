@@ -28,6 +28,12 @@ std::string cambrian::npyDtype(int32_t t) {
   case CAMBRIAN_UINT64: return "<u8";
   case CAMBRIAN_BOOL: return "|b1";
   case CAMBRIAN_BFLOAT16: return "<V2"; // numpy has no bfloat16; raw bits
+  // Small types travel as their bytes.
+  case CAMBRIAN_INT4: case CAMBRIAN_INT2: return "|i1";
+  case CAMBRIAN_FLOAT8E4M3FN: case CAMBRIAN_FLOAT8E4M3FNUZ:
+  case CAMBRIAN_FLOAT8E5M2: case CAMBRIAN_FLOAT8E5M2FNUZ:
+  case CAMBRIAN_UINT4: case CAMBRIAN_FLOAT4E2M1: case CAMBRIAN_FLOAT8E8M0:
+  case CAMBRIAN_UINT2: return "|u1";
   default: return "";
   }
 }
@@ -151,4 +157,12 @@ std::string cambrian::writeNpy(llvm::StringRef path, const NpyArray &array) {
     return path.str() + ": cannot write: " + ec.message();
   }
   return "";
+}
+
+bool cambrian::npyHolds(int32_t fileType, int32_t wanted) {
+  if (fileType == wanted)
+    return true;
+  // A byte-per-element small type is read from any one-byte integer file.
+  bool smallWanted = wanted >= CAMBRIAN_FLOAT8E4M3FN && wanted <= CAMBRIAN_INT2;
+  return smallWanted && (fileType == CAMBRIAN_UINT8 || fileType == CAMBRIAN_INT8);
 }

@@ -18,7 +18,9 @@ int64_t cambrian::elementSize(int32_t t) {
   case CAMBRIAN_UINT16: case CAMBRIAN_INT16: case CAMBRIAN_FLOAT16:
   case CAMBRIAN_BFLOAT16: return 2;
   case CAMBRIAN_INT64: case CAMBRIAN_DOUBLE: case CAMBRIAN_UINT64: return 8;
-  default: return 0;
+  default:
+    // float8, float4, int4 and int2 are stored one element per byte.
+    return t >= CAMBRIAN_FLOAT8E4M3FN && t <= CAMBRIAN_INT2 ? 1 : 0;
   }
 }
 

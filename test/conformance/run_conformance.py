@@ -167,10 +167,22 @@ def load_tensor(path: str):
         return None
 
 
+# ml_dtypes' names for ONNX's byte-stored small types.
+SMALL_FLOATS = {"float8_e4m3fn", "float8_e4m3fnuz", "float8_e5m2",
+                "float8_e5m2fnuz", "float4_e2m1fn", "float8_e8m0fnu"}
+SMALL_INTS = {"int4": np.int8, "int2": np.int8, "uint4": np.uint8,
+              "uint2": np.uint8}
+
+
 def to_npy_array(a: np.ndarray) -> np.ndarray:
-    """The array as cambrian-run reads it: bfloat16 travels as raw 2 bytes."""
+    """The array as cambrian-run reads it: bfloat16 travels as raw 2 bytes,
+    float8/float4 as their byte codes, 4- and 2-bit integers one per byte."""
     if a.dtype.name == "bfloat16":
         return a.view(np.uint16).view(np.dtype("V2"))
+    if a.dtype.name in SMALL_FLOATS:
+        return a.view(np.uint8)
+    if a.dtype.name in SMALL_INTS:
+        return a.astype(SMALL_INTS[a.dtype.name])
     return a
 
 
@@ -187,6 +199,18 @@ def compare(got: np.ndarray, want: np.ndarray, name: str) -> str:
     """Empty if equal within tolerance, else the reason."""
     if got.shape != want.shape:
         return f"output '{name}' has shape {list(got.shape)}, expected {list(want.shape)}"
+    if want.dtype.name in SMALL_FLOATS:
+        if got.dtype.itemsize != 1:
+            return f"output '{name}' has type {got.dtype}, expected {want.dtype.name} bytes"
+        got = got.view(np.uint8).view(want.dtype)
+        g, w = got.astype(np.float32), want.astype(np.float32)
+        if np.array_equal(g, w, equal_nan=True):
+            return ""
+        return f"output '{name}' differs ({want.dtype.name}, exact comparison)"
+    if want.dtype.name in SMALL_INTS:
+        if np.array_equal(got.astype(np.int64), want.astype(np.int64)):
+            return ""
+        return f"output '{name}' differs ({want.dtype.name}, exact comparison)"
     floaty = want.dtype.kind in "fc" or want.dtype.name == "bfloat16"
     if floaty:
         g, w = as_float(got), as_float(want)

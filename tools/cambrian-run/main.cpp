@@ -150,7 +150,7 @@ int main(int argc, char **argv) {
     std::string err = readNpy(inputFiles[i], arrays[i]);
     if (!err.empty())
       return fail(err);
-    if (arrays[i].elemType != ins[i].elemType)
+    if (!npyHolds(arrays[i].elemType, ins[i].elemType))
       return fail(inputFiles[i] + ": input '" + ins[i].name + "' expects " +
                   typeName(ins[i].elemType) + ", the file holds " +
                   typeName(arrays[i].elemType));

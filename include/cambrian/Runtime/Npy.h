@@ -29,6 +29,9 @@ std::string readNpy(llvm::StringRef path, NpyArray &array);
 std::string writeNpy(llvm::StringRef path, const NpyArray &array);
 /// numpy's dtype string for an ONNX type ("<f4"), or "" if none.
 std::string npyDtype(int32_t elemType);
+/// Whether a file of element type `fileType` can feed an input of type
+/// `wanted` (equal, or bytes for a byte-stored small type).
+bool npyHolds(int32_t fileType, int32_t wanted);
 
 } // namespace cambrian
 

@@ -1,6 +1,7 @@
 //===- DefaultDomainAtoF.cpp - ONNX ops Abs .. Floor ----------------------===//
 
 #include "lib/Import/Ops/OpHelpers.h"
+#include "lib/Import/SmallTypes.h"
 
 #include "onnx/onnx_pb.h"
 
@@ -41,8 +42,63 @@ LogicalResult importCast(NodeContext &nc) {
 
 } // namespace
 
+/// Casts from or to the byte-stored small types (float8, float4, int4,
+/// int2), with Cast's `saturate` and `round_mode` (float8e8m0).
+static LogicalResult importSmallCast(NodeContext &nc, int32_t from,
+                                     int32_t to) {
+  bool saturate = nc.attrInt("saturate", 1) != 0;
+  std::string mode = nc.attrString("round_mode", "up");
+  E8M0Rounding rounding = mode == "down"      ? E8M0Rounding::Down
+                          : mode == "nearest" ? E8M0Rounding::Nearest
+                                              : E8M0Rounding::Up;
+  // The wide type a small source is read as.
+  int32_t wide = isSmallFloat(from)                   ? int32_t(kFloat)
+                 : from == kInt4 || from == kInt2     ? int32_t(kInt8)
+                 : from == kUInt4 || from == kUInt2   ? int32_t(kUInt8)
+                                                      : from;
+  if (const HostTensor *c = nc.constantInput(0);
+      c && c->size() <= kHostFoldLimit) {
+    HostTensor r(to, c->shape());
+    char *out = const_cast<char *>(r.bytes().data());
+    for (int64_t i = 0, e = c->size(); i < e; ++i) {
+      bool fromFloat = isFloatType(wide);
+      double d = fromFloat ? c->getDouble(i) : double(c->getInt(i));
+      if (isSmallFloat(to))
+        out[i] = static_cast<char>(encodeSmallFloat(to, d, saturate, rounding));
+      else if (isSmallType(to))
+        r.setInt(i, fromFloat ? (std::isfinite(d) ? int64_t(d) : 0)
+                              : c->getInt(i));
+      else if (isFloatType(to))
+        r.setDouble(i, d);
+      else
+        r.setInt(i, fromFloat ? int64_t(d) : c->getInt(i));
+    }
+    nc.setConstantResult(0, std::move(r));
+    return success();
+  }
+  Value y = nc.tb().elementwise(
+      {nc.operand(0)}, nc.inputShape(0), mlirElementType(nc.context(), to),
+      [&](OpBuilder &b, Location loc, ValueRange v) -> Value {
+        Value x = v[0];
+        if (isSmallFloat(from))
+          x = emitDecodeSmallFloat(b, loc, x, from);
+        if (isSmallFloat(to)) {
+          Value f = TensorBuilder::castScalar(b, loc, x, wide, kFloat);
+          return emitEncodeSmallFloat(b, loc, f, to, saturate, rounding);
+        }
+        if (isSmallType(to))
+          return emitToSmallInt(b, loc, x, isFloatType(wide),
+                                isUnsignedType(wide), to);
+        return TensorBuilder::castScalar(b, loc, x, wide, to);
+      });
+  nc.setResult(0, y, to);
+  return success();
+}
+
 LogicalResult cambrian::onnx_import::importCastTo(NodeContext &nc, int32_t to) {
   int32_t from = nc.inputType(0);
+  if ((isSmallType(from) || isSmallType(to)) && from != to)
+    return importSmallCast(nc, from, to);
   if (!mlirElementType(nc.context(), to))
     return nc.emitError() << "cast to " << onnxTypeName(to)
                           << " is not supported";
