@@ -19,5 +19,6 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 # The Python environment of the project (numpy for making .npy inputs).
 venv_python = os.path.join(config.cambrian_src_root, ".venv", "bin", "python")
-config.substitutions.append(("%python", venv_python if os.path.exists(venv_python) else "python3"))
+# Inserted first: lit's defaults define %python as its own interpreter.
+config.substitutions.insert(0, ("%python", venv_python if os.path.exists(venv_python) else "python3"))
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
