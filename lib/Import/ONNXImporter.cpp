@@ -252,7 +252,7 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
   // Byte-stored small types (float8, int4, ...) only move and convert;
   // arithmetic on their storage would be silently wrong.
   static const llvm::StringSet<> movesSmallTypes = {
-      "Cast", "CastLike", "Concat", "Constant", "DequantizeLinear", "Expand",
+      "BitCast", "Cast", "CastLike", "Concat", "Constant", "DequantizeLinear", "Expand",
       "Flatten", "Gather", "Identity", "If", "Loop", "QuantizeLinear",
       "Reshape", "Scan", "Shape", "Size", "Slice", "Split", "Squeeze", "Tile",
       "Transpose", "Unsqueeze"};

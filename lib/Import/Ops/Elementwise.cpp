@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/Import/Ops/OpHelpers.h"
+#include "lib/Import/SmallTypes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -106,6 +107,40 @@ LogicalResult importCastLike(NodeContext &nc) {
   return importCastTo(nc, nc.inputType(1));
 }
 
+/// BitCast (26): the same bits read as another type of the same width.
+LogicalResult importBitCast(NodeContext &nc) {
+  int32_t from = nc.inputType(0);
+  int32_t to = (int32_t)nc.attrInt("to", 0);
+  Type toType = mlirElementType(nc.context(), to);
+  if (!toType || to == kString)
+    return nc.emitError() << "BitCast to " << onnxTypeName(to)
+                          << " is not supported";
+  if (onnxTypeSize(from) != onnxTypeSize(to) ||
+      smallTypeBits(from) != smallTypeBits(to))
+    return nc.emitError() << onnxTypeName(from) << " and " << onnxTypeName(to)
+                          << " differ in width";
+  Value x = nc.operand(0);
+  Type fromType = TensorBuilder::elementTypeOf(x);
+  if (fromType == toType) {
+    nc.setResult(0, x, to); // same storage: only the ONNX type changes
+    return success();
+  }
+  Value y = nc.tb().elementwise(
+      {x}, nc.inputShape(0), toType,
+      [&](OpBuilder &b, Location loc, ValueRange v) -> Value {
+        // Bools are one byte holding 0 or 1.
+        if (from == kBool)
+          return arith::ExtUIOp::create(b, loc, toType, v[0]);
+        if (to == kBool)
+          return arith::CmpIOp::create(
+              b, loc, arith::CmpIPredicate::ne, v[0],
+              arith::ConstantOp::create(b, loc, b.getIntegerAttr(fromType, 0)));
+        return arith::BitcastOp::create(b, loc, toType, v[0]);
+      });
+  nc.setResult(0, y, to);
+  return success();
+}
+
 /// Swish (24): x * sigmoid(alpha * x).
 LogicalResult importSwish(NodeContext &nc) {
   double alpha = nc.attrFloat("alpha", 1.0);
@@ -174,6 +209,7 @@ LogicalResult importShrink(NodeContext &nc) {
 } // namespace
 
 void cambrian::onnx_import::registerElementwise(OpRegistry &r) {
+  r.add("", "BitCast", 26, importBitCast);
   r.add("", "BitShift", 11, importBitShift);
   r.add("", "BitwiseAnd", 18, importBitwise<BinaryKind::BitAnd>);
   r.add("", "BitwiseNot", 18, importBitwiseNot);

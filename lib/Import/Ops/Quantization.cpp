@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/Import/Ops/OpHelpers.h"
+#include "lib/Import/SmallTypes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -28,6 +29,10 @@ std::optional<std::pair<double, double>> quantRange(int32_t type) {
   case kInt8: return std::pair(-128.0, 127.0);
   case kUInt16: return std::pair(0.0, 65535.0);
   case kInt16: return std::pair(-32768.0, 32767.0);
+  case kUInt4: return std::pair(0.0, 15.0);
+  case kInt4: return std::pair(-8.0, 7.0);
+  case kUInt2: return std::pair(0.0, 3.0);
+  case kInt2: return std::pair(-2.0, 1.0);
   default: return std::nullopt;
   }
 }
@@ -82,7 +87,21 @@ Value saturateToInt(OpBuilder &b, Location loc, Value v, int32_t type) {
   Value r = math::RoundEvenOp::create(b, loc, v);
   r = arith::MaximumFOp::create(b, loc, r, floatLike(b, loc, r, lo));
   r = arith::MinimumFOp::create(b, loc, r, floatLike(b, loc, r, hi));
-  return TensorBuilder::castScalar(b, loc, r, kFloat, type);
+  // 4- and 2-bit integers are stored in a byte, sign- or zero-extended.
+  int32_t storage = type == kInt4 || type == kInt2     ? int32_t(kInt8)
+                    : type == kUInt4 || type == kUInt2 ? int32_t(kUInt8)
+                                                       : type;
+  return TensorBuilder::castScalar(b, loc, r, kFloat, storage);
+}
+
+/// A quantized scalar of ONNX type `type` (its storage value) as f32.
+Value smallAwareToFloat(OpBuilder &b, Location loc, Value v, int32_t type) {
+  if (isSmallFloat(type))
+    return emitDecodeSmallFloat(b, loc, v, type);
+  int32_t storage = type == kInt4 || type == kInt2     ? int32_t(kInt8)
+                    : type == kUInt4 || type == kUInt2 ? int32_t(kUInt8)
+                                                       : type;
+  return TensorBuilder::castScalar(b, loc, v, storage, kFloat);
 }
 
 /// QuantizeLinear (10, 13, 19, 21, 23, 24, 25).
@@ -94,9 +113,11 @@ LogicalResult importQuantizeLinear(NodeContext &nc) {
                               : (int32_t)nc.attrInt("output_dtype", kUInt8);
   if (qt == 0)
     qt = kUInt8;
-  if (!quantRange(qt))
+  bool toFloat8 = isSmallFloat(qt) && qt != kFloat8E8M0;
+  if (!quantRange(qt) && !toFloat8)
     return nc.emitError() << "quantizing to " << onnxTypeName(qt)
                           << " is not supported";
+  bool saturate = nc.attrInt("saturate", 1) != 0;
   ArrayRef<int64_t> xs = nc.inputShape(0);
   int64_t axis = nc.attrInt("axis", 1);
   int64_t block = nc.attrInt("block_size", 0);
@@ -109,15 +130,22 @@ LogicalResult importQuantizeLinear(NodeContext &nc) {
     auto zp = paramFor(nc, 2, xs, axis, block);
     if (failed(zp))
       return failure();
-    ops.push_back(nc.tb().convert(*zp, qt, kFloat));
+    ops.push_back(*zp);
   }
   Value y = nc.tb().elementwise(
       ops, xs, mlirElementType(nc.context(), qt),
-      [&](OpBuilder &b, Location loc, ValueRange v) {
-        Value q = math::RoundEvenOp::create(
-            b, loc, arith::DivFOp::create(b, loc, v[0], v[1]));
-        if (v.size() > 2)
-          q = arith::AddFOp::create(b, loc, q, v[2]);
+      [&](OpBuilder &b, Location loc, ValueRange v) -> Value {
+        Value q = arith::DivFOp::create(b, loc, v[0], v[1]);
+        Value zp = v.size() > 2 ? smallAwareToFloat(b, loc, v[2], qt) : Value();
+        if (toFloat8) {
+          // Float8 targets round once, in the format itself.
+          if (zp)
+            q = arith::AddFOp::create(b, loc, q, zp);
+          return emitEncodeSmallFloat(b, loc, q, qt, saturate);
+        }
+        q = math::RoundEvenOp::create(b, loc, q);
+        if (zp)
+          q = arith::AddFOp::create(b, loc, q, zp);
         return saturateToInt(b, loc, q, qt);
       });
   nc.setResult(0, y, qt);
@@ -127,7 +155,8 @@ LogicalResult importQuantizeLinear(NodeContext &nc) {
 /// DequantizeLinear (10, 13, 19, 21, 23, 24, 25).
 LogicalResult importDequantizeLinear(NodeContext &nc) {
   int32_t qt = nc.inputType(0);
-  if (!quantRange(qt) && qt != kInt32)
+  if (!quantRange(qt) && qt != kInt32 &&
+      !(isSmallFloat(qt) && qt != kFloat8E8M0))
     return nc.emitError() << "dequantizing " << onnxTypeName(qt)
                           << " is not supported";
   int32_t st = nc.inputType(1);
@@ -143,13 +172,22 @@ LogicalResult importDequantizeLinear(NodeContext &nc) {
   TensorBuilder tb = nc.tb();
   // Integers up to 16 bits are exact in float32 (int32 needs double).
   int32_t ct = qt == kInt32 ? int32_t(kDouble) : int32_t(kFloat);
-  SmallVector<Value> ops = {tb.convert(nc.operand(0), qt, ct),
+  auto toCompute = [&](Value v, int32_t t) {
+    if (!isSmallType(t))
+      return tb.convert(v, t, ct);
+    return tb.elementwise({v}, TensorBuilder::shapeOf(v),
+                          nc.builder().getF32Type(),
+                          [t](OpBuilder &b, Location loc, ValueRange x) {
+                            return smallAwareToFloat(b, loc, x[0], t);
+                          });
+  };
+  SmallVector<Value> ops = {toCompute(nc.operand(0), qt),
                             tb.convert(*scale, st, ct)};
   if (nc.hasInput(2)) {
     auto zp = paramFor(nc, 2, xs, axis, block);
     if (failed(zp))
       return failure();
-    ops.push_back(tb.convert(*zp, nc.inputType(2), ct));
+    ops.push_back(toCompute(*zp, nc.inputType(2)));
   }
   Value y = tb.elementwise(ops, xs, mlirElementType(nc.context(), ct),
                            [](OpBuilder &b, Location loc, ValueRange v) {
