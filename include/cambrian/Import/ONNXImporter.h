@@ -76,7 +76,7 @@ importONNXBuffer(mlir::MLIRContext &ctx, llvm::StringRef contents,
 std::vector<std::pair<std::string, std::string>> supportedONNXOps();
 
 /// Oldest and newest default-domain opsets the importer accepts.
-inline constexpr int kMinOpset = 7;
+inline constexpr int kMinOpset = 1;
 inline constexpr int kMaxOpset = 27;
 
 } // namespace cambrian

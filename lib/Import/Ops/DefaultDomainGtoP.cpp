@@ -605,7 +605,7 @@ void cambrian::onnx_import::registerDefaultDomainGtoP(OpRegistry &r) {
   r.add("", "MatMul", 1, importMatMul);
   r.add("", {"Max", "Min"}, 8, importNamedBinary);
   r.add("", "MaxPool", 8, importMaxPool);
-  r.add("", "LpPool", 1, importLpPool);
+  r.add("", "LpPool", 2, importLpPool);
   r.add("", "Mean", 8, importMean);
   r.add("", "Mod", 10, [](NodeContext &nc) {
     return importBinary(nc, nc.attrInt("fmod", 0) ? BinaryKind::FMod
