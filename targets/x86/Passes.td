@@ -40,6 +40,35 @@ def ExpandCopiesPass : Pass<"cambrian-x86-expand-copies"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def InstrumentProfilePass : Pass<"cambrian-x86-instrument-profile",
+                                 "mlir::ModuleOp"> {
+  let summary = "Time every kernel call and loop nest of the model";
+  let description = [{
+    For `cambrian-compile --profile`. Runs on memrefs after the kernel
+    lowering, while each unit of work is still one op in the body of a
+    function: a kernel call, a linalg op (a loop nest to be), a copy. Each
+    such op gets a row in a module-wide counter table (the private global
+    `__cmb_profile`, `N x 4` i64) and is wrapped with two reads of the
+    runtime's clock (`cmb_x86_profile_clock`, nanoseconds); the call count
+    and the elapsed time are added atomically into its row. The rows' labels
+    (the ONNX node name from the op's `NameLoc`, and the op's kind) go to the
+    module attribute `cambrian.profile`, from which the emitter builds the
+    exported `cambrian_module_profile` table (cambrian-c/ModuleABI.h).
+
+    ```mlir
+    func.call @cmb_x86_conv2d(...) : (...) -> ()  loc("conv1")
+    // becomes
+    %t0 = func.call @cmb_x86_profile_clock() : () -> i64
+    func.call @cmb_x86_conv2d(...) : (...) -> ()
+    %t1 = func.call @cmb_x86_profile_clock() : () -> i64
+    // ... memref.atomic_rmw addi into @__cmb_profile[row, 2] and [row, 3]
+    ```
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::func::FuncDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
 def LowerToKernelsPass : Pass<"cambrian-x86-lower-to-kernels",
                               "mlir::ModuleOp"> {
   let summary = "Lower matmuls and convolutions on memrefs to kernel calls";

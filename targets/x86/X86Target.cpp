@@ -21,7 +21,7 @@
 using namespace mlir;
 using namespace cambrian;
 
-void cambrian::x86::buildX86Pipeline(OpPassManager &pm) {
+void cambrian::x86::buildX86Pipeline(OpPassManager &pm, bool profile) {
   // Tensors to buffers; function results become caller-provided buffers.
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   bufferization::OneShotBufferizePassOptions bufferize;
@@ -40,6 +40,8 @@ void cambrian::x86::buildX86Pipeline(OpPassManager &pm) {
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(x86::createExpandCopiesPass());
+  if (profile)
+    pm.addPass(x86::createInstrumentProfilePass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(x86::createApproximateMathPass());
   pm.addPass(createCanonicalizerPass());
@@ -76,8 +78,8 @@ public:
     return "x86-64 CPUs: a shared object with a C ABI, weights inside";
   }
   LogicalResult buildPipeline(OpPassManager &pm,
-                              const CompileOptions &) const override {
-    x86::buildX86Pipeline(pm);
+                              const CompileOptions &options) const override {
+    x86::buildX86Pipeline(pm, options.profile);
     return success();
   }
   LogicalResult emitLowLevelIR(ModuleOp module, const CompileOptions &options,

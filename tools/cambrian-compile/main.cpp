@@ -42,6 +42,11 @@ static cl::list<std::string>
                 cl::desc("Static shape of an input, e.g. x=1x3x224x224 "
                          "(pins symbolic dimensions)"),
                 cl::value_desc("name=DxDx..."), cl::cat(category));
+static cl::opt<bool>
+    profile("profile",
+            cl::desc("Time every kernel call and loop nest at run time "
+                     "(read with `cambrian-run --profile`)"),
+            cl::cat(category));
 static cl::opt<bool> listTargets("list-targets", cl::desc("List the targets"),
                                  cl::cat(category));
 
@@ -70,6 +75,7 @@ int main(int argc, char **argv) {
   if (optLevel > 3)
     return fail("-O" + Twine(optLevel) + " is not a level (use -O0..-O3)");
   options.optLevel = optLevel;
+  options.profile = profile;
   for (const std::string &spec : inputShapes) {
     auto [name, dims] = StringRef(spec).rsplit('=');
     if (name.empty() || dims.empty())

@@ -70,6 +70,10 @@ void cmb_x86_conv2d(const float *x, const float *w, const float *bias,
 /// the last cambrian_module_set_threads (clamped to 1..256), 1 by default.
 int32_t cmb_x86_num_threads(void);
 
+/// Monotonic time in nanoseconds; read around each timed op by modules
+/// compiled with --profile.
+int64_t cmb_x86_profile_clock(void);
+
 #ifdef __cplusplus
 }
 #endif
