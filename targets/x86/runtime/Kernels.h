@@ -25,6 +25,7 @@
 #ifndef CAMBRIAN_TARGETS_X86_RUNTIME_KERNELS_H
 #define CAMBRIAN_TARGETS_X86_RUNTIME_KERNELS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -69,6 +70,15 @@ void cmb_x86_conv2d(const float *x, const float *w, const float *bias,
 /// Number of worker threads the kernels split work over (>= 1): the value of
 /// the last cambrian_module_set_threads (clamped to 1..256), 1 by default.
 int32_t cmb_x86_num_threads(void);
+
+/// The memory of the intermediate tensors. Generated code calls these (the
+/// names are those of MLIR's memref-to-LLVM lowering with
+/// use-generic-functions) instead of malloc/free. Freed blocks are cached and
+/// reused for requests of about their size, so steady-state runs cost no
+/// page faults. Pointers are 64-byte aligned; alignments above 64 abort.
+void *_mlir_memref_to_llvm_alloc(size_t size);
+void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t size);
+void _mlir_memref_to_llvm_free(void *ptr);
 
 /// Monotonic time in nanoseconds; read around each timed op by modules
 /// compiled with --profile.
