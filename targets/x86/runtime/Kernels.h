@@ -54,8 +54,15 @@ enum {
   CMB_CONV_PAD_TOP, CMB_CONV_PAD_LEFT,              // implicit zero padding
   CMB_CONV_GROUPS,
   CMB_CONV_ACCUMULATE,                              // 1: y += conv, 0: y = conv
-  CMB_CONV_ACTIVATION,                              // 0: none, 1: relu
+  CMB_CONV_ACTIVATION,                              // a CMB_CONV_ACT_*
   CMB_CONV_NUM_PARAMS
+};
+
+/// Activations cmb_x86_conv2d applies as it stores the output.
+enum {
+  CMB_CONV_ACT_NONE = 0,
+  CMB_CONV_ACT_RELU = 1,  // max(v, 0)
+  CMB_CONV_ACT_RELU6 = 2, // min(max(v, 0), 6), ONNX Clip(0, 6)
 };
 
 /// 2-D convolution, NCHW input, FCHW weights (C = input channels per group),
