@@ -2,6 +2,7 @@
 
 #include "cambrian/Pipeline/Pipeline.h"
 #include "cambrian/Target/Target.h"
+#include "cambrian/Transforms/Passes.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/Passes.h"
@@ -21,6 +22,7 @@ void cambrian::buildGraphPipeline(OpPassManager &pm) {
   // TODO(#4): a Cambrian fusion pass that fuses elementwise chains only.
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  pm.addPass(createRaisePaddingPass());
 }
 
 void cambrian::registerGraphPipeline() {
