@@ -95,4 +95,26 @@ def LowerToKernelsPass : Pass<"cambrian-x86-lower-to-kernels",
                            "mlir::memref::MemRefDialect"];
 }
 
+def UnshareFillsPass : Pass<"cambrian-x86-unshare-fills"> {
+  let summary = "Give every user of a filled tensor its own fill";
+  let description = [{
+    CSE merges identical `tensor.empty` + `linalg.fill` pairs, so several
+    convolutions and matmuls end up accumulating into the same zero-filled
+    tensor. Bufferization then fills one buffer and copies it for every
+    other user, and the kernel lowering, which folds a zero fill right
+    before the op, sees a copy instead. Run before bufferization, this pass
+    clones the fill (and its `tensor.empty` init) for each use after the
+    first, placed right before that use.
+
+    ```mlir
+    %f = linalg.fill ins(%zero : f32) outs(%e : tensor<4x4xf32>) -> tensor<4x4xf32>
+    %a = linalg.matmul ins(...) outs(%f : tensor<4x4xf32>) -> tensor<4x4xf32>
+    %b = linalg.matmul ins(...) outs(%f : tensor<4x4xf32>) -> tensor<4x4xf32>
+    // the second matmul gets its own tensor.empty and linalg.fill
+    ```
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 #endif // CAMBRIAN_TARGETS_X86_PASSES
