@@ -15,6 +15,9 @@ namespace cambrian {
 #define GEN_PASS_REGISTRATION
 #include "cambrian/Transforms/Passes.h.inc"
 
+/// Adds the rewrite of FuseElementwisePass to `patterns`.
+void populateFuseElementwisePatterns(mlir::RewritePatternSet &patterns);
+
 /// Adds the rewrite of RaisePaddingPass to `patterns`.
 void populateRaisePaddingPatterns(mlir::RewritePatternSet &patterns);
 

@@ -10,6 +10,36 @@
 
 include "mlir/Pass/PassBase.td"
 
+def FuseElementwisePass : Pass<"cambrian-fuse-elementwise"> {
+  let summary = "Fuse chains of elementwise generics into one loop nest";
+  let description = [{
+    Every ONNX elementwise op is imported as its own `linalg.generic`, so a
+    chain such as Add -> Mul -> Sigmoid is one pass over memory per op. This
+    pass fuses an elementwise producer into its elementwise consumer when
+
+    - both are `linalg.generic`s with only parallel loops, on static shapes,
+      over the same iteration space (the same loop bounds),
+    - the consumer reads the producer's result through an identity map,
+    - the producer's result has no other user (nothing is computed twice).
+
+    Nothing else is touched: named ops (matmul, convolutions) are never
+    generalized and reshapes are never moved, unlike upstream's
+    `linalg-fuse-elementwise-ops`, so the targets still recognise the ops
+    they lower to kernels.
+
+    ```mlir
+    %a = linalg.generic {..., iterator_types = ["parallel"]} ins(%x, %b : ...) outs(%e : ...) {
+      ... arith.addf ...
+    } -> tensor<16xf32>
+    %r = linalg.generic {..., iterator_types = ["parallel"]} ins(%a : ...) outs(%e : ...) {
+      ... arith.maximumf ...
+    } -> tensor<16xf32>
+    // becomes one generic reading %x and %b, computing addf then maximumf
+    ```
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 def RaisePaddingPass : Pass<"cambrian-raise-padding"> {
   let summary = "Turn constant-filled tensors with an inserted slice into tensor.pad";
   let description = [{
