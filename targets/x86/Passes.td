@@ -69,6 +69,29 @@ def InstrumentProfilePass : Pass<"cambrian-x86-instrument-profile",
                            "mlir::memref::MemRefDialect"];
 }
 
+def InterchangeWindowLoopsPass : Pass<"cambrian-x86-interchange-window-loops"> {
+  let summary = "Put the output's contiguous loop innermost in small-window reductions";
+  let description = [{
+    Pooling is imported as a `linalg.generic` whose innermost loops are the
+    window's reductions (n, c, oh, ow, kh, kw): as loops, the innermost one
+    runs 3 times over a scalar accumulator and LLVM cannot vectorize it.
+    When all reduction loops of a generic have a small static window (at most
+    64 iterations together) and the output's last dimension is indexed by a
+    parallel loop, this pass moves that loop innermost (n, c, oh, kh, kw,
+    ow), so that the loop nest updates a row of outputs with vector loads
+    and stores. Large reductions (global pooling, softmax, layer norm) keep
+    their order.
+
+    ```mlir
+    linalg.generic {iterator_types = ["parallel", "parallel", "parallel",
+                    "parallel", "reduction", "reduction"]} ...
+    // becomes the same generic with loops 3 and 5 swapped into
+    // [..., "reduction", "reduction", "parallel"]
+    ```
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 def LowerToKernelsPass : Pass<"cambrian-x86-lower-to-kernels",
                               "mlir::ModuleOp"> {
   let summary = "Lower matmuls and convolutions on memrefs to kernel calls";

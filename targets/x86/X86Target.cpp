@@ -43,6 +43,7 @@ void cambrian::x86::buildX86Pipeline(OpPassManager &pm, bool profile) {
   pm.addPass(x86::createExpandCopiesPass());
   if (profile)
     pm.addPass(x86::createInstrumentProfilePass());
+  pm.addPass(x86::createInterchangeWindowLoopsPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(x86::createApproximateMathPass());
   pm.addPass(createCanonicalizerPass());
