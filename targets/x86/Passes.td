@@ -40,6 +40,29 @@ def ExpandCopiesPass : Pass<"cambrian-x86-expand-copies"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def FreeEarlyPass : Pass<"cambrian-x86-free-early"> {
+  let summary = "Move each buffer's dealloc right after its last use";
+  let description = [{
+    The deallocation pipeline frees a function's buffers at its end, so
+    every intermediate tensor of a model has memory of its own and the
+    working set is the sum of all of them. This pass moves each
+    `memref.dealloc` of a block up to just after the last op of that block
+    that uses the buffer, directly or through anything computed from it
+    (views, extracted pointers passed to kernel calls). The runtime's buffer
+    cache then hands the freed block to a later tensor of about the same
+    size while it is still in cache.
+
+    ```mlir
+    %a = memref.alloc() : memref<64xf32>
+    linalg.generic ... outs(%a ...)
+    linalg.generic ins(%a ...) outs(%b ...)   // last use of %a
+    ...
+    memref.dealloc %a : memref<64xf32>        // moves up to here
+    ```
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
 def InstrumentProfilePass : Pass<"cambrian-x86-instrument-profile",
                                  "mlir::ModuleOp"> {
   let summary = "Time every kernel call and loop nest of the model";

@@ -40,6 +40,7 @@ void cambrian::x86::buildX86Pipeline(OpPassManager &pm, bool profile) {
   pm.addPass(x86::createLowerToKernelsPass());
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  pm.addPass(x86::createFreeEarlyPass());
   pm.addPass(x86::createExpandCopiesPass());
   if (profile)
     pm.addPass(x86::createInstrumentProfilePass());

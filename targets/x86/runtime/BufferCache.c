@@ -48,11 +48,12 @@ static void *newBlock(size_t size) {
 
 void *_mlir_memref_to_llvm_alloc(size_t size) {
   size = cmb_align_bytes(size ? size : 1);
-  // Best fit among the blocks not much larger than asked for.
+  // Best fit among the blocks not much larger than asked for; among equal
+  // fits the most recently freed, which is likeliest still in cache.
   const size_t limit = size + size / 4 + 4096;
   pthread_mutex_lock(&cacheLock);
   size_t best = numCached;
-  for (size_t i = 0; i < numCached; ++i)
+  for (size_t i = numCached; i-- > 0;)
     if (cached[i].size >= size && cached[i].size <= limit &&
         (best == numCached || cached[i].size < cached[best].size))
       best = i;
