@@ -141,16 +141,18 @@ def LowerToKernelsPass : Pass<"cambrian-x86-lower-to-kernels",
                            "mlir::memref::MemRefDialect"];
 }
 
-def UnshareFillsPass : Pass<"cambrian-x86-unshare-fills"> {
-  let summary = "Give every user of a filled tensor its own fill";
+def UnshareInitsPass : Pass<"cambrian-x86-unshare-inits"> {
+  let summary = "Give every user of a shared tensor.empty or fill its own";
   let description = [{
-    CSE merges identical `tensor.empty` + `linalg.fill` pairs, so several
-    convolutions and matmuls end up accumulating into the same zero-filled
-    tensor. Bufferization then fills one buffer and copies it for every
-    other user, and the kernel lowering, which folds a zero fill right
-    before the op, sees a copy instead. Run before bufferization, this pass
-    clones the fill (and its `tensor.empty` init) for each use after the
-    first, placed right before that use.
+    CSE merges identical `tensor.empty` and `linalg.fill` ops, so several
+    ops end up with the same destination tensor. Bufferization then fills
+    one buffer and copies it for every other convolution accumulating into
+    it (the kernel lowering, which folds a zero fill right before the op,
+    sees a copy instead), and lets an elementwise op write into a buffer
+    that a convolution still reads (so the convolution cannot take over the
+    elementwise op as its epilogue). Run before bufferization, this pass
+    clones a shared fill (with its `tensor.empty` init) or a shared
+    `tensor.empty` for each use after the first, right before that use.
 
     ```mlir
     %f = linalg.fill ins(%zero : f32) outs(%e : tensor<4x4xf32>) -> tensor<4x4xf32>

@@ -23,7 +23,7 @@ using namespace cambrian;
 
 void cambrian::x86::buildX86Pipeline(OpPassManager &pm, bool profile) {
   // Tensors to buffers; function results become caller-provided buffers.
-  pm.addPass(x86::createUnshareFillsPass());
+  pm.addPass(x86::createUnshareInitsPass());
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;

@@ -1,4 +1,4 @@
-//===- UnshareFills.cpp - One fill per user, before bufferization ---------===//
+//===- UnshareInits.cpp - One destination per user, before bufferization -===//
 
 #include "targets/x86/Passes.h"
 
@@ -7,13 +7,23 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace cambrian::x86 {
-#define GEN_PASS_DEF_UNSHAREFILLSPASS
+#define GEN_PASS_DEF_UNSHAREINITSPASS
 #include "targets/x86/Passes.h.inc"
 } // namespace cambrian::x86
 
 using namespace mlir;
 
 namespace {
+
+/// The earliest owner among `uses` (which keeps the original op).
+Operation *firstUser(ArrayRef<OpOperand *> uses) {
+  Operation *first = uses.front()->getOwner();
+  for (OpOperand *use : uses)
+    if (use->getOwner()->getBlock() == first->getBlock() &&
+        use->getOwner()->isBeforeInBlock(first))
+      first = use->getOwner();
+  return first;
+}
 
 /// A fill of a tensor.empty with several uses: every use after the first
 /// gets a copy of both, right before it.
@@ -30,12 +40,7 @@ struct UnshareFill : OpRewritePattern<linalg::FillOp> {
     SmallVector<OpOperand *> uses;
     for (OpOperand &use : fill->getResult(0).getUses())
       uses.push_back(&use);
-    // Uses are listed last-first; keep the earliest user on the original.
-    Operation *first = uses.front()->getOwner();
-    for (OpOperand *use : uses)
-      if (use->getOwner()->getBlock() == first->getBlock() &&
-          use->getOwner()->isBeforeInBlock(first))
-        first = use->getOwner();
+    Operation *first = firstUser(uses);
     for (OpOperand *use : uses) {
       Operation *user = use->getOwner();
       if (user == first)
@@ -52,11 +57,36 @@ struct UnshareFill : OpRewritePattern<linalg::FillOp> {
   }
 };
 
-struct UnshareFillsPass
-    : cambrian::x86::impl::UnshareFillsPassBase<UnshareFillsPass> {
+/// A tensor.empty with several uses: every use after the first gets its
+/// own, right before it.
+struct UnshareEmpty : OpRewritePattern<tensor::EmptyOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tensor::EmptyOp empty,
+                                PatternRewriter &rewriter) const override {
+    if (empty->hasOneUse() || empty->use_empty() ||
+        !empty.getType().hasStaticShape())
+      return failure();
+    SmallVector<OpOperand *> uses;
+    for (OpOperand &use : empty->getResult(0).getUses())
+      uses.push_back(&use);
+    Operation *first = firstUser(uses);
+    for (OpOperand *use : uses) {
+      Operation *user = use->getOwner();
+      if (user == first)
+        continue;
+      rewriter.setInsertionPoint(user);
+      Operation *copy = rewriter.clone(*empty);
+      rewriter.modifyOpInPlace(user, [&] { use->set(copy->getResult(0)); });
+    }
+    return success();
+  }
+};
+
+struct UnshareInitsPass
+    : cambrian::x86::impl::UnshareInitsPassBase<UnshareInitsPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<UnshareFill>(&getContext());
+    patterns.add<UnshareFill, UnshareEmpty>(&getContext());
     // Cloned constants must not be folded back together.
     GreedyRewriteConfig config;
     config.enableFolding(false).enableConstantCSE(false);
