@@ -309,19 +309,26 @@ bool foldOneEpilogueOp(Operation *conv, ConvCall &call,
       return false;
   }
 
-  // Operands: y once (identity), at most one per-channel bias, scalars.
+  // Operands: y once (identity), at most one per-channel bias, at most one
+  // residual (a whole tensor shaped like y), scalars.
   const int64_t F = call.params[CMB_CONV_F];
-  BlockArgument yArg, biasArg;
-  Value bias;
+  BlockArgument yArg, biasArg, resArg;
+  Value bias, residual;
   for (OpOperand *in : g.getDpsInputOperands()) {
     BlockArgument arg = g.getMatchingBlockArgument(in);
-    if (in->get() == y) {
-      if (yArg || !g.getMatchingIndexingMap(in).isIdentity())
+    Value v = in->get();
+    bool identity = g.getMatchingIndexingMap(in).isIdentity();
+    if (v == y) {
+      if (yArg || !identity)
         return false;
       yArg = arg;
     } else if (!bias && isPerChannel(in, g, F)) {
-      bias = in->get();
+      bias = v;
       biasArg = arg;
+    } else if (!residual && identity && v.getType() == y.getType() &&
+               isDenseF32(v)) {
+      residual = v;
+      resArg = arg;
     } else if (!scalarConstant(arg, g)) {
       return false;
     }
@@ -329,7 +336,7 @@ bool foldOneEpilogueOp(Operation *conv, ConvCall &call,
   if (!yArg)
     return false;
 
-  // Body: yield act(y [+ bias]).
+  // Body: yield act(sum of y, and maybe bias and residual).
   auto yield = cast<linalg::YieldOp>(g.getBody()->getTerminator());
   if (yield.getNumOperands() != 1)
     return false;
@@ -345,35 +352,81 @@ bool foldOneEpilogueOp(Operation *conv, ConvCall &call,
     act = CMB_CONV_ACT_RELU;
     v = b;
   }
-  bool withBias = false;
-  if (auto add = v.getDefiningOp<arith::AddFOp>();
-      add && biasArg && add->getBlock() == g.getBody()) {
-    if (!((add.getLhs() == yArg && add.getRhs() == biasArg) ||
-          (add.getLhs() == biasArg && add.getRhs() == yArg)))
-      return false;
-    withBias = true;
-  } else if (v != yArg) {
-    return false;
+  SmallVector<Value> leaves;
+  SmallVector<Value> work = {v};
+  while (!work.empty()) {
+    Value t = work.pop_back_val();
+    auto add = t.getDefiningOp<arith::AddFOp>();
+    if (add && add->getBlock() == g.getBody()) {
+      work.append({add.getLhs(), add.getRhs()});
+      continue;
+    }
+    leaves.push_back(t);
   }
-  // The kernel adds the bias before the activation, once.
-  if ((!withBias && act == CMB_CONV_ACT_NONE) || (withBias && call.bias) ||
+  bool withY = false, withBias = false, withResidual = false;
+  for (Value leaf : leaves) {
+    bool *seen = leaf == yArg                 ? &withY
+                 : biasArg && leaf == biasArg ? &withBias
+                 : resArg && leaf == resArg   ? &withResidual
+                                              : nullptr;
+    if (!seen || *seen)
+      return false;
+    *seen = true;
+  }
+  // The kernel computes act(old + conv + bias): one bias, one residual
+  // (as the old content of the output), then one activation.
+  if (!withY || (!withBias && !withResidual && act == CMB_CONV_ACT_NONE) ||
+      (withBias && call.bias) || (withResidual && call.params[CMB_CONV_ACCUMULATE]) ||
       call.params[CMB_CONV_ACTIVATION] != CMB_CONV_ACT_NONE)
     return false;
 
-  // The call writes z and reads the bias where the conv is: a fresh buffer
-  // allocated for the generic, or a view of the bias, moves up.
-  if (!hoistBefore(z, conv, rewriter) ||
+  // With a residual, the call accumulates into the residual's buffer: it
+  // must be a buffer of the model's own, untouched between the conv and the
+  // generic, and either the generic's output or dead after it (then the
+  // generic's output, a fresh buffer, is replaced by it).
+  Value dest = z;
+  bool replaceZ = false;
+  if (withResidual) {
+    if (inPlace || !residual.getDefiningOp<memref::AllocOp>() ||
+        residual == rootBuffer(call.x) || residual == rootBuffer(call.w) ||
+        accessedBetween(conv, g, residual, /*anyUse=*/true))
+      return false;
+    if (z != residual) {
+      if (!z.getDefiningOp<memref::AllocOp>())
+        return false;
+      for (Operation *u : residual.getUsers())
+        if (u != g && (u->getBlock() != g->getBlock() || g->isBeforeInBlock(u)))
+          return false;
+      for (Operation *u : z.getUsers())
+        if (u != g && (u->getBlock() != g->getBlock() || !g->isBeforeInBlock(u)))
+          return false;
+      replaceZ = true;
+    }
+    dest = residual;
+  }
+
+  // The call writes its output and reads the bias where the conv is: a
+  // fresh buffer allocated for the generic, or a view of the bias, moves up.
+  if (!hoistBefore(dest, conv, rewriter) ||
       (withBias && !hoistBefore(bias, conv, rewriter)))
     return false;
   if (withBias)
     call.bias = bias;
+  if (withResidual)
+    call.params[CMB_CONV_ACCUMULATE] = 1;
   if (act != CMB_CONV_ACT_NONE)
     call.params[CMB_CONV_ACTIVATION] = act;
-  call.y = z;
-  // Erased in order: the generic first, then y's buffer if it died.
+  call.y = dest;
+  if (replaceZ)
+    rewriter.replaceUsesWithIf(z, residual, [&](OpOperand &use) {
+      return use.getOwner() != g;
+    });
+  // Erased in order: the generic first, then the buffers that died.
   call.deadAfter.push_back(g);
   if (!inPlace)
     call.deadAfter.push_back(y.getDefiningOp());
+  if (replaceZ)
+    call.deadAfter.push_back(z.getDefiningOp());
   return true;
 }
 

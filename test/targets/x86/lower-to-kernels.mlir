@@ -199,3 +199,67 @@ func.func @no_epilogue(%x: memref<1x4x6x6xf32>, %w: memref<8x4x1x1xf32>, %y: mem
   }
   return
 }
+
+// -----
+
+// A residual block's epilogue, relu(y + bias + r) into a fresh buffer, with
+// r dead afterwards: the call accumulates into r's buffer (accumulate = 1,
+// relu), which replaces the fresh buffer from then on.
+// CHECK: memref.global "private" constant @__cmb_conv_params_1_4_6_6_4_1_1_6_6_1_1_1_1_0_0_1_1_1
+// CHECK-LABEL: func.func @residual
+// CHECK: %[[R:.+]] = memref.alloc() : memref<1x4x6x6xf32>
+// CHECK: linalg.copy ins(%{{.+}} : memref<1x4x6x6xf32>) outs(%[[R]] :
+// CHECK-NOT: memref.alloc
+// CHECK: memref.extract_strided_metadata %[[R]]
+// CHECK: call @cmb_x86_conv2d
+// CHECK-NOT: linalg.generic
+// CHECK: linalg.copy ins(%[[R]] : memref<1x4x6x6xf32>) outs(%{{.+}} :
+#id = affine_map<(n, f, h, w) -> (n, f, h, w)>
+#ch = affine_map<(n, f, h, w) -> (f)>
+func.func @residual(%in: memref<1x4x6x6xf32>, %x: memref<1x4x6x6xf32>, %w: memref<4x4x1x1xf32>, %b: memref<4xf32>, %out: memref<1x4x6x6xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %r = memref.alloc() : memref<1x4x6x6xf32>
+  linalg.copy ins(%in : memref<1x4x6x6xf32>) outs(%r : memref<1x4x6x6xf32>)
+  %y = memref.alloc() : memref<1x4x6x6xf32>
+  linalg.fill ins(%zero : f32) outs(%y : memref<1x4x6x6xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x4x6x6xf32>, memref<4x4x1x1xf32>) outs(%y : memref<1x4x6x6xf32>)
+  %z = memref.alloc() : memref<1x4x6x6xf32>
+  linalg.generic {indexing_maps = [#id, #ch, #id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y, %b, %r : memref<1x4x6x6xf32>, memref<4xf32>, memref<1x4x6x6xf32>) outs(%z : memref<1x4x6x6xf32>) {
+  ^bb0(%v: f32, %bv: f32, %rv: f32, %o: f32):
+    %s = arith.addf %v, %bv : f32
+    %t = arith.addf %s, %rv : f32
+    %u = arith.maximumf %t, %zero : f32
+    linalg.yield %u : f32
+  }
+  linalg.copy ins(%z : memref<1x4x6x6xf32>) outs(%out : memref<1x4x6x6xf32>)
+  return
+}
+
+// -----
+
+// The residual is read again later: its buffer cannot take the result.
+// CHECK-LABEL: func.func @residual_live
+// CHECK: call @cmb_x86_conv2d
+// CHECK: linalg.generic
+#id = affine_map<(n, f, h, w) -> (n, f, h, w)>
+func.func @residual_live(%in: memref<1x4x6x6xf32>, %x: memref<1x4x6x6xf32>, %w: memref<4x4x1x1xf32>, %out: memref<1x4x6x6xf32>, %out2: memref<1x4x6x6xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %r = memref.alloc() : memref<1x4x6x6xf32>
+  linalg.copy ins(%in : memref<1x4x6x6xf32>) outs(%r : memref<1x4x6x6xf32>)
+  %y = memref.alloc() : memref<1x4x6x6xf32>
+  linalg.fill ins(%zero : f32) outs(%y : memref<1x4x6x6xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x4x6x6xf32>, memref<4x4x1x1xf32>) outs(%y : memref<1x4x6x6xf32>)
+  %z = memref.alloc() : memref<1x4x6x6xf32>
+  linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y, %r : memref<1x4x6x6xf32>, memref<1x4x6x6xf32>) outs(%z : memref<1x4x6x6xf32>) {
+  ^bb0(%v: f32, %rv: f32, %o: f32):
+    %t = arith.addf %rv, %v : f32
+    linalg.yield %t : f32
+  }
+  linalg.copy ins(%z : memref<1x4x6x6xf32>) outs(%out : memref<1x4x6x6xf32>)
+  linalg.copy ins(%r : memref<1x4x6x6xf32>) outs(%out2 : memref<1x4x6x6xf32>)
+  return
+}
