@@ -33,11 +33,12 @@ struct ConvCall {
 /// padding parameters. The fill, copy and buffer are queued in `deadAfter`.
 void foldInputPadding(mlir::Operation *conv, ConvCall &call);
 
-/// If the only reader of `call.y` (a buffer of its own, not accumulated into)
-/// is an elementwise linalg.generic computing act(y + bias[f]) with act
-/// none, relu or clip(0, 6), makes the call write that generic's output
-/// with bias and activation. The generic and `call.y` are queued in
-/// `deadAfter`.
+/// Folds the elementwise linalg.generics that read `call.y` next (in place,
+/// or into a buffer of their own while y dies), computing act(y + bias[f]
+/// + residual) with each term optional and act none, relu or clip(0, 6),
+/// into the call: bias pointer, activation, and accumulation into the
+/// residual's buffer when it dies there. The generics and dead buffers are
+/// queued in `deadAfter`.
 void foldEpilogue(mlir::Operation *conv, ConvCall &call,
                   mlir::PatternRewriter &rewriter);
 
