@@ -1,8 +1,9 @@
 //===- cambrian-c/ModuleABI.h - The C ABI of a compiled Cambrian module -*- C -*-===//
 //
 // A compiled module (for the x86 target: one shared object) exports exactly the
-// symbols declared here. The loader in lib/Runtime and any framework plugin
-// reach a module only through them. The header is plain C99 and depends on
+// symbols declared here (cambrian_module_profile only when compiled for
+// profiling). The loader in lib/Runtime and any framework plugin reach a
+// module only through them. The header is plain C99 and depends on
 // nothing but <stdint.h>.
 //
 //===----------------------------------------------------------------------===//
@@ -87,6 +88,22 @@ int32_t cambrian_module_run(const void *const *inputs, void *const *outputs);
 /// Sets the number of threads the module's kernels use (>= 1). The module
 /// keeps one thread pool for its lifetime; the default is 1.
 void cambrian_module_set_threads(int32_t num_threads);
+
+/// One row of a module's profile: the work done for one ONNX node by one
+/// generated operation (a kernel call or a loop nest), in program order.
+typedef struct cambrian_profile_entry {
+  const char *node;      ///< the ONNX node's name (or "?" if unknown)
+  const char *kind;      ///< what runs: "conv2d", "sgemm", "linalg.generic", ...
+  uint64_t calls;        ///< how often it ran since the module was loaded
+  uint64_t nanoseconds;  ///< total wall-clock time of those runs
+} cambrian_profile_entry;
+
+/// Exported only by modules compiled with profiling (`cambrian-compile
+/// --profile`): sets `*count` to the number of entries and returns the
+/// module's live table. The counters grow with every run (updated
+/// atomically); read them when no run is in flight. A loader must treat
+/// the symbol as optional.
+const cambrian_profile_entry *cambrian_module_profile(int32_t *count);
 
 #ifdef __cplusplus
 }

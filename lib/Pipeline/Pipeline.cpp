@@ -2,6 +2,7 @@
 
 #include "cambrian/Pipeline/Pipeline.h"
 #include "cambrian/Target/Target.h"
+#include "cambrian/Transforms/Passes.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/Passes.h"
@@ -17,10 +18,13 @@ using namespace cambrian;
 void cambrian::buildGraphPipeline(OpPassManager &pm) {
   // Upstream's linalg-fuse-elementwise-ops is deliberately absent: its
   // reshape propagation rewrites named matmuls into generics that the
-  // targets' kernel matching no longer recognises.
-  // TODO(#4): a Cambrian fusion pass that fuses elementwise chains only.
+  // targets' kernel matching no longer recognises. Cambrian's own fusion
+  // touches elementwise generics only.
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  pm.addPass(createRaisePaddingPass());
+  pm.addPass(createFuseElementwisePass());
+  pm.addPass(createCanonicalizerPass());
 }
 
 void cambrian::registerGraphPipeline() {

@@ -67,6 +67,9 @@ public:
                            "cambrian_module_* entry points)";
       return nullptr;
     }
+    m->profileFn =
+        reinterpret_cast<const cambrian_profile_entry *(*)(int32_t *)>(
+            dlsym(m->handle, "cambrian_module_profile"));
     const cambrian_module_info *info = describe();
     if (!info || info->magic != CAMBRIAN_MODULE_MAGIC) {
       error = path.str() + ": not a Cambrian module (bad magic number)";
@@ -111,8 +114,23 @@ public:
     return "";
   }
 
+  bool hasProfile() const override { return profileFn != nullptr; }
+  std::vector<ProfileEntry> readProfile() const override {
+    std::vector<ProfileEntry> out;
+    if (!profileFn)
+      return out;
+    int32_t n = 0;
+    const cambrian_profile_entry *rows = profileFn(&n);
+    for (int32_t i = 0; i < n; ++i)
+      out.push_back({rows[i].node ? rows[i].node : "?",
+                     rows[i].kind ? rows[i].kind : "?", rows[i].calls,
+                     rows[i].nanoseconds});
+    return out;
+  }
+
 private:
   void *handle = nullptr;
+  const cambrian_profile_entry *(*profileFn)(int32_t *) = nullptr;
   int32_t (*runFn)(const void *const *, void *const *) = nullptr;
   void (*threadsFn)(int32_t) = nullptr;
   std::string targetName;

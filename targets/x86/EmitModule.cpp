@@ -112,9 +112,11 @@ createTargetMachine(const CompileOptions &options, std::string &error) {
 }
 
 /// Adds cambrian_module_describe and cambrian_module_run around `main`.
+/// With `profile` (the labels of an instrumented module), also
+/// cambrian_module_profile.
 LogicalResult addModuleABI(llvm::Module &m, ArrayRef<TensorDesc> ins,
                            ArrayRef<TensorDesc> outs, StringRef modelName,
-                           Location loc) {
+                           ArrayAttr profile, Location loc) {
   llvm::LLVMContext &ctx = m.getContext();
   llvm::Function *main = m.getFunction("main");
   if (!main)
@@ -215,9 +217,51 @@ LogicalResult addModuleABI(llvm::Module &m, ArrayRef<TensorDesc> ins,
   b.CreateCall(main, args);
   b.CreateRet(llvm::ConstantInt::get(i32, 0));
 
+  // --- profile (modules compiled with --profile only) ---------------------
+  llvm::Function *profileFn = nullptr;
+  if (profile) {
+    // The instrumented code counts into the rows' last two words; the first
+    // two become the label pointers of cambrian_profile_entry.
+    llvm::GlobalVariable *counters =
+        m.getGlobalVariable(x86::kProfileTableSymbol, /*AllowInternal=*/true);
+    if (!counters)
+      return emitError(loc) << "internal error: the module has profile "
+                               "labels but no counter table";
+    auto *entryTy = llvm::StructType::create(ctx, {ptr, ptr, i64, i64},
+                                             "cambrian_profile_entry");
+    std::vector<llvm::Constant *> rows;
+    for (auto [i, a] : llvm::enumerate(profile)) {
+      auto label = cast<ArrayAttr>(a);
+      std::string suffix = std::to_string(i);
+      rows.push_back(llvm::ConstantStruct::get(
+          entryTy, {str(cast<StringAttr>(label[0]).getValue(), "profile_node_" + suffix),
+                    str(cast<StringAttr>(label[1]).getValue(), "profile_kind_" + suffix),
+                    llvm::ConstantInt::get(i64, 0),
+                    llvm::ConstantInt::get(i64, 0)}));
+    }
+    auto *arrTy = llvm::ArrayType::get(entryTy, rows.size());
+    if (m.getDataLayout().getTypeAllocSize(arrTy) !=
+        m.getDataLayout().getTypeAllocSize(counters->getValueType()))
+      return emitError(loc) << "internal error: the profile table has "
+                            << rows.size() << " labels but a different size";
+    auto *table = new llvm::GlobalVariable(
+        m, arrTy, /*isConstant=*/false, llvm::GlobalValue::InternalLinkage,
+        llvm::ConstantArray::get(arrTy, rows), "profile_table");
+    table->setAlignment(llvm::Align(8));
+    counters->replaceAllUsesWith(table);
+    counters->eraseFromParent();
+    profileFn = llvm::Function::Create(
+        llvm::FunctionType::get(ptr, {ptr}, false),
+        llvm::GlobalValue::ExternalLinkage, "cambrian_module_profile", m);
+    b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", profileFn));
+    b.CreateStore(llvm::ConstantInt::get(i32, rows.size()),
+                  profileFn->getArg(0));
+    b.CreateRet(table);
+  }
+
   // Only the ABI is exported.
   for (llvm::Function &f : m)
-    if (!f.isDeclaration() && &f != run && &f != describe)
+    if (!f.isDeclaration() && &f != run && &f != describe && &f != profileFn)
       f.setLinkage(llvm::GlobalValue::InternalLinkage);
   std::string err;
   llvm::raw_string_ostream es(err);
@@ -268,7 +312,8 @@ buildLLVMModule(ModuleOp module, const CompileOptions &options,
   std::string modelName;
   if (auto src = module->getAttrOfType<StringAttr>(kModelSourceAttr))
     modelName = llvm::sys::path::filename(src.getValue()).str();
-  if (failed(addModuleABI(*m, ins, outs, modelName, module.getLoc())))
+  auto profile = module->getAttrOfType<ArrayAttr>(x86::kProfileAttr);
+  if (failed(addModuleABI(*m, ins, outs, modelName, profile, module.getLoc())))
     return failure();
   optimize(*m, tm, options.optLevel);
   return m;
@@ -375,7 +420,9 @@ LogicalResult cambrian::x86::emitSharedObject(ModuleOp module,
     std::error_code ec;
     llvm::raw_fd_ostream os(mapPath, ec);
     os << "{ global: cambrian_module_describe; cambrian_module_run; "
-          "cambrian_module_set_threads; local: *; };\n";
+          "cambrian_module_set_threads; "
+       << (module->hasAttr(x86::kProfileAttr) ? "cambrian_module_profile; " : "")
+       << "local: *; };\n";
   }
   auto cc = llvm::sys::findProgramByName("cc");
   if (!cc)

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "targets/x86/ConvFusion.h"
 #include "targets/x86/Passes.h"
 #include "targets/x86/runtime/Kernels.h"
 
@@ -165,40 +166,49 @@ struct BatchMatmulToKernel : OpRewritePattern<linalg::BatchMatmulOp> {
   }
 };
 
-/// Common lowering of the three NCHW convolution forms. `x`, `w`, `y` are
-/// dense; `shape` holds N, C, H, W, F, KH, KW, OH, OW; `groups` as in ONNX.
+/// Common lowering of the three NCHW convolution forms. `shape` holds N, C,
+/// H, W, F, KH, KW, OH, OW; `groups` as in ONNX. Padding, bias and
+/// activation around the op are folded into the call where possible.
 template <typename ConvOp>
 LogicalResult lowerConv(ConvOp op, ArrayRef<int64_t> shape, int64_t groups,
                         PatternRewriter &rewriter) {
-  Value x = op.getInputs()[0], w = op.getInputs()[1], y = op.getOutputs()[0];
-  if (!isDenseRowMajor(x) || !isDenseRowMajor(w) || !isDenseRowMajor(y))
-    return rewriter.notifyMatchFailure(op, "needs dense f32 operands");
-  Location loc = op->getLoc();
-  bool accumulate = !foldZeroFill(op, y, rewriter);
+  cambrian::x86::ConvCall call;
+  call.x = op.getInputs()[0];
+  call.w = op.getInputs()[1];
+  call.y = op.getOutputs()[0];
+  call.params.assign(CMB_CONV_NUM_PARAMS, 0);
+  for (int i = 0; i < 9; ++i)
+    call.params[CMB_CONV_N + i] = shape[i];
   auto strides = llvm::to_vector(op.getStrides().template getValues<int64_t>());
   auto dilations =
       llvm::to_vector(op.getDilations().template getValues<int64_t>());
-  SmallVector<int64_t> params(CMB_CONV_NUM_PARAMS, 0);
-  for (int i = 0; i < 9; ++i)
-    params[CMB_CONV_N + i] = shape[i];
-  params[CMB_CONV_STRIDE_H] = strides[0];
-  params[CMB_CONV_STRIDE_W] = strides[1];
-  params[CMB_CONV_DILATION_H] = dilations[0];
-  params[CMB_CONV_DILATION_W] = dilations[1];
-  params[CMB_CONV_GROUPS] = groups;
-  params[CMB_CONV_ACCUMULATE] = accumulate;
+  call.params[CMB_CONV_STRIDE_H] = strides[0];
+  call.params[CMB_CONV_STRIDE_W] = strides[1];
+  call.params[CMB_CONV_DILATION_H] = dilations[0];
+  call.params[CMB_CONV_DILATION_W] = dilations[1];
+  call.params[CMB_CONV_GROUPS] = groups;
+  if (isa<MemRefType>(call.x.getType()) &&
+      cast<MemRefType>(call.x.getType()).getRank() == 4)
+    cambrian::x86::foldInputPadding(op, call);
+  if (!isDenseRowMajor(call.x) || !isDenseRowMajor(call.w) ||
+      !isDenseRowMajor(call.y))
+    return rewriter.notifyMatchFailure(op, "needs dense f32 operands");
+  Location loc = op->getLoc();
+  call.params[CMB_CONV_ACCUMULATE] = !foldZeroFill(op, call.y, rewriter);
+  if (cast<MemRefType>(call.y.getType()).getRank() == 4)
+    cambrian::x86::foldEpilogue(op, call, rewriter);
 
   // The parameter block is a constant global, one per distinct geometry.
   auto module = op->template getParentOfType<ModuleOp>();
   std::string name = "__cmb_conv_params";
-  for (int64_t p : params)
+  for (int64_t p : call.params)
     name += "_" + std::to_string(p);
   auto type = MemRefType::get({CMB_CONV_NUM_PARAMS}, rewriter.getI64Type());
   if (!module.lookupSymbol(name)) {
     OpBuilder mb(module.getBodyRegion());
     auto init = DenseIntElementsAttr::get(
         RankedTensorType::get({CMB_CONV_NUM_PARAMS}, rewriter.getI64Type()),
-        params);
+        call.params);
     memref::GlobalOp::create(mb, loc, name, mb.getStringAttr("private"), type,
                              init, /*constant=*/true, /*alignment=*/nullptr);
   }
@@ -208,13 +218,16 @@ LogicalResult lowerConv(ConvOp op, ArrayRef<int64_t> shape, int64_t groups,
   Value blockInt =
       arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(), blockIdx);
   Value blockPtr = LLVM::IntToPtrOp::create(rewriter, loc, ptrType, blockInt);
-  Value noBias = LLVM::ZeroOp::create(rewriter, loc, ptrType);
-  SmallVector<Value> args = {elementPointer(rewriter, loc, x),
-                             elementPointer(rewriter, loc, w), noBias,
-                             elementPointer(rewriter, loc, y), blockPtr};
+  Value bias = call.bias ? elementPointer(rewriter, loc, call.bias)
+                         : LLVM::ZeroOp::create(rewriter, loc, ptrType);
+  SmallVector<Value> args = {elementPointer(rewriter, loc, call.x),
+                             elementPointer(rewriter, loc, call.w), bias,
+                             elementPointer(rewriter, loc, call.y), blockPtr};
   declareKernel(op, kConv2d, ValueRange(args).getTypes());
   func::CallOp::create(rewriter, loc, kConv2d, TypeRange{}, args);
   rewriter.eraseOp(op);
+  for (Operation *dead : call.deadAfter)
+    rewriter.eraseOp(dead);
   return success();
 }
 

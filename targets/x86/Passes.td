@@ -40,6 +40,81 @@ def ExpandCopiesPass : Pass<"cambrian-x86-expand-copies"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def FreeEarlyPass : Pass<"cambrian-x86-free-early"> {
+  let summary = "Move each buffer's dealloc right after its last use";
+  let description = [{
+    The deallocation pipeline frees a function's buffers at its end, so
+    every intermediate tensor of a model has memory of its own and the
+    working set is the sum of all of them. This pass moves each
+    `memref.dealloc` of a block up to just after the last op of that block
+    that uses the buffer, directly or through anything computed from it
+    (views, extracted pointers passed to kernel calls). The runtime's buffer
+    cache then hands the freed block to a later tensor of about the same
+    size while it is still in cache.
+
+    ```mlir
+    %a = memref.alloc() : memref<64xf32>
+    linalg.generic ... outs(%a ...)
+    linalg.generic ins(%a ...) outs(%b ...)   // last use of %a
+    ...
+    memref.dealloc %a : memref<64xf32>        // moves up to here
+    ```
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
+def InstrumentProfilePass : Pass<"cambrian-x86-instrument-profile",
+                                 "mlir::ModuleOp"> {
+  let summary = "Time every kernel call and loop nest of the model";
+  let description = [{
+    For `cambrian-compile --profile`. Runs on memrefs after the kernel
+    lowering, while each unit of work is still one op in the body of a
+    function: a kernel call, a linalg op (a loop nest to be), a copy. Each
+    such op gets a row in a module-wide counter table (the private global
+    `__cmb_profile`, `N x 4` i64) and is wrapped with two reads of the
+    runtime's clock (`cmb_x86_profile_clock`, nanoseconds); the call count
+    and the elapsed time are added atomically into its row. The rows' labels
+    (the ONNX node name from the op's `NameLoc`, and the op's kind) go to the
+    module attribute `cambrian.profile`, from which the emitter builds the
+    exported `cambrian_module_profile` table (cambrian-c/ModuleABI.h).
+
+    ```mlir
+    func.call @cmb_x86_conv2d(...) : (...) -> ()  loc("conv1")
+    // becomes
+    %t0 = func.call @cmb_x86_profile_clock() : () -> i64
+    func.call @cmb_x86_conv2d(...) : (...) -> ()
+    %t1 = func.call @cmb_x86_profile_clock() : () -> i64
+    // ... memref.atomic_rmw addi into @__cmb_profile[row, 2] and [row, 3]
+    ```
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::func::FuncDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
+def InterchangeWindowLoopsPass : Pass<"cambrian-x86-interchange-window-loops"> {
+  let summary = "Put the output's contiguous loop innermost in small-window reductions";
+  let description = [{
+    Pooling is imported as a `linalg.generic` whose innermost loops are the
+    window's reductions (n, c, oh, ow, kh, kw): as loops, the innermost one
+    runs 3 times over a scalar accumulator and LLVM cannot vectorize it.
+    When all reduction loops of a generic have a small static window (at most
+    64 iterations together) and the output's last dimension is indexed by a
+    parallel loop, this pass moves that loop innermost (n, c, oh, kh, kw,
+    ow), so that the loop nest updates a row of outputs with vector loads
+    and stores. Large reductions (global pooling, softmax, layer norm) keep
+    their order.
+
+    ```mlir
+    linalg.generic {iterator_types = ["parallel", "parallel", "parallel",
+                    "parallel", "reduction", "reduction"]} ...
+    // becomes the same generic with loops 3 and 5 swapped into
+    // [..., "reduction", "reduction", "parallel"]
+    ```
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 def LowerToKernelsPass : Pass<"cambrian-x86-lower-to-kernels",
                               "mlir::ModuleOp"> {
   let summary = "Lower matmuls and convolutions on memrefs to kernel calls";
@@ -64,6 +139,30 @@ def LowerToKernelsPass : Pass<"cambrian-x86-lower-to-kernels",
                            "mlir::func::FuncDialect",
                            "mlir::LLVM::LLVMDialect",
                            "mlir::memref::MemRefDialect"];
+}
+
+def UnshareInitsPass : Pass<"cambrian-x86-unshare-inits"> {
+  let summary = "Give every user of a shared tensor.empty or fill its own";
+  let description = [{
+    CSE merges identical `tensor.empty` and `linalg.fill` ops, so several
+    ops end up with the same destination tensor. Bufferization then fills
+    one buffer and copies it for every other convolution accumulating into
+    it (the kernel lowering, which folds a zero fill right before the op,
+    sees a copy instead), and lets an elementwise op write into a buffer
+    that a convolution still reads (so the convolution cannot take over the
+    elementwise op as its epilogue). Run before bufferization, this pass
+    clones a shared fill (with its `tensor.empty` init) or a shared
+    `tensor.empty` for each use after the first, right before that use.
+
+    ```mlir
+    %f = linalg.fill ins(%zero : f32) outs(%e : tensor<4x4xf32>) -> tensor<4x4xf32>
+    %a = linalg.matmul ins(...) outs(%f : tensor<4x4xf32>) -> tensor<4x4xf32>
+    %b = linalg.matmul ins(...) outs(%f : tensor<4x4xf32>) -> tensor<4x4xf32>
+    // the second matmul gets its own tensor.empty and linalg.fill
+    ```
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
 }
 
 #endif // CAMBRIAN_TARGETS_X86_PASSES

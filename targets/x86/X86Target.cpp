@@ -21,8 +21,9 @@
 using namespace mlir;
 using namespace cambrian;
 
-void cambrian::x86::buildX86Pipeline(OpPassManager &pm) {
+void cambrian::x86::buildX86Pipeline(OpPassManager &pm, bool profile) {
   // Tensors to buffers; function results become caller-provided buffers.
+  pm.addPass(x86::createUnshareInitsPass());
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
@@ -39,7 +40,11 @@ void cambrian::x86::buildX86Pipeline(OpPassManager &pm) {
   pm.addPass(x86::createLowerToKernelsPass());
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  pm.addPass(x86::createFreeEarlyPass());
   pm.addPass(x86::createExpandCopiesPass());
+  if (profile)
+    pm.addPass(x86::createInstrumentProfilePass());
+  pm.addPass(x86::createInterchangeWindowLoopsPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(x86::createApproximateMathPass());
   // Integer powers have no LLVM intrinsic: outline them as small functions.
@@ -51,7 +56,11 @@ void cambrian::x86::buildX86Pipeline(OpPassManager &pm) {
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // Buffers come from the runtime's cache (runtime/BufferCache.c), not
+  // straight from malloc.
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createArithToLLVMConversionPass());
@@ -78,8 +87,8 @@ public:
     return "x86-64 CPUs: a shared object with a C ABI, weights inside";
   }
   LogicalResult buildPipeline(OpPassManager &pm,
-                              const CompileOptions &) const override {
-    x86::buildX86Pipeline(pm);
+                              const CompileOptions &options) const override {
+    x86::buildX86Pipeline(pm, options.profile);
     return success();
   }
   LogicalResult emitLowLevelIR(ModuleOp module, const CompileOptions &options,

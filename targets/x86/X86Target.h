@@ -10,8 +10,9 @@
 
 namespace cambrian::x86 {
 
-/// Graph-level IR to the LLVM dialect.
-void buildX86Pipeline(mlir::OpPassManager &pm);
+/// Graph-level IR to the LLVM dialect; with `profile`, every kernel call and
+/// loop nest is timed (see InstrumentProfilePass).
+void buildX86Pipeline(mlir::OpPassManager &pm, bool profile = false);
 /// Registers it as `cambrian-x86-pipeline` for cambrian-opt.
 void registerX86Pipeline();
 /// Registers the x86 target in the TargetRegistry.
@@ -27,6 +28,17 @@ mlir::LogicalResult emitLLVMIR(mlir::ModuleOp module,
 mlir::LogicalResult emitSharedObject(mlir::ModuleOp module,
                                      const CompileOptions &options,
                                      llvm::StringRef path);
+
+/// The profile table of an instrumented module: a private memref global of
+/// N x kProfileRowWords i64, one row per timed op, laid out like
+/// cambrian_profile_entry (two pointers the emitter fills in, then the call
+/// count and the nanoseconds).
+inline constexpr llvm::StringLiteral kProfileTableSymbol = "__cmb_profile";
+inline constexpr int64_t kProfileRowWords = 4;
+inline constexpr int64_t kProfileCallsWord = 2;
+inline constexpr int64_t kProfileNanosecondsWord = 3;
+/// Module attribute with the rows' labels: [[node, kind], ...].
+inline constexpr llvm::StringLiteral kProfileAttr = "cambrian.profile";
 
 } // namespace cambrian::x86
 

@@ -48,6 +48,11 @@ static cl::list<std::string>
                cl::desc("Fix an input to the value in a .npy file; it becomes "
                         "a constant and leaves the module's inputs"),
                cl::value_desc("name=file.npy"), cl::cat(category));
+static cl::opt<bool>
+    profile("profile",
+            cl::desc("Time every kernel call and loop nest at run time "
+                     "(read with `cambrian-run --profile`)"),
+            cl::cat(category));
 static cl::opt<bool> listTargets("list-targets", cl::desc("List the targets"),
                                  cl::cat(category));
 
@@ -76,6 +81,7 @@ int main(int argc, char **argv) {
   if (optLevel > 3)
     return fail("-O" + Twine(optLevel) + " is not a level (use -O0..-O3)");
   options.optLevel = optLevel;
+  options.profile = profile;
   for (const std::string &spec : inputShapes) {
     auto [name, dims] = StringRef(spec).rsplit('=');
     if (name.empty() || dims.empty())

@@ -1,6 +1,7 @@
 //===- main.cpp - cambrian-opt: mlir-opt with Cambrian's passes -----------===//
 
 #include "cambrian/Pipeline/Pipeline.h"
+#include "cambrian/Transforms/Passes.h"
 #include "targets/x86/Passes.h"
 #include "targets/x86/X86Target.h"
 
@@ -9,6 +10,7 @@
 
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
+  cambrian::registerTransformsPasses();
   cambrian::x86::registerX86Passes();
   cambrian::x86::registerX86Pipeline();
   cambrian::registerGraphPipeline();

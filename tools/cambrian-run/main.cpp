@@ -6,6 +6,7 @@
 #include "cambrian-c/ModuleABI.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
@@ -24,18 +25,22 @@ using namespace cambrian;
 // "threads") that would clash with cl::opt names.
 static const char *kUsage =
     "usage: cambrian-run MODULE [INPUT.npy ...] [--out DIR] [--bench N]\n"
-    "                    [--warmup N] [--threads T]\n\n"
+    "                    [--warmup N] [--threads T] [--profile]\n\n"
     "Runs a compiled Cambrian module on .npy inputs (in the model's input\n"
     "order).\n"
     "  --out DIR     write one DIR/<output name>.npy per output\n"
     "  --bench N     time N runs after a warm-up; the last line printed is\n"
     "                {\"median_ms\": ..., \"min_ms\": ..., \"runs\": N}\n"
     "  --warmup N    warm-up runs before --bench (default 3)\n"
-    "  --threads T   threads the module's kernels use (default 1)\n";
+    "  --threads T   threads the module's kernels use (default 1)\n"
+    "  --profile     print the time per ONNX node, slowest first, averaged\n"
+    "                over the --bench runs (or the first run); the module\n"
+    "                must be compiled with `cambrian-compile --profile`\n";
 
 static std::string modulePath, outDir;
 static std::vector<std::string> inputFiles;
 static unsigned bench = 0, warmup = 3, threads = 1;
+static bool profile = false;
 
 static int fail(const Twine &message) {
   WithColor::error(errs(), "cambrian-run") << message << "\n";
@@ -87,6 +92,51 @@ static void printPreview(const TensorInfo &t, const std::vector<char> &data) {
   outs() << "\n";
 }
 
+/// Prints the time per ONNX node between two snapshots of the profile
+/// counters, slowest first, per run.
+static void printProfile(const std::vector<ProfileEntry> &before,
+                         const std::vector<ProfileEntry> &after,
+                         unsigned runs, double runMs) {
+  struct Node {
+    std::string name, kinds;
+    double ns = 0;
+    uint64_t ops = 0;
+  };
+  std::vector<Node> nodes;
+  StringMap<size_t> index;
+  double totalNs = 0;
+  for (size_t i = 0; i < after.size(); ++i) {
+    const ProfileEntry &e = after[i];
+    double ns = double(e.nanoseconds - (i < before.size() ? before[i].nanoseconds : 0));
+    auto [it, inserted] = index.try_emplace(e.node, nodes.size());
+    if (inserted)
+      nodes.push_back({e.node, "", 0, 0});
+    Node &n = nodes[it->second];
+    if (!StringRef(n.kinds).contains(e.kind))
+      n.kinds += (n.kinds.empty() ? "" : " ") + e.kind;
+    n.ns += ns;
+    ++n.ops;
+    totalNs += ns;
+  }
+  std::stable_sort(nodes.begin(), nodes.end(),
+                   [](const Node &a, const Node &b) { return a.ns > b.ns; });
+  outs() << format("profile: ms per run over %u run(s), by ONNX node, slowest "
+                   "first\n",
+                   runs);
+  outs() << format("%9s %6s %7s  %-48s %s\n", "ms", "%", "cum%", "node", "work");
+  double cum = 0;
+  for (const Node &n : nodes) {
+    cum += n.ns;
+    outs() << format("%9.3f %5.1f%% %6.1f%%  %-48s %s\n", n.ns / runs / 1e6,
+                     totalNs > 0 ? 100 * n.ns / totalNs : 0.0,
+                     totalNs > 0 ? 100 * cum / totalNs : 0.0, n.name.c_str(),
+                     n.kinds.c_str());
+  }
+  outs() << format("%9.3f ms per run in %zu timed ops of %zu nodes (whole "
+                   "run: %.3f ms)\n",
+                   totalNs / runs / 1e6, after.size(), nodes.size(), runMs);
+}
+
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   for (int i = 1; i < argc; ++i) {
@@ -111,6 +161,10 @@ int main(int argc, char **argv) {
     if (a == "-h" || a == "--help") {
       outs() << kUsage;
       return 0;
+    }
+    if (a == "--profile") {
+      profile = true;
+      continue;
     }
     if (a.starts_with("--")) {
       int r;
@@ -166,6 +220,9 @@ int main(int argc, char **argv) {
     results[i].assign(std::max<int64_t>(outs_[i].byteSize(), 1), 0);
     outPtrs.push_back(results[i].data());
   }
+  if (profile && !module->hasProfile())
+    return fail(modulePath + ": the module has no profile counters; compile "
+                             "it with `cambrian-compile --profile`");
   module->setThreads(std::max(1u, (unsigned)threads));
 
   using clock = std::chrono::steady_clock;
@@ -201,9 +258,12 @@ int main(int argc, char **argv) {
     outs() << format("latency: %.3f ms (first run)\n", first);
   }
 
+  if (profile && bench == 0)
+    printProfile({}, module->readProfile(), 1, first);
   if (bench > 0) {
     for (unsigned i = 0; i < warmup; ++i)
       runOnce();
+    std::vector<ProfileEntry> before = module->readProfile();
     std::vector<double> times;
     for (unsigned i = 0; i < bench; ++i)
       times.push_back(runOnce());
@@ -211,6 +271,8 @@ int main(int argc, char **argv) {
     double median = times.size() % 2
                         ? times[times.size() / 2]
                         : (times[times.size() / 2 - 1] + times[times.size() / 2]) / 2;
+    if (profile)
+      printProfile(before, module->readProfile(), bench, median);
     outs() << format("{\"median_ms\": %.4f, \"min_ms\": %.4f, \"runs\": %u, "
                      "\"threads\": %u}\n",
                      median, times.front(), (unsigned)bench, (unsigned)threads);

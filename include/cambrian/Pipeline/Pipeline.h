@@ -19,6 +19,10 @@ struct CompileOptions {
   std::string cpu;
   /// 0..3, as for a C compiler.
   unsigned optLevel = 2;
+  /// Instrument the module to time each kernel call and loop nest (read
+  /// back through `cambrian_module_profile`, e.g. by `cambrian-run
+  /// --profile`).
+  bool profile = false;
   ImportOptions import;
 };
 

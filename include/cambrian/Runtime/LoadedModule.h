@@ -22,6 +22,14 @@ struct TensorInfo {
   int64_t byteSize() const;
 };
 
+/// One row of a profiled module's counters (see cambrian_profile_entry).
+struct ProfileEntry {
+  std::string node; ///< ONNX node name
+  std::string kind; ///< kernel or loop-nest kind
+  uint64_t calls = 0;
+  uint64_t nanoseconds = 0;
+};
+
 class LoadedModule {
 public:
   virtual ~LoadedModule();
@@ -33,6 +41,11 @@ public:
   /// Returns an error message or "".
   virtual std::string run(llvm::ArrayRef<const void *> inputs,
                           llvm::ArrayRef<void *> outputs) = 0;
+  /// Whether the module was compiled with profiling (`--profile`).
+  virtual bool hasProfile() const { return false; }
+  /// The profile counters accumulated since loading, in program order;
+  /// empty without profiling.
+  virtual std::vector<ProfileEntry> readProfile() const { return {}; }
 };
 
 /// A module that is a shared object exporting the C ABI of

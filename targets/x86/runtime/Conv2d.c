@@ -1,7 +1,7 @@
 //===- Conv2d.c - NCHW convolution entry point ----------------------------===//
 //
 // Chooses the strategy (see Conv2d.h) and splits the work over the pool.
-// Every path applies bias, accumulation and relu while it writes the output
+// Every path applies bias, accumulation and the activation while it writes the output
 // (the GEMM paths in the micro-kernel's store), never in a separate sweep.
 //
 //===----------------------------------------------------------------------===//
@@ -36,7 +36,7 @@ static void unpackShape(const int64_t *p, cmb_conv_shape *s) {
   s->Fg = s->F / s->G;
   s->K = s->Cg * s->KH * s->KW;
   s->accumulate = p[CMB_CONV_ACCUMULATE] != 0;
-  s->relu = p[CMB_CONV_ACTIVATION] == 1;
+  s->act = (int)p[CMB_CONV_ACTIVATION];
 }
 
 /// y = act((accumulate ? y : 0) + bias) for an empty reduction.
@@ -48,7 +48,7 @@ static void convNoTaps(const float *bias, float *y, const cmb_conv_shape *s) {
       const float b = bias ? bias[f] : 0.0f;
       for (int64_t j = 0; j < ohw; ++j) {
         float v = (s->accumulate ? out[j] : 0.0f) + b;
-        out[j] = s->relu && v < 0.0f ? 0.0f : v;
+        out[j] = cmb_activate(v, s->act);
       }
     }
 }
@@ -79,7 +79,7 @@ static void pointwiseItem(const void *ctxPtr, int64_t b, cmb_gemm_desc *d) {
                      hw,
                      a->bias ? a->bias + g * s->Fg : NULL,
                      s->accumulate,
-                     s->relu};
+                     s->act};
   *d = r;
 }
 
@@ -130,7 +130,7 @@ static void convTask(void *ctxPtr, int64_t task, cmb_scratch *scratch) {
                      ohw,
                      job->args.bias ? job->args.bias + f0 : NULL,
                      s->accumulate,
-                     s->relu};
+                     s->act};
   const size_t panelBytes =
       cmb_align_bytes(tileFloats(s, job->tileCols) * sizeof(float));
   const size_t slabBytes =

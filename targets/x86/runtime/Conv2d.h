@@ -28,7 +28,7 @@ typedef struct cmb_conv_shape {
   int64_t G;          ///< groups
   int64_t Cg, Fg;     ///< channels per group (input, output)
   int64_t K;          ///< GEMM depth: Cg * KH * KW
-  int accumulate, relu;
+  int accumulate, act;
 } cmb_conv_shape;
 
 /// Direct depthwise convolution (Cg == 1, Fg == 1) over the thread pool.

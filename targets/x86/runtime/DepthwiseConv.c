@@ -90,7 +90,7 @@ static void buildPhases(const DepthwiseJob *job, const float *restrict xRow,
 CMB_INLINE void outputVectors(const int count, const float *in,
                               const int64_t *offset, const float *weight,
                               int numTaps, float *out, int lastLanes,
-                              float bias, int acc, int relu) {
+                              float bias, int acc, int act) {
   const int sets = count >= 8 ? 1 : count >= 3 ? 2 : 4;
   vec_t sum[4][kMaxVectors];
 #pragma GCC unroll 4
@@ -127,8 +127,7 @@ CMB_INLINE void outputVectors(const int count, const float *in,
     if (acc)
       v = V_ADD(v, full ? V_LOAD(out + u * VLEN)
                         : V_LOAD_PART(out + u * VLEN, lastLanes));
-    if (relu)
-      v = V_MAX(v, V_ZERO());
+    v = V_ACTIVATE(v, act);
     if (full)
       V_STORE(out + u * VLEN, v);
     else
@@ -139,12 +138,12 @@ CMB_INLINE void outputVectors(const int count, const float *in,
 /// outputVectors with `count` (1..kMaxVectors) known at compile time.
 static void outputVectorsN(int count, const float *in, const int64_t *offset,
                            const float *weight, int numTaps, float *out,
-                           int lastLanes, float bias, int acc, int relu) {
+                           int lastLanes, float bias, int acc, int act) {
   switch (count) {
 #define CASE(n)                                                                \
   case n:                                                                      \
     outputVectors(n, in, offset, weight, numTaps, out, lastLanes, bias, acc,   \
-                  relu);                                                       \
+                  act);                                                       \
     break;
     CASE(1)
     CASE(2)
@@ -157,7 +156,7 @@ static void outputVectorsN(int count, const float *in, const int64_t *offset,
 #endif
   default: // kMaxVectors
     outputVectors(kMaxVectors, in, offset, weight, numTaps, out, lastLanes,
-                  bias, acc, relu);
+                  bias, acc, act);
     break;
 #undef CASE
   }
@@ -184,7 +183,7 @@ static void depthwiseRows(const DepthwiseJob *job, int64_t plane,
 
   const float *wc = job->w + c * s->KH * KW;
   const float b = job->bias ? job->bias[c] : 0.0f;
-  const int acc = s->accumulate, relu = s->relu;
+  const int acc = s->accumulate, act = s->act;
   for (int64_t oh = ohBegin; oh < ohEnd; ++oh) {
     // The taps inside the input: rows kh in [khLo, khHi).
     const int64_t ih0 = oh * s->SH - s->PT;
@@ -204,7 +203,7 @@ static void depthwiseRows(const DepthwiseJob *job, int64_t plane,
     int64_t ow = 0;
     for (; ow + kMaxVectors * VLEN <= OW; ow += kMaxVectors * VLEN)
       outputVectors(kMaxVectors, in + ow, off, wt, numTaps, out + ow, VLEN, b,
-                    acc, relu);
+                    acc, act);
     if (ow < OW) {
       // The rest, the last vector possibly partial (its loads read the
       // phase rows' slack, its store is masked).
@@ -212,7 +211,7 @@ static void depthwiseRows(const DepthwiseJob *job, int64_t plane,
       const int count = (int)cmb_ceil_div(left, VLEN);
       const int lastLanes = (int)(left - (count - 1) * VLEN);
       outputVectorsN(count, in + ow, off, wt, numTaps, out + ow, lastLanes, b,
-                     acc, relu);
+                     acc, act);
     }
   }
 }

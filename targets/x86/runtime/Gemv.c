@@ -65,7 +65,7 @@ void cmb_gemv_serial(const cmb_gemm_desc *d, float *scratch) {
       float *c = d->C + (i + r) * d->ldc;
       float v = dots[r] + (d->accumulate ? *c : 0.0f) +
                 (d->bias ? d->bias[i + r] : 0.0f);
-      *c = d->relu && v < 0.0f ? 0.0f : v;
+      *c = cmb_activate(v, d->act);
     }
   }
 }

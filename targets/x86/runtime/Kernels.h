@@ -25,6 +25,7 @@
 #ifndef CAMBRIAN_TARGETS_X86_RUNTIME_KERNELS_H
 #define CAMBRIAN_TARGETS_X86_RUNTIME_KERNELS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -53,8 +54,15 @@ enum {
   CMB_CONV_PAD_TOP, CMB_CONV_PAD_LEFT,              // implicit zero padding
   CMB_CONV_GROUPS,
   CMB_CONV_ACCUMULATE,                              // 1: y += conv, 0: y = conv
-  CMB_CONV_ACTIVATION,                              // 0: none, 1: relu
+  CMB_CONV_ACTIVATION,                              // a CMB_CONV_ACT_*
   CMB_CONV_NUM_PARAMS
+};
+
+/// Activations cmb_x86_conv2d applies as it stores the output.
+enum {
+  CMB_CONV_ACT_NONE = 0,
+  CMB_CONV_ACT_RELU = 1,  // max(v, 0)
+  CMB_CONV_ACT_RELU6 = 2, // min(max(v, 0), 6), ONNX Clip(0, 6)
 };
 
 /// 2-D convolution, NCHW input, FCHW weights (C = input channels per group),
@@ -69,6 +77,19 @@ void cmb_x86_conv2d(const float *x, const float *w, const float *bias,
 /// Number of worker threads the kernels split work over (>= 1): the value of
 /// the last cambrian_module_set_threads (clamped to 1..256), 1 by default.
 int32_t cmb_x86_num_threads(void);
+
+/// The memory of the intermediate tensors. Generated code calls these (the
+/// names are those of MLIR's memref-to-LLVM lowering with
+/// use-generic-functions) instead of malloc/free. Freed blocks are cached and
+/// reused for requests of about their size, so steady-state runs cost no
+/// page faults. Pointers are 64-byte aligned; alignments above 64 abort.
+void *_mlir_memref_to_llvm_alloc(size_t size);
+void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t size);
+void _mlir_memref_to_llvm_free(void *ptr);
+
+/// Monotonic time in nanoseconds; read around each timed op by modules
+/// compiled with --profile.
+int64_t cmb_x86_profile_clock(void);
 
 #ifdef __cplusplus
 }

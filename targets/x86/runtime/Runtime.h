@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "targets/x86/runtime/Kernels.h"
+
 /// Marks the few symbols a module exports (Kernels.h,
 /// cambrian_module_set_threads).
 #define CMB_EXPORT __attribute__((visibility("default")))
@@ -40,6 +42,14 @@ static inline int64_t cmb_ceil_div(int64_t a, int64_t b) {
 /// Rounds a >= 0 up to a multiple of b > 0.
 static inline int64_t cmb_round_up(int64_t a, int64_t b) {
   return cmb_ceil_div(a, b) * b;
+}
+
+/// The activation `act` (a CMB_CONV_ACT_* of Kernels.h) of one value.
+static inline float cmb_activate(float v, int act) {
+  if (act == CMB_CONV_ACT_NONE)
+    return v;
+  v = v < 0.0f ? 0.0f : v;
+  return act == CMB_CONV_ACT_RELU6 && v > 6.0f ? 6.0f : v;
 }
 
 /// Rounds a byte count up to the scratch alignment, so that buffers carved

@@ -19,7 +19,7 @@
 //    then used only a few times);
 //  - with at most 4 rows, B is streamed row by row (SgemmSmallM.c);
 //  - with one column the product is a matrix-vector product (Gemv.c).
-// The bias/relu epilogue is applied by the micro-kernel when it stores the
+// The bias/activation epilogue is applied by the micro-kernel when it stores the
 // last K block, so the output is written exactly once per K block.
 //
 //===----------------------------------------------------------------------===//
@@ -127,7 +127,7 @@ static void epilogueOnly(const cmb_gemm_desc *d) {
     float b = d->bias ? d->bias[i] : 0.0f;
     for (int64_t j = 0; j < d->N; ++j) {
       float v = (d->accumulate ? c[j] : 0.0f) + b;
-      c[j] = d->relu && v < 0.0f ? 0.0f : v;
+      c[j] = cmb_activate(v, d->act);
     }
   }
 }
@@ -140,7 +140,7 @@ static void storeEdge(const float *tile, int m, int64_t n, float *c,
     float b = ep->bias ? ep->bias[i] : 0.0f;
     for (int64_t j = 0; j < n; ++j) {
       float v = tile[i * CMB_NR + j] + (ep->beta ? c[i * ldc + j] : 0.0f) + b;
-      c[i * ldc + j] = ep->relu && v < 0.0f ? 0.0f : v;
+      c[i * ldc + j] = cmb_activate(v, ep->act);
     }
   }
 }
@@ -183,7 +183,7 @@ void cmb_gemm_serial(const cmb_gemm_desc *d, void *scratch) {
     for (int64_t pc = 0; pc < K; pc += kBlock) {
       const int64_t kc = cmb_min64(kBlock, K - pc);
       const int last = pc + kc == K;
-      cmb_epilogue ep = {NULL, pc == 0 ? d->accumulate : 1, last ? d->relu : 0};
+      cmb_epilogue ep = {NULL, pc == 0 ? d->accumulate : 1, last ? d->act : 0};
 
       // Where micro-panel j of this block starts, and its k stride.
       const float *bBase;

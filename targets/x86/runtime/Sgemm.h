@@ -1,7 +1,7 @@
 //===- Sgemm.h - The SGEMM core shared by matmul and convolution -*- C -*-===//
 //
 // cmb_x86_sgemm and cmb_x86_conv2d both reduce to one or more GEMMs with an
-// optional fused epilogue (per-row bias, relu). This header is the internal
+// optional fused epilogue (per-row bias, activation). This header is the internal
 // interface to that core: a single-threaded GEMM on one descriptor, and a
 // driver that splits a batch of equally shaped GEMMs over the thread pool.
 //
@@ -17,7 +17,7 @@
 
 /// C[M x N] = act((accumulate ? C : 0) + A[M x K] * B[K x N] + bias)
 /// with row-major operands; `bias` has M entries (one per row of C) or is
-/// NULL, `relu` selects the activation.
+/// NULL, `act` selects the activation (a CMB_CONV_ACT_* of Kernels.h).
 ///
 /// B is either row-major at `B` with leading dimension `ldb`, or, when
 /// `Bpacked` is set, already in the packed-panel layout of the whole K:
@@ -35,7 +35,7 @@ typedef struct cmb_gemm_desc {
   int64_t ldc;
   const float *bias;
   int accumulate;
-  int relu;
+  int act;
 } cmb_gemm_desc;
 
 /// Bytes of scratch cmb_gemm_serial needs for `d`.

@@ -95,7 +95,7 @@ CMB_INLINE void ukernelBody(const int m, int64_t kc, const float *restrict a,
         acc[0][i][v] = V_ADD(acc[0][i][v], acc[s][i][v]);
 
   // Epilogue: the flags are uniform per call, so the branches predict well.
-  const int beta = ep->beta, relu = ep->relu;
+  const int beta = ep->beta, act = ep->act;
   const float *bias = ep->bias;
 #pragma GCC unroll 16
   for (int i = 0; i < m; ++i) {
@@ -107,8 +107,7 @@ CMB_INLINE void ukernelBody(const int m, int64_t kc, const float *restrict a,
       if (beta)
         x = V_ADD(x, V_LOAD(row + v * VLEN));
       x = V_ADD(x, bi);
-      if (relu)
-        x = V_MAX(x, V_ZERO());
+      x = V_ACTIVATE(x, act);
       V_STORE(row + v * VLEN, x);
     }
   }

@@ -64,11 +64,11 @@
 typedef struct cmb_epilogue {
   const float *bias; ///< added per row (m values), or NULL
   int beta;          ///< 1: add the previous contents of C
-  int relu;          ///< 1: clamp at zero (after bias and beta)
+  int act;           ///< a CMB_CONV_ACT_* (after bias and beta)
 } cmb_epilogue;
 
 /// Computes an m x NR tile, where m is fixed per table entry:
-///   C[i][j] = relu?( (beta ? C[i][j] : 0) + sum_k A(i, k) * b[k*ldb + j]
+///   C[i][j] = act?( (beta ? C[i][j] : 0) + sum_k A(i, k) * b[k*ldb + j]
 ///                    + bias[i] )
 /// `b` is NR consecutive floats per k, rows `ldb` floats apart (NR for
 /// packed B, the matrix's leading dimension when B is read in place).

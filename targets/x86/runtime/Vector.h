@@ -13,6 +13,8 @@
 
 #include <immintrin.h>
 
+#include "targets/x86/runtime/Kernels.h"
+
 // V_LOAD_PART(p, n) / V_STORE_PART(p, v, n) touch only lanes [0, n),
 // 0 <= n <= VLEN (masked with AVX-512 and AVX2, element-wise with SSE).
 
@@ -26,6 +28,7 @@ typedef __m512 vec_t;
 #define V_FMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
 #define V_ADD(a, b) _mm512_add_ps((a), (b))
 #define V_MAX(a, b) _mm512_max_ps((a), (b))
+#define V_MIN(a, b) _mm512_min_ps((a), (b))
 #define V_LOAD_PART(p, n) _mm512_maskz_loadu_ps(cmb_lane_mask(n), (p))
 #define V_STORE_PART(p, v, n) _mm512_mask_storeu_ps((p), cmb_lane_mask(n), (v))
 static inline __mmask16 cmb_lane_mask(int n) {
@@ -41,6 +44,7 @@ typedef __m256 vec_t;
 #define V_FMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
 #define V_ADD(a, b) _mm256_add_ps((a), (b))
 #define V_MAX(a, b) _mm256_max_ps((a), (b))
+#define V_MIN(a, b) _mm256_min_ps((a), (b))
 #define V_LOAD_PART(p, n) _mm256_maskload_ps((p), cmb_lane_mask(n))
 #define V_STORE_PART(p, v, n) _mm256_maskstore_ps((p), cmb_lane_mask(n), (v))
 static inline __m256i cmb_lane_mask(int n) {
@@ -57,6 +61,7 @@ typedef __m128 vec_t;
 #define V_FMA(a, b, c) _mm_add_ps(_mm_mul_ps((a), (b)), (c))
 #define V_ADD(a, b) _mm_add_ps((a), (b))
 #define V_MAX(a, b) _mm_max_ps((a), (b))
+#define V_MIN(a, b) _mm_min_ps((a), (b))
 #define V_LOAD_PART(p, n) cmb_load_part((p), (n))
 #define V_STORE_PART(p, v, n) cmb_store_part((p), (v), (n))
 static inline __m128 cmb_load_part(const float *p, int n) {
@@ -72,5 +77,13 @@ static inline void cmb_store_part(float *p, __m128 v, int n) {
     p[i] = t[i];
 }
 #endif
+
+/// The activation `act` (a CMB_CONV_ACT_* of Kernels.h) of a vector. `act`
+/// is uniform per call, so the branches predict well.
+#define V_ACTIVATE(v, act)                                                     \
+  ((act) == CMB_CONV_ACT_NONE ? (v)                                            \
+   : (act) == CMB_CONV_ACT_RELU                                                \
+       ? V_MAX((v), V_ZERO())                                                  \
+       : V_MIN(V_MAX((v), V_ZERO()), V_SET1(6.0f)))
 
 #endif // CAMBRIAN_TARGETS_X86_RUNTIME_VECTOR_H

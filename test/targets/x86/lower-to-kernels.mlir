@@ -48,3 +48,218 @@ func.func @strided(%a: memref<4x8xf32, strided<[1, 4]>>, %b: memref<8x16xf32>, %
   linalg.matmul ins(%a, %b : memref<4x8xf32, strided<[1, 4]>>, memref<8x16xf32>) outs(%c : memref<4x16xf32>)
   return
 }
+
+// -----
+
+// A zero-filled buffer with the input copied into its middle, read only by
+// the convolution, becomes the kernel's implicit padding: the call reads the
+// input itself with H, W = 8 and padding top 1, left 1.
+// CHECK: memref.global "private" constant @__cmb_conv_params_1_3_8_8_4_3_3_8_8_1_1_1_1_1_1_1_0_0
+// CHECK-LABEL: func.func @padded
+// CHECK-SAME: (%[[X:[^:]+]]: memref<1x3x8x8xf32>
+// CHECK-NOT: memref.alloc
+// CHECK-NOT: memref.copy
+// CHECK: memref.extract_strided_metadata %[[X]]
+// CHECK: call @cmb_x86_conv2d
+func.func @padded(%x: memref<1x3x8x8xf32>, %w: memref<4x3x3x3xf32>, %y: memref<1x4x8x8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %p = memref.alloc() : memref<1x3x10x10xf32>
+  linalg.map outs(%p : memref<1x3x10x10xf32>)
+    (%init: f32) {
+      linalg.yield %zero : f32
+    }
+  %in = memref.subview %p[0, 0, 1, 1] [1, 3, 8, 8] [1, 1, 1, 1]
+      : memref<1x3x10x10xf32> to memref<1x3x8x8xf32, strided<[300, 100, 10, 1], offset: 11>>
+  memref.copy %x, %in : memref<1x3x8x8xf32> to memref<1x3x8x8xf32, strided<[300, 100, 10, 1], offset: 11>>
+  linalg.fill ins(%zero : f32) outs(%y : memref<1x4x8x8xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%p, %w : memref<1x3x10x10xf32>, memref<4x3x3x3xf32>) outs(%y : memref<1x4x8x8xf32>)
+  return
+}
+
+// -----
+
+// The padded buffer is also read by someone else: it stays.
+// CHECK: memref.global "private" constant @__cmb_conv_params_1_3_10_10_4_3_3_8_8_1_1_1_1_0_0_1_0_0
+// CHECK-LABEL: func.func @padded_shared
+// CHECK: memref.copy
+// CHECK: call @cmb_x86_conv2d
+func.func @padded_shared(%x: memref<1x3x8x8xf32>, %w: memref<4x3x3x3xf32>, %y: memref<1x4x8x8xf32>, %z: memref<1x3x10x10xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %p = memref.alloc() : memref<1x3x10x10xf32>
+  linalg.fill ins(%zero : f32) outs(%p : memref<1x3x10x10xf32>)
+  %in = memref.subview %p[0, 0, 1, 1] [1, 3, 8, 8] [1, 1, 1, 1]
+      : memref<1x3x10x10xf32> to memref<1x3x8x8xf32, strided<[300, 100, 10, 1], offset: 11>>
+  memref.copy %x, %in : memref<1x3x8x8xf32> to memref<1x3x8x8xf32, strided<[300, 100, 10, 1], offset: 11>>
+  linalg.fill ins(%zero : f32) outs(%y : memref<1x4x8x8xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%p, %w : memref<1x3x10x10xf32>, memref<4x3x3x3xf32>) outs(%y : memref<1x4x8x8xf32>)
+  memref.copy %p, %z : memref<1x3x10x10xf32> to memref<1x3x10x10xf32>
+  return
+}
+
+// -----
+
+// Bias and Clip(0, 6) applied in place after the conv, as two generics: both
+// fold into the call (bias pointer, activation 2 = relu6).
+// CHECK: memref.global "private" constant @__cmb_conv_params_1_4_6_6_8_1_1_6_6_1_1_1_1_0_0_1_0_2
+// CHECK-LABEL: func.func @bias_relu6_in_place
+// CHECK-SAME: %[[B:[^:]+]]: memref<8xf32>
+// CHECK: %[[B3:.+]] = memref.expand_shape %[[B]]
+// CHECK: memref.extract_strided_metadata %[[B3]]
+// CHECK: call @cmb_x86_conv2d
+// CHECK-NOT: linalg.generic
+// CHECK: return
+#id = affine_map<(n, f, h, w) -> (n, f, h, w)>
+#ch = affine_map<(n, f, h, w) -> (f, 0, 0)>
+#sc = affine_map<(n, f, h, w) -> ()>
+memref.global "private" constant @zero : memref<f32> = dense<0.0>
+memref.global "private" constant @six : memref<f32> = dense<6.0>
+func.func @bias_relu6_in_place(%x: memref<1x4x6x6xf32>, %w: memref<8x4x1x1xf32>, %b: memref<8xf32>, %y: memref<1x8x6x6xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%y : memref<1x8x6x6xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x4x6x6xf32>, memref<8x4x1x1xf32>) outs(%y : memref<1x8x6x6xf32>)
+  %b3 = memref.expand_shape %b [[0, 1, 2]] output_shape [8, 1, 1] : memref<8xf32> into memref<8x1x1xf32>
+  linalg.generic {indexing_maps = [#id, #ch, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y, %b3 : memref<1x8x6x6xf32>, memref<8x1x1xf32>) outs(%y : memref<1x8x6x6xf32>) {
+  ^bb0(%v: f32, %bv: f32, %o: f32):
+    %s = arith.addf %v, %bv : f32
+    linalg.yield %s : f32
+  }
+  %lo = memref.get_global @zero : memref<f32>
+  %hi = memref.get_global @six : memref<f32>
+  linalg.generic {indexing_maps = [#id, #sc, #sc, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y, %lo, %hi : memref<1x8x6x6xf32>, memref<f32>, memref<f32>) outs(%y : memref<1x8x6x6xf32>) {
+  ^bb0(%v: f32, %l: f32, %h: f32, %o: f32):
+    %m = arith.maximumf %v, %l : f32
+    %n = arith.minimumf %m, %h : f32
+    linalg.yield %n : f32
+  }
+  return
+}
+
+// -----
+
+// A fused bias + relu that writes a buffer of its own: the call writes that
+// buffer directly and the conv's own buffer disappears.
+// CHECK: memref.global "private" constant @__cmb_conv_params_1_4_6_6_8_1_1_6_6_1_1_1_1_0_0_1_0_1
+// CHECK-LABEL: func.func @bias_relu_out_of_place
+// CHECK-SAME: %[[Z:[^:]+]]: memref<1x8x6x6xf32>)
+// CHECK-NOT: memref.alloc
+// CHECK: memref.extract_strided_metadata %[[Z]]
+// CHECK: call @cmb_x86_conv2d
+// CHECK-NOT: linalg.generic
+#id = affine_map<(n, f, h, w) -> (n, f, h, w)>
+#ch = affine_map<(n, f, h, w) -> (f)>
+func.func @bias_relu_out_of_place(%x: memref<1x4x6x6xf32>, %w: memref<8x4x1x1xf32>, %b: memref<8xf32>, %z: memref<1x8x6x6xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %y = memref.alloc() : memref<1x8x6x6xf32>
+  linalg.fill ins(%zero : f32) outs(%y : memref<1x8x6x6xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x4x6x6xf32>, memref<8x4x1x1xf32>) outs(%y : memref<1x8x6x6xf32>)
+  linalg.generic {indexing_maps = [#id, #ch, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y, %b : memref<1x8x6x6xf32>, memref<8xf32>) outs(%z : memref<1x8x6x6xf32>) {
+  ^bb0(%v: f32, %bv: f32, %o: f32):
+    %s = arith.addf %bv, %v : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// Not an epilogue: a sigmoid-like body, and an accumulating conv, keep
+// their generics.
+// CHECK-LABEL: func.func @no_epilogue
+// CHECK: call @cmb_x86_conv2d
+// CHECK: linalg.generic
+// CHECK: call @cmb_x86_conv2d
+// CHECK: linalg.generic
+#id = affine_map<(n, f, h, w) -> (n, f, h, w)>
+func.func @no_epilogue(%x: memref<1x4x6x6xf32>, %w: memref<8x4x1x1xf32>, %y: memref<1x8x6x6xf32>, %y2: memref<1x8x6x6xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%y : memref<1x8x6x6xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x4x6x6xf32>, memref<8x4x1x1xf32>) outs(%y : memref<1x8x6x6xf32>)
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y : memref<1x8x6x6xf32>) outs(%y : memref<1x8x6x6xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %e = math.exp %v : f32
+    linalg.yield %e : f32
+  }
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x4x6x6xf32>, memref<8x4x1x1xf32>) outs(%y2 : memref<1x8x6x6xf32>)
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y2 : memref<1x8x6x6xf32>) outs(%y2 : memref<1x8x6x6xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = arith.maximumf %v, %zero : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// A residual block's epilogue, relu(y + bias + r) into a fresh buffer, with
+// r dead afterwards: the call accumulates into r's buffer (accumulate = 1,
+// relu), which replaces the fresh buffer from then on.
+// CHECK: memref.global "private" constant @__cmb_conv_params_1_4_6_6_4_1_1_6_6_1_1_1_1_0_0_1_1_1
+// CHECK-LABEL: func.func @residual
+// CHECK: %[[R:.+]] = memref.alloc() : memref<1x4x6x6xf32>
+// CHECK: linalg.copy ins(%{{.+}} : memref<1x4x6x6xf32>) outs(%[[R]] :
+// CHECK-NOT: memref.alloc
+// CHECK: memref.extract_strided_metadata %[[R]]
+// CHECK: call @cmb_x86_conv2d
+// CHECK-NOT: linalg.generic
+// CHECK: linalg.copy ins(%[[R]] : memref<1x4x6x6xf32>) outs(%{{.+}} :
+#id = affine_map<(n, f, h, w) -> (n, f, h, w)>
+#ch = affine_map<(n, f, h, w) -> (f)>
+func.func @residual(%in: memref<1x4x6x6xf32>, %x: memref<1x4x6x6xf32>, %w: memref<4x4x1x1xf32>, %b: memref<4xf32>, %out: memref<1x4x6x6xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %r = memref.alloc() : memref<1x4x6x6xf32>
+  linalg.copy ins(%in : memref<1x4x6x6xf32>) outs(%r : memref<1x4x6x6xf32>)
+  %y = memref.alloc() : memref<1x4x6x6xf32>
+  linalg.fill ins(%zero : f32) outs(%y : memref<1x4x6x6xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x4x6x6xf32>, memref<4x4x1x1xf32>) outs(%y : memref<1x4x6x6xf32>)
+  %z = memref.alloc() : memref<1x4x6x6xf32>
+  linalg.generic {indexing_maps = [#id, #ch, #id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y, %b, %r : memref<1x4x6x6xf32>, memref<4xf32>, memref<1x4x6x6xf32>) outs(%z : memref<1x4x6x6xf32>) {
+  ^bb0(%v: f32, %bv: f32, %rv: f32, %o: f32):
+    %s = arith.addf %v, %bv : f32
+    %t = arith.addf %s, %rv : f32
+    %u = arith.maximumf %t, %zero : f32
+    linalg.yield %u : f32
+  }
+  linalg.copy ins(%z : memref<1x4x6x6xf32>) outs(%out : memref<1x4x6x6xf32>)
+  return
+}
+
+// -----
+
+// The residual is read again later: its buffer cannot take the result.
+// CHECK-LABEL: func.func @residual_live
+// CHECK: call @cmb_x86_conv2d
+// CHECK: linalg.generic
+#id = affine_map<(n, f, h, w) -> (n, f, h, w)>
+func.func @residual_live(%in: memref<1x4x6x6xf32>, %x: memref<1x4x6x6xf32>, %w: memref<4x4x1x1xf32>, %out: memref<1x4x6x6xf32>, %out2: memref<1x4x6x6xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %r = memref.alloc() : memref<1x4x6x6xf32>
+  linalg.copy ins(%in : memref<1x4x6x6xf32>) outs(%r : memref<1x4x6x6xf32>)
+  %y = memref.alloc() : memref<1x4x6x6xf32>
+  linalg.fill ins(%zero : f32) outs(%y : memref<1x4x6x6xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x4x6x6xf32>, memref<4x4x1x1xf32>) outs(%y : memref<1x4x6x6xf32>)
+  %z = memref.alloc() : memref<1x4x6x6xf32>
+  linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y, %r : memref<1x4x6x6xf32>, memref<1x4x6x6xf32>) outs(%z : memref<1x4x6x6xf32>) {
+  ^bb0(%v: f32, %rv: f32, %o: f32):
+    %t = arith.addf %rv, %v : f32
+    linalg.yield %t : f32
+  }
+  linalg.copy ins(%z : memref<1x4x6x6xf32>) outs(%out : memref<1x4x6x6xf32>)
+  linalg.copy ins(%r : memref<1x4x6x6xf32>) outs(%out2 : memref<1x4x6x6xf32>)
+  return
+}

@@ -25,7 +25,7 @@ struct ConvCase {
   int64_t PT, PL, PB, PR; // padding top, left, bottom, right
   int64_t G;
   bool bias;
-  int relu, accumulate;
+  int relu, accumulate; // relu: a CMB_CONV_ACT_* (0 none, 1 relu, 2 relu6)
 
   int64_t OH() const { return (H + PT + PB - (DH * (KH - 1) + 1)) / SH + 1; }
   int64_t OW() const { return (W + PL + PR - (DW * (KW - 1) + 1)) / SW + 1; }
@@ -104,6 +104,8 @@ void runCase(const ConvCase &c, std::mt19937 &rng, Checker &chk) {
             }
           if (c.relu && s < 0)
             s = 0;
+          if (c.relu == CMB_CONV_ACT_RELU6 && s > 6)
+            s = 6;
           chk.check(y[o], s, m,
                     where + " at n" + std::to_string(n) + " f" +
                         std::to_string(f) + " (" + std::to_string(oh) + "," +
@@ -209,6 +211,23 @@ TEST_CASE("conv2d: general convolutions (im2col + GEMM)", "[conv2d]") {
             chk);
     runCase(conv(1, 9, 11, 11, 1, 3, 1, 1, 1, 1, true, 0, 1), rng, chk);
     INFO("threads " << threads);
+    requireClean(chk);
+  });
+}
+
+TEST_CASE("conv2d: relu6 (Clip(0, 6)) on every path", "[conv2d]") {
+  CMB_REQUIRE_ISA();
+  std::mt19937 rng(61);
+  withThreadCounts([&](int) {
+    Checker chk;
+    const int relu6 = CMB_CONV_ACT_RELU6;
+    // Deep enough that sums pass 6 as well as 0.
+    runCase(conv(1, 200, 6, 7, 24, 1, 1, 1, 0, 1, true, relu6, 0), rng, chk);
+    runCase(conv(1, 64, 12, 12, 20, 3, 1, 1, 1, 1, true, relu6, 0), rng, chk);
+    runCase(conv(1, 48, 9, 9, 16, 3, 2, 1, 1, 1, false, relu6, 1), rng, chk);
+    runCase(conv(1, 32, 15, 17, 32, 3, 1, 1, 1, 32, true, relu6, 0), rng, chk);
+    runCase(conv(1, 16, 9, 9, 16, 3, 2, 1, 1, 16, true, relu6, 1), rng, chk);
+    runCase(conv(1, 300, 1, 1, 5, 1, 1, 1, 0, 1, true, relu6, 0), rng, chk);
     requireClean(chk);
   });
 }

@@ -1,0 +1,26 @@
+//===- Passes.h - Cambrian's graph passes -----------------------*- C++ -*-===//
+
+#ifndef CAMBRIAN_TRANSFORMS_PASSES_H
+#define CAMBRIAN_TRANSFORMS_PASSES_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Pass/Pass.h"
+
+namespace cambrian {
+
+#define GEN_PASS_DECL
+#include "cambrian/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "cambrian/Transforms/Passes.h.inc"
+
+/// Adds the rewrite of FuseElementwisePass to `patterns`.
+void populateFuseElementwisePatterns(mlir::RewritePatternSet &patterns);
+
+/// Adds the rewrite of RaisePaddingPass to `patterns`.
+void populateRaisePaddingPatterns(mlir::RewritePatternSet &patterns);
+
+} // namespace cambrian
+
+#endif // CAMBRIAN_TRANSFORMS_PASSES_H

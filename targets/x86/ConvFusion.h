@@ -1,0 +1,52 @@
+//===- ConvFusion.h - Folding neighbours into a convolution call -*- C++ -*-===//
+//
+// The convolution kernel (runtime/Kernels.h) pads its input implicitly and
+// applies a per-channel bias and an activation while it stores the output.
+// After bufferization those steps are separate ops around the linalg
+// convolution: a zero-filled buffer with the input copied into its middle,
+// and an elementwise linalg.generic that reads the result. The helpers here
+// find them and fold them into the call's operands.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CAMBRIAN_TARGETS_X86_CONVFUSION_H
+#define CAMBRIAN_TARGETS_X86_CONVFUSION_H
+
+#include "mlir/IR/PatternMatch.h"
+
+namespace cambrian::x86 {
+
+/// The operands of one cmb_x86_conv2d call, before it is emitted.
+struct ConvCall {
+  mlir::Value x, w, y;
+  /// A dense buffer of F floats, or null.
+  mlir::Value bias;
+  /// The parameter block (CMB_CONV_*).
+  llvm::SmallVector<int64_t> params;
+  /// Ops that become dead once the convolution op is replaced, in the order
+  /// they can be erased.
+  llvm::SmallVector<mlir::Operation *> deadAfter;
+};
+
+/// If `call.x` is a zero-filled buffer that only serves as the padded copy
+/// of a dense buffer for `conv`, reads that buffer instead and sets the
+/// padding parameters. The fill, copy and buffer are queued in `deadAfter`.
+void foldInputPadding(mlir::Operation *conv, ConvCall &call);
+
+/// Folds the elementwise linalg.generics that read `call.y` next (in place,
+/// or into a buffer of their own while y dies), computing act(y + bias[f]
+/// + residual) with each term optional and act none, relu or clip(0, 6),
+/// into the call: bias pointer, activation, and accumulation into the
+/// residual's buffer when it dies there. The generics and dead buffers are
+/// queued in `deadAfter`.
+void foldEpilogue(mlir::Operation *conv, ConvCall &call,
+                  mlir::PatternRewriter &rewriter);
+
+/// Whether some op strictly between `from` and `to` (same block) may write
+/// memory that `buffer` views.
+bool mayBeWrittenBetween(mlir::Operation *from, mlir::Operation *to,
+                         mlir::Value buffer);
+
+} // namespace cambrian::x86
+
+#endif // CAMBRIAN_TARGETS_X86_CONVFUSION_H
