@@ -502,7 +502,8 @@ LogicalResult importReduce(NodeContext &nc) {
   StringRef op = nc.opType();
   int32_t type = nc.inputType(0);
   bool isFloat = isFloatType(type);
-  if (!mlirElementType(nc.context(), type) || type == kBool)
+  bool boolMinMax = type == kBool && (op == "ReduceMax" || op == "ReduceMin");
+  if (!mlirElementType(nc.context(), type) || (type == kBool && !boolMinMax))
     return nc.emitError() << "unsupported element type " << onnxTypeName(type);
   if (!isFloat && op != "ReduceSum" && op != "ReduceMax" && op != "ReduceMin" &&
       op != "ReduceProd")
@@ -521,6 +522,18 @@ LogicalResult importReduce(NodeContext &nc) {
   TensorBuilder tb = nc.tb();
   Value x = nc.operand(0);
   Type elem = TensorBuilder::elementTypeOf(x);
+  if (boolMinMax) {
+    // Over bools, max is "any" and min is "all".
+    bool any = op == "ReduceMax";
+    Value r = tb.reduce(x, *axes, keep, any ? 0.0 : 1.0, elem,
+                        [any](OpBuilder &b, Location loc, ValueRange v) -> Value {
+                          if (any)
+                            return arith::OrIOp::create(b, loc, v[0], v[1]);
+                          return arith::AndIOp::create(b, loc, v[0], v[1]);
+                        });
+    nc.setResult(0, r, kBool);
+    return success();
+  }
   double count = 1;
   for (int64_t a : *axes)
     count *= xs[a];

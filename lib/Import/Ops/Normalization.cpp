@@ -11,6 +11,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
 using namespace cambrian::onnx_import;
@@ -298,6 +299,59 @@ LogicalResult importLpNormalization(NodeContext &nc) {
   return success();
 }
 
+/// LRN (1, 13): x / (bias + alpha / size * sum of x^2 over a window of
+/// `size` channels) ^ beta.
+LogicalResult importLRN(NodeContext &nc) {
+  int32_t type = nc.inputType(0);
+  if (!isFloatType(type))
+    return nc.emitError() << "expects a floating-point input";
+  ArrayRef<int64_t> xs = nc.inputShape(0);
+  if (xs.size() < 3)
+    return nc.emitError() << "input needs rank >= 3 (N, C, spatial...)";
+  int64_t size = nc.attrInt("size", 0);
+  if (size <= 0)
+    return nc.emitError() << "size must be positive";
+  double alpha = nc.attrFloat("alpha", 1e-4), beta = nc.attrFloat("beta", 0.75),
+         bias = nc.attrFloat("bias", 1.0);
+  int64_t lo = (size - 1) / 2, C = xs[1];
+  TensorBuilder tb = nc.tb();
+  Value x = nc.operand(0);
+  Type elem = TensorBuilder::elementTypeOf(x);
+  Value y = tb.elementwiseIndexed(
+      {x}, xs, elem, [&](OpBuilder &b, Location loc, ValueRange v) -> Value {
+        Value sum = floatLike(b, loc, v[0], 0.0);
+        SmallVector<Value> idx(v.begin() + 1, v.end());
+        for (int64_t k = 0; k < size; ++k) {
+          // Channel c - lo + k, or nothing outside [0, C).
+          Value c = arith::AddIOp::create(
+              b, loc, idx[1], arith::ConstantIndexOp::create(b, loc, k - lo));
+          Value inside = arith::AndIOp::create(
+              b, loc,
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, c,
+                                    arith::ConstantIndexOp::create(b, loc, 0)),
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, c,
+                                    arith::ConstantIndexOp::create(b, loc, C)));
+          SmallVector<Value> at(idx);
+          at[1] = arith::SelectOp::create(
+              b, loc, inside, c, arith::ConstantIndexOp::create(b, loc, 0));
+          Value e = tensor::ExtractOp::create(b, loc, x, at);
+          Value sq = arith::MulFOp::create(b, loc, e, e);
+          sum = arith::AddFOp::create(
+              b, loc, sum,
+              arith::SelectOp::create(b, loc, inside, sq,
+                                      floatLike(b, loc, sq, 0.0)));
+        }
+        Value d = arith::AddFOp::create(
+            b, loc, floatLike(b, loc, sum, bias),
+            arith::MulFOp::create(b, loc, sum,
+                                  floatLike(b, loc, sum, alpha / size)));
+        d = math::PowFOp::create(b, loc, d, floatLike(b, loc, d, beta));
+        return arith::DivFOp::create(b, loc, v[0], d);
+      });
+  nc.setResult(0, y, type);
+  return success();
+}
+
 } // namespace
 
 void cambrian::onnx_import::registerNormalization(OpRegistry &r) {
@@ -305,6 +359,7 @@ void cambrian::onnx_import::registerNormalization(OpRegistry &r) {
   r.add("", "InstanceNormalization", 6, importInstanceNormalization);
   r.add("", "LayerNormalization", 17, importLayerNormalization);
   r.add("", "LpNormalization", 1, importLpNormalization);
+  r.add("", "LRN", 1, importLRN);
   r.add("", "MeanVarianceNormalization", 9, importMeanVarianceNormalization);
   r.add("", "RMSNormalization", 23, importRMSNormalization);
 }

@@ -229,8 +229,51 @@ LogicalResult importPad(NodeContext &nc) {
   return success();
 }
 
+/// CenterCropPad (18): crop or zero-pad each listed axis to the target
+/// extent, keeping the centre (the extra element goes to the end).
+LogicalResult importCenterCropPad(NodeContext &nc) {
+  ArrayRef<int64_t> xs = nc.inputShape(0);
+  int64_t rank = xs.size();
+  auto target = nc.requireConstantInts(1, "shape");
+  if (failed(target))
+    return failure();
+  SmallVector<int64_t> axes;
+  for (int64_t a : nc.attrInts("axes")) {
+    auto n = nc.normalizeAxis(a, rank);
+    if (failed(n))
+      return failure();
+    axes.push_back(*n);
+  }
+  if (axes.empty())
+    for (int64_t d = 0; d < rank; ++d)
+      axes.push_back(d);
+  if (target->size() != axes.size())
+    return nc.emitError() << "shape has " << target->size()
+                          << " values, expected " << axes.size();
+  SmallVector<int64_t> off(rank, 0), size(xs), step(rank, 1), lo(rank, 0),
+      hi(rank, 0);
+  for (size_t i = 0; i < axes.size(); ++i) {
+    int64_t d = axes[i], want = (*target)[i];
+    if (want < 0)
+      return nc.emitError() << "shape values must not be negative";
+    if (want < xs[d]) {
+      off[d] = (xs[d] - want) / 2;
+      size[d] = want;
+    } else {
+      lo[d] = (want - xs[d]) / 2;
+      hi[d] = want - xs[d] - lo[d];
+    }
+  }
+  TensorBuilder tb = nc.tb();
+  Value y = tb.slice(nc.operand(0), off, size, step);
+  y = tb.pad(y, lo, hi, 0.0);
+  nc.setResult(0, y, nc.inputType(0));
+  return success();
+}
+
 } // namespace
 
 void cambrian::onnx_import::registerPad(OpRegistry &r) {
+  r.add("", "CenterCropPad", 18, importCenterCropPad);
   r.add("", "Pad", 2, importPad);
 }
