@@ -27,6 +27,7 @@ const OpRegistry &OpRegistry::get() {
     registerGenerators(r);
     registerRearrange(r);
     registerControlFlow(r);
+    registerGridSample(r);
     return r;
   }();
   return registry;

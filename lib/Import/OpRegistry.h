@@ -61,6 +61,7 @@ void registerQuantization(OpRegistry &registry);
 void registerGenerators(OpRegistry &registry);
 void registerRearrange(OpRegistry &registry);
 void registerControlFlow(OpRegistry &registry);
+void registerGridSample(OpRegistry &registry);
 
 } // namespace cambrian::onnx_import
 
