@@ -235,8 +235,10 @@ Value TensorBuilder::slice(Value v, ArrayRef<int64_t> offsets,
   if (shapeOf(v) == sizes && llvm::all_of(offsets, [](int64_t o) { return o == 0; }))
     return v;
   SmallVector<OpFoldResult> o, s, st;
+  bool empty = llvm::is_contained(sizes, 0);
   for (size_t i = 0; i < offsets.size(); ++i) {
-    o.push_back(b.getIndexAttr(offsets[i]));
+    // An empty slice may start at the end, which the verifier refuses.
+    o.push_back(b.getIndexAttr(empty ? 0 : offsets[i]));
     s.push_back(b.getIndexAttr(sizes[i]));
     st.push_back(b.getIndexAttr(strides[i]));
   }
