@@ -218,8 +218,100 @@ LogicalResult importAttention(NodeContext &nc) {
   return success();
 }
 
+/// RotaryEmbedding (23): rotates pairs of the first `rotary_embedding_dim`
+/// features of each head by position-dependent angles (cos/sin caches,
+/// optionally indexed by position ids); pairs are (i, i + dim/2), or
+/// adjacent features when interleaved.
+LogicalResult importRotaryEmbedding(NodeContext &nc) {
+  int32_t type = nc.inputType(0);
+  if (!isFloatType(type))
+    return nc.emitError() << "expects a floating-point input";
+  ArrayRef<int64_t> xs = nc.inputShape(0);
+  bool is4d = xs.size() == 4;
+  if (!is4d && xs.size() != 3)
+    return nc.emitError() << "input must be 3-D or 4-D";
+  int64_t heads = is4d ? xs[1] : nc.attrInt("num_heads", 0);
+  if (heads <= 0 || (!is4d && xs[2] % heads))
+    return nc.emitError() << "3-D inputs need num_heads dividing the hidden size";
+  int64_t B = xs[0], S = is4d ? xs[2] : xs[1];
+  int64_t hd = is4d ? xs[3] : xs[2] / heads;
+  int64_t rot = nc.attrInt("rotary_embedding_dim", 0);
+  if (rot == 0)
+    rot = hd;
+  if (rot > hd || rot % 2)
+    return nc.emitError() << "rotary_embedding_dim " << rot
+                          << " must be even and at most the head size " << hd;
+  int64_t half = rot / 2;
+  bool interleaved = nc.attrInt("interleaved", 0) != 0;
+  bool hasPos = nc.hasInput(3);
+  ArrayRef<int64_t> cs = nc.inputShape(1);
+  if (cs.empty() || cs.back() != half || nc.inputShape(2) != cs)
+    return nc.emitError() << "cos and sin caches must have " << half
+                          << " values per position";
+  if (hasPos ? (nc.inputShape(3) != ArrayRef<int64_t>{B, S} || cs.size() != 2)
+             : cs != ArrayRef<int64_t>{B, S, half})
+    return nc.emitError() << "caches and position_ids do not match the input";
+  TensorBuilder tb = nc.tb();
+  Value x = nc.operand(0), cosC = nc.operand(1), sinC = nc.operand(2);
+  Value pos = hasPos ? nc.operand(3) : Value();
+  Value y = tb.elementwiseIndexed(
+      {x}, xs, TensorBuilder::elementTypeOf(x),
+      [&](OpBuilder &b, Location loc, ValueRange v) -> Value {
+        auto cst = [&](int64_t c) { return arith::ConstantIndexOp::create(b, loc, c); };
+        SmallVector<Value> idx(v.begin() + 1, v.end());
+        Value bi = idx[0], si = is4d ? idx[2] : idx[1];
+        // Feature d within the head, and how to address feature e of it.
+        Value d = is4d ? idx[3]
+                       : arith::RemUIOp::create(b, loc, idx[2], cst(hd)).getResult();
+        Value headBase = is4d ? Value()
+                              : arith::SubIOp::create(b, loc, idx[2], d).getResult();
+        auto feature = [&](Value e) -> Value {
+          SmallVector<Value> at(idx);
+          at.back() = is4d ? e : arith::AddIOp::create(b, loc, headBase, e).getResult();
+          return tensor::ExtractOp::create(b, loc, x, at);
+        };
+        Value inRot = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, d,
+                                            cst(rot));
+        Value dc = arith::MinUIOp::create(b, loc, d, cst(rot - 1));
+        Value i, first, partnerA, partnerB;
+        if (interleaved) {
+          i = arith::DivUIOp::create(b, loc, dc, cst(2));
+          Value even = arith::MulIOp::create(b, loc, i, cst(2));
+          first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, dc, even);
+          partnerA = even;
+          partnerB = arith::AddIOp::create(b, loc, even, cst(1));
+        } else {
+          first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, dc,
+                                        cst(half));
+          i = arith::SelectOp::create(b, loc, first, dc,
+                                      arith::SubIOp::create(b, loc, dc, cst(half)));
+          partnerA = i;
+          partnerB = arith::AddIOp::create(b, loc, i, cst(half));
+        }
+        SmallVector<Value> cat;
+        if (hasPos) {
+          Value p = tensor::ExtractOp::create(b, loc, pos, ValueRange{bi, si});
+          cat = {arith::IndexCastOp::create(b, loc, b.getIndexType(), p), i};
+        } else {
+          cat = {bi, si, i};
+        }
+        Value c = tensor::ExtractOp::create(b, loc, cosC, cat);
+        Value sn = tensor::ExtractOp::create(b, loc, sinC, cat);
+        Value x1 = feature(partnerA), x2 = feature(partnerB);
+        Value real = arith::SubFOp::create(b, loc, arith::MulFOp::create(b, loc, c, x1),
+                                           arith::MulFOp::create(b, loc, sn, x2));
+        Value imag = arith::AddFOp::create(b, loc, arith::MulFOp::create(b, loc, sn, x1),
+                                           arith::MulFOp::create(b, loc, c, x2));
+        Value rotated = arith::SelectOp::create(b, loc, first, real, imag);
+        return arith::SelectOp::create(b, loc, inRot, rotated, v[0]);
+      });
+  nc.setResult(0, y, type);
+  return success();
+}
+
 } // namespace
 
 void cambrian::onnx_import::registerAttention(OpRegistry &r) {
   r.add("", "Attention", 23, importAttention);
+  r.add("", "RotaryEmbedding", 23, importRotaryEmbedding);
 }
