@@ -28,6 +28,7 @@ const OpRegistry &OpRegistry::get() {
     registerRearrange(r);
     registerControlFlow(r);
     registerGridSample(r);
+    registerOrdering(r);
     return r;
   }();
   return registry;

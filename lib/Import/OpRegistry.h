@@ -62,6 +62,7 @@ void registerGenerators(OpRegistry &registry);
 void registerRearrange(OpRegistry &registry);
 void registerControlFlow(OpRegistry &registry);
 void registerGridSample(OpRegistry &registry);
+void registerOrdering(OpRegistry &registry);
 
 } // namespace cambrian::onnx_import
 

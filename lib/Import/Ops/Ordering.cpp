@@ -1,0 +1,191 @@
+//===- Ordering.cpp - ArgMax, ArgMin, Hardmax, CumSum, CumProd ------------===//
+//
+// Ops that scan one axis per output element. The scan is an scf.for inside
+// the body of the output's linalg.generic, which keeps index bookkeeping
+// (first or last extremum, exclusive or reversed sums) explicit.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Import/Ops/OpHelpers.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace cambrian::onnx_import;
+
+namespace {
+
+/// The index (as `index`) of the largest (`max`) or smallest element of `x`
+/// along `axis` at position `at` (whose entry for `axis` is ignored); ties
+/// go to the first index, or the last with `last`.
+Value argExtremum(OpBuilder &b, Location loc, Value x, SmallVector<Value> at,
+                  int64_t axis, int64_t n, bool max, bool last, bool isFloat,
+                  bool isUnsigned) {
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  at[axis] = zero;
+  Value first = tensor::ExtractOp::create(b, loc, x, at);
+  auto loop = scf::ForOp::create(
+      b, loc, arith::ConstantIndexOp::create(b, loc, 1),
+      arith::ConstantIndexOp::create(b, loc, n),
+      arith::ConstantIndexOp::create(b, loc, 1), ValueRange{first, zero},
+      [&](OpBuilder &lb, Location l, Value k, ValueRange acc) {
+        SmallVector<Value> pos(at);
+        pos[axis] = k;
+        Value v = tensor::ExtractOp::create(lb, l, x, pos);
+        Value better;
+        if (isFloat) {
+          auto strict = max ? arith::CmpFPredicate::OGT : arith::CmpFPredicate::OLT;
+          auto orEq = max ? arith::CmpFPredicate::OGE : arith::CmpFPredicate::OLE;
+          better = arith::CmpFOp::create(lb, l, last ? orEq : strict, v, acc[0]);
+        } else {
+          using P = arith::CmpIPredicate;
+          P strict = max ? (isUnsigned ? P::ugt : P::sgt) : (isUnsigned ? P::ult : P::slt);
+          P orEq = max ? (isUnsigned ? P::uge : P::sge) : (isUnsigned ? P::ule : P::sle);
+          better = arith::CmpIOp::create(lb, l, last ? orEq : strict, v, acc[0]);
+        }
+        scf::YieldOp::create(
+            lb, l,
+            ValueRange{arith::SelectOp::create(lb, l, better, v, acc[0]),
+                       arith::SelectOp::create(lb, l, better, k, acc[1])});
+      });
+  return loop.getResult(1);
+}
+
+/// ArgMax and ArgMin (1, 11, 12, 13).
+LogicalResult importArgExtremum(NodeContext &nc) {
+  int32_t type = nc.inputType(0);
+  if (type == kBool || !mlirElementType(nc.context(), type))
+    return nc.emitError() << "unsupported element type " << onnxTypeName(type);
+  ArrayRef<int64_t> xs = nc.inputShape(0);
+  auto axis = nc.normalizeAxis(nc.attrInt("axis", 0), xs.size());
+  if (failed(axis))
+    return failure();
+  if (xs[*axis] == 0)
+    return nc.emitError() << "cannot reduce an empty axis";
+  bool keep = nc.attrInt("keepdims", 1) != 0;
+  bool last = nc.opset() >= 12 && nc.attrInt("select_last_index", 0) != 0;
+  bool max = nc.opType() == "ArgMax";
+  SmallVector<int64_t> outShape(xs);
+  outShape[*axis] = 1;
+  Value x = nc.operand(0);
+  int64_t ax = *axis, n = xs[ax];
+  bool isFloat = isFloatType(type), isUnsigned = isUnsignedType(type);
+  TensorBuilder tb = nc.tb();
+  Value y = tb.elementwiseIndexed(
+      {}, outShape, nc.builder().getI64Type(),
+      [&](OpBuilder &b, Location loc, ValueRange idx) -> Value {
+        Value k = argExtremum(b, loc, x, SmallVector<Value>(idx), ax, n, max,
+                              last, isFloat, isUnsigned);
+        return arith::IndexCastOp::create(b, loc, b.getI64Type(), k);
+      });
+  if (!keep) {
+    outShape.erase(outShape.begin() + ax);
+    y = tb.reshape(y, outShape);
+  }
+  nc.setResult(0, y, kInt64);
+  return success();
+}
+
+/// Hardmax (1, 11, 13): 1 at the first maximum along the axis (before 13,
+/// of the input flattened to 2-D at `axis`), 0 elsewhere.
+LogicalResult importHardmax(NodeContext &nc) {
+  int32_t type = nc.inputType(0);
+  if (!isFloatType(type))
+    return nc.emitError() << "expects a floating-point input";
+  ArrayRef<int64_t> xs = nc.inputShape(0);
+  auto axis = nc.normalizeAxis(nc.attrInt("axis", nc.opset() >= 13 ? -1 : 1),
+                               xs.size());
+  if (failed(axis))
+    return failure();
+  TensorBuilder tb = nc.tb();
+  Value x = nc.operand(0);
+  SmallVector<int64_t> shape(xs);
+  int64_t ax = *axis;
+  if (nc.opset() < 13) {
+    shape = {numElements(xs.take_front(ax)), numElements(xs.drop_front(ax))};
+    x = tb.reshape(x, shape);
+    ax = 1;
+  }
+  int64_t n = shape[ax];
+  Value y = tb.elementwiseIndexed(
+      {}, shape, TensorBuilder::elementTypeOf(x),
+      [&](OpBuilder &b, Location loc, ValueRange idx) -> Value {
+        Value k = argExtremum(b, loc, x, SmallVector<Value>(idx), ax, n,
+                              /*max=*/true, /*last=*/false, true, false);
+        Value hit = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, k,
+                                          idx[ax]);
+        Type f = TensorBuilder::elementTypeOf(x);
+        return arith::SelectOp::create(
+            b, loc, hit, arith::ConstantOp::create(b, loc, b.getFloatAttr(f, 1.0)),
+            arith::ConstantOp::create(b, loc, b.getFloatAttr(f, 0.0)));
+      });
+  nc.setResult(0, tb.reshape(y, xs), type);
+  return success();
+}
+
+/// CumSum (11, 14) and CumProd (26): running sums/products along the axis
+/// given as input 1, optionally exclusive and/or reversed.
+LogicalResult importCumulative(NodeContext &nc) {
+  int32_t type = nc.inputType(0);
+  if (type == kBool || !mlirElementType(nc.context(), type))
+    return nc.emitError() << "unsupported element type " << onnxTypeName(type);
+  ArrayRef<int64_t> xs = nc.inputShape(0);
+  auto axisV = nc.requireConstantInts(1, "axis");
+  if (failed(axisV))
+    return failure();
+  if (axisV->size() != 1)
+    return nc.emitError() << "axis must be one value";
+  auto axis = nc.normalizeAxis(axisV->front(), xs.size());
+  if (failed(axis))
+    return failure();
+  bool exclusive = nc.attrInt("exclusive", 0) != 0;
+  bool reverse = nc.attrInt("reverse", 0) != 0;
+  bool product = nc.opType() == "CumProd";
+  bool isFloat = isFloatType(type);
+  int64_t ax = *axis, n = xs[ax];
+  Value x = nc.operand(0);
+  Type elem = TensorBuilder::elementTypeOf(x);
+  Value y = nc.tb().elementwiseIndexed(
+      {}, xs, elem, [&](OpBuilder &b, Location loc, ValueRange idx) -> Value {
+        auto cst = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+        Value i = idx[ax];
+        // The range of k summed for output i.
+        Value lo, hi;
+        if (!reverse) {
+          lo = cst(0);
+          hi = exclusive ? i : arith::AddIOp::create(b, loc, i, cst(1)).getResult();
+        } else {
+          lo = exclusive ? arith::AddIOp::create(b, loc, i, cst(1)).getResult() : i;
+          hi = cst(n);
+        }
+        Value init = product ? scalarConstant(b, loc, type, 1.0)
+                             : scalarConstant(b, loc, type, 0.0);
+        auto loop = scf::ForOp::create(
+            b, loc, lo, hi, cst(1), ValueRange{init},
+            [&](OpBuilder &lb, Location l, Value k, ValueRange acc) {
+              SmallVector<Value> pos(idx.begin(), idx.end());
+              pos[ax] = k;
+              Value v = tensor::ExtractOp::create(lb, l, x, pos);
+              Value r = product
+                            ? (isFloat ? arith::MulFOp::create(lb, l, acc[0], v).getResult()
+                                       : arith::MulIOp::create(lb, l, acc[0], v).getResult())
+                            : (isFloat ? arith::AddFOp::create(lb, l, acc[0], v).getResult()
+                                       : arith::AddIOp::create(lb, l, acc[0], v).getResult());
+              scf::YieldOp::create(lb, l, r);
+            });
+        return loop.getResult(0);
+      });
+  nc.setResult(0, y, type);
+  return success();
+}
+
+} // namespace
+
+void cambrian::onnx_import::registerOrdering(OpRegistry &r) {
+  r.add("", {"ArgMax", "ArgMin"}, 1, importArgExtremum);
+  r.add("", "CumProd", 26, importCumulative);
+  r.add("", "CumSum", 11, importCumulative);
+  r.add("", "Hardmax", 1, importHardmax);
+}
