@@ -29,6 +29,7 @@ const OpRegistry &OpRegistry::get() {
     registerControlFlow(r);
     registerGridSample(r);
     registerOrdering(r);
+    registerIndexing(r);
     return r;
   }();
   return registry;

@@ -63,6 +63,7 @@ void registerRearrange(OpRegistry &registry);
 void registerControlFlow(OpRegistry &registry);
 void registerGridSample(OpRegistry &registry);
 void registerOrdering(OpRegistry &registry);
+void registerIndexing(OpRegistry &registry);
 
 } // namespace cambrian::onnx_import
 
