@@ -181,6 +181,102 @@ LogicalResult importCumulative(NodeContext &nc) {
   return success();
 }
 
+/// TopK (1, 10, 11, 24): the K largest (or smallest) along the axis, in
+/// order, ties broken by the lower index. Output j is the element whose rank
+/// (how many elements precede it in that order) is j; ranks are counted by
+/// a nested scan, O(K n^2) per row, which suits the small K of real models.
+LogicalResult importTopK(NodeContext &nc) {
+  int32_t type = nc.inputType(0);
+  if (type == kBool || !mlirElementType(nc.context(), type))
+    return nc.emitError() << "unsupported element type " << onnxTypeName(type);
+  ArrayRef<int64_t> xs = nc.inputShape(0);
+  auto axis = nc.normalizeAxis(nc.attrInt("axis", -1), xs.size());
+  if (failed(axis))
+    return failure();
+  int64_t k;
+  if (nc.opset() < 10) {
+    k = nc.attrInt("k", 0);
+  } else {
+    auto kv = nc.requireConstantInts(1, "K");
+    if (failed(kv))
+      return failure();
+    k = kv->at(0);
+  }
+  int64_t ax = *axis, n = xs[ax];
+  if (k < 0 || k > n)
+    return nc.emitError() << "K = " << k << " is outside 0.." << n;
+  bool largest = nc.opset() < 11 || nc.attrInt("largest", 1) != 0;
+  bool isFloat = isFloatType(type), isUnsigned = isUnsignedType(type);
+  SmallVector<int64_t> outShape(xs);
+  outShape[ax] = k;
+  Value x = nc.operand(0);
+  TensorBuilder tb = nc.tb();
+  // "a comes before b": strictly better, or equal with a lower index.
+  auto better = [&](OpBuilder &b, Location loc, Value a, Value bv) -> Value {
+    if (isFloat)
+      return arith::CmpFOp::create(b, loc,
+                                   largest ? arith::CmpFPredicate::OGT
+                                           : arith::CmpFPredicate::OLT,
+                                   a, bv);
+    using P = arith::CmpIPredicate;
+    P p = largest ? (isUnsigned ? P::ugt : P::sgt) : (isUnsigned ? P::ult : P::slt);
+    return arith::CmpIOp::create(b, loc, p, a, bv);
+  };
+  auto equal = [&](OpBuilder &b, Location loc, Value a, Value bv) -> Value {
+    if (isFloat)
+      return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, a, bv);
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, a, bv);
+  };
+  // The position (index) of output j, computed once per output element.
+  auto pick = [&](OpBuilder &b, Location loc, ValueRange idx) -> Value {
+    auto cst = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+    Value j = idx[ax];
+    auto outer = scf::ForOp::create(
+        b, loc, cst(0), cst(n), cst(1), ValueRange{cst(0)},
+        [&](OpBuilder &ob, Location l, Value i, ValueRange found) {
+          SmallVector<Value> at(idx.begin(), idx.end());
+          at[ax] = i;
+          Value xi = tensor::ExtractOp::create(ob, l, x, at);
+          auto inner = scf::ForOp::create(
+              ob, l, cst(0), cst(n), cst(1), ValueRange{cst(0)},
+              [&](OpBuilder &ib, Location l2, Value i2, ValueRange rank) {
+                SmallVector<Value> at2(at);
+                at2[ax] = i2;
+                Value xo = tensor::ExtractOp::create(ib, l2, x, at2);
+                Value before = arith::OrIOp::create(
+                    ib, l2, better(ib, l2, xo, xi),
+                    arith::AndIOp::create(
+                        ib, l2, equal(ib, l2, xo, xi),
+                        arith::CmpIOp::create(ib, l2, arith::CmpIPredicate::ult,
+                                              i2, i)));
+                Value inc = arith::SelectOp::create(ib, l2, before, cst(1), cst(0));
+                scf::YieldOp::create(ib, l2,
+                                     ValueRange{arith::AddIOp::create(ib, l2, rank[0], inc)});
+              });
+          Value hit = arith::CmpIOp::create(ob, l, arith::CmpIPredicate::eq,
+                                            inner.getResult(0), j);
+          scf::YieldOp::create(
+              ob, l, ValueRange{arith::SelectOp::create(ob, l, hit, i, found[0])});
+        });
+    return outer.getResult(0);
+  };
+  Value indices = tb.elementwiseIndexed(
+      {}, outShape, nc.builder().getI64Type(),
+      [&](OpBuilder &b, Location loc, ValueRange idx) -> Value {
+        return arith::IndexCastOp::create(b, loc, b.getI64Type(), pick(b, loc, idx));
+      });
+  Value values = tb.elementwiseIndexed(
+      {indices}, outShape, TensorBuilder::elementTypeOf(x),
+      [&](OpBuilder &b, Location loc, ValueRange v) -> Value {
+        SmallVector<Value> at(v.begin() + 1, v.end());
+        at[ax] = arith::IndexCastOp::create(b, loc, b.getIndexType(), v[0]);
+        return tensor::ExtractOp::create(b, loc, x, at);
+      });
+  nc.setResult(0, values, type);
+  nc.setResult(1, indices, kInt64);
+  return success();
+}
+
 } // namespace
 
 void cambrian::onnx_import::registerOrdering(OpRegistry &r) {
@@ -188,4 +284,5 @@ void cambrian::onnx_import::registerOrdering(OpRegistry &r) {
   r.add("", "CumProd", 26, importCumulative);
   r.add("", "CumSum", 11, importCumulative);
   r.add("", "Hardmax", 1, importHardmax);
+  r.add("", "TopK", 1, importTopK);
 }
