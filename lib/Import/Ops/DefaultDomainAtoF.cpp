@@ -440,9 +440,9 @@ LogicalResult importConv(NodeContext &nc) {
     return failure();
   ArrayRef<int64_t> xs = nc.inputShape(0), ws = nc.inputShape(1);
   if (xs.size() != 3 && xs.size() != 4)
-    return nc.emitError() << "only 1-D and 2-D convolutions are supported "
-                             "(input rank "
-                          << xs.size() << ")";
+    return nc.emitError() << (int64_t)xs.size() - 2
+                          << "-D convolutions are not supported (1-D and 2-D "
+                             "are)";
   if (ws.size() != xs.size())
     return nc.emitError() << "weight rank " << ws.size()
                           << " differs from input rank " << xs.size();
@@ -500,9 +500,9 @@ LogicalResult importConvTranspose(NodeContext &nc) {
     return failure();
   ArrayRef<int64_t> xs = nc.inputShape(0), ws = nc.inputShape(1);
   if (xs.size() != 3 && xs.size() != 4)
-    return nc.emitError() << "only 1-D and 2-D transposed convolutions are "
-                             "supported (input rank "
-                          << xs.size() << ")";
+    return nc.emitError() << (int64_t)xs.size() - 2
+                          << "-D transposed convolutions are not supported "
+                             "(1-D and 2-D are)";
   if (ws.size() != xs.size())
     return nc.emitError() << "weight rank " << ws.size()
                           << " differs from input rank " << xs.size();
