@@ -386,6 +386,22 @@ DenseIntElementsAttr i64Vector(OpBuilder &b, ArrayRef<int64_t> v) {
       RankedTensorType::get({(int64_t)v.size()}, b.getI64Type()), v);
 }
 
+/// Conv and ConvTranspose take float32 1-D or 2-D data and weights of the
+/// same rank.
+LogicalResult checkConvOperands(NodeContext &nc, StringRef what) {
+  if (failed(nc.checkInputType(0, {kFloat})) ||
+      failed(nc.checkInputType(1, {kFloat})))
+    return failure();
+  ArrayRef<int64_t> xs = nc.inputShape(0), ws = nc.inputShape(1);
+  if (xs.size() != 3 && xs.size() != 4)
+    return nc.emitError() << (int64_t)xs.size() - 2 << "-D " << what
+                          << " are not supported (1-D and 2-D are)";
+  if (ws.size() != xs.size())
+    return nc.emitError() << "weight rank " << ws.size()
+                          << " differs from input rank " << xs.size();
+  return success();
+}
+
 /// A 2-D NCHW convolution of `x` [N, C, H, W] (padded here as `geo` says)
 /// with `w` [F, C/group, KH, KW] as the linalg named op the x86 target
 /// lowers to its kernels.
@@ -435,17 +451,9 @@ Value emitConv2d(NodeContext &nc, Value x, Value w, const WindowGeometry &geo,
 }
 
 LogicalResult importConv(NodeContext &nc) {
-  if (failed(nc.checkInputType(0, {kFloat})) ||
-      failed(nc.checkInputType(1, {kFloat})))
+  if (failed(checkConvOperands(nc, "convolutions")))
     return failure();
   ArrayRef<int64_t> xs = nc.inputShape(0), ws = nc.inputShape(1);
-  if (xs.size() != 3 && xs.size() != 4)
-    return nc.emitError() << (int64_t)xs.size() - 2
-                          << "-D convolutions are not supported (1-D and 2-D "
-                             "are)";
-  if (ws.size() != xs.size())
-    return nc.emitError() << "weight rank " << ws.size()
-                          << " differs from input rank " << xs.size();
   int64_t group = nc.attrInt("group", 1);
   int64_t C = xs[1], F = ws[0];
   if (group < 1 || C % group || F % group || ws[1] * group != C)
@@ -495,17 +503,9 @@ LogicalResult importConv(NodeContext &nc) {
 /// between its elements (stride - 1 per gap) and padded by the kernel's
 /// reach, with the weights flipped and their channel dims swapped.
 LogicalResult importConvTranspose(NodeContext &nc) {
-  if (failed(nc.checkInputType(0, {kFloat})) ||
-      failed(nc.checkInputType(1, {kFloat})))
+  if (failed(checkConvOperands(nc, "transposed convolutions")))
     return failure();
   ArrayRef<int64_t> xs = nc.inputShape(0), ws = nc.inputShape(1);
-  if (xs.size() != 3 && xs.size() != 4)
-    return nc.emitError() << (int64_t)xs.size() - 2
-                          << "-D transposed convolutions are not supported "
-                             "(1-D and 2-D are)";
-  if (ws.size() != xs.size())
-    return nc.emitError() << "weight rank " << ws.size()
-                          << " differs from input rank " << xs.size();
   int64_t nd = xs.size() - 2, group = nc.attrInt("group", 1);
   int64_t N = xs[0], C = xs[1];
   if (group < 1 || C % group || ws[0] != C)

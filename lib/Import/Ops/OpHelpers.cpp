@@ -568,3 +568,18 @@ Value cambrian::onnx_import::floatLike(OpBuilder &b, Location loc, Value like,
                                        double v) {
   return arith::ConstantOp::create(b, loc, b.getFloatAttr(like.getType(), v));
 }
+
+FailureOr<SmallVector<int64_t>>
+cambrian::onnx_import::readAxesAttr(NodeContext &nc, int64_t rank) {
+  SmallVector<int64_t> axes;
+  for (int64_t a : nc.attrInts("axes")) {
+    auto n = nc.normalizeAxis(a, rank);
+    if (failed(n))
+      return failure();
+    axes.push_back(*n);
+  }
+  if (axes.empty())
+    for (int64_t d = 0; d < rank; ++d)
+      axes.push_back(d);
+  return axes;
+}

@@ -61,6 +61,10 @@ computeWindow(NodeContext &nc, llvm::ArrayRef<int64_t> inputSpatial,
 mlir::FailureOr<llvm::SmallVector<int64_t>>
 readReduceAxes(NodeContext &nc, int64_t rank, bool axesFromInput, bool &noop);
 
+/// The `axes` attribute normalised against `rank`, in the given order; all
+/// dims in order when it is absent.
+mlir::FailureOr<llvm::SmallVector<int64_t>> readAxesAttr(NodeContext &nc,
+                                                         int64_t rank);
 /// Scalar body of a unary op: (x, ONNX type) -> y.
 using UnaryFn =
     std::function<mlir::Value(mlir::OpBuilder &, mlir::Location, mlir::Value,

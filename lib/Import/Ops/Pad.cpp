@@ -237,16 +237,10 @@ LogicalResult importCenterCropPad(NodeContext &nc) {
   auto target = nc.requireConstantInts(1, "shape");
   if (failed(target))
     return failure();
-  SmallVector<int64_t> axes;
-  for (int64_t a : nc.attrInts("axes")) {
-    auto n = nc.normalizeAxis(a, rank);
-    if (failed(n))
-      return failure();
-    axes.push_back(*n);
-  }
-  if (axes.empty())
-    for (int64_t d = 0; d < rank; ++d)
-      axes.push_back(d);
+  auto axesOr = readAxesAttr(nc, rank);
+  if (failed(axesOr))
+    return failure();
+  SmallVector<int64_t> axes = *axesOr;
   if (target->size() != axes.size())
     return nc.emitError() << "shape has " << target->size()
                           << " values, expected " << axes.size();

@@ -281,16 +281,10 @@ LogicalResult importResize(NodeContext &nc) {
                           << "input, got " << onnxTypeName(type);
 
   // The axes the scales/sizes/roi speak of.
-  SmallVector<int64_t> axes;
-  for (int64_t v : nc.attrInts("axes")) {
-    auto n = nc.normalizeAxis(v, rank);
-    if (failed(n))
-      return failure();
-    axes.push_back(*n);
-  }
-  if (axes.empty())
-    for (int64_t d = 0; d < rank; ++d)
-      axes.push_back(d);
+  auto axesOr = readAxesAttr(nc, rank);
+  if (failed(axesOr))
+    return failure();
+  SmallVector<int64_t> axes = *axesOr;
 
   auto nonEmptyInput = [&](unsigned i) {
     return nc.hasInput(i) && numElements(nc.inputShape(i)) > 0;
