@@ -30,6 +30,7 @@ const OpRegistry &OpRegistry::get() {
     registerGridSample(r);
     registerOrdering(r);
     registerIndexing(r);
+    registerEinsum(r);
     return r;
   }();
   return registry;

@@ -64,6 +64,7 @@ void registerControlFlow(OpRegistry &registry);
 void registerGridSample(OpRegistry &registry);
 void registerOrdering(OpRegistry &registry);
 void registerIndexing(OpRegistry &registry);
+void registerEinsum(OpRegistry &registry);
 
 } // namespace cambrian::onnx_import
 
