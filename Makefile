@@ -4,7 +4,7 @@ MODELS  ?= $(BUILD)/models
 PYTHON  := .venv/bin/python
 JOBS    ?= $(shell nproc)
 
-.PHONY: all setup build demo check conformance clean
+.PHONY: all setup build demo check conformance bench clean
 
 all: build
 
@@ -33,6 +33,15 @@ check: build
 conformance: build
 	$(PYTHON) test/conformance/run_conformance.py --build $(BUILD) \
 	  --report docs/conformance.md
+
+# Cambrian against onnxruntime and IREE on the benchmark models, 1 and 2
+# threads; writes docs/benchmarks.md and docs/benchmarks.png (bench/).
+# Installs bench/requirements.txt (IREE, matplotlib) into .venv if missing.
+# Options for bench/run_bench.py go in BENCH_ARGS, e.g.
+#   make bench BENCH_ARGS="--models resnet18 bert_encoder --runs 5"
+bench: build
+	@bash bench/setup.sh
+	$(PYTHON) bench/run_bench.py --build $(BUILD) --models-dir $(MODELS) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD)
