@@ -516,11 +516,9 @@ LogicalResult importMaxPool(NodeContext &nc) {
 /// LpPool (1, 2, 11, 18, 22): (sum over the window of |x|^p)^(1/p).
 LogicalResult importLpPool(NodeContext &nc) {
   int32_t type = nc.inputType(0);
-  if (!isFloatType(type))
-    return nc.emitError() << "expects a floating-point input";
+  if (failed(checkFloatNCSpatial(nc)))
+    return failure();
   ArrayRef<int64_t> xs = nc.inputShape(0);
-  if (xs.size() < 3)
-    return nc.emitError() << "input needs rank >= 3 (N, C, spatial...)";
   auto g = computeWindow(nc, xs.drop_front(2), {},
                          /*allowCeilMode=*/nc.opset() >= 18);
   if (failed(g))
@@ -554,11 +552,9 @@ LogicalResult importLpPool(NodeContext &nc) {
 
 LogicalResult importGlobalPool(NodeContext &nc) {
   int32_t type = nc.inputType(0);
-  if (!isFloatType(type))
-    return nc.emitError() << "expects a floating-point input";
+  if (failed(checkFloatNCSpatial(nc)))
+    return failure();
   ArrayRef<int64_t> xs = nc.inputShape(0);
-  if (xs.size() < 3)
-    return nc.emitError() << "input needs rank >= 3 (N, C, spatial...)";
   bool isMax = nc.opType() == "GlobalMaxPool";
   SmallVector<int64_t> axes;
   for (int64_t d = 2; d < (int64_t)xs.size(); ++d)

@@ -171,11 +171,9 @@ LogicalResult importRMSNormalization(NodeContext &nc) {
 /// InstanceNormalization (6): per (n, c), over the spatial dims.
 LogicalResult importInstanceNormalization(NodeContext &nc) {
   int32_t type = nc.inputType(0);
-  if (!isFloatType(type))
-    return nc.emitError() << "expects a floating-point input";
+  if (failed(checkFloatNCSpatial(nc)))
+    return failure();
   ArrayRef<int64_t> xs = nc.inputShape(0);
-  if (xs.size() < 3)
-    return nc.emitError() << "input needs rank >= 3 (N, C, spatial...)";
   for (unsigned i = 1; i <= 2; ++i)
     if (nc.inputShape(i) != ArrayRef<int64_t>{xs[1]})
       return nc.emitError() << "input " << i << " must have shape [" << xs[1]
@@ -199,11 +197,9 @@ LogicalResult importInstanceNormalization(NodeContext &nc) {
 /// bias are per group before opset 21 and per channel from 21 on.
 LogicalResult importGroupNormalization(NodeContext &nc) {
   int32_t type = nc.inputType(0);
-  if (!isFloatType(type))
-    return nc.emitError() << "expects a floating-point input";
+  if (failed(checkFloatNCSpatial(nc)))
+    return failure();
   ArrayRef<int64_t> xs = nc.inputShape(0);
-  if (xs.size() < 3)
-    return nc.emitError() << "input needs rank >= 3 (N, C, spatial...)";
   if (!nc.hasAttr("num_groups"))
     return nc.emitError() << "missing attribute 'num_groups'";
   int64_t G = nc.attrInt("num_groups", 1), N = xs[0], C = xs[1];
@@ -303,11 +299,9 @@ LogicalResult importLpNormalization(NodeContext &nc) {
 /// `size` channels) ^ beta.
 LogicalResult importLRN(NodeContext &nc) {
   int32_t type = nc.inputType(0);
-  if (!isFloatType(type))
-    return nc.emitError() << "expects a floating-point input";
+  if (failed(checkFloatNCSpatial(nc)))
+    return failure();
   ArrayRef<int64_t> xs = nc.inputShape(0);
-  if (xs.size() < 3)
-    return nc.emitError() << "input needs rank >= 3 (N, C, spatial...)";
   int64_t size = nc.attrInt("size", 0);
   if (size <= 0)
     return nc.emitError() << "size must be positive";

@@ -583,3 +583,11 @@ cambrian::onnx_import::readAxesAttr(NodeContext &nc, int64_t rank) {
       axes.push_back(d);
   return axes;
 }
+
+LogicalResult cambrian::onnx_import::checkFloatNCSpatial(NodeContext &nc) {
+  if (!isFloatType(nc.inputType(0)))
+    return nc.emitError() << "expects a floating-point input";
+  if (nc.inputShape(0).size() < 3)
+    return nc.emitError() << "input needs rank >= 3 (N, C, spatial...)";
+  return success();
+}

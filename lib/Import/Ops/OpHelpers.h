@@ -61,6 +61,9 @@ computeWindow(NodeContext &nc, llvm::ArrayRef<int64_t> inputSpatial,
 mlir::FailureOr<llvm::SmallVector<int64_t>>
 readReduceAxes(NodeContext &nc, int64_t rank, bool axesFromInput, bool &noop);
 
+/// Input 0 is floating point with rank >= 3 (N, C, spatial...), as pooling
+/// and per-channel normalisations need.
+mlir::LogicalResult checkFloatNCSpatial(NodeContext &nc);
 /// The `axes` attribute normalised against `rank`, in the given order; all
 /// dims in order when it is absent.
 mlir::FailureOr<llvm::SmallVector<int64_t>> readAxesAttr(NodeContext &nc,
