@@ -4,7 +4,8 @@
 // parallel, the others reductions. Each operand is read through the map of
 // its labels (a label repeated within a term reads a diagonal), the body
 // multiplies the operands and accumulates. An ellipsis stands for the
-// right-aligned broadcast dims and becomes labels of its own.
+// right-aligned broadcast dims and becomes labels of its own; an operand's
+// ellipsis dim of extent 1 broadcasts against the others.
 //
 //===----------------------------------------------------------------------===//
 
@@ -96,9 +97,15 @@ LogicalResult importEinsum(NodeContext &nc) {
       char c = terms[i][d];
       int64_t e = nc.inputShape(i)[d];
       auto [it, inserted] = extent.insert({c, e});
-      if (!inserted && it->second != e)
-        return nc.emitError() << "label '" << c << "' has extents "
-                              << it->second << " and " << e;
+      if (inserted || it->second == e)
+        continue;
+      // Ellipsis dims broadcast (numpy rules): an extent of 1 stretches.
+      if (isdigit(c) && (it->second == 1 || e == 1)) {
+        it->second = std::max(it->second, e);
+        continue;
+      }
+      return nc.emitError() << "label '" << c << "' has extents "
+                            << it->second << " and " << e;
     }
   std::string loops = out;
   for (auto [c, e] : extent)
@@ -108,19 +115,25 @@ LogicalResult importEinsum(NodeContext &nc) {
     if (!extent.count(c))
       return nc.emitError() << "output label '" << c << "' appears in no input";
   MLIRContext *ctx = nc.context();
-  auto mapOf = [&](StringRef t) {
+  // A dim of extent 1 that broadcasts is read at 0.
+  auto mapOf = [&](StringRef t, ArrayRef<int64_t> shape) {
     SmallVector<AffineExpr> exprs;
-    for (char c : t)
-      exprs.push_back(getAffineDimExpr(loops.find(c), ctx));
+    for (size_t d = 0; d < t.size(); ++d) {
+      char c = t[d];
+      if (!shape.empty() && shape[d] == 1 && extent[c] != 1)
+        exprs.push_back(getAffineConstantExpr(0, ctx));
+      else
+        exprs.push_back(getAffineDimExpr(loops.find(c), ctx));
+    }
     return AffineMap::get(loops.size(), 0, exprs, ctx);
   };
   SmallVector<AffineMap> maps;
   SmallVector<Value> operands;
   for (unsigned i = 0; i < n; ++i) {
-    maps.push_back(mapOf(terms[i]));
+    maps.push_back(mapOf(terms[i], nc.inputShape(i)));
     operands.push_back(nc.operand(i));
   }
-  maps.push_back(mapOf(out));
+  maps.push_back(mapOf(out, {}));
   SmallVector<int64_t> outShape;
   for (char c : out)
     outShape.push_back(extent[c]);
