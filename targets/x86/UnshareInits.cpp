@@ -15,13 +15,19 @@ using namespace mlir;
 
 namespace {
 
-/// The earliest owner among `uses` (which keeps the original op).
-Operation *firstUser(ArrayRef<OpOperand *> uses) {
-  Operation *first = uses.front()->getOwner();
-  for (OpOperand *use : uses)
-    if (use->getOwner()->getBlock() == first->getBlock() &&
-        use->getOwner()->isBeforeInBlock(first))
-      first = use->getOwner();
+/// The use that keeps the original op: the earliest owner's first operand.
+/// Only that one use, so an op using the value twice (two iter_args of one
+/// scf.for) still gets a copy for the other.
+OpOperand *firstUse(ArrayRef<OpOperand *> uses) {
+  OpOperand *first = uses.front();
+  for (OpOperand *use : uses) {
+    Operation *owner = use->getOwner(), *firstOwner = first->getOwner();
+    if (owner == firstOwner
+            ? use->getOperandNumber() < first->getOperandNumber()
+            : owner->getBlock() == firstOwner->getBlock() &&
+                  owner->isBeforeInBlock(firstOwner))
+      first = use;
+  }
   return first;
 }
 
@@ -40,10 +46,10 @@ struct UnshareFill : OpRewritePattern<linalg::FillOp> {
     SmallVector<OpOperand *> uses;
     for (OpOperand &use : fill->getResult(0).getUses())
       uses.push_back(&use);
-    Operation *first = firstUser(uses);
+    OpOperand *first = firstUse(uses);
     for (OpOperand *use : uses) {
       Operation *user = use->getOwner();
-      if (user == first)
+      if (use == first)
         continue;
       rewriter.setInsertionPoint(user);
       Operation *newEmpty = rewriter.clone(*empty);
@@ -69,10 +75,10 @@ struct UnshareEmpty : OpRewritePattern<tensor::EmptyOp> {
     SmallVector<OpOperand *> uses;
     for (OpOperand &use : empty->getResult(0).getUses())
       uses.push_back(&use);
-    Operation *first = firstUser(uses);
+    OpOperand *first = firstUse(uses);
     for (OpOperand *use : uses) {
       Operation *user = use->getOwner();
-      if (user == first)
+      if (use == first)
         continue;
       rewriter.setInsertionPoint(user);
       Operation *copy = rewriter.clone(*empty);
@@ -91,8 +97,11 @@ struct UnshareInitsPass
     GreedyRewriteConfig config;
     config.enableFolding(false).enableConstantCSE(false);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
-                                     config)))
+                                     config))) {
+      getOperation()->emitError()
+          << "cambrian-x86-unshare-inits did not converge";
       signalPassFailure();
+    }
   }
 };
 

@@ -58,3 +58,24 @@ func.func @single(%a: tensor<4x8xf32>, %b: tensor<8x4xf32>) -> tensor<4x4xf32> {
   %x = linalg.matmul ins(%a, %b : tensor<4x8xf32>, tensor<8x4xf32>) outs(%f : tensor<4x4xf32>) -> tensor<4x4xf32>
   return %x : tensor<4x4xf32>
 }
+
+// -----
+
+// One op using a shared tensor.empty twice (two iter_args of a loop, as
+// TopK's values and indices are when both are i64) gets a second one.
+// CHECK-LABEL: func.func @twice_in_one_op
+// CHECK: %[[E1:.+]] = tensor.empty()
+// CHECK: %[[E2:.+]] = tensor.empty()
+// CHECK: scf.for {{.*}} iter_args(%{{.+}} = %[[E1]], %{{.+}} = %[[E2]])
+func.func @twice_in_one_op(%v: i64) -> (tensor<4xi64>, tensor<4xi64>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %e = tensor.empty() : tensor<4xi64>
+  %r:2 = scf.for %i = %c0 to %c4 step %c1 iter_args(%a = %e, %b = %e) -> (tensor<4xi64>, tensor<4xi64>) {
+    %a2 = tensor.insert %v into %a[%i] : tensor<4xi64>
+    %b2 = tensor.insert %v into %b[%i] : tensor<4xi64>
+    scf.yield %a2, %b2 : tensor<4xi64>, tensor<4xi64>
+  }
+  return %r#0, %r#1 : tensor<4xi64>, tensor<4xi64>
+}
