@@ -182,9 +182,7 @@ LogicalResult importCumulative(NodeContext &nc) {
 }
 
 /// TopK (1, 10, 11, 24): the K largest (or smallest) along the axis, in
-/// order, ties broken by the lower index. Output j is the element whose rank
-/// (how many elements precede it in that order) is j; ranks are counted by
-/// a nested scan, O(K n^2) per row, which suits the small K of real models.
+/// order, ties broken by the lower index.
 LogicalResult importTopK(NodeContext &nc) {
   int32_t type = nc.inputType(0);
   if (type == kBool || !mlirElementType(nc.context(), type))
@@ -211,7 +209,8 @@ LogicalResult importTopK(NodeContext &nc) {
   outShape[ax] = k;
   Value x = nc.operand(0);
   TensorBuilder tb = nc.tb();
-  // "a comes before b": strictly better, or equal with a lower index.
+  // The order TopK lists: a before b when better(a, b), or when they are
+  // equal and a has the lower index.
   auto better = [&](OpBuilder &b, Location loc, Value a, Value bv) -> Value {
     if (isFloat)
       return arith::CmpFOp::create(b, loc,
@@ -227,51 +226,90 @@ LogicalResult importTopK(NodeContext &nc) {
       return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, a, bv);
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, a, bv);
   };
-  // The position (index) of output j, computed once per output element.
-  auto pick = [&](OpBuilder &b, Location loc, ValueRange idx) -> Value {
-    auto cst = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
-    Value j = idx[ax];
-    auto outer = scf::ForOp::create(
-        b, loc, cst(0), cst(n), cst(1), ValueRange{cst(0)},
-        [&](OpBuilder &ob, Location l, Value i, ValueRange found) {
-          SmallVector<Value> at(idx.begin(), idx.end());
-          at[ax] = i;
-          Value xi = tensor::ExtractOp::create(ob, l, x, at);
-          auto inner = scf::ForOp::create(
-              ob, l, cst(0), cst(n), cst(1), ValueRange{cst(0)},
-              [&](OpBuilder &ib, Location l2, Value i2, ValueRange rank) {
-                SmallVector<Value> at2(at);
-                at2[ax] = i2;
-                Value xo = tensor::ExtractOp::create(ib, l2, x, at2);
-                Value before = arith::OrIOp::create(
-                    ib, l2, better(ib, l2, xo, xi),
-                    arith::AndIOp::create(
-                        ib, l2, equal(ib, l2, xo, xi),
-                        arith::CmpIOp::create(ib, l2, arith::CmpIPredicate::ult,
-                                              i2, i)));
-                Value inc = arith::SelectOp::create(ib, l2, before, cst(1), cst(0));
-                scf::YieldOp::create(ib, l2,
-                                     ValueRange{arith::AddIOp::create(ib, l2, rank[0], inc)});
-              });
-          Value hit = arith::CmpIOp::create(ob, l, arith::CmpIPredicate::eq,
-                                            inner.getResult(0), j);
-          scf::YieldOp::create(
-              ob, l, ValueRange{arith::SelectOp::create(ob, l, hit, i, found[0])});
-        });
-    return outer.getResult(0);
+  // One row at a time (an scf.for over every position but the axis), K
+  // passes per row: pass j takes the first element, in order, that comes
+  // after the one pass j-1 took. O(K n) per row; the outputs are filled by
+  // tensor.insert into loop-carried tensors.
+  OpBuilder &b = nc.builder();
+  Location loc = nc.loc();
+  auto cst = [](OpBuilder &ob, Location l, int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(ob, l, v);
   };
-  Value indices = tb.elementwiseIndexed(
-      {}, outShape, nc.builder().getI64Type(),
-      [&](OpBuilder &b, Location loc, ValueRange idx) -> Value {
-        return arith::IndexCastOp::create(b, loc, b.getI64Type(), pick(b, loc, idx));
+  SmallVector<int64_t> rowShape(xs);
+  rowShape.erase(rowShape.begin() + ax);
+  Type elem = TensorBuilder::elementTypeOf(x);
+  Value initValues = tb.empty(outShape, elem);
+  Value initIndices = tb.empty(outShape, b.getI64Type());
+  auto rows = scf::ForOp::create(
+      b, loc, cst(b, loc, 0), cst(b, loc, numElements(rowShape)),
+      cst(b, loc, 1), ValueRange{initValues, initIndices},
+      [&](OpBuilder &rb, Location l, Value row, ValueRange outs) {
+        // Coordinates of the row, with a slot for the axis.
+        SmallVector<Value> at(xs.size());
+        Value rest = row;
+        for (int64_t d = xs.size() - 1; d >= 0; --d) {
+          if (d == ax)
+            continue;
+          Value e = cst(rb, l, xs[d]);
+          at[d] = arith::RemUIOp::create(rb, l, rest, e);
+          rest = arith::DivUIOp::create(rb, l, rest, e);
+        }
+        at[ax] = cst(rb, l, 0);
+        Value first = tensor::ExtractOp::create(rb, l, x, at);
+        auto passes = scf::ForOp::create(
+            rb, l, cst(rb, l, 0), cst(rb, l, k), cst(rb, l, 1),
+            ValueRange{first, cst(rb, l, 0), outs[0], outs[1]},
+            [&](OpBuilder &pb, Location l2, Value j, ValueRange acc) {
+              Value prevV = acc[0], prevI = acc[1];
+              Value isFirst = arith::CmpIOp::create(
+                  pb, l2, arith::CmpIPredicate::eq, j, cst(pb, l2, 0));
+              auto scan = scf::ForOp::create(
+                  pb, l2, cst(pb, l2, 0), cst(pb, l2, n), cst(pb, l2, 1),
+                  ValueRange{first, cst(pb, l2, 0),
+                             arith::ConstantOp::create(pb, l2, pb.getBoolAttr(false))},
+                  [&](OpBuilder &sb, Location l3, Value i, ValueRange best) {
+                    SmallVector<Value> pos(at);
+                    pos[ax] = i;
+                    Value v = tensor::ExtractOp::create(sb, l3, x, pos);
+                    // After the previous pick in (value, index) order?
+                    Value later = arith::AndIOp::create(
+                        sb, l3, equal(sb, l3, v, prevV),
+                        arith::CmpIOp::create(sb, l3, arith::CmpIPredicate::ugt,
+                                              i, prevI));
+                    Value after = arith::OrIOp::create(
+                        sb, l3, isFirst,
+                        arith::OrIOp::create(sb, l3, better(sb, l3, prevV, v),
+                                             later));
+                    // Scanning upwards, only a strictly better one replaces
+                    // the best so far: ties keep the lower index.
+                    Value improves = arith::OrIOp::create(
+                        sb, l3,
+                        arith::XOrIOp::create(
+                            sb, l3, best[2],
+                            arith::ConstantOp::create(sb, l3, sb.getBoolAttr(true))),
+                        better(sb, l3, v, best[0]));
+                    Value take = arith::AndIOp::create(sb, l3, after, improves);
+                    scf::YieldOp::create(
+                        sb, l3,
+                        ValueRange{
+                            arith::SelectOp::create(sb, l3, take, v, best[0]),
+                            arith::SelectOp::create(sb, l3, take, i, best[1]),
+                            arith::OrIOp::create(sb, l3, best[2], take)});
+                  });
+              Value v = scan.getResult(0), i = scan.getResult(1);
+              SmallVector<Value> dst(at);
+              dst[ax] = j;
+              Value vals = tensor::InsertOp::create(pb, l2, v, acc[2], dst);
+              Value idxs = tensor::InsertOp::create(
+                  pb, l2,
+                  arith::IndexCastOp::create(pb, l2, pb.getI64Type(), i),
+                  acc[3], dst);
+              scf::YieldOp::create(pb, l2, ValueRange{v, i, vals, idxs});
+            });
+        scf::YieldOp::create(
+            rb, l, ValueRange{passes.getResult(2), passes.getResult(3)});
       });
-  Value values = tb.elementwiseIndexed(
-      {indices}, outShape, TensorBuilder::elementTypeOf(x),
-      [&](OpBuilder &b, Location loc, ValueRange v) -> Value {
-        SmallVector<Value> at(v.begin() + 1, v.end());
-        at[ax] = arith::IndexCastOp::create(b, loc, b.getIndexType(), v[0]);
-        return tensor::ExtractOp::create(b, loc, x, at);
-      });
+  Value values = rows.getResult(0), indices = rows.getResult(1);
   nc.setResult(0, values, type);
   nc.setResult(1, indices, kInt64);
   return success();
