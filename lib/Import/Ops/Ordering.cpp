@@ -1,14 +1,17 @@
 //===- Ordering.cpp - ArgMax, ArgMin, Hardmax, CumSum, CumProd ------------===//
 //
-// Ops that scan one axis per output element. The scan is an scf.for inside
-// the body of the output's linalg.generic, which keeps index bookkeeping
-// (first or last extremum, exclusive or reversed sums) explicit.
+// Ops that scan one axis. ArgMax/ArgMin and Hardmax scan it per output
+// element, an scf.for inside the body of the output's linalg.generic, which
+// keeps the index bookkeeping (first or last extremum) explicit. CumSum and
+// CumProd walk the axis once, carrying the running values of every row;
+// TopK takes K passes over each row. All are linear in the axis' extent.
 //
 //===----------------------------------------------------------------------===//
 
 #include "lib/Import/Ops/OpHelpers.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
@@ -147,36 +150,66 @@ LogicalResult importCumulative(NodeContext &nc) {
   int64_t ax = *axis, n = xs[ax];
   Value x = nc.operand(0);
   Type elem = TensorBuilder::elementTypeOf(x);
-  Value y = nc.tb().elementwiseIndexed(
-      {}, xs, elem, [&](OpBuilder &b, Location loc, ValueRange idx) -> Value {
-        auto cst = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
-        Value i = idx[ax];
-        // The range of k summed for output i.
-        Value lo, hi;
-        if (!reverse) {
-          lo = cst(0);
-          hi = exclusive ? i : arith::AddIOp::create(b, loc, i, cst(1)).getResult();
-        } else {
-          lo = exclusive ? arith::AddIOp::create(b, loc, i, cst(1)).getResult() : i;
-          hi = cst(n);
-        }
-        Value init = product ? scalarConstant(b, loc, type, 1.0)
-                             : scalarConstant(b, loc, type, 0.0);
-        auto loop = scf::ForOp::create(
-            b, loc, lo, hi, cst(1), ValueRange{init},
-            [&](OpBuilder &lb, Location l, Value k, ValueRange acc) {
-              SmallVector<Value> pos(idx.begin(), idx.end());
-              pos[ax] = k;
-              Value v = tensor::ExtractOp::create(lb, l, x, pos);
-              Value r = product
-                            ? (isFloat ? arith::MulFOp::create(lb, l, acc[0], v).getResult()
-                                       : arith::MulIOp::create(lb, l, acc[0], v).getResult())
-                            : (isFloat ? arith::AddFOp::create(lb, l, acc[0], v).getResult()
-                                       : arith::AddIOp::create(lb, l, acc[0], v).getResult());
-              scf::YieldOp::create(lb, l, r);
-            });
-        return loop.getResult(0);
+  // A loop along the axis carries the running sums of every row at once:
+  // step k adds slice k into them (a generic over the rows, which
+  // vectorizes) and stores them, before (exclusive) or after, as slice k of
+  // the output. O(n) per row.
+  OpBuilder &b = nc.builder();
+  Location loc = nc.loc();
+  TensorBuilder tb = nc.tb();
+  SmallVector<int64_t> rowShape(xs);
+  rowShape.erase(rowShape.begin() + ax);
+  auto rowType = RankedTensorType::get(rowShape, elem);
+  Value acc0 = tb.splat(scalarConstant(b, loc, type, product ? 1.0 : 0.0),
+                        rowShape);
+  MLIRContext *ctx = nc.context();
+  SmallVector<AffineMap> maps(
+      2, AffineMap::getMultiDimIdentityMap(rowShape.size(), ctx));
+  SmallVector<utils::IteratorType> iters(rowShape.size(),
+                                         utils::IteratorType::parallel);
+  auto loop = scf::ForOp::create(
+      b, loc, arith::ConstantIndexOp::create(b, loc, 0),
+      arith::ConstantIndexOp::create(b, loc, n),
+      arith::ConstantIndexOp::create(b, loc, 1),
+      ValueRange{acc0, tb.empty(xs, elem)},
+      [&](OpBuilder &lb, Location l, Value k, ValueRange carried) {
+        Value pos = k;
+        if (reverse)
+          pos = arith::SubIOp::create(
+              lb, l, arith::ConstantIndexOp::create(lb, l, n - 1), k);
+        SmallVector<OpFoldResult> offsets(xs.size(), lb.getIndexAttr(0));
+        SmallVector<OpFoldResult> sizes, strides(xs.size(), lb.getIndexAttr(1));
+        for (int64_t e : xs)
+          sizes.push_back(lb.getIndexAttr(e));
+        offsets[ax] = pos;
+        sizes[ax] = lb.getIndexAttr(1);
+        Value slice = tensor::ExtractSliceOp::create(lb, l, rowType, x, offsets,
+                                                     sizes, strides);
+        Value out = carried[1];
+        if (exclusive)
+          out = tensor::InsertSliceOp::create(lb, l, carried[0], out, offsets,
+                                              sizes, strides);
+        // Accumulates into the carried sums in place.
+        Value acc =
+            linalg::GenericOp::create(
+                lb, l, TypeRange{rowType}, ValueRange{slice},
+                ValueRange{carried[0]}, maps, iters,
+                [&](OpBuilder &gb, Location gl, ValueRange a) {
+                  Value r =
+                      product
+                          ? (isFloat ? arith::MulFOp::create(gb, gl, a[1], a[0]).getResult()
+                                     : arith::MulIOp::create(gb, gl, a[1], a[0]).getResult())
+                          : (isFloat ? arith::AddFOp::create(gb, gl, a[1], a[0]).getResult()
+                                     : arith::AddIOp::create(gb, gl, a[1], a[0]).getResult());
+                  linalg::YieldOp::create(gb, gl, r);
+                })
+                .getResult(0);
+        if (!exclusive)
+          out = tensor::InsertSliceOp::create(lb, l, acc, out, offsets, sizes,
+                                              strides);
+        scf::YieldOp::create(lb, l, ValueRange{acc, out});
       });
+  Value y = loop.getResult(1);
   nc.setResult(0, y, type);
   return success();
 }
