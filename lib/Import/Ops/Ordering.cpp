@@ -112,14 +112,26 @@ LogicalResult importHardmax(NodeContext &nc) {
     ax = 1;
   }
   int64_t n = shape[ax];
-  Value y = tb.elementwiseIndexed(
-      {}, shape, TensorBuilder::elementTypeOf(x),
+  if (numElements(shape) == 0) {
+    nc.setResult(0, nc.operand(0), type);
+    return success();
+  }
+  // The first maximum of each row once, then a compare per element.
+  SmallVector<int64_t> rowShape(shape);
+  rowShape[ax] = 1;
+  Value best = tb.elementwiseIndexed(
+      {}, rowShape, nc.builder().getI64Type(),
       [&](OpBuilder &b, Location loc, ValueRange idx) -> Value {
         Value k = argExtremum(b, loc, x, SmallVector<Value>(idx), ax, n,
                               /*max=*/true, /*last=*/false, true, false);
-        Value hit = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, k,
-                                          idx[ax]);
-        Type f = TensorBuilder::elementTypeOf(x);
+        return arith::IndexCastOp::create(b, loc, b.getI64Type(), k);
+      });
+  Type f = TensorBuilder::elementTypeOf(x);
+  Value y = tb.elementwiseIndexed(
+      {best}, shape, f, [&](OpBuilder &b, Location loc, ValueRange v) -> Value {
+        Value i = arith::IndexCastOp::create(b, loc, b.getI64Type(), v[1 + ax]);
+        Value hit =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, v[0], i);
         return arith::SelectOp::create(
             b, loc, hit, arith::ConstantOp::create(b, loc, b.getFloatAttr(f, 1.0)),
             arith::ConstantOp::create(b, loc, b.getFloatAttr(f, 0.0)));
