@@ -44,6 +44,28 @@ LogicalResult importEinsum(NodeContext &nc) {
   if (terms.size() != n)
     return nc.emitError() << "equation '" << eq << "' has " << terms.size()
                           << " operands, the node " << n;
+  // Labels are letters (digits name ellipsis dims below), with at most one
+  // ellipsis per term; an output label appears once.
+  auto checkTerm = [&](StringRef t, bool isOutput) -> LogicalResult {
+    size_t p = t.find("...");
+    std::string rest = t.str();
+    if (p != StringRef::npos)
+      rest.erase(p, 3);
+    for (size_t i = 0; i < rest.size(); ++i) {
+      if (!isalpha(rest[i]))
+        return nc.emitError() << "equation '" << eq << "': '" << rest[i]
+                              << "' is not a label (a letter) or an ellipsis";
+      if (isOutput && rest.find(rest[i], i + 1) != std::string::npos)
+        return nc.emitError() << "equation '" << eq << "': output label '"
+                              << rest[i] << "' is repeated";
+    }
+    return success();
+  };
+  for (const std::string &t : terms)
+    if (failed(checkTerm(t, false)))
+      return failure();
+  if (rhs && failed(checkTerm(*rhs, true)))
+    return failure();
 
   // Ellipsis dims become labels '0', '1', ... (right-aligned across terms).
   int64_t numEllipsis = 0;
