@@ -104,12 +104,7 @@ LogicalResult importGather(NodeContext &nc) {
       b, nc.loc(), TypeRange{init.getType()}, ValueRange{idxV},
       ValueRange{init}, maps, iters,
       [&](OpBuilder &nb, Location loc, ValueRange args) {
-        Value k = arith::IndexCastOp::create(nb, loc, nb.getIndexType(), args[0]);
-        Value ext = arith::ConstantIndexOp::create(nb, loc, extent);
-        Value zero = arith::ConstantIndexOp::create(nb, loc, 0);
-        Value neg = arith::CmpIOp::create(nb, loc, arith::CmpIPredicate::slt, k, zero);
-        Value wrapped = arith::AddIOp::create(nb, loc, k, ext);
-        k = arith::SelectOp::create(nb, loc, neg, wrapped, k);
+        Value k = normalizeIndex(nb, loc, args[0], extent);
         SmallVector<Value> coords;
         for (int64_t d = 0; d < *axis; ++d)
           coords.push_back(linalg::IndexOp::create(nb, loc, d));

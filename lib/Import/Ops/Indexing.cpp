@@ -20,19 +20,6 @@ using namespace cambrian::onnx_import;
 
 namespace {
 
-/// An integer index value (any width) as an `index` in [0, extent): negative
-/// values count from the end, anything still outside is clamped.
-Value normalizeIndex(OpBuilder &b, Location loc, Value v, int64_t extent) {
-  Value i = arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
-  Value n = arith::ConstantIndexOp::create(b, loc, extent);
-  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-  Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i, zero);
-  i = arith::SelectOp::create(b, loc, neg, arith::AddIOp::create(b, loc, i, n), i);
-  i = arith::MaxSIOp::create(b, loc, i, zero);
-  return arith::MinSIOp::create(
-      b, loc, i, arith::ConstantIndexOp::create(b, loc, std::max<int64_t>(extent - 1, 0)));
-}
-
 /// Row-major coordinates of flat position `flat` in `shape`.
 SmallVector<Value> unflatten(OpBuilder &b, Location loc, Value flat,
                              ArrayRef<int64_t> shape) {

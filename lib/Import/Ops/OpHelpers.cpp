@@ -591,3 +591,16 @@ LogicalResult cambrian::onnx_import::checkFloatNCSpatial(NodeContext &nc) {
     return nc.emitError() << "input needs rank >= 3 (N, C, spatial...)";
   return success();
 }
+
+Value cambrian::onnx_import::normalizeIndex(OpBuilder &b, Location loc, Value v,
+                                            int64_t extent) {
+  Value i = arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+  Value n = arith::ConstantIndexOp::create(b, loc, extent);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i, zero);
+  i = arith::SelectOp::create(b, loc, neg, arith::AddIOp::create(b, loc, i, n), i);
+  i = arith::MaxSIOp::create(b, loc, i, zero);
+  return arith::MinSIOp::create(
+      b, loc, i,
+      arith::ConstantIndexOp::create(b, loc, std::max<int64_t>(extent - 1, 0)));
+}

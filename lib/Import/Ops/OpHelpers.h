@@ -99,6 +99,12 @@ mlir::Value emitWindowReduce(NodeContext &nc, mlir::Value paddedInput,
 mlir::Value emitSoftmax(TensorBuilder &tb, mlir::Value x, int64_t axis,
                         bool log);
 
+/// A run-time index `v` into a dim of `extent` as an `index`: negative
+/// values count from the end, and out-of-range ones are clamped so that a
+/// bad index can never read or write outside the tensor.
+mlir::Value normalizeIndex(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::Value v, int64_t extent);
+
 /// A tensor of `shape` with the given values, as an IR constant.
 mlir::Value hostConstant(NodeContext &nc, const HostTensor &t);
 
