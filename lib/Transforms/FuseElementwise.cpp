@@ -70,6 +70,10 @@ struct FuseElementwisePass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     cambrian::populateFuseElementwisePatterns(patterns);
+    // A fused consumer can read one producer through two operands (x and
+    // sigmoid(x) both from x); deduplicating them lets the producer fuse
+    // too, so that x * sigmoid(x) becomes one body computing x once.
+    linalg::populateEraseUnusedOperandsAndResultsPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -3,13 +3,16 @@
 #include "targets/x86/ConvFusion.h"
 #include "targets/x86/runtime/Kernels.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
+#include <cmath>
 #include <optional>
 
 using namespace mlir;
@@ -273,6 +276,195 @@ void cambrian::x86::foldInputPadding(Operation *conv, ConvCall &call) {
 
 namespace {
 
+/// Whether `v` is the scalar constant `c` (to float precision).
+bool isConstant(Value v, double c, linalg::GenericOp g) {
+  std::optional<double> k = scalarConstant(v, g);
+  return k && std::abs(*k - c) <= 1e-6 * std::max(1.0, std::abs(c));
+}
+
+/// Flattens a tree of body multiplications into its non-constant factors
+/// and the product of its constant ones (and divisions by constants).
+void flattenProduct(Value v, linalg::GenericOp g, double &scale,
+                    SmallVectorImpl<Value> &factors) {
+  if (std::optional<double> k = scalarConstant(v, g)) {
+    scale *= *k;
+    return;
+  }
+  Operation *def = v.getDefiningOp();
+  if (def && def->getBlock() == g.getBody()) {
+    if (auto mul = dyn_cast<arith::MulFOp>(def)) {
+      flattenProduct(mul.getLhs(), g, scale, factors);
+      flattenProduct(mul.getRhs(), g, scale, factors);
+      return;
+    }
+    if (auto div = dyn_cast<arith::DivFOp>(def)) {
+      std::optional<double> k = scalarConstant(div.getRhs(), g);
+      if (k && *k != 0.0) {
+        scale /= *k;
+        flattenProduct(div.getLhs(), g, scale, factors);
+        return;
+      }
+    }
+  }
+  factors.push_back(v);
+}
+
+/// `v` is c * x (in any association); returns x.
+Value matchScaled(Value v, double c, linalg::GenericOp g) {
+  double scale = 1.0;
+  SmallVector<Value, 2> factors;
+  flattenProduct(v, g, scale, factors);
+  if (factors.size() != 1 ||
+      std::abs(scale - c) > 1e-6 * std::max(1.0, std::abs(c)))
+    return nullptr;
+  return factors[0];
+}
+
+/// `v` is 1 + f(...) with f of type OpTy (either order); returns f's op.
+template <typename OpTy> OpTy matchOnePlus(Value v, linalg::GenericOp g) {
+  auto add = v.getDefiningOp<arith::AddFOp>();
+  if (!add || add->getBlock() != g.getBody())
+    return nullptr;
+  for (int i = 0; i < 2; ++i)
+    if (isConstant(add->getOperand(1 - i), 1.0, g))
+      if (auto f = add->getOperand(i).getDefiningOp<OpTy>();
+          f && f->getBlock() == g.getBody())
+        return f;
+  return nullptr;
+}
+
+/// `v` is 1 / (1 + exp(-x)) as the importer writes Sigmoid; returns x.
+Value matchSigmoid(Value v, linalg::GenericOp g) {
+  auto div = v.getDefiningOp<arith::DivFOp>();
+  if (!div || div->getBlock() != g.getBody() || !isConstant(div.getLhs(), 1.0, g))
+    return nullptr;
+  auto exp = matchOnePlus<math::ExpOp>(div.getRhs(), g);
+  if (!exp)
+    return nullptr;
+  auto neg = exp.getOperand().getDefiningOp<arith::NegFOp>();
+  if (!neg || neg->getBlock() != g.getBody())
+    return nullptr;
+  return neg.getOperand();
+}
+
+/// `v` is min(max(alpha * x + beta, 0), 1) (either clamp order); sets
+/// alpha and beta and returns x.
+Value matchHardSigmoid(Value v, linalg::GenericOp g, double &alpha,
+                       double &beta) {
+  Value z;
+  if (Value a = matchWithConstant<arith::MaximumFOp>(v, 0.0, g))
+    z = matchWithConstant<arith::MinimumFOp>(a, 1.0, g);
+  else if (Value b = matchWithConstant<arith::MinimumFOp>(v, 1.0, g))
+    z = matchWithConstant<arith::MaximumFOp>(b, 0.0, g);
+  if (!z)
+    return nullptr;
+  beta = 0.0;
+  if (auto add = z.getDefiningOp<arith::AddFOp>();
+      add && add->getBlock() == g.getBody()) {
+    for (int i = 0; i < 2; ++i)
+      if (std::optional<double> k = scalarConstant(add->getOperand(1 - i), g)) {
+        beta = *k;
+        z = add->getOperand(i);
+        break;
+      }
+  }
+  SmallVector<Value, 2> factors;
+  alpha = 1.0;
+  flattenProduct(z, g, alpha, factors);
+  return factors.size() == 1 ? factors[0] : nullptr;
+}
+
+/// `v` is 1 + erf(x / sqrt 2) or 1 + tanh(sqrt(2/pi) (x + 0.044715 x^3));
+/// returns x and sets `kind` to the GELU it belongs to.
+Value matchGeluFactor(Value v, linalg::GenericOp g, int64_t &kind) {
+  if (auto erf = matchOnePlus<math::ErfOp>(v, g)) {
+    kind = CMB_CONV_ACT_GELU;
+    return matchScaled(erf.getOperand(), M_SQRT1_2, g);
+  }
+  auto tanh = matchOnePlus<math::TanhOp>(v, g);
+  if (!tanh)
+    return nullptr;
+  Value inner = matchScaled(tanh.getOperand(), std::sqrt(2.0 / M_PI), g);
+  auto add = inner ? inner.getDefiningOp<arith::AddFOp>() : nullptr;
+  if (!add || add->getBlock() != g.getBody())
+    return nullptr;
+  for (int i = 0; i < 2; ++i) {
+    Value x = add->getOperand(i);
+    double scale = 1.0;
+    SmallVector<Value, 3> cube;
+    flattenProduct(add->getOperand(1 - i), g, scale, cube);
+    if (cube.size() == 3 && llvm::all_equal(cube) && cube[0] == x &&
+        std::abs(scale - 0.044715) <= 1e-6) {
+      kind = CMB_CONV_ACT_GELU_TANH;
+      return x;
+    }
+  }
+  return nullptr;
+}
+
+} // namespace
+
+ActivationMatch cambrian::x86::matchActivation(Value v, linalg::GenericOp g) {
+  ActivationMatch none{CMB_CONV_ACT_NONE, 0.0f, 0.0f, v};
+  auto match = [&](int64_t kind, Value x, double alpha = 0.0,
+                   double beta = 0.0) {
+    return ActivationMatch{kind, (float)alpha, (float)beta, x};
+  };
+  // Clip(0, 6) and Relu.
+  if (Value a = matchWithConstant<arith::MinimumFOp>(v, 6.0, g))
+    if (Value b = matchWithConstant<arith::MaximumFOp>(a, 0.0, g))
+      return match(CMB_CONV_ACT_RELU6, b);
+  if (Value b = matchWithConstant<arith::MaximumFOp>(v, 0.0, g)) {
+    double alpha, beta;
+    if (!matchHardSigmoid(v, g, alpha, beta))
+      return match(CMB_CONV_ACT_RELU, b);
+  }
+  // LeakyRelu: x < 0 ? alpha * x : x.
+  if (auto sel = v.getDefiningOp<arith::SelectOp>();
+      sel && sel->getBlock() == g.getBody()) {
+    auto cmp = sel.getCondition().getDefiningOp<arith::CmpFOp>();
+    Value x = sel.getFalseValue();
+    double alpha = 1.0;
+    SmallVector<Value, 2> factors;
+    flattenProduct(sel.getTrueValue(), g, alpha, factors);
+    if (cmp && cmp->getBlock() == g.getBody() &&
+        cmp.getPredicate() == arith::CmpFPredicate::OLT && cmp.getLhs() == x &&
+        isConstant(cmp.getRhs(), 0.0, g) && factors.size() == 1 &&
+        factors[0] == x)
+      return match(CMB_CONV_ACT_LEAKY_RELU, x, alpha);
+  }
+  double alpha, beta;
+  if (Value x = matchHardSigmoid(v, g, alpha, beta))
+    return match(CMB_CONV_ACT_HARDSIGMOID, x, alpha, beta);
+  if (Value x = matchSigmoid(v, g))
+    return match(CMB_CONV_ACT_SIGMOID, x);
+  if (auto tanh = v.getDefiningOp<math::TanhOp>();
+      tanh && tanh->getBlock() == g.getBody())
+    return match(CMB_CONV_ACT_TANH, tanh.getOperand());
+
+  // Products: x * hardsigmoid(x), x * sigmoid(x), x/2 * (1 + erf or tanh).
+  double scale = 1.0;
+  SmallVector<Value, 3> factors;
+  flattenProduct(v, g, scale, factors);
+  if (factors.size() != 2)
+    return none;
+  for (int i = 0; i < 2; ++i) {
+    Value x = factors[i], other = factors[1 - i];
+    if (scale == 1.0) {
+      if (matchHardSigmoid(other, g, alpha, beta) == x)
+        return match(CMB_CONV_ACT_HARDSWISH, x, alpha, beta);
+      if (matchSigmoid(other, g) == x)
+        return match(CMB_CONV_ACT_SILU, x);
+    }
+    int64_t kind;
+    if (std::abs(scale - 0.5) <= 1e-6 && matchGeluFactor(other, g, kind) == x)
+      return match(kind, x);
+  }
+  return none;
+}
+
+namespace {
+
 /// Folds one elementwise generic that reads `call.y` into the call; see
 /// foldEpilogue.
 bool foldOneEpilogueOp(Operation *conv, ConvCall &call,
@@ -340,18 +532,8 @@ bool foldOneEpilogueOp(Operation *conv, ConvCall &call,
   auto yield = cast<linalg::YieldOp>(g.getBody()->getTerminator());
   if (yield.getNumOperands() != 1)
     return false;
-  Value v = yield.getOperand(0);
-  int64_t act = CMB_CONV_ACT_NONE;
-  if (Value a = matchWithConstant<arith::MinimumFOp>(v, 6.0, g)) {
-    Value b = matchWithConstant<arith::MaximumFOp>(a, 0.0, g);
-    if (!b)
-      return false;
-    act = CMB_CONV_ACT_RELU6;
-    v = b;
-  } else if (Value b = matchWithConstant<arith::MaximumFOp>(v, 0.0, g)) {
-    act = CMB_CONV_ACT_RELU;
-    v = b;
-  }
+  ActivationMatch act = matchActivation(yield.getOperand(0), g);
+  Value v = act.input;
   SmallVector<Value> leaves;
   SmallVector<Value> work = {v};
   while (!work.empty()) {
@@ -375,7 +557,7 @@ bool foldOneEpilogueOp(Operation *conv, ConvCall &call,
   }
   // The kernel computes act(old + conv + bias): one bias, one residual
   // (as the old content of the output), then one activation.
-  if (!withY || (!withBias && !withResidual && act == CMB_CONV_ACT_NONE) ||
+  if (!withY || (!withBias && !withResidual && act.kind == CMB_CONV_ACT_NONE) ||
       (withBias && call.bias) || (withResidual && call.params[CMB_CONV_ACCUMULATE]) ||
       call.params[CMB_CONV_ACTIVATION] != CMB_CONV_ACT_NONE)
     return false;
@@ -414,8 +596,11 @@ bool foldOneEpilogueOp(Operation *conv, ConvCall &call,
     call.bias = bias;
   if (withResidual)
     call.params[CMB_CONV_ACCUMULATE] = 1;
-  if (act != CMB_CONV_ACT_NONE)
-    call.params[CMB_CONV_ACTIVATION] = act;
+  if (act.kind != CMB_CONV_ACT_NONE) {
+    call.params[CMB_CONV_ACTIVATION] = act.kind;
+    call.params[CMB_CONV_ACT_ALPHA] = llvm::bit_cast<uint32_t>(act.alpha);
+    call.params[CMB_CONV_ACT_BETA] = llvm::bit_cast<uint32_t>(act.beta);
+  }
   call.y = dest;
   if (replaceZ)
     rewriter.replaceUsesWithIf(z, residual, [&](OpOperand &use) {

@@ -12,9 +12,25 @@
 #ifndef CAMBRIAN_TARGETS_X86_CONVFUSION_H
 #define CAMBRIAN_TARGETS_X86_CONVFUSION_H
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace cambrian::x86 {
+
+/// An activation recognised in an elementwise body: a CMB_CONV_ACT_* with
+/// its parameters, applied to `input`.
+struct ActivationMatch {
+  int64_t kind;
+  float alpha, beta;
+  mlir::Value input;
+};
+
+/// Recognises `v`, a value of `g`'s body, as one of the kernel's
+/// activations of some other body value (as the importer and the elementwise
+/// fusion write Relu, Clip(0, 6), LeakyRelu, HardSigmoid, HardSwish, Sigmoid,
+/// x * Sigmoid(x), Tanh and both GELUs, including torch's decomposed GELU).
+/// Without a match, the kind is CMB_CONV_ACT_NONE and `input` is `v`.
+ActivationMatch matchActivation(mlir::Value v, mlir::linalg::GenericOp g);
 
 /// The operands of one cmb_x86_conv2d call, before it is emitted.
 struct ConvCall {

@@ -36,7 +36,11 @@ static void unpackShape(const int64_t *p, cmb_conv_shape *s) {
   s->Fg = s->F / s->G;
   s->K = s->Cg * s->KH * s->KW;
   s->accumulate = p[CMB_CONV_ACCUMULATE] != 0;
-  s->act = (int)p[CMB_CONV_ACTIVATION];
+  s->act.kind = (int)p[CMB_CONV_ACTIVATION];
+  if (s->act.kind < 0 || s->act.kind > CMB_CONV_ACT_LAST)
+    cmb_fatal("conv2d: unknown activation");
+  s->act.alpha = cmb_float_from_bits(p[CMB_CONV_ACT_ALPHA]);
+  s->act.beta = cmb_float_from_bits(p[CMB_CONV_ACT_BETA]);
 }
 
 /// y = act((accumulate ? y : 0) + bias) for an empty reduction.
@@ -48,7 +52,7 @@ static void convNoTaps(const float *bias, float *y, const cmb_conv_shape *s) {
       const float b = bias ? bias[f] : 0.0f;
       for (int64_t j = 0; j < ohw; ++j) {
         float v = (s->accumulate ? out[j] : 0.0f) + b;
-        out[j] = cmb_activate(v, s->act);
+        out[j] = cmb_activate(v, &s->act);
       }
     }
 }

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "targets/x86/runtime/Runtime.h"
+
 #pragma GCC visibility push(hidden)
 
 /// The parameter block of cmb_x86_conv2d, unpacked, plus derived sizes.
@@ -28,7 +30,8 @@ typedef struct cmb_conv_shape {
   int64_t G;          ///< groups
   int64_t Cg, Fg;     ///< channels per group (input, output)
   int64_t K;          ///< GEMM depth: Cg * KH * KW
-  int accumulate, act;
+  int accumulate;
+  cmb_act act;
 } cmb_conv_shape;
 
 /// Direct depthwise convolution (Cg == 1, Fg == 1) over the thread pool.

@@ -2,17 +2,22 @@
 //
 // With one input and one output channel per group, im2col + GEMM would be a
 // GEMM with M = 1 and K = KH*KW: all copying, no reuse. The direct loop
-// below computes each output row a few vectors at a time with the sums in
-// registers: per tap, one broadcast weight and one load per vector.
+// below works on a block of output rows of one plane at a time:
 //
-// To make every tap's load a plain contiguous vector load, the input rows a
-// task needs are first copied into a scratch buffer, zero-padded and split
-// into SW "phases" (phase r holds padded columns r, r + SW, r + 2 SW, ...):
-// tap kw of output column ow then reads phase (kw*DW) % SW at index
-// ow + (kw*DW) / SW, for any stride. Rows outside the input are skipped
-// (their taps contribute zero). Each phase row has slack past the last
-// output, so the final partial vector can be computed in full and only its
-// valid lanes stored.
+//  1. The input rows the block needs are copied into SH*SW zero-padded
+//     "phase planes": phase (rh, rw) holds padded pixel (R*SH + rh,
+//     j*SW + rw) at row R, column j, all rows Wq = OW + ((KW-1)*DW)/SW
+//     floats long. Tap (kh, kw) of output (oh, ow) then reads phase
+//     ((kh*DH) % SH, (kw*DW) % SW) at row oh + (kh*DH)/SH, column
+//     ow + (kw*DW)/SW: for any stride and dilation, a fixed offset from the
+//     output's position in a plane of the same pitch.
+//  2. So the block is computed as one flat run of positions oh*Wq + ow,
+//     full vectors throughout, each tap one broadcast weight and one
+//     contiguous load per vector, the sums in registers. The Wq - OW extra
+//     columns per row are computed and dropped; on small maps (7x7, 14x14)
+//     this wastes far fewer lanes than a vector per output row would.
+//  3. The valid columns are copied out with bias, accumulation and the
+//     activation.
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,91 +27,120 @@
 #include "targets/x86/runtime/Vector.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 /// Output vectors computed together (accumulators in registers).
 #if defined(__AVX512F__)
 enum { kMaxVectors = 8 };
-#define kMaxVectorsIs8 1
 #else
 enum { kMaxVectors = 4 }; // 16 vector registers
-#define kMaxVectorsIs8 0
 #endif
+
+/// Phase planes and the flat result of a block stay within about this many
+/// floats (L1).
+enum { kBlockFloats = 8192 };
 
 typedef struct DepthwiseJob {
   const float *x, *w, *bias;
   float *y;
   const cmb_conv_shape *s;
-  int64_t planesPerTask; ///< whole planes per task (rowsPerTask == OH), or
-  int64_t tasksPerPlane; ///< row blocks per plane (planesPerTask == 1)
-  int64_t rowsPerTask;
-  int64_t width;          ///< floats per phase row, a multiple of VLEN
-  const int64_t *offset;  ///< [KH*KW]: tap (kh, kw) reads the phase rows of
-                          ///< its output row's kh = 0 input row at offset[t]
-  const int64_t *lo, *hi; ///< [SW]: the columns of phase r that hold input
+  int64_t planesPerTask;  ///< whole planes per task (tasksPerPlane == 1), or
+  int64_t tasksPerPlane;  ///< row ranges per plane (planesPerTask == 1)
+  int64_t rowsPerTask;    ///< output rows per task
+  int64_t blockRows;      ///< output rows per block (<= rowsPerTask)
+  int64_t pitch;          ///< Wq, floats per phase row and per result row
+  int64_t phaseRows;      ///< rows per phase plane: blockRows + max row offset
+  int64_t phaseFloats;    ///< SH * SW * phaseRows * pitch
+  int64_t slack;          ///< floats read past the last phase plane
+  const int64_t *offset;  ///< [KH*KW] tap offsets into the phase planes
+  const int64_t *lo, *hi; ///< [SW] phase columns that hold input
 } DepthwiseJob;
 
-/// Copies input row `xRow` into its SW phase rows of `width` floats. The
-/// padding is written with whole vectors that may run up to VLEN - 1 floats
-/// past a row: into the next row, which is written afterwards, or into the
-/// buffer's slack.
-static void buildPhases(const DepthwiseJob *job, const float *restrict xRow,
-                        float *restrict dst) {
-  const int64_t SW = job->s->SW, PL = job->s->PL, width = job->width;
-  const vec_t zero = V_ZERO();
-  for (int64_t r = 0; r < SW; ++r, dst += width) {
-    const int64_t lo = job->lo[r], hi = job->hi[r];
-    for (int64_t q = 0; q < lo; q += VLEN)
-      V_STORE(dst + q, zero);
-    if (lo < hi) {
-      // Input column of phase column lo (>= 0 by the choice of lo).
-      const float *restrict src = xRow + (lo * SW + r - PL);
-      float *restrict d = dst + lo;
-      const int64_t n = hi - lo;
-      if (SW == 1) {
-        int64_t q = 0;
-        for (; q + VLEN <= n; q += VLEN)
-          V_STORE(d + q, V_LOAD(src + q));
-        if (q < n)
-          V_STORE_PART(d + q, V_LOAD_PART(src + q, (int)(n - q)), (int)(n - q));
-      } else if (SW == 2) {
-        for (int64_t q = 0; q < n; ++q)
-          d[q] = src[2 * q];
-      } else {
-        for (int64_t q = 0; q < n; ++q)
-          d[q] = src[q * SW];
-      }
-    }
-    for (int64_t q = hi; q < width; q += VLEN)
-      V_STORE(dst + q, zero);
+/// dst[q] = src[q * SW] for q in [0, n); `avail` floats are readable at
+/// src.
+static void copyStrided(float *restrict dst, const float *restrict src,
+                        int64_t n, int64_t SW, int64_t avail) {
+  int64_t q = 0;
+  if (SW == 1) {
+    for (; q + VLEN <= n; q += VLEN)
+      V_STORE(dst + q, V_LOAD(src + q));
+    if (q < n)
+      V_STORE_PART(dst + q, V_LOAD_PART(src + q, (int)(n - q)), (int)(n - q));
+    return;
   }
+  if (SW == 2) {
+#if defined(__AVX512F__)
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
+                                           20, 22, 24, 26, 28, 30);
+    for (; q + VLEN <= n && 2 * q + 2 * VLEN <= avail; q += VLEN)
+      V_STORE(dst + q, _mm512_permutex2var_ps(V_LOAD(src + 2 * q), even,
+                                              V_LOAD(src + 2 * q + VLEN)));
+#elif defined(__AVX2__)
+    for (; q + VLEN <= n && 2 * q + 2 * VLEN <= avail; q += VLEN) {
+      // [a0 a2 b0 b2 | a4 a6 b4 b6], then the 64-bit pairs in order.
+      __m256 m = _mm256_shuffle_ps(V_LOAD(src + 2 * q),
+                                   V_LOAD(src + 2 * q + VLEN),
+                                   _MM_SHUFFLE(2, 0, 2, 0));
+      V_STORE(dst + q, _mm256_castpd_ps(_mm256_permute4x64_pd(
+                           _mm256_castps_pd(m), _MM_SHUFFLE(3, 1, 2, 0))));
+    }
+#endif
+  }
+  for (; q < n; ++q)
+    dst[q] = src[q * SW];
 }
 
-/// Computes `count` (<= kMaxVectors) vectors of outputs at `out`, the last
-/// one only its first `lastLanes` lanes (VLEN: all). Tap t multiplies
-/// weight[t] with the vectors at in + offset[t]. Taps alternate over `sets`
-/// partial sums so that at least 8 independent FMA chains hide the FMA
-/// latency.
-CMB_INLINE void outputVectors(const int count, const float *in,
-                              const int64_t *offset, const float *weight,
-                              int numTaps, float *out, int lastLanes,
-                              float bias, int acc, int act) {
+/// Fills the phase planes for output rows starting at `oh0` of the plane at
+/// `xPlane`.
+static void buildPhases(const DepthwiseJob *job, const float *xPlane,
+                        int64_t oh0, float *phases) {
+  const cmb_conv_shape *s = job->s;
+  const int64_t SH = s->SH, SW = s->SW, pitch = job->pitch;
+  float *dst = phases;
+  for (int64_t rh = 0; rh < SH; ++rh)
+    for (int64_t rw = 0; rw < SW; ++rw) {
+      const int64_t lo = job->lo[rw], hi = job->hi[rw];
+      for (int64_t i = 0; i < job->phaseRows; ++i, dst += pitch) {
+        const int64_t ih = (oh0 + i) * SH + rh - s->PT;
+        if (ih < 0 || ih >= s->H || lo >= hi) {
+          for (int64_t j = 0; j < pitch; ++j)
+            dst[j] = 0.0f;
+          continue;
+        }
+        for (int64_t j = 0; j < lo; ++j)
+          dst[j] = 0.0f;
+        // Input column of phase column lo (>= 0 by the choice of lo).
+        const int64_t iw = lo * SW + rw - s->PL;
+        copyStrided(dst + lo, xPlane + ih * s->W + iw, hi - lo, SW,
+                    s->W - iw);
+        for (int64_t j = hi; j < pitch; ++j)
+          dst[j] = 0.0f;
+      }
+    }
+}
+
+/// Computes `count` (<= kMaxVectors) full vectors at `out`: the sum over
+/// the taps of weight[t] times the vectors at in + offset[t]. Taps
+/// alternate over `sets` partial sums so that at least 8 independent FMA
+/// chains hide the FMA latency.
+CMB_INLINE void tapVectors(const int count, const float *in,
+                           const int64_t *offset, const float *weight,
+                           int numTaps, float *out) {
   const int sets = count >= 8 ? 1 : count >= 3 ? 2 : 4;
   vec_t sum[4][kMaxVectors];
 #pragma GCC unroll 4
-  for (int s = 0; s < sets; ++s)
+  for (int st = 0; st < sets; ++st)
 #pragma GCC unroll 8
     for (int u = 0; u < count; ++u)
-      sum[s][u] = V_ZERO();
+      sum[st][u] = V_ZERO();
   int t = 0;
   for (; t + sets <= numTaps; t += sets) {
 #pragma GCC unroll 4
-    for (int s = 0; s < sets; ++s) {
-      const vec_t wv = V_SET1(weight[t + s]);
-      const float *src = in + offset[t + s];
+    for (int st = 0; st < sets; ++st) {
+      const vec_t wv = V_SET1(weight[t + st]);
+      const float *src = in + offset[t + st];
 #pragma GCC unroll 8
       for (int u = 0; u < count; ++u)
-        sum[s][u] = V_FMA(wv, V_LOAD(src + u * VLEN), sum[s][u]);
+        sum[st][u] = V_FMA(wv, V_LOAD(src + u * VLEN), sum[st][u]);
     }
   }
   for (; t < numTaps; ++t) {
@@ -116,102 +150,82 @@ CMB_INLINE void outputVectors(const int count, const float *in,
     for (int u = 0; u < count; ++u)
       sum[0][u] = V_FMA(wv, V_LOAD(src + u * VLEN), sum[0][u]);
   }
-  const vec_t bv = V_SET1(bias);
 #pragma GCC unroll 8
   for (int u = 0; u < count; ++u) {
-    vec_t v = V_ADD(sum[0][u], bv);
+    vec_t v = sum[0][u];
 #pragma GCC unroll 4
-    for (int s = 1; s < sets; ++s)
-      v = V_ADD(v, sum[s][u]);
-    const int full = u + 1 < count || lastLanes == VLEN;
-    if (acc)
-      v = V_ADD(v, full ? V_LOAD(out + u * VLEN)
-                        : V_LOAD_PART(out + u * VLEN, lastLanes));
-    v = V_ACTIVATE(v, act);
-    if (full)
-      V_STORE(out + u * VLEN, v);
-    else
-      V_STORE_PART(out + u * VLEN, v, lastLanes);
+    for (int st = 1; st < sets; ++st)
+      v = V_ADD(v, sum[st][u]);
+    V_STORE(out + u * VLEN, v);
   }
 }
 
-/// outputVectors with `count` (1..kMaxVectors) known at compile time.
-static void outputVectorsN(int count, const float *in, const int64_t *offset,
-                           const float *weight, int numTaps, float *out,
-                           int lastLanes, float bias, int acc, int act) {
+/// tapVectors with `count` (1..kMaxVectors) known at compile time.
+static void tapVectorsN(int count, const float *in, const int64_t *offset,
+                        const float *weight, int numTaps, float *out) {
   switch (count) {
 #define CASE(n)                                                                \
   case n:                                                                      \
-    outputVectors(n, in, offset, weight, numTaps, out, lastLanes, bias, acc,   \
-                  act);                                                       \
+    tapVectors(n, in, offset, weight, numTaps, out);                           \
     break;
     CASE(1)
     CASE(2)
     CASE(3)
-#if kMaxVectorsIs8
+#if defined(__AVX512F__)
     CASE(4)
     CASE(5)
     CASE(6)
     CASE(7)
 #endif
   default: // kMaxVectors
-    outputVectors(kMaxVectors, in, offset, weight, numTaps, out, lastLanes,
-                  bias, acc, act);
+    tapVectors(kMaxVectors, in, offset, weight, numTaps, out);
     break;
 #undef CASE
   }
 }
 
-/// Output rows [ohBegin, ohEnd) of one plane (n * C + c).
+/// Output rows [ohBegin, ohEnd) of one plane (n * C + c), block by block.
 static void depthwiseRows(const DepthwiseJob *job, int64_t plane,
-                          int64_t ohBegin, int64_t ohEnd, float *phases) {
+                          int64_t ohBegin, int64_t ohEnd, float *phases,
+                          float *flat) {
   const cmb_conv_shape *s = job->s;
-  const int64_t c = plane % s->C;
-  const int64_t OW = s->OW, KW = s->KW;
-  const int64_t rowStride = s->SW * job->width;
-
-  // Input rows [ihFirst, ihFirst + rows) in phase form; rows outside the
-  // input are never read (their taps are skipped).
-  const int64_t ihFirst = ohBegin * s->SH - s->PT;
-  const int64_t rows = (ohEnd - 1 - ohBegin) * s->SH + (s->KH - 1) * s->DH + 1;
+  const int64_t c = plane % s->C, OW = s->OW, pitch = job->pitch;
+  const int numTaps = (int)(s->KH * s->KW);
   const float *xPlane = job->x + plane * s->H * s->W;
-  for (int64_t r = 0; r < rows; ++r) {
-    const int64_t ih = ihFirst + r;
-    if (ih >= 0 && ih < s->H)
-      buildPhases(job, xPlane + ih * s->W, phases + r * rowStride);
-  }
+  const float *wc = job->w + c * numTaps;
+  const vec_t bias = V_SET1(job->bias ? job->bias[c] : 0.0f);
+  const int acc = s->accumulate, kind = s->act.kind;
+  const float alpha = s->act.alpha, beta = s->act.beta;
 
-  const float *wc = job->w + c * s->KH * KW;
-  const float b = job->bias ? job->bias[c] : 0.0f;
-  const int acc = s->accumulate, act = s->act;
-  for (int64_t oh = ohBegin; oh < ohEnd; ++oh) {
-    // The taps inside the input: rows kh in [khLo, khHi).
-    const int64_t ih0 = oh * s->SH - s->PT;
-    int64_t khLo = 0, khHi = s->KH;
-    while (khLo < khHi && ih0 + khLo * s->DH < 0)
-      ++khLo;
-    while (khHi > khLo && ih0 + (khHi - 1) * s->DH >= s->H)
-      --khHi;
-    const int numTaps = (int)((khHi - khLo) * KW);
-    const int64_t t0 = khLo * KW;
-    // Row ih0 - ihFirst >= 0 of the buffer, even when it is padding.
-    const float *in = phases + (ih0 - ihFirst) * rowStride;
-    const int64_t *off = job->offset + t0;
-    const float *wt = wc + t0;
+  for (int64_t oh0 = ohBegin; oh0 < ohEnd; oh0 += job->blockRows) {
+    const int64_t rows = cmb_min64(job->blockRows, ohEnd - oh0);
+    buildPhases(job, xPlane, oh0, phases);
 
-    float *out = job->y + (plane * s->OH + oh) * OW;
-    int64_t ow = 0;
-    for (; ow + kMaxVectors * VLEN <= OW; ow += kMaxVectors * VLEN)
-      outputVectors(kMaxVectors, in + ow, off, wt, numTaps, out + ow, VLEN, b,
-                    acc, act);
-    if (ow < OW) {
-      // The rest, the last vector possibly partial (its loads read the
-      // phase rows' slack, its store is masked).
-      const int64_t left = OW - ow;
-      const int count = (int)cmb_ceil_div(left, VLEN);
-      const int lastLanes = (int)(left - (count - 1) * VLEN);
-      outputVectorsN(count, in + ow, off, wt, numTaps, out + ow, lastLanes, b,
-                     acc, act);
+    const int64_t positions = rows * pitch;
+    int64_t q = 0;
+    for (; q + kMaxVectors * VLEN <= positions; q += kMaxVectors * VLEN)
+      tapVectors(kMaxVectors, phases + q, job->offset, wc, numTaps, flat + q);
+    if (q < positions)
+      tapVectorsN((int)cmb_ceil_div(positions - q, VLEN), phases + q,
+                  job->offset, wc, numTaps, flat + q);
+
+    for (int64_t r = 0; r < rows; ++r) {
+      const float *src = flat + r * pitch;
+      float *out = job->y + (plane * s->OH + oh0 + r) * OW;
+      int64_t ow = 0;
+      for (; ow + VLEN <= OW; ow += VLEN) {
+        vec_t v = V_ADD(V_LOAD(src + ow), bias);
+        if (acc)
+          v = V_ADD(v, V_LOAD(out + ow));
+        V_STORE(out + ow, cmb_vactivate(v, kind, alpha, beta));
+      }
+      if (ow < OW) {
+        const int lanes = (int)(OW - ow);
+        vec_t v = V_ADD(V_LOAD(src + ow), bias);
+        if (acc)
+          v = V_ADD(v, V_LOAD_PART(out + ow, lanes));
+        V_STORE_PART(out + ow, cmb_vactivate(v, kind, alpha, beta), lanes);
+      }
     }
   }
 }
@@ -219,24 +233,32 @@ static void depthwiseRows(const DepthwiseJob *job, int64_t plane,
 static void depthwiseTask(void *ctxPtr, int64_t task, cmb_scratch *scratch) {
   const DepthwiseJob *job = (const DepthwiseJob *)ctxPtr;
   const cmb_conv_shape *s = job->s;
-  const int64_t rows = (job->rowsPerTask - 1) * s->SH + (s->KH - 1) * s->DH + 1;
-  // VLEN floats of slack for the padding stores of the last row.
+  // The flat result: whole vectors of the block's positions.
+  const int64_t flatFloats =
+      cmb_round_up(job->blockRows * job->pitch, kMaxVectors * VLEN);
+  const int64_t phaseFloats = cmb_round_up(job->phaseFloats + job->slack, VLEN);
   float *phases = cmb_scratch_reserve(
-      scratch, (size_t)(rows * s->SW * job->width + VLEN) * sizeof(float));
+      scratch, (size_t)(phaseFloats + flatFloats) * sizeof(float));
   if (!phases)
     cmb_fatal("out of memory (depthwise scratch)");
+  float *flat = phases + phaseFloats;
+  // The slack is only ever read into dropped lanes; zeros keep those lanes
+  // free of denormals and NaNs.
+  for (int64_t i = job->phaseFloats; i < phaseFloats; ++i)
+    phases[i] = 0.0f;
+
   if (job->tasksPerPlane > 1) {
     const int64_t plane = task / job->tasksPerPlane;
     const int64_t ohBegin = (task % job->tasksPerPlane) * job->rowsPerTask;
     const int64_t ohEnd = cmb_min64(s->OH, ohBegin + job->rowsPerTask);
     if (ohBegin < ohEnd)
-      depthwiseRows(job, plane, ohBegin, ohEnd, phases);
+      depthwiseRows(job, plane, ohBegin, ohEnd, phases, flat);
     return;
   }
   const int64_t planes = s->N * s->C;
   const int64_t end = cmb_min64(planes, (task + 1) * job->planesPerTask);
   for (int64_t plane = task * job->planesPerTask; plane < end; ++plane)
-    depthwiseRows(job, plane, 0, s->OH, phases);
+    depthwiseRows(job, plane, 0, s->OH, phases, flat);
 }
 
 /// Tap tables up to this size live on the stack.
@@ -245,11 +267,12 @@ enum { kStackTaps = 64 };
 void cmb_conv_depthwise(const float *x, const float *w, const float *bias,
                         float *y, const cmb_conv_shape *s) {
   const int64_t planes = s->N * s->C;
-  const int64_t numTaps = s->KH * s->KW, SW = s->SW;
+  const int64_t numTaps = s->KH * s->KW, SH = s->SH, SW = s->SW;
   const int threads = cmb_pool_size();
-  DepthwiseJob job = {x, w, bias, y, s, 1, 1, s->OH, 0, NULL, NULL, NULL};
+  DepthwiseJob job = {x, w, bias, y, s, 1, 1, s->OH, 0, 0, 0, 0, 0,
+                      NULL, NULL, NULL};
   if (threads > 1 && planes < 4 * threads) {
-    // Too few planes to go around: blocks of rows.
+    // Too few planes to go around: ranges of rows.
     job.tasksPerPlane = cmb_min64(s->OH, cmb_ceil_div(4 * threads, planes));
     job.rowsPerTask = cmb_ceil_div(s->OH, job.tasksPerPlane);
     job.tasksPerPlane = cmb_ceil_div(s->OH, job.rowsPerTask);
@@ -260,10 +283,19 @@ void cmb_conv_depthwise(const float *x, const float *w, const float *bias,
     job.planesPerTask = cmb_max64(
         1, cmb_min64(cmb_ceil_div(4096, outputs), planes / (4 * threads)));
   }
-  // Every tap reads up to the last output vector, rounded up to a vector;
-  // the row length is rounded so that phase rows start 64-byte aligned.
-  job.width =
-      cmb_round_up(cmb_round_up(s->OW, VLEN) + (s->KW - 1) * s->DW / SW, VLEN);
+
+  const int64_t maxRowOff = ((s->KH - 1) * s->DH) / SH;
+  const int64_t maxColOff = ((s->KW - 1) * s->DW) / SW;
+  job.pitch = s->OW + maxColOff;
+  // Rows per block: phase planes plus the flat result within kBlockFloats.
+  const int64_t perRow = job.pitch * (SH * SW + 1);
+  job.blockRows = cmb_max64(
+      1, cmb_min64(job.rowsPerTask, kBlockFloats / perRow - maxRowOff));
+  job.phaseRows = job.blockRows + maxRowOff;
+  job.phaseFloats = SH * SW * job.phaseRows * job.pitch;
+  // The last vector of a block reads up to VLEN - 1 positions past its end,
+  // at the largest tap offset.
+  job.slack = maxColOff + VLEN;
 
   int64_t stackTable[kStackTaps];
   int64_t *table = stackTable;
@@ -272,20 +304,20 @@ void cmb_conv_depthwise(const float *x, const float *w, const float *bias,
     if (!table)
       cmb_fatal("out of memory (depthwise taps)");
   }
-  const int64_t rowStride = SW * job.width;
+  const int64_t planeFloats = job.phaseRows * job.pitch;
   for (int64_t kh = 0; kh < s->KH; ++kh)
     for (int64_t kw = 0; kw < s->KW; ++kw) {
-      const int64_t col = kw * s->DW;
-      table[kh * s->KW + kw] =
-          kh * s->DH * rowStride + (col % SW) * job.width + col / SW;
+      const int64_t row = kh * s->DH, col = kw * s->DW;
+      table[kh * s->KW + kw] = ((row % SH) * SW + col % SW) * planeFloats +
+                               (row / SH) * job.pitch + col / SW;
     }
   int64_t *lo = table + numTaps, *hi = lo + SW;
   for (int64_t r = 0; r < SW; ++r) {
-    // Phase column q holds input column q*SW + r - PL. (cmb_ceil_div is
+    // Phase column j holds input column j*SW + r - PL. (cmb_ceil_div is
     // exact for the non-negative values that survive the clamping.)
-    lo[r] = cmb_min64(job.width, cmb_max64(0, cmb_ceil_div(s->PL - r, SW)));
+    lo[r] = cmb_min64(job.pitch, cmb_max64(0, cmb_ceil_div(s->PL - r, SW)));
     hi[r] = cmb_max64(lo[r],
-                      cmb_min64(job.width, cmb_ceil_div(s->W + s->PL - r, SW)));
+                      cmb_min64(job.pitch, cmb_ceil_div(s->W + s->PL - r, SW)));
   }
   job.offset = table;
   job.lo = lo;

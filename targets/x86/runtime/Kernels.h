@@ -55,14 +55,26 @@ enum {
   CMB_CONV_GROUPS,
   CMB_CONV_ACCUMULATE,                              // 1: y += conv, 0: y = conv
   CMB_CONV_ACTIVATION,                              // a CMB_CONV_ACT_*
+  CMB_CONV_ACT_ALPHA, CMB_CONV_ACT_BETA,            // its parameters: the
+                                                    // bits of a float32
   CMB_CONV_NUM_PARAMS
 };
 
-/// Activations cmb_x86_conv2d applies as it stores the output.
+/// Activations cmb_x86_conv2d applies as it stores the output; alpha and
+/// beta are CMB_CONV_ACT_ALPHA/BETA (unused by the others).
 enum {
   CMB_CONV_ACT_NONE = 0,
-  CMB_CONV_ACT_RELU = 1,  // max(v, 0)
-  CMB_CONV_ACT_RELU6 = 2, // min(max(v, 0), 6), ONNX Clip(0, 6)
+  CMB_CONV_ACT_RELU = 1,        // max(v, 0)
+  CMB_CONV_ACT_RELU6 = 2,       // min(max(v, 0), 6), ONNX Clip(0, 6)
+  CMB_CONV_ACT_LEAKY_RELU = 3,  // v < 0 ? alpha * v : v
+  CMB_CONV_ACT_HARDSIGMOID = 4, // min(max(alpha * v + beta, 0), 1)
+  CMB_CONV_ACT_HARDSWISH = 5,   // v * hardsigmoid(v)
+  CMB_CONV_ACT_SIGMOID = 6,     // 1 / (1 + exp(-v))
+  CMB_CONV_ACT_SILU = 7,        // v * sigmoid(v) (Swish)
+  CMB_CONV_ACT_TANH = 8,        // tanh(v)
+  CMB_CONV_ACT_GELU = 9,        // v / 2 * (1 + erf(v / sqrt(2)))
+  CMB_CONV_ACT_GELU_TANH = 10,  // v / 2 * (1 + tanh(sqrt(2/pi) (v + 0.044715 v^3)))
+  CMB_CONV_ACT_LAST = CMB_CONV_ACT_GELU_TANH,
 };
 
 /// 2-D convolution, NCHW input, FCHW weights (C = input channels per group),

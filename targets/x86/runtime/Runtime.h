@@ -44,13 +44,34 @@ static inline int64_t cmb_round_up(int64_t a, int64_t b) {
   return cmb_ceil_div(a, b) * b;
 }
 
-/// The activation `act` (a CMB_CONV_ACT_* of Kernels.h) of one value.
-static inline float cmb_activate(float v, int act) {
-  if (act == CMB_CONV_ACT_NONE)
-    return v;
-  v = v < 0.0f ? 0.0f : v;
-  return act == CMB_CONV_ACT_RELU6 && v > 6.0f ? 6.0f : v;
+/// An activation applied as a result is stored: a CMB_CONV_ACT_* of
+/// Kernels.h with its parameters.
+typedef struct cmb_act {
+  int kind;
+  float alpha, beta;
+} cmb_act;
+
+/// The float32 whose bits are the low 32 bits of `bits` (how the parameter
+/// block carries activation parameters).
+static inline float cmb_float_from_bits(int64_t bits) {
+  union {
+    uint32_t u;
+    float f;
+  } pun = {(uint32_t)bits};
+  return pun.f;
 }
+
+/// Whether `kind` is a clamp that the micro-kernels apply in registers; the
+/// others go through cmb_act_apply once a tile is stored.
+static inline int cmb_act_in_register(int kind) {
+  return kind <= CMB_CONV_ACT_RELU6;
+}
+
+/// The activation `a` of one value (libm's expf, erff and tanhf).
+float cmb_activate(float v, const cmb_act *a);
+
+/// Applies `a` in place to p[0, n), vectorized (Activation.c).
+void cmb_act_apply(float *p, int64_t n, const cmb_act *a);
 
 /// Rounds a byte count up to the scratch alignment, so that buffers carved
 /// one after another out of a scratch block all stay aligned.

@@ -127,7 +127,7 @@ static void epilogueOnly(const cmb_gemm_desc *d) {
     float b = d->bias ? d->bias[i] : 0.0f;
     for (int64_t j = 0; j < d->N; ++j) {
       float v = (d->accumulate ? c[j] : 0.0f) + b;
-      c[j] = cmb_activate(v, d->act);
+      c[j] = cmb_activate(v, &d->act);
     }
   }
 }
@@ -140,7 +140,7 @@ static void storeEdge(const float *tile, int m, int64_t n, float *c,
     float b = ep->bias ? ep->bias[i] : 0.0f;
     for (int64_t j = 0; j < n; ++j) {
       float v = tile[i * CMB_NR + j] + (ep->beta ? c[i * ldc + j] : 0.0f) + b;
-      c[i * ldc + j] = cmb_activate(v, ep->act);
+      c[i * ldc + j] = cmb_activate(v, &ep->act);
     }
   }
 }
@@ -176,14 +176,16 @@ void cmb_gemm_serial(const cmb_gemm_desc *d, void *scratch) {
                 cmb_align_bytes((size_t)(mcMax * kcMax) * sizeof(float)));
   // Edge tiles in N go through this buffer; MR x NR floats is small.
   float edge[CMB_MR * CMB_NR] __attribute__((aligned(CMB_ALIGN)));
-  const cmb_epilogue plain = {NULL, 0, 0};
+  const cmb_epilogue plain = {NULL, 0, {CMB_CONV_ACT_NONE, 0.0f, 0.0f}};
 
   for (int64_t jc = 0; jc < N; jc += CMB_NC) {
     const int64_t nc = cmb_min64(CMB_NC, N - jc);
     for (int64_t pc = 0; pc < K; pc += kBlock) {
       const int64_t kc = cmb_min64(kBlock, K - pc);
       const int last = pc + kc == K;
-      cmb_epilogue ep = {NULL, pc == 0 ? d->accumulate : 1, last ? d->act : 0};
+      cmb_epilogue ep = {NULL, pc == 0 ? d->accumulate : 1, plain.act};
+      if (last)
+        ep.act = d->act;
 
       // Where micro-panel j of this block starts, and its k stride.
       const float *bBase;
@@ -408,7 +410,7 @@ static void sgemmItem(const void *ctxPtr, int64_t b, cmb_gemm_desc *d) {
                      s->ldc,
                      NULL,
                      s->accumulate,
-                     0};
+                     {CMB_CONV_ACT_NONE, 0.0f, 0.0f}};
   *d = r;
 }
 

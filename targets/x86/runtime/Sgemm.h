@@ -13,11 +13,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "targets/x86/runtime/Runtime.h"
+
 #pragma GCC visibility push(hidden)
 
 /// C[M x N] = act((accumulate ? C : 0) + A[M x K] * B[K x N] + bias)
 /// with row-major operands; `bias` has M entries (one per row of C) or is
-/// NULL, `act` selects the activation (a CMB_CONV_ACT_* of Kernels.h).
+/// NULL, `act` is the activation.
 ///
 /// B is either row-major at `B` with leading dimension `ldb`, or, when
 /// `Bpacked` is set, already in the packed-panel layout of the whole K:
@@ -35,7 +37,7 @@ typedef struct cmb_gemm_desc {
   int64_t ldc;
   const float *bias;
   int accumulate;
-  int act;
+  cmb_act act;
 } cmb_gemm_desc;
 
 /// Bytes of scratch cmb_gemm_serial needs for `d`.

@@ -95,7 +95,7 @@ CMB_INLINE void ukernelBody(const int m, int64_t kc, const float *restrict a,
         acc[0][i][v] = V_ADD(acc[0][i][v], acc[s][i][v]);
 
   // Epilogue: the flags are uniform per call, so the branches predict well.
-  const int beta = ep->beta, act = ep->act;
+  const int beta = ep->beta, act = ep->act.kind;
   const float *bias = ep->bias;
 #pragma GCC unroll 16
   for (int i = 0; i < m; ++i) {
@@ -111,6 +111,9 @@ CMB_INLINE void ukernelBody(const int m, int64_t kc, const float *restrict a,
       V_STORE(row + v * VLEN, x);
     }
   }
+  if (!cmb_act_in_register(act))
+    for (int i = 0; i < m; ++i)
+      cmb_act_apply(c + i * ldc, NV * VLEN, &ep->act);
 }
 
 //===----------------------------------------------------------------------===//

@@ -19,6 +19,8 @@
 
 #include <stdint.h>
 
+#include "targets/x86/runtime/Runtime.h"
+
 #if defined(__AVX512F__)
 // 14 x 32: 28 zmm accumulators + 2 for B + 1 broadcast, of 32 registers.
 #define CMB_MR 14
@@ -64,7 +66,7 @@
 typedef struct cmb_epilogue {
   const float *bias; ///< added per row (m values), or NULL
   int beta;          ///< 1: add the previous contents of C
-  int act;           ///< a CMB_CONV_ACT_* (after bias and beta)
+  cmb_act act;       ///< after bias and beta
 } cmb_epilogue;
 
 /// Computes an m x NR tile, where m is fixed per table entry:

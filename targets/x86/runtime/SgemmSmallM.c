@@ -91,12 +91,12 @@ CMB_INLINE void smallMStrip(const int m, const cmb_gemm_desc *d, int64_t j0,
     if (d->accumulate) {
       for (int64_t j = 0; j < n; ++j) {
         float v = s[j] + row[j] + bias;
-        row[j] = cmb_activate(v, d->act);
+        row[j] = cmb_activate(v, &d->act);
       }
     } else {
       for (int64_t j = 0; j < n; ++j) {
         float v = s[j] + bias;
-        row[j] = cmb_activate(v, d->act);
+        row[j] = cmb_activate(v, &d->act);
       }
     }
   }

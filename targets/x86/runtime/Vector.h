@@ -29,6 +29,22 @@ typedef __m512 vec_t;
 #define V_ADD(a, b) _mm512_add_ps((a), (b))
 #define V_MAX(a, b) _mm512_max_ps((a), (b))
 #define V_MIN(a, b) _mm512_min_ps((a), (b))
+#define V_MUL(a, b) _mm512_mul_ps((a), (b))
+#define V_SUB(a, b) _mm512_sub_ps((a), (b))
+#define V_DIV(a, b) _mm512_div_ps((a), (b))
+#define V_AND(a, b) _mm512_and_ps((a), (b))
+#define V_XOR(a, b) _mm512_xor_ps((a), (b))
+#define V_BLEND_LT0(v, a, b) /* v < 0 ? a : b */                              \
+  _mm512_mask_blend_ps(_mm512_cmp_ps_mask((v), _mm512_setzero_ps(), _CMP_LT_OQ), \
+                       (b), (a))
+/// 2^round(v) and round(v), v in [-126, 127] (round to nearest even).
+#define V_ROUND_POW2(v, rounded, pow2)                                         \
+  do {                                                                         \
+    __m512i n_ = _mm512_cvtps_epi32(v);                                        \
+    (rounded) = _mm512_cvtepi32_ps(n_);                                        \
+    (pow2) = _mm512_castsi512_ps(                                              \
+        _mm512_slli_epi32(_mm512_add_epi32(n_, _mm512_set1_epi32(127)), 23));  \
+  } while (0)
 #define V_LOAD_PART(p, n) _mm512_maskz_loadu_ps(cmb_lane_mask(n), (p))
 #define V_STORE_PART(p, v, n) _mm512_mask_storeu_ps((p), cmb_lane_mask(n), (v))
 static inline __mmask16 cmb_lane_mask(int n) {
@@ -45,6 +61,20 @@ typedef __m256 vec_t;
 #define V_ADD(a, b) _mm256_add_ps((a), (b))
 #define V_MAX(a, b) _mm256_max_ps((a), (b))
 #define V_MIN(a, b) _mm256_min_ps((a), (b))
+#define V_MUL(a, b) _mm256_mul_ps((a), (b))
+#define V_SUB(a, b) _mm256_sub_ps((a), (b))
+#define V_DIV(a, b) _mm256_div_ps((a), (b))
+#define V_AND(a, b) _mm256_and_ps((a), (b))
+#define V_XOR(a, b) _mm256_xor_ps((a), (b))
+#define V_BLEND_LT0(v, a, b)                                                   \
+  _mm256_blendv_ps((b), (a), _mm256_cmp_ps((v), _mm256_setzero_ps(), _CMP_LT_OQ))
+#define V_ROUND_POW2(v, rounded, pow2)                                         \
+  do {                                                                         \
+    __m256i n_ = _mm256_cvtps_epi32(v);                                        \
+    (rounded) = _mm256_cvtepi32_ps(n_);                                        \
+    (pow2) = _mm256_castsi256_ps(                                              \
+        _mm256_slli_epi32(_mm256_add_epi32(n_, _mm256_set1_epi32(127)), 23));  \
+  } while (0)
 #define V_LOAD_PART(p, n) _mm256_maskload_ps((p), cmb_lane_mask(n))
 #define V_STORE_PART(p, v, n) _mm256_maskstore_ps((p), cmb_lane_mask(n), (v))
 static inline __m256i cmb_lane_mask(int n) {
@@ -62,6 +92,23 @@ typedef __m128 vec_t;
 #define V_ADD(a, b) _mm_add_ps((a), (b))
 #define V_MAX(a, b) _mm_max_ps((a), (b))
 #define V_MIN(a, b) _mm_min_ps((a), (b))
+#define V_MUL(a, b) _mm_mul_ps((a), (b))
+#define V_SUB(a, b) _mm_sub_ps((a), (b))
+#define V_DIV(a, b) _mm_div_ps((a), (b))
+#define V_AND(a, b) _mm_and_ps((a), (b))
+#define V_XOR(a, b) _mm_xor_ps((a), (b))
+#define V_BLEND_LT0(v, a, b) /* SSE2: no blendv */                            \
+  cmb_blend_mask(_mm_cmplt_ps((v), _mm_setzero_ps()), (a), (b))
+static inline __m128 cmb_blend_mask(__m128 m, __m128 a, __m128 b) {
+  return _mm_or_ps(_mm_and_ps(m, a), _mm_andnot_ps(m, b));
+}
+#define V_ROUND_POW2(v, rounded, pow2)                                         \
+  do {                                                                         \
+    __m128i n_ = _mm_cvtps_epi32(v);                                           \
+    (rounded) = _mm_cvtepi32_ps(n_);                                           \
+    (pow2) = _mm_castsi128_ps(                                                 \
+        _mm_slli_epi32(_mm_add_epi32(n_, _mm_set1_epi32(127)), 23));           \
+  } while (0)
 #define V_LOAD_PART(p, n) cmb_load_part((p), (n))
 #define V_STORE_PART(p, v, n) cmb_store_part((p), (v), (n))
 static inline __m128 cmb_load_part(const float *p, int n) {
@@ -78,12 +125,94 @@ static inline void cmb_store_part(float *p, __m128 v, int n) {
 }
 #endif
 
-/// The activation `act` (a CMB_CONV_ACT_* of Kernels.h) of a vector. `act`
-/// is uniform per call, so the branches predict well.
-#define V_ACTIVATE(v, act)                                                     \
-  ((act) == CMB_CONV_ACT_NONE ? (v)                                            \
-   : (act) == CMB_CONV_ACT_RELU                                                \
-       ? V_MAX((v), V_ZERO())                                                  \
-       : V_MIN(V_MAX((v), V_ZERO()), V_SET1(6.0f)))
+/// The in-register activations (cmb_act_in_register) of a vector; others
+/// pass through, cmb_act_apply handles them after the store. `kind` is
+/// uniform per call, so the branches predict well.
+#define V_ACTIVATE(v, kind)                                                    \
+  ((kind) == CMB_CONV_ACT_RELU    ? V_MAX((v), V_ZERO())                       \
+   : (kind) == CMB_CONV_ACT_RELU6 ? V_MIN(V_MAX((v), V_ZERO()), V_SET1(6.0f))  \
+                                  : (v))
+
+/// exp(v), relative error below 2e-7 (Cephes' polynomial on
+/// v - n ln 2, |v - n ln 2| <= ln(2)/2). Inputs are clamped to the range
+/// whose result is a normal float; NaN stays NaN.
+static inline vec_t cmb_vexp(vec_t v) {
+  v = V_MIN(V_SET1(88.3762626647949f), V_MAX(V_SET1(-87.3365447504f), v));
+  vec_t n, pow2;
+  V_ROUND_POW2(V_MUL(v, V_SET1(1.44269504088896341f)), n, pow2);
+  // r = v - n ln 2 in two steps (ln 2 = 0.693359375 - 2.12194440e-4).
+  vec_t r = V_SUB(v, V_MUL(n, V_SET1(0.693359375f)));
+  r = V_FMA(n, V_SET1(2.12194440e-4f), r);
+  vec_t p = V_SET1(1.9875691500e-4f);
+  p = V_FMA(p, r, V_SET1(1.3981999507e-3f));
+  p = V_FMA(p, r, V_SET1(8.3334519073e-3f));
+  p = V_FMA(p, r, V_SET1(4.1665795894e-2f));
+  p = V_FMA(p, r, V_SET1(1.6666665459e-1f));
+  p = V_FMA(p, r, V_SET1(5.0000001201e-1f));
+  p = V_FMA(p, V_MUL(r, r), V_ADD(r, V_SET1(1.0f)));
+  return V_MUL(p, pow2);
+}
+
+/// 1 / (1 + exp(-v)).
+static inline vec_t cmb_vsigmoid(vec_t v) {
+  const vec_t one = V_SET1(1.0f);
+  return V_DIV(one, V_ADD(one, cmb_vexp(V_SUB(V_ZERO(), v))));
+}
+
+/// tanh(v) = 2 sigmoid(2v) - 1 (absolute error about 2e-7).
+static inline vec_t cmb_vtanh(vec_t v) {
+  return V_SUB(V_MUL(V_SET1(2.0f), cmb_vsigmoid(V_ADD(v, v))), V_SET1(1.0f));
+}
+
+/// erf(v), absolute error below 1.5e-7 (Abramowitz and Stegun 7.1.26).
+static inline vec_t cmb_verf(vec_t v) {
+  const vec_t signBit = V_SET1(-0.0f);
+  const vec_t sign = V_AND(v, signBit);
+  const vec_t a = V_XOR(v, sign); // |v|
+  const vec_t t = V_DIV(V_SET1(1.0f), V_FMA(V_SET1(0.3275911f), a, V_SET1(1.0f)));
+  vec_t p = V_SET1(1.061405429f);
+  p = V_FMA(p, t, V_SET1(-1.453152027f));
+  p = V_FMA(p, t, V_SET1(1.421413741f));
+  p = V_FMA(p, t, V_SET1(-0.284496736f));
+  p = V_FMA(p, t, V_SET1(0.254829592f));
+  p = V_MUL(p, t);
+  const vec_t e = cmb_vexp(V_SUB(V_ZERO(), V_MUL(a, a)));
+  const vec_t r = V_SUB(V_SET1(1.0f), V_MUL(p, e));
+  return V_XOR(r, sign);
+}
+
+/// Any activation of Kernels.h on a vector (`kind`, `alpha`, `beta` as in
+/// cmb_act of Runtime.h).
+static inline vec_t cmb_vactivate(vec_t v, int kind, float alpha, float beta) {
+  switch (kind) {
+  case CMB_CONV_ACT_RELU:
+  case CMB_CONV_ACT_RELU6:
+    return V_ACTIVATE(v, kind);
+  case CMB_CONV_ACT_LEAKY_RELU:
+    return V_BLEND_LT0(v, V_MUL(v, V_SET1(alpha)), v);
+  case CMB_CONV_ACT_HARDSIGMOID:
+  case CMB_CONV_ACT_HARDSWISH: {
+    vec_t h = V_FMA(v, V_SET1(alpha), V_SET1(beta));
+    h = V_MAX(V_MIN(h, V_SET1(1.0f)), V_ZERO());
+    return kind == CMB_CONV_ACT_HARDSWISH ? V_MUL(v, h) : h;
+  }
+  case CMB_CONV_ACT_SIGMOID:
+    return cmb_vsigmoid(v);
+  case CMB_CONV_ACT_SILU:
+    return V_MUL(v, cmb_vsigmoid(v));
+  case CMB_CONV_ACT_TANH:
+    return cmb_vtanh(v);
+  case CMB_CONV_ACT_GELU:
+    return V_MUL(V_MUL(v, V_SET1(0.5f)),
+                 V_ADD(V_SET1(1.0f), cmb_verf(V_MUL(v, V_SET1(0.70710678118654752f)))));
+  case CMB_CONV_ACT_GELU_TANH: {
+    vec_t inner = V_FMA(V_MUL(V_MUL(v, v), v), V_SET1(0.044715f), v);
+    inner = V_MUL(inner, V_SET1(0.79788456080286536f));
+    return V_MUL(V_MUL(v, V_SET1(0.5f)), V_ADD(V_SET1(1.0f), cmb_vtanh(inner)));
+  }
+  default:
+    return v;
+  }
+}
 
 #endif // CAMBRIAN_TARGETS_X86_RUNTIME_VECTOR_H

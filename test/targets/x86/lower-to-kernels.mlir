@@ -25,7 +25,7 @@ func.func @matmul_accumulate(%a: memref<4x8xf32>, %b: memref<8x16xf32>, %c: memr
 
 // -----
 
-// CHECK: memref.global "private" constant @__cmb_conv_params_1_3_10_10_8_3_3_4_4_2_2_1_1_0_0_1_0_0 : memref<18xi64>
+// CHECK: memref.global "private" constant @__cmb_conv_params_1_3_10_10_8_3_3_4_4_2_2_1_1_0_0_1_0_0_0_0 : memref<20xi64>
 // CHECK-LABEL: func.func @conv
 // CHECK: call @cmb_x86_conv2d
 // CHECK-NOT: linalg.conv_2d_nchw_fchw
@@ -170,8 +170,8 @@ func.func @bias_relu_out_of_place(%x: memref<1x4x6x6xf32>, %w: memref<8x4x1x1xf3
 
 // -----
 
-// Not an epilogue: a sigmoid-like body, and an accumulating conv, keep
-// their generics.
+// Not an epilogue: an exp body (no activation of the kernel's), and an
+// accumulating conv, keep their generics.
 // CHECK-LABEL: func.func @no_epilogue
 // CHECK: call @cmb_x86_conv2d
 // CHECK: linalg.generic
@@ -195,6 +195,120 @@ func.func @no_epilogue(%x: memref<1x4x6x6xf32>, %w: memref<8x4x1x1xf32>, %y: mem
       ins(%y2 : memref<1x8x6x6xf32>) outs(%y2 : memref<1x8x6x6xf32>) {
   ^bb0(%v: f32, %o: f32):
     %r = arith.maximumf %v, %zero : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// Bias + HardSwish as the importer writes it, fused: activation 5 with
+// alpha = 1/6 and beta = 0.5 as float32 bits (0x3E2AAAAB, 0x3F000000).
+// CHECK: memref.global "private" constant @__cmb_conv_params_1_4_6_6_8_1_1_6_6_1_1_1_1_0_0_1_0_5_1042983595_1056964608
+// CHECK-LABEL: func.func @bias_hardswish
+// CHECK: call @cmb_x86_conv2d
+// CHECK-NOT: linalg.generic
+// CHECK: return
+#id = affine_map<(n, f, h, w) -> (n, f, h, w)>
+#ch = affine_map<(n, f, h, w) -> (f)>
+func.func @bias_hardswish(%x: memref<1x4x6x6xf32>, %w: memref<8x4x1x1xf32>, %b: memref<8xf32>, %y: memref<1x8x6x6xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %sixth = arith.constant 0.166666672 : f32
+  %half = arith.constant 0.5 : f32
+  linalg.fill ins(%zero : f32) outs(%y : memref<1x8x6x6xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x4x6x6xf32>, memref<8x4x1x1xf32>) outs(%y : memref<1x8x6x6xf32>)
+  linalg.generic {indexing_maps = [#id, #ch, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y, %b : memref<1x8x6x6xf32>, memref<8xf32>) outs(%y : memref<1x8x6x6xf32>) {
+  ^bb0(%v: f32, %bv: f32, %o: f32):
+    %s = arith.addf %v, %bv : f32
+    %m = arith.mulf %s, %sixth : f32
+    %a = arith.addf %m, %half : f32
+    %lo = arith.minimumf %a, %one : f32
+    %h = arith.maximumf %lo, %zero : f32
+    %r = arith.mulf %s, %h : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// x * sigmoid(x) (SiLU, activation 7) and torch's decomposed GELU
+// x * (erf(x / sqrt 2) + 1) * 0.5 (activation 9) fuse; x * sigmoid(x) * 2
+// and erf without the 1/sqrt(2) are not activations of the kernel's.
+// CHECK-DAG: memref.global "private" constant @__cmb_conv_params_1_4_6_6_8_1_1_6_6_1_1_1_1_0_0_1_0_7_0_0
+// CHECK-DAG: memref.global "private" constant @__cmb_conv_params_1_4_6_6_8_1_1_6_6_1_1_1_1_0_0_1_0_9_0_0
+// CHECK-LABEL: func.func @silu_gelu
+// CHECK: call @cmb_x86_conv2d
+// CHECK-NOT: linalg.generic
+// CHECK: call @cmb_x86_conv2d
+// CHECK-NOT: linalg.generic
+// CHECK: call @cmb_x86_conv2d
+// CHECK-NEXT: linalg.generic
+// CHECK: math.exp
+// CHECK: call @cmb_x86_conv2d
+// CHECK-NEXT: linalg.generic
+// CHECK: math.erf
+// CHECK: return
+#id = affine_map<(n, f, h, w) -> (n, f, h, w)>
+func.func @silu_gelu(%x: memref<1x4x6x6xf32>, %w: memref<8x4x1x1xf32>, %y1: memref<1x8x6x6xf32>, %y2: memref<1x8x6x6xf32>, %y3: memref<1x8x6x6xf32>, %y4: memref<1x8x6x6xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %two = arith.constant 2.0 : f32
+  %half = arith.constant 0.5 : f32
+  %sqrt2 = arith.constant 1.41421354 : f32
+  linalg.fill ins(%zero : f32) outs(%y1 : memref<1x8x6x6xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x4x6x6xf32>, memref<8x4x1x1xf32>) outs(%y1 : memref<1x8x6x6xf32>)
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y1 : memref<1x8x6x6xf32>) outs(%y1 : memref<1x8x6x6xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %n = arith.negf %v : f32
+    %e = math.exp %n : f32
+    %d = arith.addf %e, %one : f32
+    %s = arith.divf %one, %d : f32
+    %r = arith.mulf %v, %s : f32
+    linalg.yield %r : f32
+  }
+  linalg.fill ins(%zero : f32) outs(%y2 : memref<1x8x6x6xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x4x6x6xf32>, memref<8x4x1x1xf32>) outs(%y2 : memref<1x8x6x6xf32>)
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y2 : memref<1x8x6x6xf32>) outs(%y2 : memref<1x8x6x6xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %q = arith.divf %v, %sqrt2 : f32
+    %e = math.erf %q : f32
+    %a = arith.addf %e, %one : f32
+    %m = arith.mulf %v, %a : f32
+    %r = arith.mulf %m, %half : f32
+    linalg.yield %r : f32
+  }
+  linalg.fill ins(%zero : f32) outs(%y3 : memref<1x8x6x6xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x4x6x6xf32>, memref<8x4x1x1xf32>) outs(%y3 : memref<1x8x6x6xf32>)
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y3 : memref<1x8x6x6xf32>) outs(%y3 : memref<1x8x6x6xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %n = arith.negf %v : f32
+    %e = math.exp %n : f32
+    %d = arith.addf %e, %one : f32
+    %s = arith.divf %one, %d : f32
+    %p = arith.mulf %v, %s : f32
+    %r = arith.mulf %p, %two : f32
+    linalg.yield %r : f32
+  }
+  linalg.fill ins(%zero : f32) outs(%y4 : memref<1x8x6x6xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x4x6x6xf32>, memref<8x4x1x1xf32>) outs(%y4 : memref<1x8x6x6xf32>)
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y4 : memref<1x8x6x6xf32>) outs(%y4 : memref<1x8x6x6xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %e = math.erf %v : f32
+    %a = arith.addf %e, %one : f32
+    %m = arith.mulf %v, %a : f32
+    %r = arith.mulf %m, %half : f32
     linalg.yield %r : f32
   }
   return

@@ -14,7 +14,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <sstream>
 
 namespace {
@@ -25,18 +27,56 @@ struct ConvCase {
   int64_t PT, PL, PB, PR; // padding top, left, bottom, right
   int64_t G;
   bool bias;
-  int relu, accumulate; // relu: a CMB_CONV_ACT_* (0 none, 1 relu, 2 relu6)
+  int act, accumulate; // a CMB_CONV_ACT_*
+  float alpha = 0.0f, beta = 0.0f; // the activation's parameters
 
   int64_t OH() const { return (H + PT + PB - (DH * (KH - 1) + 1)) / SH + 1; }
   int64_t OW() const { return (W + PL + PR - (DW * (KW - 1) + 1)) / SW + 1; }
 };
+
+int64_t floatBits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+}
+
+/// The activation of the case, in double.
+double activate(double v, const ConvCase &c) {
+  const double alpha = c.alpha, beta = c.beta;
+  switch (c.act) {
+  case CMB_CONV_ACT_NONE:
+    return v;
+  case CMB_CONV_ACT_RELU:
+    return std::max(v, 0.0);
+  case CMB_CONV_ACT_RELU6:
+    return std::min(std::max(v, 0.0), 6.0);
+  case CMB_CONV_ACT_LEAKY_RELU:
+    return v < 0 ? alpha * v : v;
+  case CMB_CONV_ACT_HARDSIGMOID:
+    return std::min(std::max(alpha * v + beta, 0.0), 1.0);
+  case CMB_CONV_ACT_HARDSWISH:
+    return v * std::min(std::max(alpha * v + beta, 0.0), 1.0);
+  case CMB_CONV_ACT_SIGMOID:
+    return 1.0 / (1.0 + std::exp(-v));
+  case CMB_CONV_ACT_SILU:
+    return v / (1.0 + std::exp(-v));
+  case CMB_CONV_ACT_TANH:
+    return std::tanh(v);
+  case CMB_CONV_ACT_GELU:
+    return 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0)));
+  case CMB_CONV_ACT_GELU_TANH:
+    return 0.5 * v *
+           (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (v + 0.044715 * v * v * v)));
+  }
+  return std::nan("");
+}
 
 std::string describe(const ConvCase &c) {
   std::ostringstream os;
   os << "N" << c.N << " C" << c.C << " " << c.H << "x" << c.W << " F" << c.F
      << " k" << c.KH << "x" << c.KW << " s" << c.SH << "," << c.SW << " d"
      << c.DH << "," << c.DW << " p" << c.PT << "," << c.PL << "," << c.PB << ","
-     << c.PR << " g" << c.G << " bias" << c.bias << " relu" << c.relu << " acc"
+     << c.PR << " g" << c.G << " bias" << c.bias << " act" << c.act << "(" << c.alpha << "," << c.beta << ") acc"
      << c.accumulate;
   return os.str();
 }
@@ -67,7 +107,9 @@ void runCase(const ConvCase &c, std::mt19937 &rng, Checker &chk) {
   p[CMB_CONV_PAD_LEFT] = c.PL;
   p[CMB_CONV_GROUPS] = c.G;
   p[CMB_CONV_ACCUMULATE] = c.accumulate;
-  p[CMB_CONV_ACTIVATION] = c.relu;
+  p[CMB_CONV_ACTIVATION] = c.act;
+  p[CMB_CONV_ACT_ALPHA] = floatBits(c.alpha);
+  p[CMB_CONV_ACT_BETA] = floatBits(c.beta);
   cmb_x86_conv2d(x.data(), w.data(), c.bias ? bias.data() : nullptr, y.data(),
                  p);
 
@@ -102,10 +144,9 @@ void runCase(const ConvCase &c, std::mt19937 &rng, Checker &chk) {
                 m += std::fabs(t);
               }
             }
-          if (c.relu && s < 0)
-            s = 0;
-          if (c.relu == CMB_CONV_ACT_RELU6 && s > 6)
-            s = 6;
+          // The activations' slopes are at most about 1.13 (GELU).
+          s = activate(s, c);
+          m *= 1.2;
           chk.check(y[o], s, m,
                     where + " at n" + std::to_string(n) + " f" +
                         std::to_string(f) + " (" + std::to_string(oh) + "," +
@@ -172,6 +213,16 @@ TEST_CASE("conv2d: depthwise convolutions (direct loop)", "[conv2d]") {
       runCase({1, 2, 3, w, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, true, 1, 1}, rng,
               chk);
     runCase(conv(2, 3, 21, 131, 3, 3, 2, 1, 1, 3, true, 0, 0), rng, chk);
+    // Small maps as in the late stages of MobileNets, stride 2 from even
+    // and odd widths (the vector de-interleave and its tail), stride 2
+    // with dilation 2 (every tap in one phase), stride 3, and enough
+    // planes for whole-plane tasks.
+    runCase(conv(1, 40, 7, 7, 40, 5, 1, 1, 2, 40, true, 2, 0), rng, chk);
+    runCase(conv(1, 24, 14, 14, 24, 3, 1, 1, 1, 24, true, 1, 1), rng, chk);
+    runCase(conv(1, 8, 112, 112, 8, 3, 2, 1, 1, 8, true, 2, 0), rng, chk);
+    runCase(conv(1, 4, 57, 71, 4, 5, 2, 1, 2, 4, false, 0, 1), rng, chk);
+    runCase(conv(1, 4, 20, 37, 4, 3, 2, 2, 2, 4, true, 1, 0), rng, chk);
+    runCase(conv(1, 3, 17, 19, 3, 3, 3, 1, 0, 3, true, 0, 0), rng, chk);
     INFO("threads " << threads);
     requireClean(chk);
   });
@@ -286,6 +337,45 @@ TEST_CASE("conv2d: random geometries", "[conv2d]") {
         continue;
       runCase(c, rng, chk);
       ++done;
+    }
+    INFO("threads " << threads);
+    requireClean(chk);
+  });
+}
+
+TEST_CASE("conv2d: fused activations on every path", "[conv2d]") {
+  CMB_REQUIRE_ISA();
+  std::mt19937 rng(17);
+  struct Act {
+    int kind;
+    float alpha, beta;
+  };
+  const Act acts[] = {{CMB_CONV_ACT_LEAKY_RELU, 0.1f, 0.0f},
+                      {CMB_CONV_ACT_HARDSIGMOID, 0.2f, 0.5f},
+                      {CMB_CONV_ACT_HARDSWISH, 1.0f / 6.0f, 0.5f},
+                      {CMB_CONV_ACT_SIGMOID, 0.0f, 0.0f},
+                      {CMB_CONV_ACT_SILU, 0.0f, 0.0f},
+                      {CMB_CONV_ACT_TANH, 0.0f, 0.0f},
+                      {CMB_CONV_ACT_GELU, 0.0f, 0.0f},
+                      {CMB_CONV_ACT_GELU_TANH, 0.0f, 0.0f}};
+  withThreadCounts([&](int threads) {
+    Checker chk;
+    for (const Act &a : acts) {
+      // Direct GEMM (tiles and an edge), small M, matrix-vector,
+      // depthwise (strides 1 and 2), im2col, with and without accumulation.
+      ConvCase cases[] = {
+          conv(1, 16, 9, 11, 24, 1, 1, 1, 0, 1, true, a.kind, 0),
+          conv(1, 8, 6, 6, 3, 1, 1, 1, 0, 1, true, a.kind, 1),
+          conv(1, 40, 1, 1, 20, 1, 1, 1, 0, 1, true, a.kind, 0),
+          conv(1, 12, 7, 7, 12, 5, 1, 1, 2, 12, true, a.kind, 0),
+          conv(1, 6, 14, 14, 6, 3, 2, 1, 1, 6, true, a.kind, 1),
+          conv(1, 5, 10, 10, 7, 3, 1, 1, 1, 1, true, a.kind, 0),
+      };
+      for (ConvCase &c : cases) {
+        c.alpha = a.alpha;
+        c.beta = a.beta;
+        runCase(c, rng, chk);
+      }
     }
     INFO("threads " << threads);
     requireClean(chk);

@@ -1,0 +1,60 @@
+//===- Activation.c - Activations applied as results are stored -----------===//
+//
+// The clamps (relu, relu6) are applied in registers by every kernel. The
+// others cost a few dozen instructions per vector; the GEMM micro-kernel
+// applies them with cmb_act_apply on each tile it has just stored (still in
+// L1), which keeps its unrolled register loop small. The scalar form serves
+// the edge and small-matrix paths.
+//
+//===----------------------------------------------------------------------===//
+
+#include "targets/x86/runtime/Runtime.h"
+#include "targets/x86/runtime/Vector.h"
+
+#include <math.h>
+
+float cmb_activate(float v, const cmb_act *a) {
+  switch (a->kind) {
+  case CMB_CONV_ACT_RELU:
+    return v < 0.0f ? 0.0f : v;
+  case CMB_CONV_ACT_RELU6:
+    return v < 0.0f ? 0.0f : v > 6.0f ? 6.0f : v;
+  case CMB_CONV_ACT_LEAKY_RELU:
+    return v < 0.0f ? a->alpha * v : v;
+  case CMB_CONV_ACT_HARDSIGMOID:
+  case CMB_CONV_ACT_HARDSWISH: {
+    float h = a->alpha * v + a->beta;
+    h = h > 1.0f ? 1.0f : h < 0.0f ? 0.0f : h;
+    return a->kind == CMB_CONV_ACT_HARDSWISH ? v * h : h;
+  }
+  case CMB_CONV_ACT_SIGMOID:
+    return 1.0f / (1.0f + expf(-v));
+  case CMB_CONV_ACT_SILU:
+    return v / (1.0f + expf(-v));
+  case CMB_CONV_ACT_TANH:
+    return tanhf(v);
+  case CMB_CONV_ACT_GELU:
+    return 0.5f * v * (1.0f + erff(v * 0.70710678118654752f));
+  case CMB_CONV_ACT_GELU_TANH:
+    return 0.5f * v *
+           (1.0f + tanhf(0.79788456080286536f * (v + 0.044715f * v * v * v)));
+  default:
+    return v;
+  }
+}
+
+void cmb_act_apply(float *p, int64_t n, const cmb_act *a) {
+  const int kind = a->kind;
+  if (kind == CMB_CONV_ACT_NONE)
+    return;
+  const float alpha = a->alpha, beta = a->beta;
+  int64_t i = 0;
+  for (; i + VLEN <= n; i += VLEN)
+    V_STORE(p + i, cmb_vactivate(V_LOAD(p + i), kind, alpha, beta));
+  if (i < n) {
+    const int rest = (int)(n - i);
+    V_STORE_PART(p + i,
+                 cmb_vactivate(V_LOAD_PART(p + i, rest), kind, alpha, beta),
+                 rest);
+  }
+}
