@@ -92,6 +92,68 @@ def InstrumentProfilePass : Pass<"cambrian-x86-instrument-profile",
                            "mlir::memref::MemRefDialect"];
 }
 
+def CollapseLoopsPass : Pass<"cambrian-x86-collapse-loops"> {
+  let summary = "Merge the contiguous loops of the remaining linalg.generics";
+  let description = [{
+    After the kernel lowering, what is left of a model is elementwise maps,
+    broadcasts and reductions over NCHW buffers whose innermost extents are
+    often tiny (7 or 14 columns), so LLVM vectorizes a 7-iteration loop and
+    then runs its scalar remainder. This pass merges every run of adjacent
+    loops that have the same iterator type and stay contiguous in every
+    operand (upstream's `collapseOpIterationDims`): an elementwise op over
+    1x96x56x56 becomes one loop of 301056 iterations, a global average pool
+    a reduction of 3136 per channel. Only dense identity-layout buffers are
+    collapsed.
+
+    ```mlir
+    linalg.generic {indexing_maps = [(n, c, h, w) -> (n, c, h, w),
+                                     (n, c, h, w) -> (n, c, 0, 0), ...]}
+    // becomes, on memref.collapse_shape views of the operands,
+    linalg.generic {indexing_maps = [(n, c, hw) -> (n, c, hw),
+                                     (n, c, hw) -> (n, c), ...]}
+    ```
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
+def LowerReductionsPass : Pass<"cambrian-x86-lower-reductions"> {
+  let summary = "Reductions over trailing loops accumulate in registers";
+  let description = [{
+    `convert-linalg-to-loops` loads and stores the output element in every
+    iteration of a reduction; with plain pointers LLVM cannot prove that the
+    output does not alias the input, so a sum runs at the speed of a
+    store-to-load round trip per element and is never vectorized. For
+    generics on buffers whose reduction loops are all innermost and whose
+    outputs do not depend on them (sums, means, maxima over the last axes:
+    global pooling, softmax, layer norm), this pass writes the loops itself:
+    the outputs are loaded once before the reduction loops, carried through
+    them as `iter_args`, and stored once after. The combining `arith.addf` /
+    `arith.mulf` gets the `reassoc` fast-math flag so that LLVM's loop
+    vectorizer may reorder the sum into vector lanes (as every BLAS and
+    onnxruntime do).
+
+    ```mlir
+    linalg.generic {iterator_types = ["parallel", "reduction"]}
+        ins(%x : memref<8x64xf32>) outs(%y : memref<8xf32>) { addf }
+    // becomes
+    scf.for %i = 0 to 8 {
+      %init = memref.load %y[%i]
+      %s = scf.for %k = 0 to 64 iter_args(%acc = %init) {
+        %v = memref.load %x[%i, %k]
+        %t = arith.addf %v, %acc fastmath<reassoc>
+        scf.yield %t
+      }
+      memref.store %s, %y[%i]
+    }
+    ```
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::affine::AffineDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def InterchangeWindowLoopsPass : Pass<"cambrian-x86-interchange-window-loops"> {
   let summary = "Put the output's contiguous loop innermost in small-window reductions";
   let description = [{

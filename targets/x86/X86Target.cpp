@@ -44,7 +44,9 @@ void cambrian::x86::buildX86Pipeline(OpPassManager &pm, bool profile) {
   pm.addPass(x86::createExpandCopiesPass());
   if (profile)
     pm.addPass(x86::createInstrumentProfilePass());
+  pm.addPass(x86::createCollapseLoopsPass());
   pm.addPass(x86::createInterchangeWindowLoopsPass());
+  pm.addPass(x86::createLowerReductionsPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(x86::createApproximateMathPass());
   // Integer powers have no LLVM intrinsic: outline them as small functions.

@@ -30,6 +30,7 @@
 #include "targets/x86/runtime/SgemmMicrokernel.h"
 #include "targets/x86/runtime/SgemmPack.h"
 #include "targets/x86/runtime/ThreadPool.h"
+#include "targets/x86/runtime/Vector.h"
 
 #include <immintrin.h>
 #include <string.h>
@@ -133,15 +134,22 @@ static void epilogueOnly(const cmb_gemm_desc *d) {
 }
 
 /// Stores an m x n corner (n < NR) computed into `tile` (ld NR) with the
-/// epilogue that the micro-kernel would have applied.
+/// epilogue that the micro-kernel would have applied, with masked vectors.
 static void storeEdge(const float *tile, int m, int64_t n, float *c,
                       int64_t ldc, const cmb_epilogue *ep) {
+  const int kind = ep->act.kind;
   for (int i = 0; i < m; ++i) {
-    float b = ep->bias ? ep->bias[i] : 0.0f;
-    for (int64_t j = 0; j < n; ++j) {
-      float v = tile[i * CMB_NR + j] + (ep->beta ? c[i * ldc + j] : 0.0f) + b;
-      c[i * ldc + j] = cmb_activate(v, &ep->act);
+    const vec_t b = V_SET1(ep->bias ? ep->bias[i] : 0.0f);
+    float *row = c + i * ldc;
+    for (int64_t j = 0; j < n; j += VLEN) {
+      const int lanes = (int)cmb_min64(VLEN, n - j);
+      vec_t v = V_ADD(V_LOAD(tile + i * CMB_NR + j), b);
+      if (ep->beta)
+        v = V_ADD(v, V_LOAD_PART(row + j, lanes));
+      V_STORE_PART(row + j, V_ACTIVATE(v, kind), lanes);
     }
+    if (!cmb_act_in_register(kind))
+      cmb_act_apply(row, n, &ep->act);
   }
 }
 
