@@ -142,9 +142,22 @@ std::optional<ChannelDims> throughReshape(Operation *op, ChannelDims ch) {
   return ChannelDims{*lo, *hi};
 }
 
+/// Whether `map`, in a loop nest over `loops` whose channel dims are `ch`,
+/// reads the same element wherever the channel is the same.
+bool readsPerChannel(AffineMap map, ArrayRef<int64_t> loops, ChannelDims ch) {
+  return llvm::all_of(map.getResults(), [&](AffineExpr e) {
+    if (isa<AffineConstantExpr>(e))
+      return true;
+    auto dim = dyn_cast<AffineDimExpr>(e);
+    if (!dim)
+      return false;
+    int64_t d = dim.getPosition();
+    return (d >= ch.lo && d < ch.hi) || loops[d] == 1; // else varies
+  });
+}
+
 /// The value per channel of `data` (shaped `shape`), read through `map` in
-/// a loop nest over `loops` whose channel dims are `ch`; none when what is
-/// read depends on anything but the channel.
+/// a loop nest over `loops` whose channel dims are `ch` (readsPerChannel).
 std::optional<SmallVector<float>>
 perChannel(ArrayRef<float> data, ArrayRef<int64_t> shape, AffineMap map,
            ArrayRef<int64_t> loops, ChannelDims ch) {
@@ -160,16 +173,9 @@ perChannel(ArrayRef<float> data, ArrayRef<int64_t> shape, AffineMap map,
     }
     int64_t flat = 0;
     for (auto [k, e] : llvm::enumerate(map.getResults())) {
-      int64_t i;
-      if (auto cst = dyn_cast<AffineConstantExpr>(e))
-        i = cst.getValue();
-      else if (auto dim = dyn_cast<AffineDimExpr>(e);
-               dim &&
-               ((dim.getPosition() >= ch.lo && dim.getPosition() < ch.hi) ||
-                loops[dim.getPosition()] == 1)) // always 0
-        i = iv[dim.getPosition()];
-      else
-        return std::nullopt;
+      int64_t i = isa<AffineConstantExpr>(e)
+                      ? cast<AffineConstantExpr>(e).getValue()
+                      : iv[cast<AffineDimExpr>(e).getPosition()];
       if (i < 0 || i >= shape[k])
         return std::nullopt;
       flat = flat * shape[k] + i;
@@ -277,6 +283,9 @@ std::optional<Affine> analyzeGeneric(linalg::GenericOp g, Value x,
       bind(arg, Affine::identity(F));
       continue;
     }
+    // The map first: a large constant read per element is not copied.
+    if (!readsPerChannel(map, type.getShape(), ch))
+      return std::nullopt;
     std::optional<F32Constant> c = readF32Constant(in->get());
     if (!c)
       return std::nullopt;
