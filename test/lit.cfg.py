@@ -1,5 +1,6 @@
 # lit configuration for Cambrian's FileCheck tests.
 import os
+import subprocess
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -21,4 +22,9 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 venv_python = os.path.join(config.cambrian_src_root, ".venv", "bin", "python")
 # Inserted first: lit's defaults define %python as its own interpreter.
 config.substitutions.insert(0, ("%python", venv_python if os.path.exists(venv_python) else "python3"))
+# Tests that compare with onnxruntime need it in that environment.
+if os.path.exists(venv_python) and subprocess.run(
+        [venv_python, "-c", "import onnxruntime"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0:
+    config.available_features.add("onnxruntime")
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))

@@ -23,6 +23,9 @@ void cambrian::buildGraphPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(createRaisePaddingPass());
+  // Before fusion, which would merge the batch norm into its consumers
+  // (a Relu, a residual add) and so hide the per-channel affine map.
+  pm.addPass(createFoldBatchNormPass());
   pm.addPass(createFuseElementwisePass());
   pm.addPass(createCanonicalizerPass());
 }

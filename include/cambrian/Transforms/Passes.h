@@ -3,6 +3,7 @@
 #ifndef CAMBRIAN_TRANSFORMS_PASSES_H
 #define CAMBRIAN_TRANSFORMS_PASSES_H
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Pass/Pass.h"
@@ -14,6 +15,9 @@ namespace cambrian {
 
 #define GEN_PASS_REGISTRATION
 #include "cambrian/Transforms/Passes.h.inc"
+
+/// Adds the rewrite of FoldBatchNormPass to `patterns`.
+void populateFoldBatchNormPatterns(mlir::RewritePatternSet &patterns);
 
 /// Adds the rewrite of FuseElementwisePass to `patterns`.
 void populateFuseElementwisePatterns(mlir::RewritePatternSet &patterns);

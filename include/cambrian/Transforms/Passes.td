@@ -10,6 +10,48 @@
 
 include "mlir/Pass/PassBase.td"
 
+def FoldBatchNormPass : Pass<"cambrian-fold-batchnorm"> {
+  let summary = "Fold per-channel affine maps (inference BatchNormalization) into constant weights";
+  let description = [{
+    The importer turns inference BatchNormalization with constant parameters
+    into `y = x * s[c] + t[c]`. After a convolution or matmul whose weights
+    are constants that is only a change of weights and bias, since
+    `conv(x, W) * s + t == conv(x, W * s) + t`. This pass makes that change
+    on the host, as ONNX Runtime does, so the targets see a convolution with
+    a per-channel bias (which the x86 kernels take in their epilogue)
+    instead of an extra pass over the activations.
+
+    The producer is a `linalg.conv_2d_nchw_fchw`, `depthwise_conv_2d_nchw_chw`,
+    `conv_2d_ngchw_gfchw` or `matmul` (default maps) with a zero-filled
+    init, f32 weights that are constants (possibly behind reshapes), and no
+    user but the chain being folded. The chain is any number of elementwise
+    generics that compute `x * s + t` per output channel (the bias add, the
+    batch norm, a Mul or Add by a per-channel constant; the body may use
+    addf, subf, mulf, divf by a constant and negf, and sqrt/rsqrt of
+    constants), with `tensor.expand_shape`/`collapse_shape` in between that
+    keep the channels apart (1-D and grouped convolutions). Every constant
+    must be f32, read per channel. Anything else is left alone.
+
+    ```mlir
+    %y = linalg.conv_2d_nchw_fchw ins(%x, %w : ...) outs(%zero : tensor<1x8x4x4xf32>)
+    %b = linalg.generic {indexing_maps = [#id, #chan, #id], ...}
+        ins(%y, %bias : tensor<1x8x4x4xf32>, tensor<8x1x1xf32>) ... { addf }
+    %n = linalg.generic {indexing_maps = [#id, #chan, #chan, #id], ...}
+        ins(%b, %s, %t : tensor<1x8x4x4xf32>, tensor<8x1x1xf32>, tensor<8x1x1xf32>) ... { mulf, addf }
+    // becomes
+    %y = linalg.conv_2d_nchw_fchw ins(%x, %w_scaled : ...) outs(%zero : ...)
+    %n = linalg.generic {indexing_maps = [#id, #chan, #id], ...}
+        ins(%y, %bias_scaled_plus_t : ...) ... { addf }
+    ```
+
+    The new weights are stored like the old ones (a dense resource when the
+    old weights were one or have more than 16 elements).
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def FuseElementwisePass : Pass<"cambrian-fuse-elementwise"> {
   let summary = "Fuse chains of elementwise generics into one loop nest";
   let description = [{
