@@ -38,6 +38,12 @@ typedef struct cmb_conv_shape {
 void cmb_conv_depthwise(const float *x, const float *w, const float *bias,
                         float *y, const cmb_conv_shape *s);
 
+/// Depthwise convolution with a block of channels per vector
+/// (DepthwiseBlocked.c); returns 0 without doing anything on baseline SSE.
+int cmb_conv_depthwise_blocked(const float *x, const float *w,
+                               const float *bias, float *y,
+                               const cmb_conv_shape *s);
+
 /// Floats of slab scratch cmb_im2col_panels needs for tiles of at most
 /// `maxCols` output columns.
 size_t cmb_im2col_slab_floats(const cmb_conv_shape *s, int64_t maxCols);

@@ -28,6 +28,10 @@
 
 #include <stdlib.h>
 
+#ifndef CMB_DW_BLOCKED_MAX_OUTPUTS
+#define CMB_DW_BLOCKED_MAX_OUTPUTS (32 * 32)
+#endif
+
 /// Output vectors computed together (accumulators in registers).
 #if defined(__AVX512F__)
 enum { kMaxVectors = 8 };
@@ -261,11 +265,18 @@ static void depthwiseTask(void *ctxPtr, int64_t task, cmb_scratch *scratch) {
     depthwiseRows(job, plane, 0, s->OH, phases, flat);
 }
 
+/// Output maps up to this many pixels go to the channel-blocked kernel.
+static const int64_t kBlockedMaxOutputs = CMB_DW_BLOCKED_MAX_OUTPUTS;
+
 /// Tap tables up to this size live on the stack.
 enum { kStackTaps = 64 };
 
 void cmb_conv_depthwise(const float *x, const float *w, const float *bias,
                         float *y, const cmb_conv_shape *s) {
+  // Small maps: channels in lanes (see DepthwiseBlocked.c).
+  if (s->OH * s->OW <= kBlockedMaxOutputs && s->C >= VLEN / 2 &&
+      cmb_conv_depthwise_blocked(x, w, bias, y, s))
+    return;
   const int64_t planes = s->N * s->C;
   const int64_t numTaps = s->KH * s->KW, SH = s->SH, SW = s->SW;
   const int threads = cmb_pool_size();

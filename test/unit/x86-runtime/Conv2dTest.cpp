@@ -223,6 +223,13 @@ TEST_CASE("conv2d: depthwise convolutions (direct loop)", "[conv2d]") {
     runCase(conv(1, 4, 57, 71, 4, 5, 2, 1, 2, 4, false, 0, 1), rng, chk);
     runCase(conv(1, 4, 20, 37, 4, 3, 2, 2, 2, 4, true, 1, 0), rng, chk);
     runCase(conv(1, 3, 17, 19, 3, 3, 3, 1, 0, 3, true, 0, 0), rng, chk);
+    // The channel-blocked kernel (small maps, channels in lanes): a batch,
+    // stride and dilation 2 with a partial channel block, asymmetric
+    // padding with a kernel wider than the map, a map at the size limit.
+    runCase(conv(2, 19, 9, 11, 19, 3, 2, 2, 2, 19, true, 1, 1), rng, chk);
+    runCase({1, 17, 6, 4, 17, 3, 5, 1, 1, 1, 1, 0, 2, 1, 3, 17, true, 2, 0},
+            rng, chk);
+    runCase(conv(1, 33, 32, 32, 33, 3, 1, 1, 1, 33, false, 0, 1), rng, chk);
     INFO("threads " << threads);
     requireClean(chk);
   });
