@@ -40,6 +40,28 @@ def ExpandCopiesPass : Pass<"cambrian-x86-expand-copies"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def FlattenGlobalsPass : Pass<"cambrian-x86-flatten-globals", "mlir::ModuleOp"> {
+  let summary = "Give constant LLVM globals one flat array type";
+  let description = [{
+    Lowered memref globals have nested array types, one level per tensor
+    dimension. LLVM IR translation builds such a global as one constant per
+    innermost row, so the weights of a large model become millions of
+    uniqued constants that every later step walks (ResNet-50 spent most of
+    its compile time there). This pass retypes every constant global whose
+    uses only take its address (directly or through a GEP of zeros) as a
+    single `!llvm.array<N x T>` holding the same bytes; dense and
+    dense_resource initializers are reshaped without copying.
+
+    ```mlir
+    llvm.mlir.global private constant @w(dense_resource<w> : tensor<8x4xf32>)
+        : !llvm.array<8 x array<4 x f32>>
+    // becomes
+    llvm.mlir.global private constant @w(dense_resource<w> : tensor<32xf32>)
+        : !llvm.array<32 x f32>
+    ```
+  }];
+}
+
 def FreeEarlyPass : Pass<"cambrian-x86-free-early"> {
   let summary = "Move each buffer's dealloc right after its last use";
   let description = [{

@@ -71,6 +71,7 @@ void cambrian::x86::buildX86Pipeline(OpPassManager &pm, bool profile) {
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(x86::createFlattenGlobalsPass());
 }
 
 void cambrian::x86::registerX86Pipeline() {
