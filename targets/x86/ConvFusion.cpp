@@ -48,6 +48,9 @@ void buffersBehind(Value v, SmallPtrSetImpl<Value> &roots) {
 /// Whether `op` may write (or, with `anyUse`, access at all) memory that
 /// the buffer `root` owns.
 bool touches(Operation *op, Value root, bool anyUse) {
+  // Taking a view reads nothing (its users are what count).
+  if (isa<ViewLikeOpInterface>(op) && isMemoryEffectFree(op))
+    return false;
   if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
     for (OpOperand &operand : op->getOpOperands())
       if ((anyUse || linalgOp.isDpsInit(&operand)) &&
@@ -482,7 +485,10 @@ bool foldOneEpilogueOp(Operation *conv, ConvCall &call,
     return false;
   OpOperand *out = g.getDpsInitOperand(0);
   Value z = out->get();
-  if (!g.getMatchingIndexingMap(out).isIdentity() || z.getType() != y.getType() ||
+  // z may be a dense view of a larger buffer (a slice of a Concat's result).
+  if (!g.getMatchingIndexingMap(out).isIdentity() ||
+      cast<MemRefType>(z.getType()).getShape() !=
+          cast<MemRefType>(y.getType()).getShape() ||
       !isDenseF32(z) || g.payloadUsesValueFromOperand(out))
     return false;
 

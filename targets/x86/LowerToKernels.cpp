@@ -8,6 +8,7 @@
 
 #include "targets/x86/ConvFusion.h"
 #include "targets/x86/Passes.h"
+#include "targets/x86/Winograd.h"
 #include "targets/x86/runtime/Kernels.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -25,6 +26,8 @@ namespace {
 
 constexpr StringLiteral kSgemm = "cmb_x86_sgemm";
 constexpr StringLiteral kConv2d = "cmb_x86_conv2d";
+constexpr StringLiteral kConv2dWinograd = "cmb_x86_conv2d_winograd";
+constexpr StringLiteral kMaxPool2d = "cmb_x86_maxpool2d";
 
 /// A memref operand as the kernels see it: a pointer to its first element
 /// and its strides in elements.
@@ -90,15 +93,17 @@ void declareKernel(Operation *anchor, StringRef name, TypeRange argTypes) {
   fn.setPrivate();
 }
 
-/// If a zero `linalg.fill` of `out` precedes `op` with no other use of `out`
-/// in between, erases it and returns true: the kernel overwrites instead.
-bool foldZeroFill(Operation *op, Value out, PatternRewriter &rewriter) {
+/// If a `linalg.fill` of `out` with a value `accept`s precedes `op` with no
+/// other use of `out` in between, erases it and returns true: the kernel
+/// starts from that value instead.
+bool foldFill(Operation *op, Value out, PatternRewriter &rewriter,
+              llvm::function_ref<bool(APFloat)> accept) {
   for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
     if (auto fill = dyn_cast<linalg::FillOp>(prev)) {
       if (fill.getOutputs()[0] == out) {
         auto cst = fill.getInputs()[0].getDefiningOp<arith::ConstantOp>();
         auto f = cst ? dyn_cast<FloatAttr>(cst.getValue()) : nullptr;
-        if (!f || !f.getValue().isZero())
+        if (!f || !accept(f.getValue()))
           return false;
         rewriter.eraseOp(fill);
         return true;
@@ -108,6 +113,38 @@ bool foldZeroFill(Operation *op, Value out, PatternRewriter &rewriter) {
       return false;
   }
   return false;
+}
+
+/// foldFill for a zero fill: the kernel overwrites instead.
+bool foldZeroFill(Operation *op, Value out, PatternRewriter &rewriter) {
+  return foldFill(op, out, rewriter, [](APFloat v) { return v.isZero(); });
+}
+
+/// A pointer to `params` as a constant i64 global, one per distinct block.
+Value parameterBlock(Operation *op, StringRef prefix, ArrayRef<int64_t> params,
+                     PatternRewriter &rewriter) {
+  auto module = op->getParentOfType<ModuleOp>();
+  Location loc = op->getLoc();
+  std::string name = prefix.str();
+  for (int64_t p : params)
+    name += "_" + std::to_string(p);
+  const int64_t n = params.size();
+  auto type = MemRefType::get({n}, rewriter.getI64Type());
+  if (!module.lookupSymbol(name)) {
+    OpBuilder mb(module.getBodyRegion());
+    auto init = DenseIntElementsAttr::get(
+        RankedTensorType::get({n}, rewriter.getI64Type()), params);
+    memref::GlobalOp::create(mb, loc, name, mb.getStringAttr("private"), type,
+                             init, /*constant=*/true, /*alignment=*/nullptr);
+  }
+  Value block = memref::GetGlobalOp::create(rewriter, loc, type, name);
+  Value blockIdx =
+      memref::ExtractAlignedPointerAsIndexOp::create(rewriter, loc, block);
+  Value blockInt =
+      arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(), blockIdx);
+  return LLVM::IntToPtrOp::create(
+      rewriter, loc, LLVM::LLVMPointerType::get(rewriter.getContext()),
+      blockInt);
 }
 
 /// C[b] (+)= A[b] * B[b] with A, B, C of rank 2 (batch 1) or 3.
@@ -171,7 +208,7 @@ struct BatchMatmulToKernel : OpRewritePattern<linalg::BatchMatmulOp> {
 /// activation around the op are folded into the call where possible.
 template <typename ConvOp>
 LogicalResult lowerConv(ConvOp op, ArrayRef<int64_t> shape, int64_t groups,
-                        PatternRewriter &rewriter) {
+                        bool allowWinograd, PatternRewriter &rewriter) {
   cambrian::x86::ConvCall call;
   call.x = op.getInputs()[0];
   call.w = op.getInputs()[1];
@@ -198,33 +235,25 @@ LogicalResult lowerConv(ConvOp op, ArrayRef<int64_t> shape, int64_t groups,
   if (cast<MemRefType>(call.y.getType()).getRank() == 4)
     cambrian::x86::foldEpilogue(op, call, rewriter);
 
-  // The parameter block is a constant global, one per distinct geometry.
-  auto module = op->template getParentOfType<ModuleOp>();
-  std::string name = "__cmb_conv_params";
-  for (int64_t p : call.params)
-    name += "_" + std::to_string(p);
-  auto type = MemRefType::get({CMB_CONV_NUM_PARAMS}, rewriter.getI64Type());
-  if (!module.lookupSymbol(name)) {
-    OpBuilder mb(module.getBodyRegion());
-    auto init = DenseIntElementsAttr::get(
-        RankedTensorType::get({CMB_CONV_NUM_PARAMS}, rewriter.getI64Type()),
-        call.params);
-    memref::GlobalOp::create(mb, loc, name, mb.getStringAttr("private"), type,
-                             init, /*constant=*/true, /*alignment=*/nullptr);
+  StringRef kernel = kConv2d;
+  if (allowWinograd && cambrian::x86::preferWinograd(call.params)) {
+    if (Value u =
+            cambrian::x86::transformWinogradWeights(op, call.w, rewriter)) {
+      call.w = u;
+      kernel = kConv2dWinograd;
+    }
   }
-  Value block = memref::GetGlobalOp::create(rewriter, loc, type, name);
-  Value blockIdx = memref::ExtractAlignedPointerAsIndexOp::create(rewriter, loc, block);
+
+  Value blockPtr = parameterBlock(op, "__cmb_conv_params", call.params,
+                                  rewriter);
   auto ptrType = LLVM::LLVMPointerType::get(rewriter.getContext());
-  Value blockInt =
-      arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(), blockIdx);
-  Value blockPtr = LLVM::IntToPtrOp::create(rewriter, loc, ptrType, blockInt);
   Value bias = call.bias ? elementPointer(rewriter, loc, call.bias)
                          : LLVM::ZeroOp::create(rewriter, loc, ptrType);
   SmallVector<Value> args = {elementPointer(rewriter, loc, call.x),
                              elementPointer(rewriter, loc, call.w), bias,
                              elementPointer(rewriter, loc, call.y), blockPtr};
-  declareKernel(op, kConv2d, ValueRange(args).getTypes());
-  func::CallOp::create(rewriter, loc, kConv2d, TypeRange{}, args);
+  declareKernel(op, kernel, ValueRange(args).getTypes());
+  func::CallOp::create(rewriter, loc, kernel, TypeRange{}, args);
   rewriter.eraseOp(op);
   for (Operation *dead : call.deadAfter)
     rewriter.eraseOp(dead);
@@ -236,7 +265,9 @@ ArrayRef<int64_t> shapeOf(Value v) {
 }
 
 struct ConvNchwFchwToKernel : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
-  using OpRewritePattern::OpRewritePattern;
+  ConvNchwFchwToKernel(MLIRContext *ctx, bool winograd)
+      : OpRewritePattern(ctx), winograd(winograd) {}
+  bool winograd;
   LogicalResult matchAndRewrite(linalg::Conv2DNchwFchwOp op,
                                 PatternRewriter &rewriter) const override {
     if (!op.hasPureBufferSemantics())
@@ -244,7 +275,7 @@ struct ConvNchwFchwToKernel : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     auto x = shapeOf(op.getInputs()[0]), w = shapeOf(op.getInputs()[1]),
          y = shapeOf(op.getOutputs()[0]);
     int64_t shape[9] = {x[0], x[1], x[2], x[3], w[0], w[2], w[3], y[2], y[3]};
-    return lowerConv(op, shape, /*groups=*/1, rewriter);
+    return lowerConv(op, shape, /*groups=*/1, winograd, rewriter);
   }
 };
 
@@ -258,7 +289,8 @@ struct DepthwiseConvToKernel
     auto x = shapeOf(op.getInputs()[0]), w = shapeOf(op.getInputs()[1]),
          y = shapeOf(op.getOutputs()[0]);
     int64_t shape[9] = {x[0], x[1], x[2], x[3], x[1], w[1], w[2], y[2], y[3]};
-    return lowerConv(op, shape, /*groups=*/x[1], rewriter);
+    return lowerConv(op, shape, /*groups=*/x[1], /*allowWinograd=*/false,
+                     rewriter);
   }
 };
 
@@ -273,15 +305,155 @@ struct GroupedConvToKernel : OpRewritePattern<linalg::Conv2DNgchwGfchwOp> {
          y = shapeOf(op.getOutputs()[0]);
     int64_t shape[9] = {x[0],        x[1] * x[2], x[3], x[4], w[0] * w[1],
                         w[3],        w[4],        y[3], y[4]};
-    return lowerConv(op, shape, /*groups=*/x[1], rewriter);
+    return lowerConv(op, shape, /*groups=*/x[1], /*allowWinograd=*/false,
+                     rewriter);
+  }
+};
+
+/// The coefficients of `e`, a sum of dims times constants, per dim; failure
+/// for anything else (a constant term included).
+FailureOr<SmallVector<int64_t>> linearCoefficients(AffineExpr e,
+                                                   unsigned numDims) {
+  SmallVector<int64_t> coeffs(numDims, 0);
+  std::function<bool(AffineExpr, int64_t)> add = [&](AffineExpr x,
+                                                     int64_t scale) {
+    if (auto d = dyn_cast<AffineDimExpr>(x)) {
+      coeffs[d.getPosition()] += scale;
+      return true;
+    }
+    auto bin = dyn_cast<AffineBinaryOpExpr>(x);
+    if (!bin)
+      return false;
+    if (bin.getKind() == AffineExprKind::Add)
+      return add(bin.getLHS(), scale) && add(bin.getRHS(), scale);
+    if (bin.getKind() == AffineExprKind::Mul)
+      if (auto c = dyn_cast<AffineConstantExpr>(bin.getRHS()))
+        return add(bin.getLHS(), scale * c.getValue());
+    return false;
+  };
+  if (!add(e, 1))
+    return failure();
+  return coeffs;
+}
+
+/// Max pooling as the importer writes it: a generic over (n, c, oh, ow, kh,
+/// kw) reading x[n, c, oh*SH + kh*DH, ow*SW + kw*DW] and a KH x KW window
+/// operand, combining with arith.maximumf into y[n, c, oh, ow].
+struct MaxPoolToKernel : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
+        op.getNumDpsInits() != 1 || op.getNumLoops() != 6)
+      return failure();
+    auto iters = op.getIteratorTypesArray();
+    for (unsigned i = 0; i < 6; ++i)
+      if ((i < 4) != (iters[i] == utils::IteratorType::parallel))
+        return failure();
+    // The body: yield maximumf(out, in) (either order).
+    Block &body = op.getRegion().front();
+    auto yield = cast<linalg::YieldOp>(body.getTerminator());
+    auto max = yield.getValues()[0].getDefiningOp<arith::MaximumFOp>();
+    if (!max || max->getBlock() != &body || body.getOperations().size() != 2)
+      return failure();
+    Value in = body.getArgument(0), acc = body.getArgument(2);
+    if (!((max.getLhs() == in && max.getRhs() == acc) ||
+          (max.getLhs() == acc && max.getRhs() == in)))
+      return failure();
+
+    Value x = op.getDpsInputs()[0], window = op.getDpsInputs()[1];
+    Value y = op.getDpsInits()[0];
+    if (!isDenseRowMajor(x) || !isDenseRowMajor(y))
+      return rewriter.notifyMatchFailure(op, "needs dense f32 operands");
+    auto maps = op.getIndexingMapsArray();
+    MLIRContext *ctx = op.getContext();
+    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+    if (maps[2] != AffineMap::get(6, 0, {d(0), d(1), d(2), d(3)}, ctx) ||
+        maps[1] != AffineMap::get(6, 0, {d(4), d(5)}, ctx) ||
+        maps[0].getNumResults() != 4 || maps[0].getResult(0) != d(0) ||
+        maps[0].getResult(1) != d(1))
+      return failure();
+    auto rows = linearCoefficients(maps[0].getResult(2), 6);
+    auto cols = linearCoefficients(maps[0].getResult(3), 6);
+    if (failed(rows) || failed(cols))
+      return failure();
+    for (unsigned i = 0; i < 6; ++i)
+      if (((*rows)[i] != 0 && i != 2 && i != 4) ||
+          ((*cols)[i] != 0 && i != 3 && i != 5))
+        return failure();
+    auto xs = shapeOf(x), ys = shapeOf(y),
+         ws = cast<ShapedType>(window.getType()).getShape();
+    SmallVector<int64_t> params(CMB_POOL_NUM_PARAMS, 0);
+    params[CMB_POOL_PLANES] = ys[0] * ys[1];
+    params[CMB_POOL_H] = xs[2];
+    params[CMB_POOL_W] = xs[3];
+    params[CMB_POOL_OH] = ys[2];
+    params[CMB_POOL_OW] = ys[3];
+    params[CMB_POOL_KH] = ws[0];
+    params[CMB_POOL_KW] = ws[1];
+    params[CMB_POOL_STRIDE_H] = (*rows)[2];
+    params[CMB_POOL_STRIDE_W] = (*cols)[3];
+    params[CMB_POOL_DILATION_H] = (*rows)[4];
+    params[CMB_POOL_DILATION_W] = (*cols)[5];
+    for (int i : {CMB_POOL_STRIDE_H, CMB_POOL_STRIDE_W, CMB_POOL_DILATION_H,
+                  CMB_POOL_DILATION_W})
+      if (params[i] <= 0)
+        return failure();
+    // A fill of -inf before is what the kernel starts from anyway.
+    params[CMB_POOL_ACCUMULATE] = !foldFill(op, y, rewriter, [](APFloat v) {
+      return v.isInfinity() && v.isNegative();
+    });
+    Location loc = op.getLoc();
+    Value block = parameterBlock(op, "__cmb_pool_params", params, rewriter);
+    SmallVector<Value> args = {elementPointer(rewriter, loc, x),
+                               elementPointer(rewriter, loc, y), block};
+    declareKernel(op, kMaxPool2d, ValueRange(args).getTypes());
+    func::CallOp::create(rewriter, loc, kMaxPool2d, TypeRange{}, args);
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// A copy of a buffer onto itself (bufferization leaves one where a tensor
+/// computed in place is inserted into the buffer it already lives in, as
+/// for every Concat input): both sides are views of the same root with the
+/// same static layout.
+struct EraseSelfCopy : OpRewritePattern<memref::CopyOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(memref::CopyOp op,
+                                PatternRewriter &rewriter) const override {
+    Value from = op.getSource(), to = op.getTarget();
+    if (from.getType() != to.getType() || failed(staticStrides(from)))
+      return failure();
+    // Subviews with static layouts encode their whole offset from the root
+    // in their type (other views, like memref.view, do not).
+    auto subviewRoot = [](Value v) -> Value {
+      while (auto view = v.getDefiningOp<memref::SubViewOp>()) {
+        if (failed(staticStrides(view.getSource())))
+          return {};
+        v = view.getSource();
+      }
+      return v;
+    };
+    Value root = subviewRoot(from);
+    if (!root || root != subviewRoot(to))
+      return failure();
+    rewriter.eraseOp(op);
+    return success();
   }
 };
 
 struct LowerToKernelsPass
     : cambrian::x86::impl::LowerToKernelsPassBase<LowerToKernelsPass> {
+  using LowerToKernelsPassBase::LowerToKernelsPassBase;
   void runOnOperation() override {
+    // Self-copies first: they sit between a convolution and its epilogue.
+    RewritePatternSet cleanup(&getContext());
+    cleanup.add<EraseSelfCopy>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(cleanup))))
+      return signalPassFailure();
     RewritePatternSet patterns(&getContext());
-    cambrian::x86::populateLowerToKernelsPatterns(patterns);
+    cambrian::x86::populateLowerToKernelsPatterns(patterns, winograd);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
@@ -289,8 +461,9 @@ struct LowerToKernelsPass
 
 } // namespace
 
-void cambrian::x86::populateLowerToKernelsPatterns(RewritePatternSet &patterns) {
-  patterns.add<MatmulToKernel, BatchMatmulToKernel, ConvNchwFchwToKernel,
-               DepthwiseConvToKernel, GroupedConvToKernel>(
-      patterns.getContext());
+void cambrian::x86::populateLowerToKernelsPatterns(RewritePatternSet &patterns,
+                                                  bool winograd) {
+  patterns.add<MatmulToKernel, BatchMatmulToKernel, DepthwiseConvToKernel,
+               GroupedConvToKernel, MaxPoolToKernel>(patterns.getContext());
+  patterns.add<ConvNchwFchwToKernel>(patterns.getContext(), winograd);
 }

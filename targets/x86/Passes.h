@@ -23,8 +23,10 @@ namespace cambrian::x86 {
 #define GEN_PASS_REGISTRATION
 #include "targets/x86/Passes.h.inc"
 
-/// Adds the kernel-call rewrites to `patterns`.
-void populateLowerToKernelsPatterns(mlir::RewritePatternSet &patterns);
+/// Adds the kernel-call rewrites to `patterns`; with `winograd`, 3x3
+/// stride-1 convolutions run as F(4x4, 3x3) where preferWinograd says so.
+void populateLowerToKernelsPatterns(mlir::RewritePatternSet &patterns,
+                                    bool winograd = true);
 
 } // namespace cambrian::x86
 

@@ -218,7 +218,18 @@ def LowerToKernelsPass : Pass<"cambrian-x86-lower-to-kernels",
     // becomes
     func.call @cmb_x86_sgemm(%batch, %m, %n, %k, %pa, ...) : (...) -> ()
     ```
+
+    A 3x3 stride-1 convolution with constant weights whose geometry the cost
+    model (`Winograd.cpp`) favours calls `cmb_x86_conv2d_winograd` instead,
+    with the weights transformed at compile time into a new constant global
+    (`<weights>_winograd`, 36 x F x C); the plain weights are left for symbol
+    DCE.
   }];
+  let options = [
+    Option<"winograd", "winograd", "bool", /*default=*/"true",
+           "Run 3x3 stride-1 convolutions by Winograd F(4x4, 3x3) where the "
+           "cost model expects a gain">
+  ];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::func::FuncDialect",
                            "mlir::LLVM::LLVMDialect",

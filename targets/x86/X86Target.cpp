@@ -38,6 +38,8 @@ void cambrian::x86::buildX86Pipeline(OpPassManager &pm, bool profile) {
 
   // Heavy ops to the kernel library, the rest to loops.
   pm.addPass(x86::createLowerToKernelsPass());
+  // Weights replaced by their Winograd transform.
+  pm.addPass(createSymbolDCEPass());
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(x86::createFreeEarlyPass());

@@ -13,7 +13,7 @@
 #include "targets/x86/runtime/SgemmMicrokernel.h"
 #include "targets/x86/runtime/ThreadPool.h"
 
-static void unpackShape(const int64_t *p, cmb_conv_shape *s) {
+void cmb_conv_unpack(const int64_t *p, cmb_conv_shape *s) {
   s->N = p[CMB_CONV_N];
   s->C = p[CMB_CONV_C];
   s->H = p[CMB_CONV_H];
@@ -207,7 +207,7 @@ CMB_EXPORT void cmb_x86_conv2d(const float *x, const float *w,
                                const float *bias, float *y,
                                const int64_t *params) {
   cmb_conv_shape s;
-  unpackShape(params, &s);
+  cmb_conv_unpack(params, &s);
   if (s.N <= 0 || s.F <= 0 || s.OH <= 0 || s.OW <= 0)
     return;
   if (s.K <= 0) {

@@ -86,6 +86,33 @@ enum {
 void cmb_x86_conv2d(const float *x, const float *w, const float *bias,
                     float *y, const int64_t *params);
 
+/// cmb_x86_conv2d for 3x3, stride-1, undilated, ungrouped convolutions by
+/// Winograd's F(4x4, 3x3): `u` holds the weights transformed by
+/// cmb_winograd_f43_weights (WinogradWeights.h), 36 x F x C floats; the
+/// other arguments are those of cmb_x86_conv2d (padding, bias, accumulate
+/// and activation included).
+void cmb_x86_conv2d_winograd(const float *x, const float *u, const float *bias,
+                             float *y, const int64_t *params);
+
+/// Indices into the parameter block of cmb_x86_maxpool2d.
+enum {
+  CMB_POOL_PLANES,                       // N * C
+  CMB_POOL_H, CMB_POOL_W,                // input plane
+  CMB_POOL_OH, CMB_POOL_OW,              // output plane
+  CMB_POOL_KH, CMB_POOL_KW,              // window
+  CMB_POOL_STRIDE_H, CMB_POOL_STRIDE_W,
+  CMB_POOL_DILATION_H, CMB_POOL_DILATION_W,
+  CMB_POOL_ACCUMULATE,                   // 1: include y's values in the max
+  CMB_POOL_NUM_PARAMS
+};
+
+/// Max pooling of each of PLANES dense planes:
+///   y[p,oh,ow] = max(accumulate ? y[p,oh,ow] : -inf,
+///                    max_{kh,kw} x[p, oh*SH + kh*DH, ow*SW + kw*DW])
+/// NaN if any operand is. Every window must lie inside the input (padding
+/// and ceil mode are materialized by the caller); aborts otherwise.
+void cmb_x86_maxpool2d(const float *x, float *y, const int64_t *params);
+
 /// Number of worker threads the kernels split work over (>= 1): the value of
 /// the last cambrian_module_set_threads (clamped to 1..256), 1 by default.
 int32_t cmb_x86_num_threads(void);

@@ -377,3 +377,110 @@ func.func @residual_live(%in: memref<1x4x6x6xf32>, %x: memref<1x4x6x6xf32>, %w: 
   linalg.copy ins(%r : memref<1x4x6x6xf32>) outs(%out2 : memref<1x4x6x6xf32>)
   return
 }
+
+// -----
+
+// A Concat input: the Relu writes into a slice of the concatenated buffer,
+// and bufferization then copies that slice onto itself. The self-copy goes,
+// and the convolution writes the slice directly with the Relu fused
+// (activation 1 in the parameter block).
+// CHECK: memref.global "private" constant @__cmb_conv_params_1_4_6_6_8_1_1_6_6_1_1_1_1_0_0_1_0_1_0_0
+// CHECK-LABEL: func.func @into_concat_slice
+// CHECK: %[[S:.+]] = memref.subview %{{.+}}[0, 8, 0, 0] [1, 8, 6, 6] [1, 1, 1, 1]
+// CHECK: memref.extract_strided_metadata %[[S]]
+// CHECK: call @cmb_x86_conv2d
+// CHECK-NOT: linalg.generic
+// CHECK-NOT: memref.copy
+func.func @into_concat_slice(%x: memref<1x4x6x6xf32>, %w: memref<8x4x1x1xf32>, %out: memref<1x16x6x6xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %y = memref.alloc() : memref<1x8x6x6xf32>
+  linalg.fill ins(%zero : f32) outs(%y : memref<1x8x6x6xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x4x6x6xf32>, memref<8x4x1x1xf32>) outs(%y : memref<1x8x6x6xf32>)
+  %s = memref.subview %out[0, 8, 0, 0] [1, 8, 6, 6] [1, 1, 1, 1] : memref<1x16x6x6xf32> to memref<1x8x6x6xf32, strided<[576, 36, 6, 1], offset: 288>>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y : memref<1x8x6x6xf32>) outs(%s : memref<1x8x6x6xf32, strided<[576, 36, 6, 1], offset: 288>>) {
+  ^bb0(%in: f32, %o: f32):
+    %r = arith.maximumf %in, %zero : f32
+    linalg.yield %r : f32
+  }
+  %s2 = memref.subview %out[0, 8, 0, 0] [1, 8, 6, 6] [1, 1, 1, 1] : memref<1x16x6x6xf32> to memref<1x8x6x6xf32, strided<[576, 36, 6, 1], offset: 288>>
+  memref.copy %s, %s2 : memref<1x8x6x6xf32, strided<[576, 36, 6, 1], offset: 288>> to memref<1x8x6x6xf32, strided<[576, 36, 6, 1], offset: 288>>
+  return
+}
+
+// -----
+
+// Copies between different slices, or through memref.view (whose type
+// does not say where it starts), stay.
+// CHECK-LABEL: func.func @not_self_copies
+// CHECK-COUNT-2: memref.copy
+func.func @not_self_copies(%out: memref<1x16x6x6xf32>, %raw: memref<2048xi8>) {
+  %a = memref.subview %out[0, 0, 0, 0] [1, 8, 6, 6] [1, 1, 1, 1] : memref<1x16x6x6xf32> to memref<1x8x6x6xf32, strided<[576, 36, 6, 1]>>
+  %b = memref.subview %out[0, 8, 0, 0] [1, 8, 6, 6] [1, 1, 1, 1] : memref<1x16x6x6xf32> to memref<1x8x6x6xf32, strided<[576, 36, 6, 1], offset: 288>>
+  memref.copy %a, %b : memref<1x8x6x6xf32, strided<[576, 36, 6, 1]>> to memref<1x8x6x6xf32, strided<[576, 36, 6, 1], offset: 288>>
+  %c0 = arith.constant 0 : index
+  %c64 = arith.constant 64 : index
+  %v0 = memref.view %raw[%c0][] : memref<2048xi8> to memref<16xf32>
+  %v1 = memref.view %raw[%c64][] : memref<2048xi8> to memref<16xf32>
+  memref.copy %v0, %v1 : memref<16xf32> to memref<16xf32>
+  return
+}
+
+// -----
+
+// MaxPool as the importer writes it (stride 2, 3x3 window, -inf fill) calls
+// the pooling kernel, which starts from -inf itself (accumulate 0).
+// CHECK: memref.global "private" constant @__cmb_pool_params_64_111_111_55_55_3_3_2_2_1_1_0 : memref<12xi64>
+// CHECK-LABEL: func.func @maxpool
+// CHECK-NOT: linalg.fill
+// CHECK: call @cmb_x86_maxpool2d
+// CHECK-NOT: linalg.generic
+func.func @maxpool(%x: memref<1x64x111x111xf32>, %y: memref<1x64x55x55xf32>) {
+  %ninf = arith.constant 0xFF800000 : f32
+  %win = memref.alloc() : memref<3x3xf32>
+  linalg.fill ins(%ninf : f32) outs(%y : memref<1x64x55x55xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 * 2 + d4, d3 * 2 + d5)>,
+                                   affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>,
+                                   affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%x, %win : memref<1x64x111x111xf32>, memref<3x3xf32>) outs(%y : memref<1x64x55x55xf32>) {
+  ^bb0(%in: f32, %w: f32, %acc: f32):
+    %m = arith.maximumf %acc, %in : f32
+    linalg.yield %m : f32
+  }
+  return
+}
+
+// -----
+
+// Dilation 2 and no fill before (the output's values take part: accumulate
+// 1); a minimum is not a max pool and stays.
+// CHECK: memref.global "private" constant @__cmb_pool_params_2_9_9_5_5_2_2_1_1_2_2_1 : memref<12xi64>
+// CHECK-LABEL: func.func @maxpool_dilated
+// CHECK: call @cmb_x86_maxpool2d
+// CHECK: linalg.generic
+// CHECK: arith.minimumf
+func.func @maxpool_dilated(%x: memref<2x1x9x9xf32>, %y: memref<2x1x5x5xf32>, %z: memref<2x1x5x5xf32>) {
+  %win = memref.alloc() : memref<2x2xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 + d4 * 2, d3 + d5 * 2)>,
+                                   affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>,
+                                   affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%x, %win : memref<2x1x9x9xf32>, memref<2x2xf32>) outs(%y : memref<2x1x5x5xf32>) {
+  ^bb0(%in: f32, %w: f32, %acc: f32):
+    %m = arith.maximumf %in, %acc : f32
+    linalg.yield %m : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 + d4 * 2, d3 + d5 * 2)>,
+                                   affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>,
+                                   affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%x, %win : memref<2x1x9x9xf32>, memref<2x2xf32>) outs(%z : memref<2x1x5x5xf32>) {
+  ^bb0(%in: f32, %w: f32, %acc: f32):
+    %m = arith.minimumf %in, %acc : f32
+    linalg.yield %m : f32
+  }
+  return
+}

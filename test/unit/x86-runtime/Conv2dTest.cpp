@@ -11,6 +11,7 @@
 
 #include "cambrian-c/ModuleABI.h"
 #include "targets/x86/runtime/Kernels.h"
+#include "targets/x86/runtime/WinogradWeights.h"
 
 #include <catch2/catch.hpp>
 
@@ -29,6 +30,7 @@ struct ConvCase {
   bool bias;
   int act, accumulate; // a CMB_CONV_ACT_*
   float alpha = 0.0f, beta = 0.0f; // the activation's parameters
+  bool winograd = false; // through cmb_x86_conv2d_winograd
 
   int64_t OH() const { return (H + PT + PB - (DH * (KH - 1) + 1)) / SH + 1; }
   int64_t OW() const { return (W + PL + PR - (DW * (KW - 1) + 1)) / SW + 1; }
@@ -77,7 +79,7 @@ std::string describe(const ConvCase &c) {
      << " k" << c.KH << "x" << c.KW << " s" << c.SH << "," << c.SW << " d"
      << c.DH << "," << c.DW << " p" << c.PT << "," << c.PL << "," << c.PB << ","
      << c.PR << " g" << c.G << " bias" << c.bias << " act" << c.act << "(" << c.alpha << "," << c.beta << ") acc"
-     << c.accumulate;
+     << c.accumulate << (c.winograd ? " winograd" : "");
   return os.str();
 }
 
@@ -110,8 +112,15 @@ void runCase(const ConvCase &c, std::mt19937 &rng, Checker &chk) {
   p[CMB_CONV_ACTIVATION] = c.act;
   p[CMB_CONV_ACT_ALPHA] = floatBits(c.alpha);
   p[CMB_CONV_ACT_BETA] = floatBits(c.beta);
-  cmb_x86_conv2d(x.data(), w.data(), c.bias ? bias.data() : nullptr, y.data(),
-                 p);
+  if (c.winograd) {
+    std::vector<float> u((size_t)(CMB_WINOGRAD_POINTS * c.F * c.C));
+    cmb_winograd_f43_weights(w.data(), u.data(), c.F, c.C);
+    cmb_x86_conv2d_winograd(x.data(), u.data(), c.bias ? bias.data() : nullptr,
+                            y.data(), p);
+  } else {
+    cmb_x86_conv2d(x.data(), w.data(), c.bias ? bias.data() : nullptr,
+                   y.data(), p);
+  }
 
   const std::string where = describe(c);
   for (int64_t n = 0; n < c.N; ++n)
@@ -383,6 +392,47 @@ TEST_CASE("conv2d: fused activations on every path", "[conv2d]") {
         c.beta = a.beta;
         runCase(c, rng, chk);
       }
+    }
+    INFO("threads " << threads);
+    requireClean(chk);
+  });
+}
+
+TEST_CASE("conv2d: 3x3 stride-1 convolutions by Winograd F(4x4, 3x3)",
+          "[conv2d]") {
+  CMB_REQUIRE_ISA();
+  std::mt19937 rng(19);
+  // The transforms scale terms by up to 8 (and weights by 1/24): the error
+  // bound is a few times that of a direct sum.
+  auto wino = [](ConvCase c) {
+    c.winograd = true;
+    return c;
+  };
+  withThreadCounts([&](int threads) {
+    Checker chk(4e-4);
+    // Whole tiles; maps not a multiple of 4 (partial last tiles); rows of
+    // more than 16 tiles (the permute path) and of one.
+    runCase(wino(conv(1, 16, 16, 16, 24, 3, 1, 1, 1, 1, true, 1, 0)), rng, chk);
+    runCase(wino(conv(2, 7, 13, 11, 5, 3, 1, 1, 1, 1, true, 0, 1)), rng, chk);
+    runCase(wino(conv(1, 8, 70, 75, 9, 3, 1, 1, 1, 1, false, 1, 0)), rng, chk);
+    runCase(wino(conv(1, 3, 3, 3, 4, 3, 1, 1, 1, 1, true, 0, 0)), rng, chk);
+    runCase(wino(conv(1, 5, 6, 9, 6, 3, 1, 1, 0, 1, true, 0, 1)), rng, chk);
+    // Deep reductions and many filters (several GEMM blocks).
+    runCase(wino(conv(1, 300, 14, 14, 70, 3, 1, 1, 1, 1, true, 1, 1)), rng, chk);
+    // Asymmetric padding, and padding wider than the kernel's reach.
+    runCase(wino({1, 4, 9, 10, 6, 3, 3, 1, 1, 1, 1, 0, 2, 1, 0, 1, true, 0, 0}),
+            rng, chk);
+    runCase(wino({1, 4, 8, 8, 6, 3, 3, 1, 1, 1, 1, 3, 1, 2, 3, 1, true, 1, 1}),
+            rng, chk);
+    // Every activation of the epilogue.
+    const int acts[] = {CMB_CONV_ACT_RELU6,     CMB_CONV_ACT_LEAKY_RELU,
+                        CMB_CONV_ACT_HARDSWISH, CMB_CONV_ACT_SILU,
+                        CMB_CONV_ACT_GELU,      CMB_CONV_ACT_TANH};
+    for (int act : acts) {
+      ConvCase c = wino(conv(1, 6, 10, 21, 7, 3, 1, 1, 1, 1, true, act, 1));
+      c.alpha = act == CMB_CONV_ACT_HARDSWISH ? 1.0f / 6 : 0.1f;
+      c.beta = act == CMB_CONV_ACT_HARDSWISH ? 0.5f : 0.0f;
+      runCase(c, rng, chk);
     }
     INFO("threads " << threads);
     requireClean(chk);
