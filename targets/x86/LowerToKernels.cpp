@@ -147,6 +147,30 @@ Value parameterBlock(Operation *op, StringRef prefix, ArrayRef<int64_t> params,
       blockInt);
 }
 
+/// Weights of a model beyond this (a large L3) do not stay in cache from
+/// one inference to the next.
+constexpr int64_t kCachedWeightBytes = 32 << 20;
+
+/// Whether `b` reads a constant global of a module whose constants exceed
+/// the caches: then every inference reads it from memory.
+bool isStreamedWeight(Value b, Operation *anchor) {
+  while (auto view = b.getDefiningOp<ViewLikeOpInterface>())
+    b = view.getViewSource();
+  auto get = b.getDefiningOp<memref::GetGlobalOp>();
+  if (!get)
+    return false;
+  auto module = anchor->getParentOfType<ModuleOp>();
+  int64_t bytes = 0;
+  for (auto global : module.getOps<memref::GlobalOp>()) {
+    auto type = global.getType();
+    if (global.getConstant() && type.hasStaticShape() &&
+        type.getElementType().isIntOrFloat())
+      bytes += type.getNumElements() *
+               (int64_t)llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+  }
+  return bytes > kCachedWeightBytes;
+}
+
 /// C[b] (+)= A[b] * B[b] with A, B, C of rank 2 (batch 1) or 3.
 LogicalResult lowerGemm(Operation *op, Value a, Value b, Value c,
                         PatternRewriter &rewriter) {
@@ -163,7 +187,9 @@ LogicalResult lowerGemm(Operation *op, Value a, Value b, Value c,
   auto ld = [](ArrayRef<int64_t> s) { return s[s.size() - 2]; };
   auto bs = [&](ArrayRef<int64_t> s) { return batched ? s[0] : 0; };
   Location loc = op->getLoc();
-  bool accumulate = !foldZeroFill(op, c, rewriter);
+  int64_t flags = foldZeroFill(op, c, rewriter) ? 0 : CMB_SGEMM_ACCUMULATE;
+  if (isStreamedWeight(b, op))
+    flags |= CMB_SGEMM_STREAM_B;
   SmallVector<Value> args = {
       i64Const(rewriter, loc, batch), i64Const(rewriter, loc, M),
       i64Const(rewriter, loc, N),     i64Const(rewriter, loc, K),
@@ -173,7 +199,7 @@ LogicalResult lowerGemm(Operation *op, Value a, Value b, Value c,
       i64Const(rewriter, loc, ld(*sb)),
       elementPointer(rewriter, loc, c), i64Const(rewriter, loc, bs(*sc)),
       i64Const(rewriter, loc, ld(*sc)),
-      i64Const(rewriter, loc, accumulate)};
+      i64Const(rewriter, loc, flags)};
   declareKernel(op, kSgemm, ValueRange(args).getTypes());
   func::CallOp::create(rewriter, loc, kSgemm, TypeRange{}, args);
   rewriter.eraseOp(op);

@@ -32,17 +32,25 @@
 extern "C" {
 #endif
 
+/// Bits of the `flags` of cmb_x86_sgemm.
+enum {
+  CMB_SGEMM_ACCUMULATE = 1, // add the product to C
+  CMB_SGEMM_STREAM_B = 2,   // B is not in cache (weights of a model larger
+                            // than the caches): read it in sequential runs
+};
+
 /// For each b in [0, batch):
-///   C_b[M x N] = A_b[M x K] * B_b[K x N]  (+ C_b if `accumulate` != 0)
+///   C_b[M x N] = A_b[M x K] * B_b[K x N]  (+ C_b with CMB_SGEMM_ACCUMULATE)
 /// where X_b starts at X + b * strideX and row i of X_b starts at i * ldX.
 /// A batch stride of 0 broadcasts that operand over the batch. (strideC == 0
 /// with batch > 1 runs the products in order on the same C: with accumulate
 /// they are summed into it, without it the last one is kept.) K == 0 writes
-/// zeros (or leaves C unchanged with accumulate).
+/// zeros (or leaves C unchanged with accumulate). `flags` is a set of
+/// CMB_SGEMM_* bits.
 void cmb_x86_sgemm(int64_t batch, int64_t M, int64_t N, int64_t K,
                    const float *A, int64_t strideA, int64_t lda,
                    const float *B, int64_t strideB, int64_t ldb, float *C,
-                   int64_t strideC, int64_t ldc, int64_t accumulate);
+                   int64_t strideC, int64_t ldc, int64_t flags);
 
 /// Indices into the parameter block of cmb_x86_conv2d.
 enum {

@@ -47,7 +47,9 @@ typedef enum {
 /// blocks).
 static const int64_t kBigBFloats = 8 << 20;
 
-static int bigB(const cmb_gemm_desc *d) { return d->K * d->N >= kBigBFloats; }
+static int bigB(const cmb_gemm_desc *d) {
+  return d->streamB || d->K * d->N >= kBigBFloats;
+}
 
 /// Up to this many rows of A, B is read in place rather than packed.
 static const int64_t kDirectBMaxM = 256;
@@ -401,7 +403,7 @@ typedef struct SgemmArgs {
   int64_t strideB, ldb;
   float *C;
   int64_t strideC, ldc;
-  int accumulate;
+  int accumulate, streamB;
 } SgemmArgs;
 
 static void sgemmItem(const void *ctxPtr, int64_t b, cmb_gemm_desc *d) {
@@ -418,7 +420,8 @@ static void sgemmItem(const void *ctxPtr, int64_t b, cmb_gemm_desc *d) {
                      s->ldc,
                      NULL,
                      s->accumulate,
-                     {CMB_CONV_ACT_NONE, 0.0f, 0.0f}};
+                     {CMB_CONV_ACT_NONE, 0.0f, 0.0f},
+                     s->streamB};
   *d = r;
 }
 
@@ -426,11 +429,23 @@ CMB_EXPORT void cmb_x86_sgemm(int64_t batch, int64_t M, int64_t N, int64_t K,
                               const float *A, int64_t strideA, int64_t lda,
                               const float *B, int64_t strideB, int64_t ldb,
                               float *C, int64_t strideC, int64_t ldc,
-                              int64_t accumulate) {
+                              int64_t flags) {
   if (batch <= 0 || M <= 0 || N <= 0)
     return;
-  SgemmArgs args = {M,   N, K,       A,   strideA,        lda, B, strideB,
-                    ldb, C, strideC, ldc, accumulate != 0};
+  SgemmArgs args = {M,
+                    N,
+                    K,
+                    A,
+                    strideA,
+                    lda,
+                    B,
+                    strideB,
+                    ldb,
+                    C,
+                    strideC,
+                    ldc,
+                    (flags & CMB_SGEMM_ACCUMULATE) != 0,
+                    (flags & CMB_SGEMM_STREAM_B) != 0};
   // A zero output stride makes every GEMM write the same C: keep their order.
   int serialBatch = batch > 1 && strideC == 0;
   cmb_gemm_parallel(batch, sgemmItem, &args, serialBatch);

@@ -38,6 +38,8 @@ typedef struct cmb_gemm_desc {
   const float *bias;
   int accumulate;
   cmb_act act;
+  /// B is not in cache however small (see CMB_SGEMM_STREAM_B).
+  int streamB;
 } cmb_gemm_desc;
 
 /// Bytes of scratch cmb_gemm_serial needs for `d`.

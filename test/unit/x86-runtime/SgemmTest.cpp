@@ -26,6 +26,7 @@ struct GemmCase {
   int64_t lda, ldb, ldc;
   int64_t strideA, strideB, strideC;
   int accumulate;
+  int streamB = 0; // CMB_SGEMM_STREAM_B
 };
 
 std::string describe(const GemmCase &c) {
@@ -33,7 +34,7 @@ std::string describe(const GemmCase &c) {
   os << "batch " << c.batch << " M " << c.M << " N " << c.N << " K " << c.K
      << " lda " << c.lda << " ldb " << c.ldb << " ldc " << c.ldc << " sA "
      << c.strideA << " sB " << c.strideB << " sC " << c.strideC << " acc "
-     << c.accumulate;
+     << c.accumulate << (c.streamB ? " streamB" : "");
   return os.str();
 }
 
@@ -88,7 +89,9 @@ void runCase(const GemmCase &c, std::mt19937 &rng, Checker &chk) {
     }
 
   cmb_x86_sgemm(c.batch, c.M, c.N, c.K, A.data(), c.strideA, c.lda, B.data(),
-                c.strideB, c.ldb, C.data(), c.strideC, c.ldc, c.accumulate);
+                c.strideB, c.ldb, C.data(), c.strideC, c.ldc,
+                (c.accumulate ? CMB_SGEMM_ACCUMULATE : 0) |
+                    (c.streamB ? CMB_SGEMM_STREAM_B : 0));
 
   std::string where = describe(c);
   for (size_t i = 0; i < C.size(); ++i)
@@ -168,6 +171,13 @@ TEST_CASE("sgemm: leading dimensions and cache blocking", "[sgemm]") {
     // M <= MR, packing otherwise.
     runCase({1, 6, 2050, 4100, 4100, 2053, 2050, 0, 0, 0, 1}, rng, chk);
     runCase(dense(1, 16, 2048, 4100, 0), rng, chk);
+    // The caller can say so for a small B too (weights of a large model).
+    for (GemmCase c : {dense(1, 6, 300, 200, 1), dense(1, 128, 768, 300, 0),
+                       GemmCase{3, 40, 70, 90, 90, 75, 71, 0, 90 * 75, 40 * 71,
+                                1}}) {
+      c.streamB = 1;
+      runCase(c, rng, chk);
+    }
     INFO("threads " << threads);
     requireClean(chk);
   });
