@@ -438,3 +438,31 @@ TEST_CASE("conv2d: 3x3 stride-1 convolutions by Winograd F(4x4, 3x3)",
     requireClean(chk);
   });
 }
+
+TEST_CASE("conv2d: depthwise on large maps (phase planes)", "[conv2d]") {
+  CMB_REQUIRE_ISA();
+  std::mt19937 rng(29);
+  withThreadCounts([&](int threads) {
+    Checker chk;
+    // MobileNetV2's stride-2 112 -> 56 and stride-1 56x56 layers (fewer
+    // channels), rows with a partial last vector, 5x5 and 7x7 kernels.
+    runCase(conv(1, 6, 112, 112, 6, 3, 2, 1, 1, 6, true, CMB_CONV_ACT_RELU6, 0),
+            rng, chk);
+    runCase(conv(1, 5, 56, 56, 5, 3, 1, 1, 1, 5, true, CMB_CONV_ACT_RELU, 1),
+            rng, chk);
+    runCase(conv(2, 3, 57, 45, 3, 5, 1, 1, 2, 3, false, 0, 0), rng, chk);
+    runCase(conv(1, 4, 67, 71, 4, 5, 2, 1, 2, 4, true, CMB_CONV_ACT_RELU, 1),
+            rng, chk);
+    runCase(conv(1, 2, 40, 40, 2, 7, 1, 1, 3, 2, true, 0, 0), rng, chk);
+    // Asymmetric padding (TF "same" at stride 2), no padding, and a map
+    // only a few columns wide.
+    runCase({1, 3, 90, 90, 3, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 3, true, 1, 0}, rng,
+            chk);
+    runCase(conv(1, 3, 70, 70, 3, 3, 1, 1, 0, 3, true, 0, 1), rng, chk);
+    runCase(conv(1, 2, 300, 5, 2, 3, 1, 1, 1, 2, true, 0, 0), rng, chk);
+    // Dilation 2.
+    runCase(conv(1, 3, 48, 48, 3, 3, 1, 2, 2, 3, true, 1, 0), rng, chk);
+    INFO("threads " << threads);
+    requireClean(chk);
+  });
+}
