@@ -254,6 +254,18 @@ void cmb_gemm_serial(const cmb_gemm_desc *d, void *scratch) {
           for (int64_t ir = 0; ir < mc; ir += CMB_MR) {
             const int m = (int)cmb_min64(CMB_MR, mc - ir);
             const float *a = aBlock + ir * aRowStride;
+            if (rawA && jr == 0) {
+              // The first panel reads A in place for the first time, MR
+              // rows lda apart, which the prefetchers do not follow: for
+              // weights that come from memory (a model larger than the
+              // caches) fetch the next strip's rows meanwhile.
+              const int64_t next = cmb_min64(CMB_MR, M - (ic + ir + CMB_MR));
+              const float *na = a + CMB_MR * aRowStride;
+              for (int64_t r = 0; r < next; ++r)
+                for (int64_t k = 0; k < kc; k += 16)
+                  _mm_prefetch((const char *)(na + r * aRowStride + k),
+                               _MM_HINT_T0);
+            }
             float *c = d->C + (ic + ir) * d->ldc + jc + jr;
             ep.bias = last && d->bias ? d->bias + ic + ir : NULL;
             if (CMB_LIKELY(n == CMB_NR)) {
