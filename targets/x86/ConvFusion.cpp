@@ -175,17 +175,19 @@ Value matchWithConstant(Value v, double c, linalg::GenericOp g) {
   return nullptr;
 }
 
-/// A per-output-channel operand of a rank-4 generic: its map reads loop d1
-/// and constant zeros only, and its buffer is F dense floats.
-bool isPerChannel(OpOperand *operand, linalg::GenericOp g, int64_t F) {
+/// An operand of `g` indexed by loop `dim` alone (and constant zeros): its
+/// buffer is F dense floats, one per value of that loop (a convolution's
+/// bias per output channel, d1; a matmul's per column, the last loop).
+bool isPerChannel(OpOperand *operand, linalg::GenericOp g, int64_t F,
+                  unsigned dim) {
   AffineMap map = g.getMatchingIndexingMap(operand);
   auto type = dyn_cast<MemRefType>(operand->get().getType());
   if (!type || type.getNumElements() != F || !isDenseF32(operand->get()))
     return false;
   int channels = 0;
   for (auto [i, e] : llvm::enumerate(map.getResults())) {
-    if (auto dim = dyn_cast<AffineDimExpr>(e)) {
-      if (dim.getPosition() != 1 || type.getDimSize(i) != F)
+    if (auto dimExpr = dyn_cast<AffineDimExpr>(e)) {
+      if (dimExpr.getPosition() != dim || type.getDimSize(i) != F)
         return false;
       ++channels;
     } else if (auto cst = dyn_cast<AffineConstantExpr>(e)) {
@@ -468,62 +470,76 @@ ActivationMatch cambrian::x86::matchActivation(Value v, linalg::GenericOp g) {
 
 namespace {
 
-/// Folds one elementwise generic that reads `call.y` into the call; see
+/// Folds one elementwise generic that reads `site.y` into the site; see
 /// foldEpilogue.
-bool foldOneEpilogueOp(Operation *conv, ConvCall &call,
+bool foldOneEpilogueOp(cambrian::x86::EpilogueSite &site,
                        PatternRewriter &rewriter) {
-  Value y = call.y;
+  Operation *conv = site.op;
+  Value y = site.y;
   // The first op after the conv that accesses y must be the generic.
   Operation *next = conv->getNextNode();
   Value yRoot = rootBuffer(y);
-  while (next && (llvm::is_contained(call.deadAfter, next) ||
+  while (next && (llvm::is_contained(site.deadAfter, next) ||
                   !touches(next, yRoot, /*anyUse=*/true)))
     next = next->getNextNode();
   auto g = dyn_cast_or_null<linalg::GenericOp>(next);
   if (!g || !g.hasPureBufferSemantics() || g.getNumDpsInits() != 1 ||
-      g.getNumLoops() != 4 || g.getNumParallelLoops() != 4)
+      g.getNumLoops() != g.getNumParallelLoops())
     return false;
   OpOperand *out = g.getDpsInitOperand(0);
   Value z = out->get();
+  auto yType = cast<MemRefType>(y.getType());
+  auto zType = cast<MemRefType>(z.getType());
+  // The generic runs over y's shape, or (a matmul's output read through a
+  // reshape) over as many elements with the same last dimension, where the
+  // bias then lies.
+  unsigned biasDim = site.biasDim;
+  if (site.reshapable) {
+    if (zType.getNumElements() != yType.getNumElements() ||
+        zType.getShape().back() != yType.getShape().back())
+      return false;
+    biasDim = g.getNumLoops() - 1;
+  } else if (zType.getShape() != yType.getShape()) {
+    return false;
+  }
   // z may be a dense view of a larger buffer (a slice of a Concat's result).
-  if (!g.getMatchingIndexingMap(out).isIdentity() ||
-      cast<MemRefType>(z.getType()).getShape() !=
-          cast<MemRefType>(y.getType()).getShape() ||
-      !isDenseF32(z) || g.payloadUsesValueFromOperand(out))
+  if (!g.getMatchingIndexingMap(out).isIdentity() || !isDenseF32(z) ||
+      g.payloadUsesValueFromOperand(out))
     return false;
 
-  // In place (z is y), or into a buffer of its own while y dies.
-  bool inPlace = z == y;
-  if (!inPlace) {
-    auto alloc = y.getDefiningOp<memref::AllocOp>();
-    if (!alloc || llvm::any_of(y.getUsers(), [&](Operation *u) {
-          return u != conv && u != g;
-        }))
-      return false;
-    Value zRoot = rootBuffer(z);
-    if (zRoot == yRoot || zRoot == rootBuffer(call.x) ||
-        zRoot == rootBuffer(call.w) ||
-        accessedBetween(conv, g, z, /*anyUse=*/true))
-      return false;
-  }
-
-  // Operands: y once (identity), at most one per-channel bias, at most one
-  // residual (a whole tensor shaped like y), scalars.
-  const int64_t F = call.params[CMB_CONV_F];
+  // Operands: y once (identity, or through reshapes), at most one bias, at
+  // most one residual (a whole tensor shaped like the result), scalars.
   BlockArgument yArg, biasArg, resArg;
   Value bias, residual;
+  SmallVector<Operation *> views; // y's reshapes, the one g reads last
   for (OpOperand *in : g.getDpsInputOperands()) {
     BlockArgument arg = g.getMatchingBlockArgument(in);
     Value v = in->get();
     bool identity = g.getMatchingIndexingMap(in).isIdentity();
-    if (v == y) {
+    SmallVector<Operation *> chain;
+    if (site.reshapable && rootBuffer(v) == yRoot && v != y) {
+      // A chain of expand/collapse_shape from y, each used only by the next.
+      Value cur = v;
+      while (cur != y && cur.getDefiningOp<ViewLikeOpInterface>() &&
+             isa<memref::ExpandShapeOp, memref::CollapseShapeOp>(
+                 cur.getDefiningOp()) &&
+             cur.hasOneUse()) {
+        chain.push_back(cur.getDefiningOp());
+        cur = cur.getDefiningOp()->getOperand(0);
+      }
+      if (cur != y)
+        return false;
+    }
+    if (v == y || !chain.empty()) {
       if (yArg || !identity)
         return false;
       yArg = arg;
-    } else if (!bias && isPerChannel(in, g, F)) {
+      views = chain;
+    } else if (!bias && isPerChannel(in, g, site.biasSize, biasDim)) {
       bias = v;
       biasArg = arg;
-    } else if (!residual && identity && v.getType() == y.getType() &&
+    } else if (!residual && identity &&
+               cast<MemRefType>(v.getType()).getShape() == zType.getShape() &&
                isDenseF32(v)) {
       residual = v;
       resArg = arg;
@@ -533,6 +549,22 @@ bool foldOneEpilogueOp(Operation *conv, ConvCall &call,
   }
   if (!yArg)
     return false;
+
+  // In place (z is y), or into a buffer of its own while y dies.
+  bool inPlace = z == y;
+  if (!inPlace) {
+    auto alloc = y.getDefiningOp<memref::AllocOp>();
+    if (!alloc || llvm::any_of(y.getUsers(), [&](Operation *u) {
+          return u != conv && u != g && (views.empty() || u != views.back());
+        }))
+      return false;
+    Value zRoot = rootBuffer(z);
+    if (zRoot == yRoot || llvm::any_of(site.reads, [&](Value r) {
+          return zRoot == rootBuffer(r);
+        }) ||
+        accessedBetween(conv, g, z, /*anyUse=*/true))
+      return false;
+  }
 
   // Body: yield act(sum of y, and maybe bias and residual).
   auto yield = cast<linalg::YieldOp>(g.getBody()->getTerminator());
@@ -564,8 +596,8 @@ bool foldOneEpilogueOp(Operation *conv, ConvCall &call,
   // The kernel computes act(old + conv + bias): one bias, one residual
   // (as the old content of the output), then one activation.
   if (!withY || (!withBias && !withResidual && act.kind == CMB_CONV_ACT_NONE) ||
-      (withBias && call.bias) || (withResidual && call.params[CMB_CONV_ACCUMULATE]) ||
-      call.params[CMB_CONV_ACTIVATION] != CMB_CONV_ACT_NONE)
+      (withBias && site.bias) || (withResidual && site.accumulate) ||
+      site.act.kind != CMB_CONV_ACT_NONE)
     return false;
 
   // With a residual, the call accumulates into the residual's buffer: it
@@ -576,7 +608,8 @@ bool foldOneEpilogueOp(Operation *conv, ConvCall &call,
   bool replaceZ = false;
   if (withResidual) {
     if (inPlace || !residual.getDefiningOp<memref::AllocOp>() ||
-        residual == rootBuffer(call.x) || residual == rootBuffer(call.w) ||
+        llvm::any_of(site.reads,
+                     [&](Value r) { return residual == rootBuffer(r); }) ||
         accessedBetween(conv, g, residual, /*anyUse=*/true))
       return false;
     if (z != residual) {
@@ -599,35 +632,56 @@ bool foldOneEpilogueOp(Operation *conv, ConvCall &call,
       (withBias && !hoistBefore(bias, conv, rewriter)))
     return false;
   if (withBias)
-    call.bias = bias;
+    site.bias = bias;
   if (withResidual)
-    call.params[CMB_CONV_ACCUMULATE] = 1;
-  if (act.kind != CMB_CONV_ACT_NONE) {
-    call.params[CMB_CONV_ACTIVATION] = act.kind;
-    call.params[CMB_CONV_ACT_ALPHA] = llvm::bit_cast<uint32_t>(act.alpha);
-    call.params[CMB_CONV_ACT_BETA] = llvm::bit_cast<uint32_t>(act.beta);
-  }
-  call.y = dest;
+    site.accumulate = true;
+  if (act.kind != CMB_CONV_ACT_NONE)
+    site.act = act;
+  site.y = dest;
   if (replaceZ)
     rewriter.replaceUsesWithIf(z, residual, [&](OpOperand &use) {
       return use.getOwner() != g;
     });
   // Erased in order: the generic first, then the buffers that died.
-  call.deadAfter.push_back(g);
+  site.deadAfter.push_back(g);
+  llvm::append_range(site.deadAfter, views);
   if (!inPlace)
-    call.deadAfter.push_back(y.getDefiningOp());
+    site.deadAfter.push_back(y.getDefiningOp());
   if (replaceZ)
-    call.deadAfter.push_back(z.getDefiningOp());
+    site.deadAfter.push_back(z.getDefiningOp());
   return true;
 }
 
 } // namespace
 
-void cambrian::x86::foldEpilogue(Operation *conv, ConvCall &call,
+void cambrian::x86::foldEpilogue(EpilogueSite &site,
                                  PatternRewriter &rewriter) {
   // Accumulating into y would need y's old content where the result goes.
-  if (call.params[CMB_CONV_ACCUMULATE])
+  if (site.accumulate)
     return;
-  while (foldOneEpilogueOp(conv, call, rewriter)) {
+  while (foldOneEpilogueOp(site, rewriter)) {
   }
+}
+
+void cambrian::x86::foldEpilogue(Operation *conv, ConvCall &call,
+                                 PatternRewriter &rewriter) {
+  EpilogueSite site;
+  site.op = conv;
+  site.y = call.y;
+  site.reads = {call.x, call.w};
+  site.biasDim = 1;
+  site.biasSize = call.params[CMB_CONV_F];
+  site.bias = call.bias;
+  site.accumulate = call.params[CMB_CONV_ACCUMULATE] != 0;
+  site.act.kind = call.params[CMB_CONV_ACTIVATION];
+  foldEpilogue(site, rewriter);
+  call.y = site.y;
+  call.bias = site.bias;
+  call.params[CMB_CONV_ACCUMULATE] = site.accumulate;
+  if (site.act.kind != CMB_CONV_ACT_NONE) {
+    call.params[CMB_CONV_ACTIVATION] = site.act.kind;
+    call.params[CMB_CONV_ACT_ALPHA] = llvm::bit_cast<uint32_t>(site.act.alpha);
+    call.params[CMB_CONV_ACT_BETA] = llvm::bit_cast<uint32_t>(site.act.beta);
+  }
+  llvm::append_range(call.deadAfter, site.deadAfter);
 }

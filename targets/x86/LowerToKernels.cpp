@@ -25,6 +25,7 @@ using namespace mlir;
 namespace {
 
 constexpr StringLiteral kSgemm = "cmb_x86_sgemm";
+constexpr StringLiteral kSgemmEpilogue = "cmb_x86_sgemm_epilogue";
 constexpr StringLiteral kConv2d = "cmb_x86_conv2d";
 constexpr StringLiteral kConv2dWinograd = "cmb_x86_conv2d_winograd";
 constexpr StringLiteral kMaxPool2d = "cmb_x86_maxpool2d";
@@ -190,6 +191,26 @@ LogicalResult lowerGemm(Operation *op, Value a, Value b, Value c,
   int64_t flags = foldZeroFill(op, c, rewriter) ? 0 : CMB_SGEMM_ACCUMULATE;
   if (isStreamedWeight(b, op))
     flags |= CMB_SGEMM_STREAM_B;
+
+  // Bias per column, residual and activation from the generics that read C
+  // next (Gemm's bias, BERT's GELU and residual adds).
+  cambrian::x86::EpilogueSite site;
+  site.op = op;
+  site.y = c;
+  site.reads = {a, b};
+  site.biasDim = cs.size() - 1;
+  site.biasSize = N;
+  site.reshapable = true;
+  site.accumulate = flags & CMB_SGEMM_ACCUMULATE;
+  cambrian::x86::foldEpilogue(site, rewriter);
+  if (site.y != c) {
+    c = site.y;
+    sc = staticStrides(c); // a dense buffer of the same shape
+  }
+  if (site.accumulate)
+    flags |= CMB_SGEMM_ACCUMULATE;
+  const bool epilogue = site.bias || site.act.kind != CMB_CONV_ACT_NONE;
+
   SmallVector<Value> args = {
       i64Const(rewriter, loc, batch), i64Const(rewriter, loc, M),
       i64Const(rewriter, loc, N),     i64Const(rewriter, loc, K),
@@ -200,9 +221,22 @@ LogicalResult lowerGemm(Operation *op, Value a, Value b, Value c,
       elementPointer(rewriter, loc, c), i64Const(rewriter, loc, bs(*sc)),
       i64Const(rewriter, loc, ld(*sc)),
       i64Const(rewriter, loc, flags)};
-  declareKernel(op, kSgemm, ValueRange(args).getTypes());
-  func::CallOp::create(rewriter, loc, kSgemm, TypeRange{}, args);
+  StringRef kernel = kSgemm;
+  if (epilogue) {
+    kernel = kSgemmEpilogue;
+    auto ptrType = LLVM::LLVMPointerType::get(rewriter.getContext());
+    args.append(
+        {site.bias ? elementPointer(rewriter, loc, site.bias)
+                   : LLVM::ZeroOp::create(rewriter, loc, ptrType).getResult(),
+         i64Const(rewriter, loc, site.act.kind),
+         i64Const(rewriter, loc, llvm::bit_cast<uint32_t>(site.act.alpha)),
+         i64Const(rewriter, loc, llvm::bit_cast<uint32_t>(site.act.beta))});
+  }
+  declareKernel(op, kernel, ValueRange(args).getTypes());
+  func::CallOp::create(rewriter, loc, kernel, TypeRange{}, args);
   rewriter.eraseOp(op);
+  for (Operation *dead : site.deadAfter)
+    rewriter.eraseOp(dead);
   return success();
 }
 

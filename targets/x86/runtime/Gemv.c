@@ -64,7 +64,8 @@ void cmb_gemv_serial(const cmb_gemm_desc *d, float *scratch) {
     for (int r = 0; r < rows; ++r) {
       float *c = d->C + (i + r) * d->ldc;
       float v = dots[r] + (d->accumulate ? *c : 0.0f) +
-                (d->bias ? d->bias[i + r] : 0.0f);
+                (d->bias ? d->bias[i + r] : 0.0f) +
+                (d->colBias ? d->colBias[0] : 0.0f);
       *c = cmb_activate(v, &d->act);
     }
   }

@@ -52,6 +52,19 @@ void cmb_x86_sgemm(int64_t batch, int64_t M, int64_t N, int64_t K,
                    const float *B, int64_t strideB, int64_t ldb, float *C,
                    int64_t strideC, int64_t ldc, int64_t flags);
 
+/// cmb_x86_sgemm with an epilogue applied as C is stored:
+///   C_b = act((C_b if CMB_SGEMM_ACCUMULATE) + A_b * B_b + colBias)
+/// where `colBias` (N floats, may be NULL) is added to every row and
+/// `activation` is a CMB_CONV_ACT_* with the float32 bits of its alpha and
+/// beta (the convolution's activations, see below).
+void cmb_x86_sgemm_epilogue(int64_t batch, int64_t M, int64_t N, int64_t K,
+                            const float *A, int64_t strideA, int64_t lda,
+                            const float *B, int64_t strideB, int64_t ldb,
+                            float *C, int64_t strideC, int64_t ldc,
+                            int64_t flags, const float *colBias,
+                            int64_t activation, int64_t alphaBits,
+                            int64_t betaBits);
+
 /// Indices into the parameter block of cmb_x86_conv2d.
 enum {
   CMB_CONV_N, CMB_CONV_C, CMB_CONV_H, CMB_CONV_W,   // input  N x C x H x W

@@ -129,7 +129,8 @@ static void epilogueOnly(const cmb_gemm_desc *d) {
     float *c = d->C + i * d->ldc;
     float b = d->bias ? d->bias[i] : 0.0f;
     for (int64_t j = 0; j < d->N; ++j) {
-      float v = (d->accumulate ? c[j] : 0.0f) + b;
+      float v = (d->accumulate ? c[j] : 0.0f) + b +
+                (d->colBias ? d->colBias[j] : 0.0f);
       c[j] = cmb_activate(v, &d->act);
     }
   }
@@ -146,6 +147,8 @@ static void storeEdge(const float *tile, int m, int64_t n, float *c,
     for (int64_t j = 0; j < n; j += VLEN) {
       const int lanes = (int)cmb_min64(VLEN, n - j);
       vec_t v = V_ADD(V_LOAD(tile + i * CMB_NR + j), b);
+      if (ep->colBias)
+        v = V_ADD(v, V_LOAD_PART(ep->colBias + j, lanes));
       if (ep->beta)
         v = V_ADD(v, V_LOAD_PART(row + j, lanes));
       V_STORE_PART(row + j, V_ACTIVATE(v, kind), lanes);
@@ -186,14 +189,14 @@ void cmb_gemm_serial(const cmb_gemm_desc *d, void *scratch) {
                 cmb_align_bytes((size_t)(mcMax * kcMax) * sizeof(float)));
   // Edge tiles in N go through this buffer; MR x NR floats is small.
   float edge[CMB_MR * CMB_NR] __attribute__((aligned(CMB_ALIGN)));
-  const cmb_epilogue plain = {NULL, 0, {CMB_CONV_ACT_NONE, 0.0f, 0.0f}};
+  const cmb_epilogue plain = {NULL, 0, {CMB_CONV_ACT_NONE, 0.0f, 0.0f}, NULL};
 
   for (int64_t jc = 0; jc < N; jc += CMB_NC) {
     const int64_t nc = cmb_min64(CMB_NC, N - jc);
     for (int64_t pc = 0; pc < K; pc += kBlock) {
       const int64_t kc = cmb_min64(kBlock, K - pc);
       const int last = pc + kc == K;
-      cmb_epilogue ep = {NULL, pc == 0 ? d->accumulate : 1, plain.act};
+      cmb_epilogue ep = {NULL, pc == 0 ? d->accumulate : 1, plain.act, NULL};
       if (last)
         ep.act = d->act;
 
@@ -236,6 +239,7 @@ void cmb_gemm_serial(const cmb_gemm_desc *d, void *scratch) {
         for (int64_t jr = 0; jr < nc; jr += CMB_NR) {
           const int64_t n = cmb_min64(CMB_NR, nc - jr);
           const float *b = bBase + (jr / CMB_NR) * bPanelStride;
+          ep.colBias = last && d->colBias ? d->colBias + jc + jr : NULL;
           int64_t ldb = bRowStride;
           if (mode == kDirectB && n < CMB_NR) {
             b = bPack;
@@ -321,6 +325,8 @@ static void gemmTask(void *ctxPtr, int64_t task, cmb_scratch *scratch) {
   d.C += m0 * d.ldc + n0;
   if (d.bias)
     d.bias += m0;
+  if (d.colBias)
+    d.colBias += n0;
   d.M = m1 - m0;
   d.N = n1 - n0;
   size_t bytes = cmb_gemm_scratch_bytes(&d);
@@ -416,6 +422,8 @@ typedef struct SgemmArgs {
   float *C;
   int64_t strideC, ldc;
   int accumulate, streamB;
+  const float *colBias;
+  cmb_act act;
 } SgemmArgs;
 
 static void sgemmItem(const void *ctxPtr, int64_t b, cmb_gemm_desc *d) {
@@ -432,18 +440,22 @@ static void sgemmItem(const void *ctxPtr, int64_t b, cmb_gemm_desc *d) {
                      s->ldc,
                      NULL,
                      s->accumulate,
-                     {CMB_CONV_ACT_NONE, 0.0f, 0.0f},
-                     s->streamB};
+                     s->act,
+                     s->streamB,
+                     s->colBias};
   *d = r;
 }
 
-CMB_EXPORT void cmb_x86_sgemm(int64_t batch, int64_t M, int64_t N, int64_t K,
-                              const float *A, int64_t strideA, int64_t lda,
-                              const float *B, int64_t strideB, int64_t ldb,
-                              float *C, int64_t strideC, int64_t ldc,
-                              int64_t flags) {
+CMB_EXPORT void cmb_x86_sgemm_epilogue(
+    int64_t batch, int64_t M, int64_t N, int64_t K, const float *A,
+    int64_t strideA, int64_t lda, const float *B, int64_t strideB, int64_t ldb,
+    float *C, int64_t strideC, int64_t ldc, int64_t flags,
+    const float *colBias, int64_t activation, int64_t alphaBits,
+    int64_t betaBits) {
   if (batch <= 0 || M <= 0 || N <= 0)
     return;
+  if (activation < 0 || activation > CMB_CONV_ACT_LAST)
+    cmb_fatal("sgemm: unknown activation");
   SgemmArgs args = {M,
                     N,
                     K,
@@ -457,8 +469,20 @@ CMB_EXPORT void cmb_x86_sgemm(int64_t batch, int64_t M, int64_t N, int64_t K,
                     strideC,
                     ldc,
                     (flags & CMB_SGEMM_ACCUMULATE) != 0,
-                    (flags & CMB_SGEMM_STREAM_B) != 0};
+                    (flags & CMB_SGEMM_STREAM_B) != 0,
+                    colBias,
+                    {(int)activation, cmb_float_from_bits(alphaBits),
+                     cmb_float_from_bits(betaBits)}};
   // A zero output stride makes every GEMM write the same C: keep their order.
   int serialBatch = batch > 1 && strideC == 0;
   cmb_gemm_parallel(batch, sgemmItem, &args, serialBatch);
+}
+
+CMB_EXPORT void cmb_x86_sgemm(int64_t batch, int64_t M, int64_t N, int64_t K,
+                              const float *A, int64_t strideA, int64_t lda,
+                              const float *B, int64_t strideB, int64_t ldb,
+                              float *C, int64_t strideC, int64_t ldc,
+                              int64_t flags) {
+  cmb_x86_sgemm_epilogue(batch, M, N, K, A, strideA, lda, B, strideB, ldb, C,
+                         strideC, ldc, flags, NULL, CMB_CONV_ACT_NONE, 0, 0);
 }

@@ -17,9 +17,11 @@
 
 #pragma GCC visibility push(hidden)
 
-/// C[M x N] = act((accumulate ? C : 0) + A[M x K] * B[K x N] + bias)
-/// with row-major operands; `bias` has M entries (one per row of C) or is
-/// NULL, `act` is the activation.
+/// C[M x N] = act((accumulate ? C : 0) + A[M x K] * B[K x N] + bias
+///                 + colBias)
+/// with row-major operands; `bias` has M entries (one per row of C: a
+/// convolution's), `colBias` N (one per column: a matmul's), either may be
+/// NULL; `act` is the activation.
 ///
 /// B is either row-major at `B` with leading dimension `ldb`, or, when
 /// `Bpacked` is set, already in the packed-panel layout of the whole K:
@@ -40,6 +42,8 @@ typedef struct cmb_gemm_desc {
   cmb_act act;
   /// B is not in cache however small (see CMB_SGEMM_STREAM_B).
   int streamB;
+  /// N floats added per column (a matmul's bias), or NULL.
+  const float *colBias;
 } cmb_gemm_desc;
 
 /// Bytes of scratch cmb_gemm_serial needs for `d`.

@@ -97,6 +97,10 @@ CMB_INLINE void ukernelBody(const int m, int64_t kc, const float *restrict a,
   // Epilogue: the flags are uniform per call, so the branches predict well.
   const int beta = ep->beta, act = ep->act.kind;
   const float *bias = ep->bias;
+  vec_t cb[NV];
+#pragma GCC unroll 8
+  for (int v = 0; v < NV; ++v)
+    cb[v] = ep->colBias ? V_LOAD(ep->colBias + v * VLEN) : V_ZERO();
 #pragma GCC unroll 16
   for (int i = 0; i < m; ++i) {
     float *row = c + i * ldc;
@@ -106,7 +110,7 @@ CMB_INLINE void ukernelBody(const int m, int64_t kc, const float *restrict a,
       vec_t x = acc[0][i][v];
       if (beta)
         x = V_ADD(x, V_LOAD(row + v * VLEN));
-      x = V_ADD(x, bi);
+      x = V_ADD(x, V_ADD(bi, cb[v]));
       x = V_ACTIVATE(x, act);
       V_STORE(row + v * VLEN, x);
     }

@@ -64,14 +64,15 @@
 
 /// What a micro-kernel does with its MR x NR result before it stores it.
 typedef struct cmb_epilogue {
-  const float *bias; ///< added per row (m values), or NULL
-  int beta;          ///< 1: add the previous contents of C
-  cmb_act act;       ///< after bias and beta
+  const float *bias;    ///< added per row (m values), or NULL
+  int beta;             ///< 1: add the previous contents of C
+  cmb_act act;          ///< after bias and beta
+  const float *colBias; ///< added per column (NR values), or NULL
 } cmb_epilogue;
 
 /// Computes an m x NR tile, where m is fixed per table entry:
 ///   C[i][j] = act?( (beta ? C[i][j] : 0) + sum_k A(i, k) * b[k*ldb + j]
-///                    + bias[i] )
+///                    + bias[i] + colBias[j] )
 /// `b` is NR consecutive floats per k, rows `ldb` floats apart (NR for
 /// packed B, the matrix's leading dimension when B is read in place).
 /// A(i, k) is a[k*m + i] for a packed A panel (k-major; `lda` unused), or

@@ -88,16 +88,12 @@ CMB_INLINE void smallMStrip(const int m, const cmb_gemm_desc *d, int64_t j0,
     const float bias = d->bias ? d->bias[i] : 0.0f;
     const float *s = acc + i * stride;
     float *row = d->C + i * d->ldc + j0;
-    if (d->accumulate) {
-      for (int64_t j = 0; j < n; ++j) {
-        float v = s[j] + row[j] + bias;
-        row[j] = cmb_activate(v, &d->act);
-      }
-    } else {
-      for (int64_t j = 0; j < n; ++j) {
-        float v = s[j] + bias;
-        row[j] = cmb_activate(v, &d->act);
-      }
+    const float *colBias = d->colBias ? d->colBias + j0 : NULL;
+    for (int64_t j = 0; j < n; ++j) {
+      float v = s[j] + bias + (colBias ? colBias[j] : 0.0f);
+      if (d->accumulate)
+        v += row[j];
+      row[j] = cmb_activate(v, &d->act);
     }
   }
 }

@@ -517,3 +517,86 @@ func.func @cached_weights(%a: memref<8x64xf32>, %c: memref<8x32xf32>) {
   linalg.matmul ins(%a, %b : memref<8x64xf32>, memref<64x32xf32>) outs(%c : memref<8x32xf32>)
   return
 }
+
+// -----
+
+// Gemm's bias (per column, read through the reshape to the model's 3-D
+// shape) and a Relu fold into the GEMM call: cmb_x86_sgemm_epilogue with
+// the bias pointer and activation 1, writing the generic's buffer.
+// CHECK-LABEL: func.func @gemm_bias_relu
+// CHECK-DAG: %[[ACT:.+]] = arith.constant 1 : i64
+// CHECK: call @cmb_x86_sgemm_epilogue({{.*}}, %[[ACT]], %{{.+}}, %{{.+}})
+// CHECK-NOT: linalg.generic
+// CHECK-NOT: memref.expand_shape
+func.func @gemm_bias_relu(%a: memref<8x16xf32>, %b: memref<16x32xf32>, %bias: memref<32xf32>) -> memref<1x8x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c = memref.alloc() : memref<8x32xf32>
+  linalg.fill ins(%zero : f32) outs(%c : memref<8x32xf32>)
+  linalg.matmul ins(%a, %b : memref<8x16xf32>, memref<16x32xf32>) outs(%c : memref<8x32xf32>)
+  %e = memref.expand_shape %c [[0, 1], [2]] output_shape [1, 8, 32] : memref<8x32xf32> into memref<1x8x32xf32>
+  %y = memref.alloc() : memref<1x8x32xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>],
+                  iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%bias, %e : memref<32xf32>, memref<1x8x32xf32>) outs(%y : memref<1x8x32xf32>) {
+  ^bb0(%bi: f32, %v: f32, %o: f32):
+    %s = arith.addf %bi, %v : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  }
+  return %y : memref<1x8x32xf32>
+}
+
+// -----
+
+// A residual add after the GEMM: the call accumulates into the residual's
+// buffer (flags 1) with no activation (0), and that buffer is returned.
+// CHECK-LABEL: func.func @gemm_residual
+// CHECK-DAG: %[[ONE:.+]] = arith.constant 1 : i64
+// CHECK-DAG: %[[NONE:.+]] = arith.constant 0 : i64
+// CHECK: %[[R:.+]] = memref.alloc() : memref<8x32xf32>
+// CHECK: linalg.fill {{.*}} outs(%[[R]]
+// CHECK: call @cmb_x86_sgemm_epilogue({{.*}}, %[[ONE]], %{{.+}}, %[[NONE]], %{{.+}}, %{{.+}})
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[R]]
+func.func @gemm_residual(%a: memref<8x16xf32>, %b: memref<16x32xf32>, %bias: memref<32xf32>) -> memref<8x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %r = memref.alloc() : memref<8x32xf32>
+  linalg.fill ins(%one : f32) outs(%r : memref<8x32xf32>)
+  %c = memref.alloc() : memref<8x32xf32>
+  linalg.fill ins(%zero : f32) outs(%c : memref<8x32xf32>)
+  linalg.matmul ins(%a, %b : memref<8x16xf32>, memref<16x32xf32>) outs(%c : memref<8x32xf32>)
+  %y = memref.alloc() : memref<8x32xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%r, %bias, %c : memref<8x32xf32>, memref<32xf32>, memref<8x32xf32>) outs(%y : memref<8x32xf32>) {
+  ^bb0(%ri: f32, %bi: f32, %v: f32, %o: f32):
+    %s = arith.addf %bi, %v : f32
+    %t = arith.addf %ri, %s : f32
+    linalg.yield %t : f32
+  }
+  return %y : memref<8x32xf32>
+}
+
+// -----
+
+// A bias per row is not a matmul epilogue: the generic stays after a plain
+// GEMM call.
+// CHECK-LABEL: func.func @gemm_row_bias
+// CHECK: call @cmb_x86_sgemm(
+// CHECK: linalg.generic
+func.func @gemm_row_bias(%a: memref<8x16xf32>, %b: memref<16x32xf32>, %bias: memref<8xf32>) -> memref<8x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c = memref.alloc() : memref<8x32xf32>
+  linalg.fill ins(%zero : f32) outs(%c : memref<8x32xf32>)
+  linalg.matmul ins(%a, %b : memref<8x16xf32>, memref<16x32xf32>) outs(%c : memref<8x32xf32>)
+  %y = memref.alloc() : memref<8x32xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%bias, %c : memref<8xf32>, memref<8x32xf32>) outs(%y : memref<8x32xf32>) {
+  ^bb0(%bi: f32, %v: f32, %o: f32):
+    %s = arith.addf %bi, %v : f32
+    linalg.yield %s : f32
+  }
+  return %y : memref<8x32xf32>
+}

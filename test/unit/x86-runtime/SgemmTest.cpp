@@ -27,14 +27,30 @@ struct GemmCase {
   int64_t strideA, strideB, strideC;
   int accumulate;
   int streamB = 0; // CMB_SGEMM_STREAM_B
+  // Epilogue (cmb_x86_sgemm_epilogue): a bias per column, an activation.
+  bool colBias = false;
+  int act = CMB_CONV_ACT_NONE; // RELU, SILU or GELU here
 };
+
+double activate(int act, double v) {
+  switch (act) {
+  case CMB_CONV_ACT_RELU:
+    return std::max(v, 0.0);
+  case CMB_CONV_ACT_SILU:
+    return v / (1.0 + std::exp(-v));
+  case CMB_CONV_ACT_GELU:
+    return 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0)));
+  }
+  return v;
+}
 
 std::string describe(const GemmCase &c) {
   std::ostringstream os;
   os << "batch " << c.batch << " M " << c.M << " N " << c.N << " K " << c.K
      << " lda " << c.lda << " ldb " << c.ldb << " ldc " << c.ldc << " sA "
      << c.strideA << " sB " << c.strideB << " sC " << c.strideC << " acc "
-     << c.accumulate << (c.streamB ? " streamB" : "");
+     << c.accumulate << (c.streamB ? " streamB" : "")
+     << (c.colBias ? " colBias" : "") << " act " << c.act;
   return os.str();
 }
 
@@ -59,6 +75,7 @@ void runCase(const GemmCase &c, std::mt19937 &rng, Checker &chk) {
       randomFloats(rng, span(c.batch, c.strideB, c.K, c.ldb, c.N));
   std::vector<float> C =
       randomFloats(rng, span(c.batch, c.strideC, c.M, c.ldc, c.N));
+  std::vector<float> bias = randomFloats(rng, (size_t)c.N);
 
   // The reference applies the batch in order, so overlapping outputs
   // (strideC == 0) get the sequential meaning.
@@ -83,15 +100,29 @@ void runCase(const GemmCase &c, std::mt19937 &rng, Checker &chk) {
       }
       for (int64_t j = 0; j < c.N; ++j) {
         size_t idx = (size_t)(b * c.strideC + i * c.ldc + j);
-        want[idx] = c.accumulate ? want[idx] + s[j] : s[j];
-        mag[idx] = c.accumulate ? mag[idx] + m[j] : m[j];
+        double v = c.accumulate ? want[idx] + s[j] : s[j];
+        double mg = c.accumulate ? mag[idx] + m[j] : m[j];
+        if (c.colBias) {
+          v += bias[j];
+          mg += std::fabs(bias[j]);
+        }
+        want[idx] = activate(c.act, v);
+        // The activations' slopes are at most about 1.13 (GELU).
+        mag[idx] = c.act != CMB_CONV_ACT_NONE ? 1.2 * mg : mg;
       }
     }
 
-  cmb_x86_sgemm(c.batch, c.M, c.N, c.K, A.data(), c.strideA, c.lda, B.data(),
-                c.strideB, c.ldb, C.data(), c.strideC, c.ldc,
-                (c.accumulate ? CMB_SGEMM_ACCUMULATE : 0) |
-                    (c.streamB ? CMB_SGEMM_STREAM_B : 0));
+  const int64_t flags = (c.accumulate ? CMB_SGEMM_ACCUMULATE : 0) |
+                        (c.streamB ? CMB_SGEMM_STREAM_B : 0);
+  if (c.colBias || c.act != CMB_CONV_ACT_NONE)
+    cmb_x86_sgemm_epilogue(c.batch, c.M, c.N, c.K, A.data(), c.strideA, c.lda,
+                           B.data(), c.strideB, c.ldb, C.data(), c.strideC,
+                           c.ldc, flags, c.colBias ? bias.data() : nullptr,
+                           c.act, 0, 0);
+  else
+    cmb_x86_sgemm(c.batch, c.M, c.N, c.K, A.data(), c.strideA, c.lda,
+                  B.data(), c.strideB, c.ldb, C.data(), c.strideC, c.ldc,
+                  flags);
 
   std::string where = describe(c);
   for (size_t i = 0; i < C.size(); ++i)
@@ -248,6 +279,41 @@ TEST_CASE("sgemm: random shapes", "[sgemm]") {
       c.strideC = M * c.ldc + pad(rng);
       runCase(c, rng, chk);
     }
+    INFO("threads " << threads);
+    requireClean(chk);
+  });
+}
+
+TEST_CASE("sgemm: column bias and activation epilogue on every path",
+          "[sgemm]") {
+  CMB_REQUIRE_ISA();
+  std::mt19937 rng(31);
+  auto fused = [](GemmCase c, int act, bool colBias = true) {
+    c.act = act;
+    c.colBias = colBias;
+    return c;
+  };
+  withThreadCounts([&](int threads) {
+    Checker chk;
+    // Register tiles with edges in M and N, B in place and packed, A in
+    // place and packed (many panels), a K split into blocks.
+    runCase(fused({1, 37, 45, 29, 31, 50, 47, 0, 0, 0, 0}, CMB_CONV_ACT_RELU),
+            rng, chk);
+    runCase(fused(dense(1, 300, 40, 70, 1), CMB_CONV_ACT_GELU), rng, chk);
+    runCase(fused(dense(1, 270, 400, 600, 0), CMB_CONV_ACT_SILU), rng, chk);
+    runCase(fused(dense(1, 128, 768, 96, 1), CMB_CONV_ACT_NONE), rng, chk);
+    // Few rows (streamed B), one column (matrix-vector), N split over
+    // threads, a batch with broadcast weights, K = 0.
+    runCase(fused(dense(1, 3, 200, 64, 1), CMB_CONV_ACT_GELU), rng, chk);
+    runCase(fused(dense(1, 50, 1, 64, 0), CMB_CONV_ACT_RELU), rng, chk);
+    runCase(fused(dense(1, 16, 3100, 20, 0), CMB_CONV_ACT_SILU), rng, chk);
+    runCase(fused({3, 40, 70, 90, 90, 75, 71, 90 * 40, 0, 40 * 71, 1},
+                  CMB_CONV_ACT_GELU),
+            rng, chk);
+    runCase(fused(dense(1, 20, 33, 0, 1), CMB_CONV_ACT_RELU), rng, chk);
+    // An activation without bias.
+    runCase(fused(dense(1, 30, 50, 40, 0), CMB_CONV_ACT_GELU, false), rng,
+            chk);
     INFO("threads " << threads);
     requireClean(chk);
   });
