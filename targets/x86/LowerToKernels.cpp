@@ -204,8 +204,13 @@ LogicalResult lowerGemm(Operation *op, Value a, Value b, Value c,
   site.accumulate = flags & CMB_SGEMM_ACCUMULATE;
   cambrian::x86::foldEpilogue(site, rewriter);
   if (site.y != c) {
+    // A dense buffer with as many elements, maybe of another rank: address
+    // it as C would be laid out densely.
     c = site.y;
-    sc = staticStrides(c); // a dense buffer of the same shape
+    if (cs.size() == 3)
+      *sc = {M * N, N, 1};
+    else
+      *sc = {N, 1};
   }
   if (site.accumulate)
     flags |= CMB_SGEMM_ACCUMULATE;

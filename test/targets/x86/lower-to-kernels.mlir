@@ -600,3 +600,35 @@ func.func @gemm_row_bias(%a: memref<8x16xf32>, %b: memref<16x32xf32>, %bias: mem
   }
   return %y : memref<8x32xf32>
 }
+
+// -----
+
+// A batched matmul whose residual add runs over another rank: the call
+// accumulates into the residual's buffer addressed as the dense 2x4x8
+// result (batch stride 32, ldc 8), not with that buffer's own strides.
+// CHECK-LABEL: func.func @batched_residual_reshaped
+// CHECK-DAG: %[[S32:.+]] = arith.constant 32 : i64
+// CHECK-DAG: %[[S8:.+]] = arith.constant 8 : i64
+// CHECK-DAG: %[[ONE:.+]] = arith.constant 1 : i64
+// CHECK: call @cmb_x86_sgemm_epilogue({{.*}}, %[[S32]], %[[S8]], %[[ONE]], %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}})
+// CHECK-NOT: linalg.generic
+func.func @batched_residual_reshaped(%a: memref<2x4x16xf32>, %b: memref<2x16x8xf32>, %bias: memref<8xf32>) -> memref<1x2x4x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %r = memref.alloc() : memref<1x2x4x8xf32>
+  linalg.fill ins(%one : f32) outs(%r : memref<1x2x4x8xf32>)
+  %c = memref.alloc() : memref<2x4x8xf32>
+  linalg.fill ins(%zero : f32) outs(%c : memref<2x4x8xf32>)
+  linalg.batch_matmul ins(%a, %b : memref<2x4x16xf32>, memref<2x16x8xf32>) outs(%c : memref<2x4x8xf32>)
+  %e = memref.expand_shape %c [[0, 1], [2], [3]] output_shape [1, 2, 4, 8] : memref<2x4x8xf32> into memref<1x2x4x8xf32>
+  %y = memref.alloc() : memref<1x2x4x8xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%r, %bias, %e : memref<1x2x4x8xf32>, memref<8xf32>, memref<1x2x4x8xf32>) outs(%y : memref<1x2x4x8xf32>) {
+  ^bb0(%ri: f32, %bi: f32, %v: f32, %o: f32):
+    %s = arith.addf %bi, %v : f32
+    %t = arith.addf %ri, %s : f32
+    linalg.yield %t : f32
+  }
+  return %y : memref<1x2x4x8xf32>
+}

@@ -44,33 +44,7 @@ int64_t floatBits(float f) {
 
 /// The activation of the case, in double.
 double activate(double v, const ConvCase &c) {
-  const double alpha = c.alpha, beta = c.beta;
-  switch (c.act) {
-  case CMB_CONV_ACT_NONE:
-    return v;
-  case CMB_CONV_ACT_RELU:
-    return std::max(v, 0.0);
-  case CMB_CONV_ACT_RELU6:
-    return std::min(std::max(v, 0.0), 6.0);
-  case CMB_CONV_ACT_LEAKY_RELU:
-    return v < 0 ? alpha * v : v;
-  case CMB_CONV_ACT_HARDSIGMOID:
-    return std::min(std::max(alpha * v + beta, 0.0), 1.0);
-  case CMB_CONV_ACT_HARDSWISH:
-    return v * std::min(std::max(alpha * v + beta, 0.0), 1.0);
-  case CMB_CONV_ACT_SIGMOID:
-    return 1.0 / (1.0 + std::exp(-v));
-  case CMB_CONV_ACT_SILU:
-    return v / (1.0 + std::exp(-v));
-  case CMB_CONV_ACT_TANH:
-    return std::tanh(v);
-  case CMB_CONV_ACT_GELU:
-    return 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0)));
-  case CMB_CONV_ACT_GELU_TANH:
-    return 0.5 * v *
-           (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (v + 0.044715 * v * v * v)));
-  }
-  return std::nan("");
+  return activationReference(c.act, v, c.alpha, c.beta);
 }
 
 std::string describe(const ConvCase &c) {

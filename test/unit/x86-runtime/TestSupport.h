@@ -35,6 +35,10 @@ bool cmbIsaSupported();
 /// `n` floats uniform in [-1, 1).
 std::vector<float> randomFloats(std::mt19937 &rng, size_t n);
 
+/// The CMB_CONV_ACT_* activation `kind` of `v` in double precision, with
+/// its parameters; NaN stays NaN.
+double activationReference(int kind, double v, double alpha, double beta);
+
 /// Collects comparisons of float results with double references. A value
 /// passes when |got - want| <= relTol * magnitude + absTol, where magnitude
 /// is the sum of the absolute values of the terms that make up `want`
