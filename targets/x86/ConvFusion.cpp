@@ -119,20 +119,27 @@ bool isDenseF32(Value v) {
   return true;
 }
 
-/// Whether `op` sets every element of `buffer` to zero (a fill, or a map
-/// that yields a zero constant).
-bool isZeroInit(Operation *op, Value buffer) {
-  if (auto fill = dyn_cast<linalg::FillOp>(op))
-    return fill.getOutputs()[0] == buffer &&
-           matchPattern(fill.getInputs()[0], m_AnyZeroFloat());
-  if (auto map = dyn_cast<linalg::MapOp>(op)) {
+/// Whether `op` sets every element of `buffer` to one float constant that
+/// `accept`s (a fill, or a map that yields a constant).
+bool isConstantInit(Operation *op, Value buffer,
+                    llvm::function_ref<bool(const APFloat &)> accept) {
+  Value value;
+  if (auto fill = dyn_cast<linalg::FillOp>(op)) {
+    if (fill.getOutputs()[0] != buffer)
+      return false;
+    value = fill.getInputs()[0];
+  } else if (auto map = dyn_cast<linalg::MapOp>(op)) {
     if (!map.getInputs().empty() || map.getInit() != buffer)
       return false;
     auto yield = cast<linalg::YieldOp>(map.getMapper().front().getTerminator());
-    return yield.getNumOperands() == 1 &&
-           matchPattern(yield.getOperand(0), m_AnyZeroFloat());
+    if (yield.getNumOperands() != 1)
+      return false;
+    value = yield.getOperand(0);
+  } else {
+    return false;
   }
-  return false;
+  APFloat v(0.0f);
+  return matchPattern(value, m_ConstantFloat(&v)) && accept(v);
 }
 
 /// The value of a scalar in a generic's body: a constant, or an input that
@@ -226,17 +233,18 @@ bool cambrian::x86::mayBeWrittenBetween(Operation *from, Operation *to,
   return accessedBetween(from, to, buffer, /*anyUse=*/false);
 }
 
-void cambrian::x86::foldInputPadding(Operation *conv, ConvCall &call) {
-  Value x = call.x;
+std::optional<cambrian::x86::PaddedInput> cambrian::x86::matchPaddedInput(
+    Operation *consumer, Value x,
+    llvm::function_ref<bool(const APFloat &)> padValue) {
   auto alloc = x.getDefiningOp<memref::AllocOp>();
-  if (!alloc || alloc->getBlock() != conv->getBlock())
-    return;
+  if (!alloc || alloc->getBlock() != consumer->getBlock())
+    return std::nullopt;
   Operation *init = nullptr;
   memref::SubViewOp interior;
   for (Operation *user : x.getUsers()) {
-    if (user == conv)
+    if (user == consumer)
       continue;
-    if (!init && isZeroInit(user, x)) {
+    if (!init && isConstantInit(user, x, padValue)) {
       init = user;
       continue;
     }
@@ -244,39 +252,48 @@ void cambrian::x86::foldInputPadding(Operation *conv, ConvCall &call) {
       interior = sv;
       continue;
     }
-    return; // another reader or writer
+    return std::nullopt; // another reader or writer
   }
   if (!init || !interior || !interior->hasOneUse())
-    return;
+    return std::nullopt;
   auto copy = dyn_cast<memref::CopyOp>(*interior->getUsers().begin());
   if (!copy || copy.getTarget() != interior.getResult())
-    return;
+    return std::nullopt;
   Value src = copy.getSource();
   auto srcType = cast<MemRefType>(src.getType());
   auto xType = cast<MemRefType>(x.getType());
   if (!isDenseF32(src) || srcType.getRank() != 4 ||
       srcType.getDimSize(0) != xType.getDimSize(0) ||
       srcType.getDimSize(1) != xType.getDimSize(1))
-    return;
+    return std::nullopt;
   ArrayRef<int64_t> offsets = interior.getStaticOffsets();
   if (llvm::any_of(offsets, ShapedType::isDynamic) || offsets[0] != 0 ||
       offsets[1] != 0 ||
       !llvm::all_of(interior.getStaticStrides(),
                     [](int64_t s) { return s == 1; }))
-    return;
-  // The fill must precede the copy, which must precede the conv, with the
-  // source unchanged in between.
-  if (init->getBlock() != conv->getBlock() ||
-      copy->getBlock() != conv->getBlock() || !init->isBeforeInBlock(copy) ||
-      !copy->isBeforeInBlock(conv) || mayBeWrittenBetween(copy, conv, src))
-    return;
+    return std::nullopt;
+  // The fill must precede the copy, which must precede the consumer, with
+  // the source unchanged in between.
+  if (init->getBlock() != consumer->getBlock() ||
+      copy->getBlock() != consumer->getBlock() || !init->isBeforeInBlock(copy) ||
+      !copy->isBeforeInBlock(consumer) ||
+      mayBeWrittenBetween(copy, consumer, src))
+    return std::nullopt;
+  return PaddedInput{src, offsets[2], offsets[3], {copy, interior, init, alloc}};
+}
 
-  call.x = src;
+void cambrian::x86::foldInputPadding(Operation *conv, ConvCall &call) {
+  auto padded = matchPaddedInput(conv, call.x,
+                                 [](const APFloat &v) { return v.isZero(); });
+  if (!padded)
+    return;
+  auto srcType = cast<MemRefType>(padded->src.getType());
+  call.x = padded->src;
   call.params[CMB_CONV_H] = srcType.getDimSize(2);
   call.params[CMB_CONV_W] = srcType.getDimSize(3);
-  call.params[CMB_CONV_PAD_TOP] = offsets[2];
-  call.params[CMB_CONV_PAD_LEFT] = offsets[3];
-  call.deadAfter.append({copy, interior, init, alloc});
+  call.params[CMB_CONV_PAD_TOP] = padded->padTop;
+  call.params[CMB_CONV_PAD_LEFT] = padded->padLeft;
+  llvm::append_range(call.deadAfter, padded->deadAfter);
 }
 
 namespace {
@@ -461,7 +478,7 @@ ActivationMatch cambrian::x86::matchActivation(Value v, linalg::GenericOp g) {
       if (matchSigmoid(other, g) == x)
         return match(CMB_CONV_ACT_SILU, x);
     }
-    int64_t kind;
+    int64_t kind = CMB_CONV_ACT_NONE;
     if (std::abs(scale - 0.5) <= 1e-6 && matchGeluFactor(other, g, kind) == x)
       return match(kind, x);
   }

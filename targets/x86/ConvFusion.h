@@ -44,6 +44,21 @@ struct ConvCall {
   llvm::SmallVector<mlir::Operation *> deadAfter;
 };
 
+/// A buffer that only serves as the padded copy of a dense NCHW buffer for
+/// one consumer: a constant fill, then a copy of `src` into its interior.
+struct PaddedInput {
+  mlir::Value src;
+  int64_t padTop, padLeft;
+  /// The copy, subview, fill and allocation, in the order they can go.
+  llvm::SmallVector<mlir::Operation *, 4> deadAfter;
+};
+
+/// Matches `x`, read by `consumer`, as such a padded copy whose fill value
+/// `padValue` accepts.
+std::optional<PaddedInput>
+matchPaddedInput(mlir::Operation *consumer, mlir::Value x,
+                 llvm::function_ref<bool(const llvm::APFloat &)> padValue);
+
 /// If `call.x` is a zero-filled buffer that only serves as the padded copy
 /// of a dense buffer for `conv`, reads that buffer instead and sets the
 /// padding parameters. The fill, copy and buffer are queued in `deadAfter`.

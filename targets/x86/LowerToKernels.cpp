@@ -428,7 +428,8 @@ struct MaxPoolToKernel : OpRewritePattern<linalg::GenericOp> {
 
     Value x = op.getDpsInputs()[0], window = op.getDpsInputs()[1];
     Value y = op.getDpsInits()[0];
-    if (!isDenseRowMajor(x) || !isDenseRowMajor(y))
+    if (!isDenseRowMajor(x) || !isDenseRowMajor(y) ||
+        cast<MemRefType>(x.getType()).getRank() != 4)
       return rewriter.notifyMatchFailure(op, "needs dense f32 operands");
     auto maps = op.getIndexingMapsArray();
     MLIRContext *ctx = op.getContext();
@@ -446,9 +447,20 @@ struct MaxPoolToKernel : OpRewritePattern<linalg::GenericOp> {
       if (((*rows)[i] != 0 && i != 2 && i != 4) ||
           ((*cols)[i] != 0 && i != 3 && i != 5))
         return failure();
+    // A -inf padded copy of the input (pads, ceil mode) is read in place:
+    // the kernel pads implicitly.
+    std::optional<cambrian::x86::PaddedInput> padded =
+        cambrian::x86::matchPaddedInput(op, x, [](const APFloat &v) {
+          return v.isInfinity() && v.isNegative();
+        });
+    SmallVector<int64_t> params(CMB_POOL_NUM_PARAMS, 0);
+    if (padded) {
+      x = padded->src;
+      params[CMB_POOL_PAD_TOP] = padded->padTop;
+      params[CMB_POOL_PAD_LEFT] = padded->padLeft;
+    }
     auto xs = shapeOf(x), ys = shapeOf(y),
          ws = cast<ShapedType>(window.getType()).getShape();
-    SmallVector<int64_t> params(CMB_POOL_NUM_PARAMS, 0);
     params[CMB_POOL_PLANES] = ys[0] * ys[1];
     params[CMB_POOL_H] = xs[2];
     params[CMB_POOL_W] = xs[3];
@@ -475,6 +487,9 @@ struct MaxPoolToKernel : OpRewritePattern<linalg::GenericOp> {
     declareKernel(op, kMaxPool2d, ValueRange(args).getTypes());
     func::CallOp::create(rewriter, loc, kMaxPool2d, TypeRange{}, args);
     rewriter.eraseOp(op);
+    if (padded)
+      for (Operation *dead : padded->deadAfter)
+        rewriter.eraseOp(dead);
     return success();
   }
 };

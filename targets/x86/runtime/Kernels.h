@@ -124,14 +124,15 @@ enum {
   CMB_POOL_STRIDE_H, CMB_POOL_STRIDE_W,
   CMB_POOL_DILATION_H, CMB_POOL_DILATION_W,
   CMB_POOL_ACCUMULATE,                   // 1: include y's values in the max
+  CMB_POOL_PAD_TOP, CMB_POOL_PAD_LEFT,   // implicit -inf padding
   CMB_POOL_NUM_PARAMS
 };
 
 /// Max pooling of each of PLANES dense planes:
 ///   y[p,oh,ow] = max(accumulate ? y[p,oh,ow] : -inf,
-///                    max_{kh,kw} x[p, oh*SH + kh*DH, ow*SW + kw*DW])
-/// NaN if any operand is. Every window must lie inside the input (padding
-/// and ceil mode are materialized by the caller); aborts otherwise.
+///                    max_{kh,kw} x[p, oh*SH - PT + kh*DH, ow*SW - PL + kw*DW])
+/// where positions outside the input are -inf (padding, ceil mode); NaN if
+/// any operand is.
 void cmb_x86_maxpool2d(const float *x, float *y, const int64_t *params);
 
 /// Number of worker threads the kernels split work over (>= 1): the value of

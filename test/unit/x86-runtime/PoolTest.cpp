@@ -2,7 +2,8 @@
 //
 // Strides 1, 2 (the permute path on AVX-512) and 3 (gathered), dilations,
 // rows shorter and longer than a vector, windows reaching the last input
-// column, accumulation into the output, NaN propagation, and 1 or 2 threads.
+// column, implicit padding, accumulation into the output, NaN propagation,
+// and 1 or 2 threads.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,8 +24,9 @@ namespace {
 struct PoolCase {
   int64_t P, H, W, KH, KW, SH, SW, DH, DW;
   bool accumulate;
-  int64_t OH() const { return (H - (DH * (KH - 1) + 1)) / SH + 1; }
-  int64_t OW() const { return (W - (DW * (KW - 1) + 1)) / SW + 1; }
+  int64_t PT = 0, PL = 0, PB = 0, PR = 0; // implicit -inf padding
+  int64_t OH() const { return (H + PT + PB - (DH * (KH - 1) + 1)) / SH + 1; }
+  int64_t OW() const { return (W + PL + PR - (DW * (KW - 1) + 1)) / SW + 1; }
 };
 
 /// Runs `c` and returns the number of outputs that differ from the
@@ -50,6 +52,8 @@ int64_t mismatches(const PoolCase &c, std::mt19937 &rng, int64_t nanAt = -1) {
   p[CMB_POOL_DILATION_H] = c.DH;
   p[CMB_POOL_DILATION_W] = c.DW;
   p[CMB_POOL_ACCUMULATE] = c.accumulate;
+  p[CMB_POOL_PAD_TOP] = c.PT;
+  p[CMB_POOL_PAD_LEFT] = c.PL;
   cmb_x86_maxpool2d(x.data(), y.data(), p);
 
   int64_t bad = 0;
@@ -60,8 +64,11 @@ int64_t mismatches(const PoolCase &c, std::mt19937 &rng, int64_t nanAt = -1) {
         float want = c.accumulate ? y0[o] : -INFINITY;
         for (int64_t kh = 0; kh < c.KH; ++kh)
           for (int64_t kw = 0; kw < c.KW; ++kw) {
-            float v = x[(size_t)((q * c.H + oh * c.SH + kh * c.DH) * c.W +
-                                 ow * c.SW + kw * c.DW)];
+            const int64_t ih = oh * c.SH - c.PT + kh * c.DH;
+            const int64_t iw = ow * c.SW - c.PL + kw * c.DW;
+            if (ih < 0 || ih >= c.H || iw < 0 || iw >= c.W)
+              continue; // -inf
+            float v = x[(size_t)((q * c.H + ih) * c.W + iw)];
             want = (std::isnan(v) || std::isnan(want)) ? NAN
                                                         : std::max(want, v);
           }
@@ -84,6 +91,13 @@ TEST_CASE("maxpool2d: strides, dilations, row lengths", "[pool]") {
       {2, 20, 47, 3, 2, 3, 3, 1, 1, true},    // stride 3: gathered
       {2, 17, 33, 3, 3, 2, 2, 2, 2, false},   // dilation 2
       {1, 4, 4, 4, 4, 1, 1, 1, 1, false},     // the whole plane
+      // Implicit padding: ResNet's 112 -> 56 (pad 1), ceil mode (bottom and
+      // right only), asymmetric, stride 3 and dilated windows at the edges.
+      {2, 112, 112, 3, 3, 2, 2, 1, 1, false, 1, 1, 1, 1},
+      {2, 20, 21, 3, 3, 2, 2, 1, 1, false, 0, 0, 1, 1},
+      {1, 9, 40, 2, 3, 1, 1, 1, 1, true, 1, 2, 0, 1},
+      {1, 17, 35, 3, 3, 3, 3, 1, 1, false, 1, 1, 2, 2},
+      {1, 16, 33, 3, 3, 2, 2, 2, 2, false, 2, 2, 2, 2},
   };
   for (int threads : {1, 2}) {
     cambrian_module_set_threads(threads);
@@ -91,7 +105,8 @@ TEST_CASE("maxpool2d: strides, dilations, row lengths", "[pool]") {
       INFO("threads " << threads << " P" << c.P << " " << c.H << "x" << c.W
                       << " k" << c.KH << "x" << c.KW << " s" << c.SH << ","
                       << c.SW << " d" << c.DH << "," << c.DW << " acc"
-                      << c.accumulate);
+                      << c.accumulate << " pads " << c.PT << "," << c.PL << ","
+                      << c.PB << "," << c.PR);
       CHECK(mismatches(c, rng) == 0);
     }
   }
