@@ -29,6 +29,7 @@ constexpr StringLiteral kSgemmEpilogue = "cmb_x86_sgemm_epilogue";
 constexpr StringLiteral kConv2d = "cmb_x86_conv2d";
 constexpr StringLiteral kConv2dWinograd = "cmb_x86_conv2d_winograd";
 constexpr StringLiteral kMaxPool2d = "cmb_x86_maxpool2d";
+constexpr StringLiteral kSoftmax = "cmb_x86_softmax";
 
 /// A memref operand as the kernels see it: a pointer to its first element
 /// and its strides in elements.
@@ -494,6 +495,199 @@ struct MaxPoolToKernel : OpRewritePattern<linalg::GenericOp> {
   }
 };
 
+/// The buffer behind `v`: through expand_shape views (a reduction's result
+/// read with its dimension kept).
+Value throughExpand(Value v) {
+  while (auto e = v.getDefiningOp<memref::ExpandShapeOp>())
+    v = e.getSrc();
+  return v;
+}
+
+/// Whether `g`'s body is `yield op(a, b)` of its block arguments `a` and `b`
+/// (either order when `commutative`).
+template <typename OpTy>
+bool isBinaryBody(linalg::GenericOp g, unsigned a, unsigned b,
+                  bool commutative) {
+  Block &body = g.getRegion().front();
+  if (body.getOperations().size() != 2)
+    return false;
+  auto op = body.getTerminator()->getOperand(0).getDefiningOp<OpTy>();
+  if (!op)
+    return false;
+  Value x = body.getArgument(a), y = body.getArgument(b);
+  return (op->getOperand(0) == x && op->getOperand(1) == y) ||
+         (commutative && op->getOperand(0) == y && op->getOperand(1) == x);
+}
+
+/// A reduction over the last loop of `in` (identity) into `out` (the other
+/// loops), combining with OpTy: the max and sum of a softmax.
+template <typename OpTy>
+bool isLastDimReduction(linalg::GenericOp g, Value in, Value out) {
+  const unsigned n = g.getNumLoops();
+  if (!g.hasPureBufferSemantics() || g.getNumDpsInputs() != 1 ||
+      g.getNumDpsInits() != 1 || g.getDpsInputs()[0] != in ||
+      g.getDpsInits()[0] != out || g.getNumReductionLoops() != 1 ||
+      g.getIteratorTypesArray().back() != utils::IteratorType::reduction)
+    return false;
+  auto maps = g.getIndexingMapsArray();
+  return maps[0].isIdentity() &&
+         maps[1] == AffineMap::getMultiDimIdentityMap(n, g.getContext())
+                        .dropResult(n - 1) &&
+         isBinaryBody<OpTy>(g, 0, 1, /*commutative=*/true);
+}
+
+/// A generic over the shape of `in` reading `in` (identity) and a per-row
+/// value (every loop but the last).
+bool isRowBroadcast(linalg::GenericOp g, unsigned operand) {
+  AffineMap map = g.getIndexingMapsArray()[operand];
+  const unsigned n = g.getNumLoops();
+  if (map.getNumResults() == n - 1)
+    return map == AffineMap::getMultiDimIdentityMap(n, g.getContext())
+                      .dropResult(n - 1);
+  if (map.getNumResults() != n)
+    return false;
+  for (unsigned i = 0; i + 1 < n; ++i)
+    if (map.getResult(i) != getAffineDimExpr(i, g.getContext()))
+      return false;
+  auto c = dyn_cast<AffineConstantExpr>(map.getResult(n - 1));
+  return c && c.getValue() == 0;
+}
+
+/// The linalg.fill of `buffer` with a float constant `accept`s, among its
+/// users.
+linalg::FillOp findFill(Value buffer,
+                        llvm::function_ref<bool(const APFloat &)> accept) {
+  for (Operation *user : buffer.getUsers())
+    if (auto fill = dyn_cast<linalg::FillOp>(user)) {
+      APFloat v(0.0f);
+      if (fill.getOutputs()[0] == buffer &&
+          matchPattern(fill.getInputs()[0], m_ConstantFloat(&v)) && accept(v))
+        return fill;
+    }
+  return {};
+}
+
+/// Softmax over the last dimension as the importer writes it, after
+/// bufferization: m = max(x), e = exp(x - m), s = sum(e), y = e / s, with m,
+/// e and s buffers of their own. Anchored at the division; the whole chain
+/// becomes one cmb_x86_softmax call.
+struct SoftmaxToKernel : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp div,
+                                PatternRewriter &rewriter) const override {
+    if (!div.hasPureBufferSemantics() || div.getNumDpsInputs() != 2 ||
+        div.getNumDpsInits() != 1 ||
+        div.getNumLoops() != div.getNumParallelLoops() ||
+        div.getNumLoops() < 1 ||
+        !div.getIndexingMapsArray()[0].isIdentity() ||
+        !div.getIndexingMapsArray()[2].isIdentity() || !isRowBroadcast(div, 1) ||
+        !isBinaryBody<arith::DivFOp>(div, 0, 1, /*commutative=*/false))
+      return failure();
+    Value e = div.getDpsInputs()[0], sView = div.getDpsInputs()[1];
+    Value y = div.getDpsInits()[0];
+    Value sum = throughExpand(sView);
+    if (!e.getDefiningOp<memref::AllocOp>() ||
+        !sum.getDefiningOp<memref::AllocOp>() || !isDenseRowMajor(y))
+      return failure();
+
+    // e is written by exp(x - m) and read by the sum and the division only.
+    linalg::GenericOp expOp, sumOp;
+    for (Operation *user : e.getUsers()) {
+      auto g = dyn_cast<linalg::GenericOp>(user);
+      if (!g)
+        return failure();
+      if (g == div)
+        continue;
+      if (isLastDimReduction<arith::AddFOp>(g, e, sum) && !sumOp)
+        sumOp = g;
+      else if (g.getNumDpsInits() == 1 && g.getDpsInits()[0] == e && !expOp)
+        expOp = g;
+      else
+        return failure();
+    }
+    if (!expOp || !sumOp || !expOp.hasPureBufferSemantics() ||
+        expOp.getNumDpsInputs() != 2 ||
+        expOp.getNumLoops() != expOp.getNumParallelLoops() ||
+        !expOp.getIndexingMapsArray()[0].isIdentity() ||
+        !expOp.getIndexingMapsArray()[2].isIdentity() ||
+        !isRowBroadcast(expOp, 1))
+      return failure();
+    {
+      Block &body = expOp.getRegion().front();
+      auto exp = body.getTerminator()->getOperand(0).getDefiningOp<math::ExpOp>();
+      auto sub = exp ? exp.getOperand().getDefiningOp<arith::SubFOp>() : nullptr;
+      if (!sub || body.getOperations().size() != 3 ||
+          sub.getLhs() != body.getArgument(0) ||
+          sub.getRhs() != body.getArgument(1))
+        return failure();
+    }
+    Value x = expOp.getDpsInputs()[0], mView = expOp.getDpsInputs()[1];
+    Value max = throughExpand(mView);
+    if (!max.getDefiningOp<memref::AllocOp>() || !isDenseRowMajor(x) ||
+        cast<MemRefType>(x.getType()).getShape() !=
+            cast<MemRefType>(y.getType()).getShape())
+      return failure();
+
+    // m is filled with -inf and reduced by max over x; s filled with 0.
+    linalg::GenericOp maxOp;
+    for (Operation *user : max.getUsers())
+      if (auto g = dyn_cast<linalg::GenericOp>(user);
+          g && isLastDimReduction<arith::MaximumFOp>(g, x, max))
+        maxOp = g;
+    linalg::FillOp maxFill = findFill(max, [](const APFloat &v) {
+      return v.isInfinity() && v.isNegative();
+    });
+    linalg::FillOp sumFill =
+        findFill(sum, [](const APFloat &v) { return v.isZero(); });
+    if (!maxOp || !maxFill || !sumFill)
+      return failure();
+    // Nothing else touches the temporaries, and the chain is in order.
+    auto onlyUsers = [](Value buffer, ArrayRef<Operation *> allowed) {
+      return llvm::all_of(buffer.getUsers(), [&](Operation *u) {
+        return llvm::is_contained(allowed, u);
+      });
+    };
+    Operation *sExpand = sView.getDefiningOp<memref::ExpandShapeOp>();
+    Operation *mExpand = mView.getDefiningOp<memref::ExpandShapeOp>();
+    if (!onlyUsers(sum, {sumFill, sumOp, sExpand ? sExpand : div}) ||
+        !onlyUsers(max, {maxFill, maxOp, mExpand ? mExpand : expOp.getOperation()}) ||
+        (sExpand && !sView.hasOneUse()) || (mExpand && !mView.hasOneUse()))
+      return failure();
+    Block *block = div->getBlock();
+    SmallVector<Operation *> chain = {maxFill, maxOp, expOp, sumFill, sumOp,
+                                      div};
+    for (size_t i = 0; i + 1 < chain.size(); ++i)
+      if (chain[i]->getBlock() != block ||
+          !chain[i]->isBeforeInBlock(chain[i + 1]))
+        return failure();
+    // x must not change, nor y be written, while the chain runs.
+    if (cambrian::x86::mayBeWrittenBetween(maxOp, div, x) ||
+        cambrian::x86::mayBeWrittenBetween(maxOp, div, y))
+      return failure();
+
+    ArrayRef<int64_t> shape = shapeOf(x);
+    int64_t rows = 1;
+    for (int64_t d : shape.drop_back())
+      rows *= d;
+    Location loc = div.getLoc();
+    SmallVector<Value> args = {elementPointer(rewriter, loc, x),
+                               elementPointer(rewriter, loc, y),
+                               i64Const(rewriter, loc, rows),
+                               i64Const(rewriter, loc, shape.back())};
+    declareKernel(div, kSoftmax, ValueRange(args).getTypes());
+    func::CallOp::create(rewriter, loc, kSoftmax, TypeRange{}, args);
+    // Users first, then what they used.
+    for (Operation *op : {(Operation *)div, sExpand, (Operation *)sumOp,
+                          (Operation *)sumFill, (Operation *)expOp, mExpand,
+                          (Operation *)maxOp, (Operation *)maxFill})
+      if (op)
+        rewriter.eraseOp(op);
+    for (Value buffer : {sum, max, e})
+      rewriter.eraseOp(buffer.getDefiningOp());
+    return success();
+  }
+};
+
 /// A copy of a buffer onto itself (bufferization leaves one where a tensor
 /// computed in place is inserted into the buffer it already lives in, as
 /// for every Concat input): both sides are views of the same root with the
@@ -544,6 +738,7 @@ struct LowerToKernelsPass
 void cambrian::x86::populateLowerToKernelsPatterns(RewritePatternSet &patterns,
                                                   bool winograd) {
   patterns.add<MatmulToKernel, BatchMatmulToKernel, DepthwiseConvToKernel,
-               GroupedConvToKernel, MaxPoolToKernel>(patterns.getContext());
+               GroupedConvToKernel, MaxPoolToKernel, SoftmaxToKernel>(
+      patterns.getContext());
   patterns.add<ConvNchwFchwToKernel>(patterns.getContext(), winograd);
 }

@@ -135,6 +135,11 @@ enum {
 /// any operand is.
 void cmb_x86_maxpool2d(const float *x, float *y, const int64_t *params);
 
+/// Softmax over the last dimension of a dense rows x cols tensor:
+///   y[r, j] = exp(x[r, j] - max_k x[r, k]) / sum_k exp(x[r, k] - max_k x[r, k])
+/// with the max NaN-propagating (as arith.maximumf). y may be x.
+void cmb_x86_softmax(const float *x, float *y, int64_t rows, int64_t cols);
+
 /// Number of worker threads the kernels split work over (>= 1): the value of
 /// the last cambrian_module_set_threads (clamped to 1..256), 1 by default.
 int32_t cmb_x86_num_threads(void);

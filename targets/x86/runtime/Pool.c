@@ -25,19 +25,6 @@ typedef struct PoolJob {
   float *y;
 } PoolJob;
 
-/// max(acc, v), NaN if either is (as arith.maximumf).
-static inline vec_t maxPropagatingNaN(vec_t acc, vec_t v) {
-#if defined(__AVX512F__)
-  __mmask16 nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
-  return _mm512_mask_mov_ps(_mm512_max_ps(v, acc), nan, v);
-#elif defined(__AVX2__)
-  __m256 nan = _mm256_cmp_ps(v, v, _CMP_UNORD_Q);
-  return _mm256_blendv_ps(_mm256_max_ps(v, acc), v, nan);
-#else
-  __m128 nan = _mm_cmpunord_ps(v, v);
-  return _mm_or_ps(_mm_and_ps(nan, v), _mm_andnot_ps(nan, _mm_max_ps(v, acc)));
-#endif
-}
 
 #if defined(__AVX512F__)
 /// Lanes j in [0, 16) with 0 <= start + j < end, as a mask.
@@ -120,7 +107,7 @@ static void poolPlane(void *ctx, int64_t plane, cmb_scratch *scratch) {
           continue;
         const float *r = in + ih * s->W;
         for (int64_t kw = 0; kw < s->KW; ++kw)
-          acc = maxPropagatingNaN(
+          acc = cmb_vmax_nan(
               acc, loadStrided(r, col0 + kw * s->DW, s->SW, n, s->W));
       }
       if (n == VLEN)

@@ -159,6 +159,21 @@ static inline vec_t cmb_vexp(vec_t v) {
 }
 
 /// 1 / (1 + exp(-v)).
+/// max(a, b), NaN if either is (as arith.maximumf; x86 max returns its
+/// second operand when one is NaN).
+static inline vec_t cmb_vmax_nan(vec_t a, vec_t b) {
+#if defined(__AVX512F__)
+  __mmask16 nan = _mm512_cmp_ps_mask(b, b, _CMP_UNORD_Q);
+  return _mm512_mask_mov_ps(_mm512_max_ps(b, a), nan, b);
+#elif defined(__AVX2__)
+  __m256 nan = _mm256_cmp_ps(b, b, _CMP_UNORD_Q);
+  return _mm256_blendv_ps(_mm256_max_ps(b, a), b, nan);
+#else
+  __m128 nan = _mm_cmpunord_ps(b, b);
+  return _mm_or_ps(_mm_and_ps(nan, b), _mm_andnot_ps(nan, _mm_max_ps(b, a)));
+#endif
+}
+
 /// 1 / x for x >= 1 (or NaN): the hardware estimate and one Newton step
 /// (relative error about 1e-7), several times the throughput of a division.
 /// Huge x give 0, as 1 / x rounds to a denormal anyway.

@@ -666,3 +666,104 @@ func.func @maxpool_padded(%x: memref<1x8x16x16xf32>, %y: memref<1x8x8x8xf32>) {
   }
   return
 }
+
+// -----
+
+// Softmax over the last dimension as the importer writes it (max, exp of
+// the difference, sum, divide, with buffers of their own) is one kernel call
+// over 2*3 rows of 5.
+// CHECK-LABEL: func.func @softmax
+// CHECK-DAG: %[[ROWS:.+]] = arith.constant 6 : i64
+// CHECK-DAG: %[[COLS:.+]] = arith.constant 5 : i64
+// CHECK: call @cmb_x86_softmax(%{{.+}}, %{{.+}}, %[[ROWS]], %[[COLS]])
+// CHECK-NOT: linalg.generic
+// CHECK-NOT: memref.alloc
+func.func @softmax(%x: memref<2x3x5xf32>, %y: memref<2x3x5xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %ninf = arith.constant 0xFF800000 : f32
+  %m = memref.alloc() : memref<2x3xf32>
+  linalg.fill ins(%ninf : f32) outs(%m : memref<2x3xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x : memref<2x3x5xf32>) outs(%m : memref<2x3xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.maximumf %out, %in : f32
+    linalg.yield %r : f32
+  }
+  %mv = memref.expand_shape %m [[0], [1, 2]] output_shape [2, 3, 1] : memref<2x3xf32> into memref<2x3x1xf32>
+  %e = memref.alloc() : memref<2x3x5xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>],
+                  iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x, %mv : memref<2x3x5xf32>, memref<2x3x1xf32>) outs(%e : memref<2x3x5xf32>) {
+  ^bb0(%in: f32, %mx: f32, %out: f32):
+    %d = arith.subf %in, %mx : f32
+    %r = math.exp %d : f32
+    linalg.yield %r : f32
+  }
+  %s = memref.alloc() : memref<2x3xf32>
+  linalg.fill ins(%zero : f32) outs(%s : memref<2x3xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%e : memref<2x3x5xf32>) outs(%s : memref<2x3xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.addf %out, %in : f32
+    linalg.yield %r : f32
+  }
+  %sv = memref.expand_shape %s [[0], [1, 2]] output_shape [2, 3, 1] : memref<2x3xf32> into memref<2x3x1xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>],
+                  iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%e, %sv : memref<2x3x5xf32>, memref<2x3x1xf32>) outs(%y : memref<2x3x5xf32>) {
+  ^bb0(%in: f32, %sm: f32, %out: f32):
+    %r = arith.divf %in, %sm : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// The exponentials are also read by someone else (LogSoftmax-like reuse):
+// the chain stays as it is.
+// CHECK-LABEL: func.func @softmax_shared_exp
+// CHECK-NOT: cmb_x86_softmax
+// CHECK-COUNT-4: linalg.generic
+func.func @softmax_shared_exp(%x: memref<4x8xf32>, %y: memref<4x8xf32>, %z: memref<4x8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %ninf = arith.constant 0xFF800000 : f32
+  %m = memref.alloc() : memref<4xf32>
+  linalg.fill ins(%ninf : f32) outs(%m : memref<4xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<4x8xf32>) outs(%m : memref<4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.maximumf %out, %in : f32
+    linalg.yield %r : f32
+  }
+  %e = memref.alloc() : memref<4x8xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%x, %m : memref<4x8xf32>, memref<4xf32>) outs(%e : memref<4x8xf32>) {
+  ^bb0(%in: f32, %mx: f32, %out: f32):
+    %d = arith.subf %in, %mx : f32
+    %r = math.exp %d : f32
+    linalg.yield %r : f32
+  }
+  %s = memref.alloc() : memref<4xf32>
+  linalg.fill ins(%zero : f32) outs(%s : memref<4xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%e : memref<4x8xf32>) outs(%s : memref<4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.addf %out, %in : f32
+    linalg.yield %r : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%e, %s : memref<4x8xf32>, memref<4xf32>) outs(%y : memref<4x8xf32>) {
+  ^bb0(%in: f32, %sm: f32, %out: f32):
+    %r = arith.divf %in, %sm : f32
+    linalg.yield %r : f32
+  }
+  memref.copy %e, %z : memref<4x8xf32> to memref<4x8xf32>
+  return
+}
