@@ -30,6 +30,7 @@ constexpr StringLiteral kConv2d = "cmb_x86_conv2d";
 constexpr StringLiteral kConv2dWinograd = "cmb_x86_conv2d_winograd";
 constexpr StringLiteral kMaxPool2d = "cmb_x86_maxpool2d";
 constexpr StringLiteral kSoftmax = "cmb_x86_softmax";
+constexpr StringLiteral kTranspose = "cmb_x86_transpose";
 
 /// A memref operand as the kernels see it: a pointer to its first element
 /// and its strides in elements.
@@ -688,6 +689,33 @@ struct SoftmaxToKernel : OpRewritePattern<linalg::GenericOp> {
   }
 };
 
+/// linalg.transpose of dense f32 buffers: one threaded kernel call.
+struct TransposeToKernel : OpRewritePattern<linalg::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureBufferSemantics())
+      return failure();
+    Value x = op.getInput(), y = op.getInit();
+    if (!isDenseRowMajor(x) || !isDenseRowMajor(y))
+      return rewriter.notifyMatchFailure(op, "needs dense f32 operands");
+    ArrayRef<int64_t> shape = shapeOf(x);
+    if (shape.empty() || shape.size() > CMB_TRANSPOSE_MAX_RANK)
+      return failure();
+    SmallVector<int64_t> params = {(int64_t)shape.size()};
+    llvm::append_range(params, shape);
+    llvm::append_range(params, op.getPermutation());
+    Location loc = op.getLoc();
+    SmallVector<Value> args = {
+        elementPointer(rewriter, loc, x), elementPointer(rewriter, loc, y),
+        parameterBlock(op, "__cmb_transpose_params", params, rewriter)};
+    declareKernel(op, kTranspose, ValueRange(args).getTypes());
+    func::CallOp::create(rewriter, loc, kTranspose, TypeRange{}, args);
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 /// A copy of a buffer onto itself (bufferization leaves one where a tensor
 /// computed in place is inserted into the buffer it already lives in, as
 /// for every Concat input): both sides are views of the same root with the
@@ -738,7 +766,7 @@ struct LowerToKernelsPass
 void cambrian::x86::populateLowerToKernelsPatterns(RewritePatternSet &patterns,
                                                   bool winograd) {
   patterns.add<MatmulToKernel, BatchMatmulToKernel, DepthwiseConvToKernel,
-               GroupedConvToKernel, MaxPoolToKernel, SoftmaxToKernel>(
-      patterns.getContext());
+               GroupedConvToKernel, MaxPoolToKernel, SoftmaxToKernel,
+               TransposeToKernel>(patterns.getContext());
   patterns.add<ConvNchwFchwToKernel>(patterns.getContext(), winograd);
 }

@@ -27,57 +27,9 @@
 #if defined(__AVX512F__) || defined(__AVX2__)
 
 #if defined(__AVX512F__)
-/// Transposes the 16x16 matrix whose rows are r[0..16), in place.
-static inline void transposeBlock(vec_t r[VLEN]) {
-  vec_t t[16], u[16];
-  for (int i = 0; i < 8; ++i) {
-    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-  }
-  // u[4i + j], 128-bit lane L: column 4L + j of rows 4i..4i+3.
-  for (int i = 0; i < 4; ++i) {
-#define PD(v) _mm512_castps_pd(v)
-    u[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(PD(t[4 * i]), PD(t[4 * i + 2])));
-    u[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(PD(t[4 * i]), PD(t[4 * i + 2])));
-    u[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(PD(t[4 * i + 1]), PD(t[4 * i + 3])));
-    u[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(PD(t[4 * i + 1]), PD(t[4 * i + 3])));
-#undef PD
-  }
-  // Row 4L + j is lane L of u[j], u[4 + j], u[8 + j], u[12 + j].
-  for (int j = 0; j < 4; ++j) {
-    vec_t x0 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x44);
-    vec_t x1 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xEE);
-    vec_t x2 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0x44);
-    vec_t x3 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0xEE);
-    r[j] = _mm512_shuffle_f32x4(x0, x2, 0x88);
-    r[4 + j] = _mm512_shuffle_f32x4(x0, x2, 0xDD);
-    r[8 + j] = _mm512_shuffle_f32x4(x1, x3, 0x88);
-    r[12 + j] = _mm512_shuffle_f32x4(x1, x3, 0xDD);
-  }
-}
 /// Output pixels computed together per row.
 #define kRowOutputs 8
 #else
-/// Transposes the 8x8 matrix whose rows are r[0..8), in place.
-static inline void transposeBlock(vec_t r[VLEN]) {
-  vec_t t[8], u[8];
-  for (int i = 0; i < 4; ++i) {
-    t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-    t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-  }
-  for (int i = 0; i < 2; ++i) {
-#define PD(v) _mm256_castps_pd(v)
-    u[4 * i] = _mm256_castpd_ps(_mm256_unpacklo_pd(PD(t[4 * i]), PD(t[4 * i + 2])));
-    u[4 * i + 1] = _mm256_castpd_ps(_mm256_unpackhi_pd(PD(t[4 * i]), PD(t[4 * i + 2])));
-    u[4 * i + 2] = _mm256_castpd_ps(_mm256_unpacklo_pd(PD(t[4 * i + 1]), PD(t[4 * i + 3])));
-    u[4 * i + 3] = _mm256_castpd_ps(_mm256_unpackhi_pd(PD(t[4 * i + 1]), PD(t[4 * i + 3])));
-#undef PD
-  }
-  for (int j = 0; j < 4; ++j) {
-    r[j] = _mm256_permute2f128_ps(u[j], u[4 + j], 0x20);
-    r[4 + j] = _mm256_permute2f128_ps(u[j], u[4 + j], 0x31);
-  }
-}
 #define kRowOutputs 4
 #endif
 
@@ -175,7 +127,7 @@ static void blockTask(void *ctxPtr, int64_t task, cmb_scratch *scratch) {
     vec_t r[VLEN];
     for (int c = 0; c < VLEN; ++c)
       r[c] = c < nc ? V_LOAD_PART(x + c * HW + p, lanes) : zero;
-    transposeBlock(r);
+    cmb_vtranspose(r);
     for (int l = 0; l < lanes; ++l) {
       const int64_t i = ih + s->PT, j = iw + s->PL;
       if (i < Hp && j < Wp)
@@ -208,7 +160,7 @@ static void blockTask(void *ctxPtr, int64_t task, cmb_scratch *scratch) {
     vec_t r[VLEN];
     for (int l = 0; l < VLEN; ++l)
       r[l] = l < lanes ? V_LOAD(O + (p + l) * VLEN) : zero;
-    transposeBlock(r);
+    cmb_vtranspose(r);
     for (int c = 0; c < nc; ++c) {
       float *yc = y + c * OHW + p;
       vec_t v = r[c];

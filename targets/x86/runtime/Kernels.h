@@ -140,6 +140,14 @@ void cmb_x86_maxpool2d(const float *x, float *y, const int64_t *params);
 /// with the max NaN-propagating (as arith.maximumf). y may be x.
 void cmb_x86_softmax(const float *x, float *y, int64_t rows, int64_t cols);
 
+/// Most dimensions cmb_x86_transpose takes.
+#define CMB_TRANSPOSE_MAX_RANK 8
+
+/// Permutes the dimensions of a dense tensor (as linalg.transpose): with
+/// params = [rank, shape[0..rank), perm[0..rank)], output dimension d is
+/// input dimension perm[d]. Both buffers are dense and row-major.
+void cmb_x86_transpose(const float *x, float *y, const int64_t *params);
+
 /// Number of worker threads the kernels split work over (>= 1): the value of
 /// the last cambrian_module_set_threads (clamped to 1..256), 1 by default.
 int32_t cmb_x86_num_threads(void);

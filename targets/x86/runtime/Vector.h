@@ -159,6 +159,60 @@ static inline vec_t cmb_vexp(vec_t v) {
 }
 
 /// 1 / (1 + exp(-v)).
+#if defined(__AVX512F__)
+#define CMB_HAVE_VTRANSPOSE 1
+/// Transposes the 16x16 matrix whose rows are r[0..16), in place.
+static inline void cmb_vtranspose(vec_t r[VLEN]) {
+  vec_t t[16], u[16];
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  // u[4i + j], 128-bit lane L: column 4L + j of rows 4i..4i+3.
+  for (int i = 0; i < 4; ++i) {
+#define PD(v) _mm512_castps_pd(v)
+    u[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(PD(t[4 * i]), PD(t[4 * i + 2])));
+    u[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(PD(t[4 * i]), PD(t[4 * i + 2])));
+    u[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(PD(t[4 * i + 1]), PD(t[4 * i + 3])));
+    u[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(PD(t[4 * i + 1]), PD(t[4 * i + 3])));
+#undef PD
+  }
+  // Row 4L + j is lane L of u[j], u[4 + j], u[8 + j], u[12 + j].
+  for (int j = 0; j < 4; ++j) {
+    vec_t x0 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x44);
+    vec_t x1 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xEE);
+    vec_t x2 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0x44);
+    vec_t x3 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0xEE);
+    r[j] = _mm512_shuffle_f32x4(x0, x2, 0x88);
+    r[4 + j] = _mm512_shuffle_f32x4(x0, x2, 0xDD);
+    r[8 + j] = _mm512_shuffle_f32x4(x1, x3, 0x88);
+    r[12 + j] = _mm512_shuffle_f32x4(x1, x3, 0xDD);
+  }
+}
+#elif defined(__AVX2__)
+#define CMB_HAVE_VTRANSPOSE 1
+/// Transposes the 8x8 matrix whose rows are r[0..8), in place.
+static inline void cmb_vtranspose(vec_t r[VLEN]) {
+  vec_t t[8], u[8];
+  for (int i = 0; i < 4; ++i) {
+    t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int i = 0; i < 2; ++i) {
+#define PD(v) _mm256_castps_pd(v)
+    u[4 * i] = _mm256_castpd_ps(_mm256_unpacklo_pd(PD(t[4 * i]), PD(t[4 * i + 2])));
+    u[4 * i + 1] = _mm256_castpd_ps(_mm256_unpackhi_pd(PD(t[4 * i]), PD(t[4 * i + 2])));
+    u[4 * i + 2] = _mm256_castpd_ps(_mm256_unpacklo_pd(PD(t[4 * i + 1]), PD(t[4 * i + 3])));
+    u[4 * i + 3] = _mm256_castpd_ps(_mm256_unpackhi_pd(PD(t[4 * i + 1]), PD(t[4 * i + 3])));
+#undef PD
+  }
+  for (int j = 0; j < 4; ++j) {
+    r[j] = _mm256_permute2f128_ps(u[j], u[4 + j], 0x20);
+    r[4 + j] = _mm256_permute2f128_ps(u[j], u[4 + j], 0x31);
+  }
+}
+#endif
+
 /// max(a, b), NaN if either is (as arith.maximumf; x86 max returns its
 /// second operand when one is NaN).
 static inline vec_t cmb_vmax_nan(vec_t a, vec_t b) {

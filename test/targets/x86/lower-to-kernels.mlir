@@ -767,3 +767,29 @@ func.func @softmax_shared_exp(%x: memref<4x8xf32>, %y: memref<4x8xf32>, %z: memr
   memref.copy %e, %z : memref<4x8xf32> to memref<4x8xf32>
   return
 }
+
+// -----
+
+// A transpose of dense buffers (attention's K^T, read through the reshape
+// that splits the heads) is one threaded kernel call with its shape and
+// permutation in a parameter block: rank 4, shape 1x8x2x4, perm 0,2,3,1.
+// CHECK: memref.global "private" constant @__cmb_transpose_params_4_1_8_2_4_0_2_3_1 : memref<9xi64>
+// CHECK-LABEL: func.func @transpose
+// CHECK: call @cmb_x86_transpose
+// CHECK-NOT: linalg.transpose
+func.func @transpose(%x: memref<1x8x8xf32>, %y: memref<1x2x4x8xf32>) {
+  %e = memref.expand_shape %x [[0], [1], [2, 3]] output_shape [1, 8, 2, 4] : memref<1x8x8xf32> into memref<1x8x2x4xf32>
+  linalg.transpose ins(%e : memref<1x8x2x4xf32>) outs(%y : memref<1x2x4x8xf32>) permutation = [0, 2, 3, 1]
+  return
+}
+
+// -----
+
+// A strided view cannot be addressed densely: the transpose stays.
+// CHECK-LABEL: func.func @transpose_strided
+// CHECK: linalg.transpose
+// CHECK-NOT: cmb_x86_transpose
+func.func @transpose_strided(%x: memref<4x8xf32, strided<[16, 1]>>, %y: memref<8x4xf32>) {
+  linalg.transpose ins(%x : memref<4x8xf32, strided<[16, 1]>>) outs(%y : memref<8x4xf32>) permutation = [1, 0]
+  return
+}
