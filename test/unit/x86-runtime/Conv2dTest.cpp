@@ -440,3 +440,32 @@ TEST_CASE("conv2d: depthwise on large maps (phase planes)", "[conv2d]") {
     requireClean(chk);
   });
 }
+
+TEST_CASE("conv2d: few input channels (an image's first layer, im2col)",
+          "[conv2d]") {
+  CMB_REQUIRE_ISA();
+  std::mt19937 rng(41);
+  withThreadCounts([&](int threads) {
+    Checker chk;
+    // MobileNet/EfficientNet's 3x3 stride 2 (Clip(0, 6), SiLU) and ResNet's
+    // 7x7 stride 2, on smaller images.
+    runCase(conv(1, 3, 64, 64, 32, 3, 2, 1, 1, 1, true, CMB_CONV_ACT_RELU6, 0),
+            rng, chk);
+    ConvCase silu = conv(2, 3, 40, 37, 16, 3, 2, 1, 1, 1, true, 0, 0);
+    silu.act = CMB_CONV_ACT_SILU;
+    runCase(silu, rng, chk);
+    runCase(conv(1, 3, 70, 70, 64, 7, 2, 1, 3, 1, false, CMB_CONV_ACT_RELU, 1),
+            rng, chk);
+    // Stride 1, one and four channels, channel counts off the 16-blocks,
+    // dilated rows, asymmetric (TF "same") padding.
+    runCase(conv(1, 1, 33, 50, 5, 3, 1, 1, 1, 1, true, 0, 1), rng, chk);
+    runCase(conv(1, 4, 21, 45, 24, 5, 1, 1, 2, 1, true, CMB_CONV_ACT_RELU, 0),
+            rng, chk);
+    runCase({1, 3, 30, 40, 17, 3, 3, 2, 1, 2, 1, 1, 0, 2, 1, 1, true, 0, 0},
+            rng, chk);
+    runCase({1, 3, 36, 36, 8, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 1, true, 1, 1}, rng,
+            chk);
+    INFO("threads " << threads);
+    requireClean(chk);
+  });
+}
