@@ -140,6 +140,14 @@ void cmb_x86_maxpool2d(const float *x, float *y, const int64_t *params);
 /// with the max NaN-propagating (as arith.maximumf). y may be x.
 void cmb_x86_softmax(const float *x, float *y, int64_t rows, int64_t cols);
 
+/// LayerNormalization over the last dimension of a dense rows x cols
+/// tensor: y = (x - mean) / sqrt(var + epsilon) * gamma + beta per row, with
+/// the mean and (biased) variance of the row; gamma and beta have cols
+/// entries, beta may be NULL; epsilon is given as the bits of a float32.
+void cmb_x86_layernorm(const float *x, const float *gamma, const float *beta,
+                       float *y, int64_t rows, int64_t cols,
+                       int64_t epsilonBits);
+
 /// Most dimensions cmb_x86_transpose takes.
 #define CMB_TRANSPOSE_MAX_RANK 8
 

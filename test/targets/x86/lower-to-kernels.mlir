@@ -793,3 +793,78 @@ func.func @transpose_strided(%x: memref<4x8xf32, strided<[16, 1]>>, %y: memref<8
   linalg.transpose ins(%x : memref<4x8xf32, strided<[16, 1]>>) outs(%y : memref<8x4xf32>) permutation = [1, 0]
   return
 }
+
+// -----
+
+// LayerNormalization over the last dimension as the importer writes it
+// (sum, mean, difference, sum of squares, rsqrt, scale and shift) is one
+// kernel call over 4 rows of 8 with epsilon 1e-5 (bits 925353388).
+// CHECK-LABEL: func.func @layernorm
+// CHECK-DAG: %[[ROWS:.+]] = arith.constant 4 : i64
+// CHECK-DAG: %[[COLS:.+]] = arith.constant 8 : i64
+// CHECK-DAG: %[[EPS:.+]] = arith.constant 925353388 : i64
+// CHECK: call @cmb_x86_layernorm(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %[[ROWS]], %[[COLS]], %[[EPS]])
+// CHECK-NOT: linalg.generic
+// CHECK-NOT: memref.alloc
+func.func @layernorm(%x: memref<4x8xf32>, %g: memref<8xf32>, %b: memref<8xf32>, %y: memref<4x8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %inv = arith.constant 0.125 : f32
+  %eps = arith.constant 9.99999974E-6 : f32
+  %s1 = memref.alloc() : memref<4xf32>
+  linalg.fill ins(%zero : f32) outs(%s1 : memref<4xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<4x8xf32>) outs(%s1 : memref<4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.addf %out, %in : f32
+    linalg.yield %r : f32
+  }
+  %s1v = memref.expand_shape %s1 [[0, 1]] output_shape [4, 1] : memref<4xf32> into memref<4x1xf32>
+  %mean = memref.alloc() : memref<4x1xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%s1v : memref<4x1xf32>) outs(%mean : memref<4x1xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.mulf %in, %inv : f32
+    linalg.yield %r : f32
+  }
+  %d = memref.alloc() : memref<4x8xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, 0)>, affine_map<(d0, d1) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%x, %mean : memref<4x8xf32>, memref<4x1xf32>) outs(%d : memref<4x8xf32>) {
+  ^bb0(%in: f32, %m: f32, %out: f32):
+    %r = arith.subf %in, %m : f32
+    linalg.yield %r : f32
+  }
+  %s2 = memref.alloc() : memref<4xf32>
+  linalg.fill ins(%zero : f32) outs(%s2 : memref<4xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%d : memref<4x8xf32>) outs(%s2 : memref<4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %sq = arith.mulf %in, %in : f32
+    %r = arith.addf %out, %sq : f32
+    linalg.yield %r : f32
+  }
+  %s2v = memref.expand_shape %s2 [[0, 1]] output_shape [4, 1] : memref<4xf32> into memref<4x1xf32>
+  %rs = memref.alloc() : memref<4x1xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%s2v : memref<4x1xf32>) outs(%rs : memref<4x1xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %v = arith.mulf %in, %inv : f32
+    %ve = arith.addf %v, %eps : f32
+    %r = math.rsqrt %ve : f32
+    linalg.yield %r : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, 0)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%d, %rs, %g, %b : memref<4x8xf32>, memref<4x1xf32>, memref<8xf32>, memref<8xf32>) outs(%y : memref<4x8xf32>) {
+  ^bb0(%dv: f32, %rv: f32, %gv: f32, %bv: f32, %out: f32):
+    %n = arith.mulf %dv, %rv : f32
+    %s = arith.mulf %n, %gv : f32
+    %r = arith.addf %s, %bv : f32
+    linalg.yield %r : f32
+  }
+  return
+}
