@@ -207,7 +207,12 @@ def LowerToKernelsPass : Pass<"cambrian-x86-lower-to-kernels",
     `linalg.conv_2d_nchw_fchw`, `linalg.depthwise_conv_2d_nchw_chw` and
     `linalg.conv_2d_ngchw_gfchw` on f32 memrefs with unit inner strides into
     calls of the x86 kernel library (`targets/x86/runtime/Kernels.h`): packed,
-    cache-blocked, vectorized GEMM and convolution. A `linalg.fill` of zero
+    cache-blocked, vectorized GEMM and convolution. The elementwise ops that
+    read a convolution's or matmul's result next (bias, residual add,
+    activation) are folded into the call. Max pooling (`LowerPooling.cpp`),
+    last-axis Softmax and LayerNormalization chains
+    (`LowerNormalizations.cpp`) and dense `linalg.transpose`
+    (`LowerTranspose.cpp`) become kernel calls too. A `linalg.fill` of zero
     into the output right before the op is folded into the call
     (`accumulate = 0`). Ops whose operands the kernels cannot address stay as
     they are and become loops.

@@ -1,0 +1,117 @@
+//===- KernelCall.cpp - Building calls of the x86 kernel library ----------===//
+
+#include "targets/x86/KernelCall.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+using namespace mlir;
+
+FailureOr<SmallVector<int64_t>> cambrian::x86::staticStrides(Value v) {
+  auto type = dyn_cast<MemRefType>(v.getType());
+  if (!type || !type.hasStaticShape() || !type.getElementType().isF32())
+    return failure();
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)))
+    return failure();
+  if (llvm::any_of(strides, ShapedType::isDynamic))
+    return failure();
+  return strides;
+}
+
+bool cambrian::x86::isDenseRowMajor(Value v) {
+  auto s = staticStrides(v);
+  if (failed(s))
+    return false;
+  auto shape = cast<MemRefType>(v.getType()).getShape();
+  int64_t expect = 1;
+  for (int64_t d = shape.size() - 1; d >= 0; --d) {
+    if (shape[d] != 1 && (*s)[d] != expect)
+      return false;
+    expect *= shape[d];
+  }
+  return true;
+}
+
+ArrayRef<int64_t> cambrian::x86::shapeOf(Value v) {
+  return cast<MemRefType>(v.getType()).getShape();
+}
+
+Value cambrian::x86::elementPointer(OpBuilder &b, Location loc, Value v) {
+  auto meta = memref::ExtractStridedMetadataOp::create(b, loc, v);
+  Value base = memref::ExtractAlignedPointerAsIndexOp::create(
+      b, loc, meta.getBaseBuffer());
+  Value offset = meta.getOffset();
+  Value bytes = arith::MulIOp::create(
+      b, loc, offset, arith::ConstantIndexOp::create(b, loc, 4));
+  Value addr = arith::AddIOp::create(b, loc, base, bytes);
+  Value i64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), addr);
+  return LLVM::IntToPtrOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext()),
+                                  i64);
+}
+
+Value cambrian::x86::i64Const(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v));
+}
+
+void cambrian::x86::declareKernel(Operation *anchor, StringRef name, TypeRange argTypes) {
+  auto module = anchor->getParentOfType<ModuleOp>();
+  if (module.lookupSymbol(name))
+    return;
+  OpBuilder b(module.getBodyRegion());
+  auto fn = func::FuncOp::create(b, module.getLoc(), name,
+                                 b.getFunctionType(argTypes, {}));
+  fn.setPrivate();
+}
+
+bool cambrian::x86::foldFill(Operation *op, Value out, PatternRewriter &rewriter,
+              llvm::function_ref<bool(APFloat)> accept) {
+  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
+    if (auto fill = dyn_cast<linalg::FillOp>(prev)) {
+      if (fill.getOutputs()[0] == out) {
+        auto cst = fill.getInputs()[0].getDefiningOp<arith::ConstantOp>();
+        auto f = cst ? dyn_cast<FloatAttr>(cst.getValue()) : nullptr;
+        if (!f || !accept(f.getValue()))
+          return false;
+        rewriter.eraseOp(fill);
+        return true;
+      }
+    }
+    if (llvm::is_contained(prev->getOperands(), out))
+      return false;
+  }
+  return false;
+}
+
+bool cambrian::x86::foldZeroFill(Operation *op, Value out, PatternRewriter &rewriter) {
+  return foldFill(op, out, rewriter, [](APFloat v) { return v.isZero(); });
+}
+
+Value cambrian::x86::parameterBlock(Operation *op, StringRef prefix, ArrayRef<int64_t> params,
+                     PatternRewriter &rewriter) {
+  auto module = op->getParentOfType<ModuleOp>();
+  Location loc = op->getLoc();
+  std::string name = prefix.str();
+  for (int64_t p : params)
+    name += "_" + std::to_string(p);
+  const int64_t n = params.size();
+  auto type = MemRefType::get({n}, rewriter.getI64Type());
+  if (!module.lookupSymbol(name)) {
+    OpBuilder mb(module.getBodyRegion());
+    auto init = DenseIntElementsAttr::get(
+        RankedTensorType::get({n}, rewriter.getI64Type()), params);
+    memref::GlobalOp::create(mb, loc, name, mb.getStringAttr("private"), type,
+                             init, /*constant=*/true, /*alignment=*/nullptr);
+  }
+  Value block = memref::GetGlobalOp::create(rewriter, loc, type, name);
+  Value blockIdx =
+      memref::ExtractAlignedPointerAsIndexOp::create(rewriter, loc, block);
+  Value blockInt =
+      arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(), blockIdx);
+  return LLVM::IntToPtrOp::create(
+      rewriter, loc, LLVM::LLVMPointerType::get(rewriter.getContext()),
+      blockInt);
+}

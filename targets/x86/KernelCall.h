@@ -1,0 +1,63 @@
+//===- KernelCall.h - Building calls of the x86 kernel library -*- C++ -*-===//
+//
+// Shared by the patterns of cambrian-x86-lower-to-kernels (LowerToKernels.cpp
+// and the Lower*.cpp files beside it): how a memref is passed to a kernel
+// (a pointer to its first element, static strides), constant parameter
+// blocks, kernel declarations, and folding the fill an op starts from.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CAMBRIAN_TARGETS_X86_KERNELCALL_H
+#define CAMBRIAN_TARGETS_X86_KERNELCALL_H
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace cambrian::x86 {
+
+/// Static strides of `v`, a statically shaped f32 memref, or failure for
+/// other types and dynamic layouts.
+mlir::FailureOr<llvm::SmallVector<int64_t>> staticStrides(mlir::Value v);
+
+/// Whether `v` is a dense row-major f32 memref (unit dimensions aside).
+bool isDenseRowMajor(mlir::Value v);
+
+/// The static shape of the memref `v`.
+llvm::ArrayRef<int64_t> shapeOf(mlir::Value v);
+
+/// `!llvm.ptr` to the first element of `v` (offset applied).
+mlir::Value elementPointer(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::Value v);
+
+/// An i64 constant.
+mlir::Value i64Const(mlir::OpBuilder &b, mlir::Location loc, int64_t v);
+
+/// Declares `name` with `argTypes` and no results if the module lacks it.
+void declareKernel(mlir::Operation *anchor, llvm::StringRef name,
+                   mlir::TypeRange argTypes);
+
+/// If a `linalg.fill` of `out` with a value `accept`s precedes `op` with no
+/// other use of `out` in between, erases it and returns true: the kernel
+/// starts from that value instead.
+bool foldFill(mlir::Operation *op, mlir::Value out,
+              mlir::PatternRewriter &rewriter,
+              llvm::function_ref<bool(llvm::APFloat)> accept);
+
+/// foldFill for a zero fill: the kernel overwrites instead.
+bool foldZeroFill(mlir::Operation *op, mlir::Value out,
+                  mlir::PatternRewriter &rewriter);
+
+/// A pointer to `params` as a constant i64 global named from `prefix` and
+/// the values, one per distinct block.
+mlir::Value parameterBlock(mlir::Operation *op, llvm::StringRef prefix,
+                           llvm::ArrayRef<int64_t> params,
+                           mlir::PatternRewriter &rewriter);
+
+/// The patterns of the kernel calls beyond matmul and convolution.
+void populateLowerPoolingPatterns(mlir::RewritePatternSet &patterns);
+void populateLowerNormalizationPatterns(mlir::RewritePatternSet &patterns);
+void populateLowerTransposePatterns(mlir::RewritePatternSet &patterns);
+
+} // namespace cambrian::x86
+
+#endif // CAMBRIAN_TARGETS_X86_KERNELCALL_H
