@@ -33,6 +33,18 @@ Value throughExpand(Value v) {
   return v;
 }
 
+/// Whether the kernel may read `x` and write `y` row by row: the same
+/// buffer, or buffers with different roots (a partial overlap would be
+/// overwritten before it is read).
+bool rowsDoNotOverlap(Value x, Value y) {
+  auto root = [](Value v) {
+    while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+      v = view.getViewSource();
+    return v;
+  };
+  return x == y || root(x) != root(y);
+}
+
 /// Whether `g`'s body is `yield op(a, b)` of its block arguments `a` and `b`
 /// (either order when `commutative`).
 template <typename OpTy>
@@ -192,7 +204,8 @@ struct SoftmaxToKernel : OpRewritePattern<linalg::GenericOp> {
         return failure();
     // x must not change, nor y be written, while the chain runs.
     if (cambrian::x86::mayBeWrittenBetween(maxOp, div, x) ||
-        cambrian::x86::mayBeWrittenBetween(maxOp, div, y))
+        cambrian::x86::mayBeWrittenBetween(maxOp, div, y) ||
+        !rowsDoNotOverlap(x, y))
       return failure();
 
     ArrayRef<int64_t> shape = shapeOf(x);
@@ -429,6 +442,7 @@ struct LayerNormToKernel : OpRewritePattern<linalg::GenericOp> {
         !meanOp->isBeforeInBlock(dOp) || !fill2->isBeforeInBlock(sqOp) ||
         !dOp->isBeforeInBlock(sqOp) || !sqOp->isBeforeInBlock(rOp) ||
         !rOp->isBeforeInBlock(fin) ||
+        !rowsDoNotOverlap(x, y) ||
         cambrian::x86::mayBeWrittenBetween(sumOp, fin, x) ||
         cambrian::x86::mayBeWrittenBetween(sumOp, fin, y) ||
         cambrian::x86::mayBeWrittenBetween(sumOp, fin, gamma) ||
