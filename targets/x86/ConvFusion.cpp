@@ -1,6 +1,7 @@
 //===- ConvFusion.cpp - Folding neighbours into a convolution call --------===//
 
 #include "targets/x86/ConvFusion.h"
+#include "targets/x86/KernelCall.h"
 #include "targets/x86/runtime/Kernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -19,13 +20,6 @@ using namespace mlir;
 using namespace cambrian::x86;
 
 namespace {
-
-/// The buffer `v` is a view of (through subviews, reshapes, casts).
-Value rootBuffer(Value v) {
-  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-    v = view.getViewSource();
-  return v;
-}
 
 /// The buffers whose addresses flow into `v` (a memref, or an integer or
 /// pointer computed from memrefs, as the kernel calls' operands are).
@@ -117,29 +111,6 @@ bool isDenseF32(Value v) {
     expect *= type.getDimSize(d);
   }
   return true;
-}
-
-/// Whether `op` sets every element of `buffer` to one float constant that
-/// `accept`s (a fill, or a map that yields a constant).
-bool isConstantInit(Operation *op, Value buffer,
-                    llvm::function_ref<bool(const APFloat &)> accept) {
-  Value value;
-  if (auto fill = dyn_cast<linalg::FillOp>(op)) {
-    if (fill.getOutputs()[0] != buffer)
-      return false;
-    value = fill.getInputs()[0];
-  } else if (auto map = dyn_cast<linalg::MapOp>(op)) {
-    if (!map.getInputs().empty() || map.getInit() != buffer)
-      return false;
-    auto yield = cast<linalg::YieldOp>(map.getMapper().front().getTerminator());
-    if (yield.getNumOperands() != 1)
-      return false;
-    value = yield.getOperand(0);
-  } else {
-    return false;
-  }
-  APFloat v(0.0f);
-  return matchPattern(value, m_ConstantFloat(&v)) && accept(v);
 }
 
 /// The value of a scalar in a generic's body: a constant, or an input that

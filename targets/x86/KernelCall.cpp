@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 
@@ -68,17 +69,14 @@ void cambrian::x86::declareKernel(Operation *anchor, StringRef name, TypeRange a
 }
 
 bool cambrian::x86::foldFill(Operation *op, Value out, PatternRewriter &rewriter,
-              llvm::function_ref<bool(APFloat)> accept) {
+              llvm::function_ref<bool(const APFloat &)> accept) {
   for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
-    if (auto fill = dyn_cast<linalg::FillOp>(prev)) {
-      if (fill.getOutputs()[0] == out) {
-        auto cst = fill.getInputs()[0].getDefiningOp<arith::ConstantOp>();
-        auto f = cst ? dyn_cast<FloatAttr>(cst.getValue()) : nullptr;
-        if (!f || !accept(f.getValue()))
-          return false;
-        rewriter.eraseOp(fill);
-        return true;
-      }
+    if (auto fill = dyn_cast<linalg::FillOp>(prev);
+        fill && fill.getOutputs()[0] == out) {
+      if (!isConstantInit(fill, out, accept))
+        return false;
+      rewriter.eraseOp(fill);
+      return true;
     }
     if (llvm::is_contained(prev->getOperands(), out))
       return false;
@@ -87,7 +85,8 @@ bool cambrian::x86::foldFill(Operation *op, Value out, PatternRewriter &rewriter
 }
 
 bool cambrian::x86::foldZeroFill(Operation *op, Value out, PatternRewriter &rewriter) {
-  return foldFill(op, out, rewriter, [](APFloat v) { return v.isZero(); });
+  return foldFill(op, out, rewriter,
+                  [](const APFloat &v) { return v.isZero(); });
 }
 
 Value cambrian::x86::parameterBlock(Operation *op, StringRef prefix, ArrayRef<int64_t> params,
@@ -114,4 +113,32 @@ Value cambrian::x86::parameterBlock(Operation *op, StringRef prefix, ArrayRef<in
   return LLVM::IntToPtrOp::create(
       rewriter, loc, LLVM::LLVMPointerType::get(rewriter.getContext()),
       blockInt);
+}
+
+Value cambrian::x86::rootBuffer(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
+bool cambrian::x86::isConstantInit(
+    Operation *op, Value buffer,
+    llvm::function_ref<bool(const APFloat &)> accept) {
+  Value value;
+  if (auto fill = dyn_cast<linalg::FillOp>(op)) {
+    if (fill.getOutputs()[0] != buffer)
+      return false;
+    value = fill.getInputs()[0];
+  } else if (auto map = dyn_cast<linalg::MapOp>(op)) {
+    if (!map.getInputs().empty() || map.getInit() != buffer)
+      return false;
+    auto yield = cast<linalg::YieldOp>(map.getMapper().front().getTerminator());
+    if (yield.getNumOperands() != 1)
+      return false;
+    value = yield.getOperand(0);
+  } else {
+    return false;
+  }
+  APFloat v(0.0f);
+  return matchPattern(value, m_ConstantFloat(&v)) && accept(v);
 }

@@ -22,6 +22,14 @@ mlir::FailureOr<llvm::SmallVector<int64_t>> staticStrides(mlir::Value v);
 /// Whether `v` is a dense row-major f32 memref (unit dimensions aside).
 bool isDenseRowMajor(mlir::Value v);
 
+/// The buffer `v` is a view of (through subviews, reshapes, casts).
+mlir::Value rootBuffer(mlir::Value v);
+
+/// Whether `op` sets every element of `buffer` to one float constant that
+/// `accept`s (a linalg.fill, or a linalg.map that yields a constant).
+bool isConstantInit(mlir::Operation *op, mlir::Value buffer,
+                    llvm::function_ref<bool(const llvm::APFloat &)> accept);
+
 /// The static shape of the memref `v`.
 llvm::ArrayRef<int64_t> shapeOf(mlir::Value v);
 
@@ -41,7 +49,7 @@ void declareKernel(mlir::Operation *anchor, llvm::StringRef name,
 /// starts from that value instead.
 bool foldFill(mlir::Operation *op, mlir::Value out,
               mlir::PatternRewriter &rewriter,
-              llvm::function_ref<bool(llvm::APFloat)> accept);
+              llvm::function_ref<bool(const llvm::APFloat &)> accept);
 
 /// foldFill for a zero fill: the kernel overwrites instead.
 bool foldZeroFill(mlir::Operation *op, mlir::Value out,

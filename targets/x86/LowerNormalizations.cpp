@@ -37,12 +37,15 @@ Value throughExpand(Value v) {
 /// buffer, or buffers with different roots (a partial overlap would be
 /// overwritten before it is read).
 bool rowsDoNotOverlap(Value x, Value y) {
-  auto root = [](Value v) {
-    while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-      v = view.getViewSource();
-    return v;
-  };
-  return x == y || root(x) != root(y);
+  return x == y || rootBuffer(x) != rootBuffer(y);
+}
+
+/// Whether every user of `buffer` is one of `allowed` (the chain's
+/// temporaries serve the chain only).
+bool onlyUsers(Value buffer, ArrayRef<Operation *> allowed) {
+  return llvm::all_of(buffer.getUsers(), [&](Operation *u) {
+    return llvm::is_contained(allowed, u);
+  });
 }
 
 /// Whether `g`'s body is `yield op(a, b)` of its block arguments `a` and `b`
@@ -100,12 +103,9 @@ bool isRowBroadcast(linalg::GenericOp g, unsigned operand) {
 linalg::FillOp findFill(Value buffer,
                         llvm::function_ref<bool(const APFloat &)> accept) {
   for (Operation *user : buffer.getUsers())
-    if (auto fill = dyn_cast<linalg::FillOp>(user)) {
-      APFloat v(0.0f);
-      if (fill.getOutputs()[0] == buffer &&
-          matchPattern(fill.getInputs()[0], m_ConstantFloat(&v)) && accept(v))
-        return fill;
-    }
+    if (auto fill = dyn_cast<linalg::FillOp>(user);
+        fill && isConstantInit(fill, buffer, accept))
+      return fill;
   return {};
 }
 
@@ -184,11 +184,6 @@ struct SoftmaxToKernel : OpRewritePattern<linalg::GenericOp> {
     if (!maxOp || !maxFill || !sumFill)
       return failure();
     // Nothing else touches the temporaries, and the chain is in order.
-    auto onlyUsers = [](Value buffer, ArrayRef<Operation *> allowed) {
-      return llvm::all_of(buffer.getUsers(), [&](Operation *u) {
-        return llvm::is_contained(allowed, u);
-      });
-    };
     Operation *sExpand = sView.getDefiningOp<memref::ExpandShapeOp>();
     Operation *mExpand = mView.getDefiningOp<memref::ExpandShapeOp>();
     if (!onlyUsers(sum, {sumFill, sumOp, sExpand ? sExpand : div}) ||
@@ -421,11 +416,6 @@ struct LayerNormToKernel : OpRewritePattern<linalg::GenericOp> {
     // The temporaries serve the chain only, and the chain is in order.
     Operation *s1Expand = s1View.getDefiningOp<memref::ExpandShapeOp>();
     Operation *s2Expand = s2View.getDefiningOp<memref::ExpandShapeOp>();
-    auto onlyUsers = [](Value buffer, ArrayRef<Operation *> allowed) {
-      return llvm::all_of(buffer.getUsers(), [&](Operation *u) {
-        return llvm::is_contained(allowed, u);
-      });
-    };
     if (!onlyUsers(s1, {fill1, sumOp, s1Expand ? s1Expand : meanOp.getOperation()}) ||
         !onlyUsers(s2, {fill2, sqOp, s2Expand ? s2Expand : rOp.getOperation()}) ||
         !onlyUsers(mean, {meanOp, dOp}) || !onlyUsers(r, {rOp, fin}) ||

@@ -126,7 +126,7 @@ struct MaxPoolToKernel : OpRewritePattern<linalg::GenericOp> {
       if (params[i] <= 0)
         return failure();
     // A fill of -inf before is what the kernel starts from anyway.
-    params[CMB_POOL_ACCUMULATE] = !foldFill(op, y, rewriter, [](APFloat v) {
+    params[CMB_POOL_ACCUMULATE] = !foldFill(op, y, rewriter, [](const APFloat &v) {
       return v.isInfinity() && v.isNegative();
     });
     Location loc = op.getLoc();

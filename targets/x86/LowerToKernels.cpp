@@ -40,9 +40,7 @@ constexpr int64_t kCachedWeightBytes = 32 << 20;
 /// Whether `b` reads a constant global of a module whose constants exceed
 /// the caches: then every inference reads it from memory.
 bool isStreamedWeight(Value b, Operation *anchor) {
-  while (auto view = b.getDefiningOp<ViewLikeOpInterface>())
-    b = view.getViewSource();
-  auto get = b.getDefiningOp<memref::GetGlobalOp>();
+  auto get = rootBuffer(b).getDefiningOp<memref::GetGlobalOp>();
   if (!get)
     return false;
   auto module = anchor->getParentOfType<ModuleOp>();

@@ -33,12 +33,7 @@ struct TransposeToKernel : OpRewritePattern<linalg::TransposeOp> {
     if (!isDenseRowMajor(x) || !isDenseRowMajor(y))
       return rewriter.notifyMatchFailure(op, "needs dense f32 operands");
     // The kernel moves values from one buffer to another.
-    auto root = [](Value v) {
-      while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-        v = view.getViewSource();
-      return v;
-    };
-    if (root(x) == root(y))
+    if (rootBuffer(x) == rootBuffer(y))
       return rewriter.notifyMatchFailure(op, "input and output overlap");
     ArrayRef<int64_t> shape = shapeOf(x);
     if (shape.empty() || shape.size() > CMB_TRANSPOSE_MAX_RANK)
