@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "targets/x86/ConvFusion.h"
+#include "targets/x86/ConvPacked.h"
 #include "targets/x86/KernelCall.h"
 #include "targets/x86/Passes.h"
 #include "targets/x86/Winograd.h"
@@ -32,6 +33,7 @@ constexpr StringLiteral kSgemm = "cmb_x86_sgemm";
 constexpr StringLiteral kSgemmEpilogue = "cmb_x86_sgemm_epilogue";
 constexpr StringLiteral kConv2d = "cmb_x86_conv2d";
 constexpr StringLiteral kConv2dWinograd = "cmb_x86_conv2d_winograd";
+constexpr StringLiteral kConv2dPacked = "cmb_x86_conv2d_packed";
 
 /// Weights of a model beyond this (a large L3) do not stay in cache from
 /// one inference to the next.
@@ -156,7 +158,8 @@ struct BatchMatmulToKernel : OpRewritePattern<linalg::BatchMatmulOp> {
 /// activation around the op are folded into the call where possible.
 template <typename ConvOp>
 LogicalResult lowerConv(ConvOp op, ArrayRef<int64_t> shape, int64_t groups,
-                        bool allowWinograd, PatternRewriter &rewriter) {
+                        bool allowWinograd, bool allowPacked,
+                        PatternRewriter &rewriter) {
   cambrian::x86::ConvCall call;
   call.x = op.getInputs()[0];
   call.w = op.getInputs()[1];
@@ -191,6 +194,13 @@ LogicalResult lowerConv(ConvOp op, ArrayRef<int64_t> shape, int64_t groups,
       kernel = kConv2dWinograd;
     }
   }
+  if (allowPacked && kernel == kConv2d &&
+      cambrian::x86::preferPackedConv(call.params)) {
+    if (Value packed = cambrian::x86::packConvWeights(op, call.w, rewriter)) {
+      call.w = packed;
+      kernel = kConv2dPacked;
+    }
+  }
 
   Value blockPtr = parameterBlock(op, "__cmb_conv_params", call.params,
                                   rewriter);
@@ -209,9 +219,9 @@ LogicalResult lowerConv(ConvOp op, ArrayRef<int64_t> shape, int64_t groups,
 }
 
 struct ConvNchwFchwToKernel : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
-  ConvNchwFchwToKernel(MLIRContext *ctx, bool winograd)
-      : OpRewritePattern(ctx), winograd(winograd) {}
-  bool winograd;
+  ConvNchwFchwToKernel(MLIRContext *ctx, bool winograd, bool packed)
+      : OpRewritePattern(ctx), winograd(winograd), packed(packed) {}
+  bool winograd, packed;
   LogicalResult matchAndRewrite(linalg::Conv2DNchwFchwOp op,
                                 PatternRewriter &rewriter) const override {
     if (!op.hasPureBufferSemantics())
@@ -219,7 +229,7 @@ struct ConvNchwFchwToKernel : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     auto x = shapeOf(op.getInputs()[0]), w = shapeOf(op.getInputs()[1]),
          y = shapeOf(op.getOutputs()[0]);
     int64_t shape[9] = {x[0], x[1], x[2], x[3], w[0], w[2], w[3], y[2], y[3]};
-    return lowerConv(op, shape, /*groups=*/1, winograd, rewriter);
+    return lowerConv(op, shape, /*groups=*/1, winograd, packed, rewriter);
   }
 };
 
@@ -234,7 +244,7 @@ struct DepthwiseConvToKernel
          y = shapeOf(op.getOutputs()[0]);
     int64_t shape[9] = {x[0], x[1], x[2], x[3], x[1], w[1], w[2], y[2], y[3]};
     return lowerConv(op, shape, /*groups=*/x[1], /*allowWinograd=*/false,
-                     rewriter);
+                     /*allowPacked=*/false, rewriter);
   }
 };
 
@@ -250,7 +260,7 @@ struct GroupedConvToKernel : OpRewritePattern<linalg::Conv2DNgchwGfchwOp> {
     int64_t shape[9] = {x[0],        x[1] * x[2], x[3], x[4], w[0] * w[1],
                         w[3],        w[4],        y[3], y[4]};
     return lowerConv(op, shape, /*groups=*/x[1], /*allowWinograd=*/false,
-                     rewriter);
+                     /*allowPacked=*/false, rewriter);
   }
 };
 
@@ -293,7 +303,8 @@ struct LowerToKernelsPass
     if (failed(applyPatternsGreedily(getOperation(), std::move(cleanup))))
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
-    cambrian::x86::populateLowerToKernelsPatterns(patterns, winograd);
+    cambrian::x86::populateLowerToKernelsPatterns(patterns, winograd,
+                                                  packedConv);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
@@ -302,11 +313,13 @@ struct LowerToKernelsPass
 } // namespace
 
 void cambrian::x86::populateLowerToKernelsPatterns(RewritePatternSet &patterns,
-                                                  bool winograd) {
+                                                  bool winograd,
+                                                  bool packedConv) {
   patterns.add<MatmulToKernel, BatchMatmulToKernel, DepthwiseConvToKernel,
                GroupedConvToKernel>(patterns.getContext());
   populateLowerPoolingPatterns(patterns);
   populateLowerNormalizationPatterns(patterns);
   populateLowerTransposePatterns(patterns);
-  patterns.add<ConvNchwFchwToKernel>(patterns.getContext(), winograd);
+  patterns.add<ConvNchwFchwToKernel>(patterns.getContext(), winograd,
+                                     packedConv);
 }

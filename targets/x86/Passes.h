@@ -24,9 +24,12 @@ namespace cambrian::x86 {
 #include "targets/x86/Passes.h.inc"
 
 /// Adds the kernel-call rewrites to `patterns`; with `winograd`, 3x3
-/// stride-1 convolutions run as F(4x4, 3x3) where preferWinograd says so.
+/// stride-1 convolutions run as F(4x4, 3x3) where preferWinograd says so,
+/// with `packedConv` convolutions on small maps run with output channels in
+/// the lanes where preferPackedConv says so.
 void populateLowerToKernelsPatterns(mlir::RewritePatternSet &patterns,
-                                    bool winograd = true);
+                                    bool winograd = true,
+                                    bool packedConv = true);
 
 } // namespace cambrian::x86
 

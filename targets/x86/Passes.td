@@ -228,12 +228,20 @@ def LowerToKernelsPass : Pass<"cambrian-x86-lower-to-kernels",
     model (`Winograd.cpp`) favours calls `cmb_x86_conv2d_winograd` instead,
     with the weights transformed at compile time into a new constant global
     (`<weights>_winograd`, 36 x F x C); the plain weights are left for symbol
-    DCE.
+    DCE. Likewise an ungrouped convolution on a small output map (7x7,
+    14x14: its pixels fill the vector lanes badly) calls
+    `cmb_x86_conv2d_packed`, which puts the output channels in the lanes,
+    with the weights packed at compile time into GEMM panels
+    (`<weights>_packed`, `ConvPacked.cpp`).
   }];
   let options = [
     Option<"winograd", "winograd", "bool", /*default=*/"true",
            "Run 3x3 stride-1 convolutions by Winograd F(4x4, 3x3) where the "
-           "cost model expects a gain">
+           "cost model expects a gain">,
+    Option<"packedConv", "packed-conv", "bool", /*default=*/"true",
+           "Run convolutions on small maps with output channels in the "
+           "vector lanes and packed weights where the cost model expects a "
+           "gain">
   ];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::func::FuncDialect",

@@ -1,13 +1,9 @@
 //===- Winograd.cpp - Choosing Winograd for a convolution call ------------===//
 
 #include "targets/x86/Winograd.h"
+#include "targets/x86/ConstantWeights.h"
 #include "targets/x86/runtime/Kernels.h"
 #include "targets/x86/runtime/WinogradWeights.h"
-
-#include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/IR/BuiltinAttributes.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
-#include "mlir/IR/SymbolTable.h"
 
 using namespace mlir;
 
@@ -41,52 +37,14 @@ bool cambrian::x86::preferWinograd(ArrayRef<int64_t> params) {
 
 Value cambrian::x86::transformWinogradWeights(Operation *conv, Value weights,
                                               PatternRewriter &rewriter) {
-  auto get = weights.getDefiningOp<memref::GetGlobalOp>();
-  if (!get)
-    return {};
-  auto module = conv->getParentOfType<ModuleOp>();
-  auto global = module.lookupSymbol<memref::GlobalOp>(get.getNameAttr());
-  if (!global || !global.getConstant() || !global.getInitialValue())
-    return {};
-  auto type = global.getType();
-  if (!type.getElementType().isF32() || type.getRank() != 4 ||
-      type.getDimSize(2) != 3 || type.getDimSize(3) != 3)
+  auto type = dyn_cast<MemRefType>(weights.getType());
+  if (!type || type.getRank() != 4 || !type.hasStaticShape())
     return {};
   const int64_t F = type.getDimSize(0), C = type.getDimSize(1);
-  auto resultType = MemRefType::get({CMB_WINOGRAD_POINTS, F, C},
-                                    rewriter.getF32Type());
-  std::string name = (global.getSymName() + "_winograd").str();
-
-  // Convolutions sharing weights share their transform too.
-  if (!module.lookupSymbol(name)) {
-    std::vector<float> w;
-    Attribute init = *global.getInitialValue();
-    if (auto dense = dyn_cast<DenseElementsAttr>(init)) {
-      auto values = dense.getValues<float>();
-      w.assign(values.begin(), values.end());
-    } else if (auto resource = dyn_cast<DenseF32ResourceElementsAttr>(init)) {
-      std::optional<ArrayRef<float>> values = resource.tryGetAsArrayRef();
-      if (!values)
-        return {};
-      w.assign(values->begin(), values->end());
-    } else {
-      return {};
-    }
-    if ((int64_t)w.size() != F * C * 9)
-      return {};
-    std::vector<float> u((size_t)(CMB_WINOGRAD_POINTS * F * C));
-    cmb_winograd_f43_weights(w.data(), u.data(), F, C);
-    auto tensorType = RankedTensorType::get(resultType.getShape(),
-                                            rewriter.getF32Type());
-    auto value = DenseResourceElementsAttr::get(
-        tensorType, name,
-        HeapAsmResourceBlob::allocateAndCopyInferAlign<float>(u));
-    OpBuilder mb(global);
-    memref::GlobalOp::create(mb, global.getLoc(), name,
-                             mb.getStringAttr("private"), resultType, value,
-                             /*constant=*/true, global.getAlignmentAttr());
-  }
-  Value transformed =
-      memref::GetGlobalOp::create(rewriter, get.getLoc(), resultType, name);
-  return transformed;
+  return transformConstantWeights(
+      conv, weights, {F, C, 3, 3}, "winograd", {CMB_WINOGRAD_POINTS, F, C},
+      [&](ArrayRef<float> w, std::vector<float> &u) {
+        cmb_winograd_f43_weights(w.data(), u.data(), F, C);
+      },
+      rewriter);
 }

@@ -115,6 +115,13 @@ void cmb_x86_conv2d(const float *x, const float *w, const float *bias,
 void cmb_x86_conv2d_winograd(const float *x, const float *u, const float *bias,
                              float *y, const int64_t *params);
 
+/// cmb_x86_conv2d for ungrouped convolutions computed with the output
+/// channels in vector lanes (Y^T = im2col(X)^T W^T), for small output maps:
+/// `wp` holds the weights packed by cmb_conv_pack_weights
+/// (ConvPackedWeights.h); the other arguments are those of cmb_x86_conv2d.
+void cmb_x86_conv2d_packed(const float *x, const float *wp, const float *bias,
+                           float *y, const int64_t *params);
+
 /// Indices into the parameter block of cmb_x86_maxpool2d.
 enum {
   CMB_POOL_PLANES,                       // N * C

@@ -124,8 +124,9 @@ CMB_INLINE void ukernelBody(const int m, int64_t kc, const float *restrict a,
 // Instances and the table
 //===----------------------------------------------------------------------===//
 
-/// Two instances per row count: A packed (k-major, m floats per k; `lda`
-/// unused) and A read in place (row-major, rows `lda` apart).
+/// Three instances per row count: A packed (k-major, m floats per k; `lda`
+/// unused), A read in place row-major (rows `lda` apart) and A read in place
+/// column-major (columns `lda` apart: a packed panel with a longer stride).
 #define DEFINE_UKERNEL(M)                                                      \
   static void ukernel##M(int64_t kc, const float *a, int64_t lda,              \
                          const float *b, int64_t ldb, float *c, int64_t ldc,   \
@@ -137,6 +138,11 @@ CMB_INLINE void ukernelBody(const int m, int64_t kc, const float *restrict a,
                              const float *b, int64_t ldb, float *c,            \
                              int64_t ldc, const cmb_epilogue *ep) {            \
     ukernelBody(M, kc, a, lda, 1, b, ldb, c, ldc, ep);                         \
+  }                                                                            \
+  static void ukernelColA##M(int64_t kc, const float *a, int64_t lda,          \
+                             const float *b, int64_t ldb, float *c,            \
+                             int64_t ldc, const cmb_epilogue *ep) {            \
+    ukernelBody(M, kc, a, 1, lda, b, ldb, c, ldc, ep);                         \
   }
 
 DEFINE_UKERNEL(1)
@@ -184,5 +190,25 @@ const cmb_ukernel_fn cmb_ukernels_raw_a[CMB_MR + 1] = {
     ukernelRawA12,
     ukernelRawA13,
     ukernelRawA14,
+#endif
+};
+
+const cmb_ukernel_fn cmb_ukernels_col_a[CMB_MR + 1] = {
+    0,
+    ukernelColA1,
+    ukernelColA2,
+    ukernelColA3,
+    ukernelColA4,
+    ukernelColA5,
+    ukernelColA6,
+#if CMB_MR > 6
+    ukernelColA7,
+    ukernelColA8,
+    ukernelColA9,
+    ukernelColA10,
+    ukernelColA11,
+    ukernelColA12,
+    ukernelColA13,
+    ukernelColA14,
 #endif
 };

@@ -89,6 +89,10 @@ extern const cmb_ukernel_fn cmb_ukernels[CMB_MR + 1];
 /// The same, reading A in place (row-major, leading dimension lda).
 extern const cmb_ukernel_fn cmb_ukernels_raw_a[CMB_MR + 1];
 
+/// The same, reading A in place column-major: A(i, k) is a[k*lda + i] (the
+/// transposed input planes of a convolution computed pixels by channels).
+extern const cmb_ukernel_fn cmb_ukernels_col_a[CMB_MR + 1];
+
 #pragma GCC visibility pop
 
 #endif // CAMBRIAN_TARGETS_X86_RUNTIME_SGEMMMICROKERNEL_H

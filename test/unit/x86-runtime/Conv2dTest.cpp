@@ -11,6 +11,7 @@
 
 #include "cambrian-c/ModuleABI.h"
 #include "targets/x86/runtime/Kernels.h"
+#include "targets/x86/runtime/ConvPackedWeights.h"
 #include "targets/x86/runtime/WinogradWeights.h"
 
 #include <catch2/catch.hpp>
@@ -31,6 +32,7 @@ struct ConvCase {
   int act, accumulate; // a CMB_CONV_ACT_*
   float alpha = 0.0f, beta = 0.0f; // the activation's parameters
   bool winograd = false; // through cmb_x86_conv2d_winograd
+  bool packed = false;   // through cmb_x86_conv2d_packed
 
   int64_t OH() const { return (H + PT + PB - (DH * (KH - 1) + 1)) / SH + 1; }
   int64_t OW() const { return (W + PL + PR - (DW * (KW - 1) + 1)) / SW + 1; }
@@ -53,7 +55,8 @@ std::string describe(const ConvCase &c) {
      << " k" << c.KH << "x" << c.KW << " s" << c.SH << "," << c.SW << " d"
      << c.DH << "," << c.DW << " p" << c.PT << "," << c.PL << "," << c.PB << ","
      << c.PR << " g" << c.G << " bias" << c.bias << " act" << c.act << "(" << c.alpha << "," << c.beta << ") acc"
-     << c.accumulate << (c.winograd ? " winograd" : "");
+     << c.accumulate << (c.winograd ? " winograd" : "")
+     << (c.packed ? " packed" : "");
   return os.str();
 }
 
@@ -91,6 +94,12 @@ void runCase(const ConvCase &c, std::mt19937 &rng, Checker &chk) {
     cmb_winograd_f43_weights(w.data(), u.data(), c.F, c.C);
     cmb_x86_conv2d_winograd(x.data(), u.data(), c.bias ? bias.data() : nullptr,
                             y.data(), p);
+  } else if (c.packed) {
+    const int64_t K = c.C * c.KH * c.KW;
+    std::vector<float> wp((size_t)cmb_conv_packed_floats(c.F, K), -1.0f);
+    cmb_conv_pack_weights(w.data(), wp.data(), c.F, K);
+    cmb_x86_conv2d_packed(x.data(), wp.data(), c.bias ? bias.data() : nullptr,
+                          y.data(), p);
   } else {
     cmb_x86_conv2d(x.data(), w.data(), c.bias ? bias.data() : nullptr,
                    y.data(), p);
@@ -404,6 +413,54 @@ TEST_CASE("conv2d: 3x3 stride-1 convolutions by Winograd F(4x4, 3x3)",
                         CMB_CONV_ACT_GELU,      CMB_CONV_ACT_TANH};
     for (int act : acts) {
       ConvCase c = wino(conv(1, 6, 10, 21, 7, 3, 1, 1, 1, 1, true, act, 1));
+      c.alpha = act == CMB_CONV_ACT_HARDSWISH ? 1.0f / 6 : 0.1f;
+      c.beta = act == CMB_CONV_ACT_HARDSWISH ? 0.5f : 0.0f;
+      runCase(c, rng, chk);
+    }
+    INFO("threads " << threads);
+    requireClean(chk);
+  });
+}
+
+TEST_CASE("conv2d: output channels in lanes with packed weights",
+          "[conv2d]") {
+  CMB_REQUIRE_ISA();
+  std::mt19937 rng(23);
+  auto packed = [](ConvCase c) {
+    c.packed = true;
+    return c;
+  };
+  withThreadCounts([&](int threads) {
+    Checker chk(1e-5);
+    // 1x1 stride 1 (the input planes read in place): 7x7 and 14x14 maps
+    // (ragged pixel rows), channel counts off the panel width, several K
+    // blocks, two images.
+    runCase(packed(conv(1, 64, 7, 7, 96, 1, 1, 1, 0, 1, true, 1, 0)), rng, chk);
+    runCase(packed(conv(2, 40, 14, 14, 33, 1, 1, 1, 0, 1, true, 0, 1)), rng,
+            chk);
+    runCase(packed(conv(1, 1100, 7, 7, 70, 1, 1, 1, 0, 1, false, 1, 1)), rng,
+            chk);
+    runCase(packed(conv(1, 5, 3, 5, 3, 1, 1, 1, 0, 1, true, 0, 0)), rng, chk);
+    // Through im2col rows: 3x3 with padding, stride 2 (1x1 and 3x3),
+    // dilation, asymmetric padding, a padded 1x1.
+    runCase(packed(conv(1, 32, 7, 7, 64, 3, 1, 1, 1, 1, true, 1, 0)), rng, chk);
+    runCase(packed(conv(1, 48, 14, 14, 40, 1, 2, 1, 0, 1, true, 0, 1)), rng,
+            chk);
+    runCase(packed(conv(2, 20, 15, 13, 50, 3, 2, 1, 1, 1, false, 1, 0)), rng,
+            chk);
+    runCase(packed(conv(1, 9, 12, 12, 17, 3, 1, 2, 2, 1, true, 0, 1)), rng,
+            chk);
+    runCase(packed({1, 6, 9, 10, 40, 3, 3, 1, 1, 1, 1, 0, 2, 1, 0, 1, true, 1,
+                    1}),
+            rng, chk);
+    runCase(packed(conv(1, 7, 5, 5, 20, 1, 1, 1, 1, 1, true, 0, 0)), rng, chk);
+    // Every activation of the epilogue, on full and partial lane groups.
+    const int acts[] = {CMB_CONV_ACT_RELU6,     CMB_CONV_ACT_LEAKY_RELU,
+                        CMB_CONV_ACT_HARDSWISH, CMB_CONV_ACT_SILU,
+                        CMB_CONV_ACT_GELU,      CMB_CONV_ACT_TANH,
+                        CMB_CONV_ACT_SIGMOID,   CMB_CONV_ACT_HARDSIGMOID};
+    for (int act : acts) {
+      ConvCase c = packed(conv(1, 12, 6, 7, 45, 3, 1, 1, 1, 1, true, act, 1));
       c.alpha = act == CMB_CONV_ACT_HARDSWISH ? 1.0f / 6 : 0.1f;
       c.beta = act == CMB_CONV_ACT_HARDSWISH ? 0.5f : 0.0f;
       runCase(c, rng, chk);
