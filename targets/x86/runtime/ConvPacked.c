@@ -30,6 +30,7 @@
 #include "targets/x86/runtime/ThreadPool.h"
 #include "targets/x86/runtime/Vector.h"
 
+#include <immintrin.h>
 #include <string.h>
 
 _Static_assert(CMB_CONV_PANEL % CMB_NR == 0,
@@ -185,11 +186,28 @@ static void panelTask(void *ctxPtr, int64_t task, cmb_scratch *scratch) {
   for (int64_t pc = 0; pc < K; pc += CMB_KC) {
     const int64_t kc = cmb_min64(CMB_KC, K - pc);
     const cmb_epilogue *ep = pc == 0 ? &first : &more;
+    // The weights come in one sequential stream: panel after panel, K
+    // block after K block. They are usually read from memory, once, and the
+    // hardware prefetchers do not run far enough ahead of a micro-kernel
+    // that reads them no faster than it computes: while the pixel tiles of
+    // this block run, fetch the next block (the next K block, or the next
+    // panel's first) into L2, a slice per tile.
+    const char *next = (const char *)(w + (pc + kc) * CMB_CONV_PANEL);
+    const int64_t nextLines =
+        cmb_min64(CMB_KC, K - pc) * CMB_CONV_PANEL * (int64_t)sizeof(float) /
+        64;
+    const int64_t tiles = cmb_ceil_div(p1 - p0, CMB_MR);
     // Only the micro-kernel panels that hold output channels.
     for (int64_t sp = 0; sp * CMB_NR < nf; ++sp) {
       const float *b = w + pc * CMB_CONV_PANEL + sp * CMB_NR;
       for (int64_t ir = p0; ir < p1; ir += CMB_MR) {
         const int m = (int)cmb_min64(CMB_MR, p1 - ir);
+        if (sp == 0) {
+          const int64_t t = (ir - p0) / CMB_MR;
+          for (int64_t l = t * nextLines / tiles;
+               l < (t + 1) * nextLines / tiles; ++l)
+            _mm_prefetch(next + l * 64, _MM_HINT_T1);
+        }
         cmb_ukernels_col_a[m](kc, job->a + pc * P + ir, P, b, CMB_CONV_PANEL,
                               tile + (ir - p0) * CMB_CONV_PANEL + sp * CMB_NR,
                               CMB_CONV_PANEL, ep);
