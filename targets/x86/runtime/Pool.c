@@ -3,10 +3,13 @@
 // Generated loops vectorize a pooling window along the output row only for
 // stride 1; at stride 2 (every MaxPool of the ResNets and SqueezeNet) each
 // lane's input is two floats apart and LLVM falls back to scalar code. Here
-// a row of outputs is a vector: stride-2 inputs are the even lanes of two
-// loads (one permute on AVX-512), other strides and the vectors that reach
-// into the padding are gathered, and planes are split over the thread pool.
-// Padding is implicit (-inf), so the input is never copied.
+// a row of outputs is a vector. Away from the row's start, undilated
+// windows at stride 1 or 2 take the max over whole input vectors, each
+// row's taps as a tree, and (stride 2, AVX-512) pick the even lanes once at
+// the end, with masked loads at the row's end; other strides and the
+// vectors that reach into the left padding are gathered. Planes are split
+// over the thread pool. Padding is implicit (-inf), so the input is never
+// copied.
 //
 //===----------------------------------------------------------------------===//
 
@@ -88,19 +91,136 @@ static inline vec_t loadStrided(const float *row, int64_t col0, int64_t stride,
   return V_LOAD(lanes);
 }
 
+/// Rows of the window of output row `oh` that lie inside the input (the
+/// others are -inf padding), into rows[]; returns how many.
+static int windowRows(const PoolJob *s, const float *in, int64_t oh,
+                      const float **rows) {
+  int n = 0;
+  for (int64_t kh = 0; kh < s->KH; ++kh) {
+    const int64_t ih = oh * s->SH - s->PT + kh * s->DH;
+    if (ih >= 0 && ih < s->H)
+      rows[n++] = in + ih * s->W;
+  }
+  return n;
+}
+
+/// One full output vector away from the row's edges, for undilated windows
+/// at stride 1 or (AVX-512) 2: the max is taken over whole input vectors
+/// first, and the stride-2 lanes are picked once at the end (max commutes
+/// with picking lanes), instead of a permute per tap.
+CMB_INLINE vec_t interiorVector(const float *const *rows, int numRows,
+                                int64_t col0, int64_t KW, int64_t SW) {
+  // Each NaN-propagating max is a max and a blend in sequence: the taps of
+  // a row are reduced as a tree, so the chain through the window is as long
+  // as its rows, not its taps (3x3: 5 steps instead of 9).
+  vec_t lo = V_SET1(-INFINITY), hi = lo;
+  for (int r = 0; r < numRows; ++r) {
+    const float *p = rows[r] + col0;
+    vec_t rl, rh = lo;
+    if (KW == 3) {
+      rl = cmb_vmax_nan(cmb_vmax_nan(V_LOAD(p), V_LOAD(p + 1)), V_LOAD(p + 2));
+      if (SW == 2)
+        rh = cmb_vmax_nan(cmb_vmax_nan(V_LOAD(p + VLEN), V_LOAD(p + VLEN + 1)),
+                          V_LOAD(p + VLEN + 2));
+    } else {
+      rl = V_LOAD(p);
+      if (SW == 2)
+        rh = V_LOAD(p + VLEN);
+      for (int64_t kw = 1; kw < KW; ++kw) {
+        rl = cmb_vmax_nan(rl, V_LOAD(p + kw));
+        if (SW == 2)
+          rh = cmb_vmax_nan(rh, V_LOAD(p + VLEN + kw));
+      }
+    }
+    lo = cmb_vmax_nan(lo, rl);
+    hi = cmb_vmax_nan(hi, rh);
+  }
+#if defined(__AVX512F__)
+  if (SW == 2) {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
+                                           20, 22, 24, 26, 28, 30);
+    return _mm512_permutex2var_ps(lo, even, hi);
+  }
+#endif
+  return lo;
+}
+
+#if defined(__AVX512F__)
+/// interiorVector for the last vector of a row: lanes whose taps reach past
+/// the row's `avail` floats from col0 load -inf (masked loads read nothing
+/// there). Lanes past the output row are computed and not stored.
+static inline vec_t tailVector(const float *const *rows, int numRows,
+                               int64_t col0, int64_t KW, int64_t SW,
+                               int64_t avail) {
+  const __m512 ninf = _mm512_set1_ps(-INFINITY);
+  __m512 lo = ninf, hi = ninf;
+  for (int64_t kw = 0; kw < KW; ++kw) {
+    const int64_t left = avail - kw;
+    const __mmask16 mlo =
+        cmb_lane_mask((int)cmb_max64(0, cmb_min64(VLEN, left)));
+    const __mmask16 mhi =
+        cmb_lane_mask((int)cmb_max64(0, cmb_min64(VLEN, left - VLEN)));
+    for (int r = 0; r < numRows; ++r) {
+      const float *p = rows[r] + col0 + kw;
+      lo = cmb_vmax_nan(lo, _mm512_mask_loadu_ps(ninf, mlo, p));
+      if (SW == 2)
+        hi = cmb_vmax_nan(hi, _mm512_mask_loadu_ps(ninf, mhi, p + VLEN));
+    }
+  }
+  if (SW == 1)
+    return lo;
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
+                                         20, 22, 24, 26, 28, 30);
+  return _mm512_permutex2var_ps(lo, even, hi);
+}
+#endif
+
+/// Whether interiorVector handles the job's windows.
+static int hasInteriorPath(const PoolJob *s) {
+#if defined(__AVX512F__)
+  const int strideOk = s->SW == 1 || s->SW == 2;
+#else
+  const int strideOk = s->SW == 1;
+#endif
+  return strideOk && s->DW == 1 && s->KH <= 16;
+}
+
 static void poolPlane(void *ctx, int64_t plane, cmb_scratch *scratch) {
   (void)scratch;
   const PoolJob *s = (const PoolJob *)ctx;
   const float *in = s->x + plane * s->H * s->W;
   float *out = s->y + plane * s->OH * s->OW;
+  const int interior = hasInteriorPath(s);
   for (int64_t oh = 0; oh < s->OH; ++oh) {
     float *row = out + oh * s->OW;
+    const float *rows[16];
+    const int numRows = interior ? windowRows(s, in, oh, rows) : 0;
     for (int64_t ow = 0; ow < s->OW; ow += VLEN) {
       const int n = (int)cmb_min64(VLEN, s->OW - ow);
+      const int64_t col0 = ow * s->SW - s->PL;
+      // The loads of interiorVector: floats col0 .. col0 + KW - 1 +
+      // SW * VLEN - 1 of each row.
+      if (interior && n == VLEN && col0 >= 0 &&
+          col0 + s->KW - 1 + s->SW * VLEN <= s->W) {
+        vec_t acc = interiorVector(rows, numRows, col0, s->KW, s->SW);
+        if (s->accumulate)
+          acc = cmb_vmax_nan(V_LOAD(row + ow), acc);
+        V_STORE(row + ow, acc);
+        continue;
+      }
+#if defined(__AVX512F__)
+      if (interior && col0 >= 0) {
+        vec_t acc =
+            tailVector(rows, numRows, col0, s->KW, s->SW, s->W - col0);
+        if (s->accumulate)
+          acc = cmb_vmax_nan(V_LOAD_PART(row + ow, n), acc);
+        V_STORE_PART(row + ow, acc, n);
+        continue;
+      }
+#endif
       vec_t acc = s->accumulate
                       ? (n == VLEN ? V_LOAD(row + ow) : V_LOAD_PART(row + ow, n))
                       : V_SET1(-INFINITY);
-      const int64_t col0 = ow * s->SW - s->PL;
       for (int64_t kh = 0; kh < s->KH; ++kh) {
         const int64_t ih = oh * s->SH - s->PT + kh * s->DH;
         if (ih < 0 || ih >= s->H) // padding rows: -inf

@@ -91,6 +91,8 @@ TEST_CASE("maxpool2d: strides, dilations, row lengths", "[pool]") {
       {2, 20, 47, 3, 2, 3, 3, 1, 1, true},    // stride 3: gathered
       {2, 17, 33, 3, 3, 2, 2, 2, 2, false},   // dilation 2
       {1, 4, 4, 4, 4, 1, 1, 1, 1, false},     // the whole plane
+      {2, 30, 70, 2, 2, 2, 2, 1, 1, true},    // 2x2 stride 2, inner vectors
+      {1, 12, 50, 5, 5, 1, 1, 1, 1, true},    // 5x5 stride 1, inner vectors
       // Implicit padding: ResNet's 112 -> 56 (pad 1), ceil mode (bottom and
       // right only), asymmetric, stride 3 and dilated windows at the edges.
       {2, 112, 112, 3, 3, 2, 2, 1, 1, false, 1, 1, 1, 1},
