@@ -57,6 +57,7 @@ typedef struct DepthwiseJob {
   int64_t slack;          ///< floats read past the last phase plane
   const int64_t *offset;  ///< [KH*KW] tap offsets into the phase planes
   const int64_t *lo, *hi; ///< [SW] phase columns that hold input
+  int direct;             ///< rows computed by directRows instead
 } DepthwiseJob;
 
 /// dst[q] = src[q * SW] for q in [0, n); `avail` floats are readable at
@@ -188,6 +189,119 @@ static void tapVectorsN(int count, const float *in, const int64_t *offset,
   }
 }
 
+#if defined(__AVX512F__)
+/// row[c0 .. c0 + 16), zeros for the columns outside [0, W) (masked-off
+/// lanes are not read).
+static inline __m512 loadRowZero(const float *row, int64_t c0, int64_t W) {
+  if (c0 >= 0 && c0 + 16 <= W)
+    return _mm512_loadu_ps(row + c0);
+  const int64_t lo = cmb_max64(0, -c0), hi = cmb_min64(16, W - c0);
+  if (hi <= lo)
+    return _mm512_setzero_ps();
+  const __mmask16 m = (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
+  return _mm512_maskz_loadu_ps(m, row + c0);
+}
+
+/// Whether directRows computes the convolution: undilated square 3x3 or
+/// 5x5 windows at stride 2. (At stride 1 the phase planes were measured
+/// faster: they need no masked loads at a row's ragged end.)
+static int useDirect(const cmb_conv_shape *s) {
+  return s->DH == 1 && s->DW == 1 && s->SW == 2 && s->SH == 2 &&
+         s->KH == s->KW && (s->KW == 3 || s->KW == 5);
+}
+
+/// Output rows [ohBegin, ohEnd) of one plane of a stride-2 convolution,
+/// read straight from the input a vector of outputs at a time: a pair of
+/// (masked at the edges) loads of an input row serves two taps, as its even
+/// and odd lanes. No copy in or out (which for the 112 -> 56 layers of
+/// MobileNets stream megabytes): the epilogue is applied in registers. K is
+/// a compile-time constant in each instance.
+CMB_INLINE void directRowsK(const DepthwiseJob *job, int64_t plane,
+                            int64_t ohBegin, int64_t ohEnd, const int K) {
+  enum { SW = 2 };
+  const cmb_conv_shape *s = job->s;
+  const int64_t c = plane % s->C, W = s->W, OW = s->OW;
+  const float *xPlane = job->x + plane * s->H * W;
+  const float *wc = job->w + c * K * K;
+  vec_t wv[5][5];
+  for (int kh = 0; kh < K; ++kh)
+    for (int kw = 0; kw < K; ++kw)
+      wv[kh][kw] = V_SET1(wc[kh * K + kw]);
+  const vec_t bias = V_SET1(job->bias ? job->bias[c] : 0.0f);
+  const int acc = s->accumulate, kind = s->act.kind;
+  const float alpha = s->act.alpha, beta = s->act.beta;
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
+                                         20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19,
+                                        21, 23, 25, 27, 29, 31);
+  for (int64_t oh = ohBegin; oh < ohEnd; ++oh) {
+    float *out = job->y + (plane * s->OH + oh) * OW;
+    const float *rows[5];
+    int valid[5];
+    for (int kh = 0; kh < K; ++kh) {
+      const int64_t ih = oh * SW - s->PT + kh;
+      valid[kh] = ih >= 0 && ih < s->H;
+      rows[kh] = xPlane + (valid[kh] ? ih : 0) * W;
+    }
+    for (int64_t ow = 0; ow < OW; ow += VLEN) {
+      const int64_t base = ow * SW - s->PL; // input column of lane 0, tap 0
+      // A partial sum per kernel row: shorter FMA chains.
+      vec_t sum[5];
+#pragma GCC unroll 5
+      for (int kh = 0; kh < K; ++kh) {
+        vec_t v = V_ZERO();
+        if (valid[kh]) {
+          const float *row = rows[kh];
+#pragma GCC unroll 3
+          for (int kw = 0; kw < K; kw += 2) {
+            const __m512 a = loadRowZero(row, base + kw, W);
+            const __m512 b = loadRowZero(row, base + kw + 16, W);
+            v = V_FMA(wv[kh][kw], _mm512_permutex2var_ps(a, even, b), v);
+            if (kw + 1 < K)
+              v = V_FMA(wv[kh][kw + 1], _mm512_permutex2var_ps(a, odd, b), v);
+          }
+        }
+        sum[kh] = v;
+      }
+      vec_t v = V_ADD(bias, sum[0]);
+#pragma GCC unroll 5
+      for (int kh = 1; kh < K; ++kh)
+        v = V_ADD(v, sum[kh]);
+      const int lanes = (int)cmb_min64(VLEN, OW - ow);
+      if (acc)
+        v = V_ADD(v, lanes == VLEN ? V_LOAD(out + ow)
+                                   : V_LOAD_PART(out + ow, lanes));
+      v = cmb_vactivate(v, kind, alpha, beta);
+      if (lanes == VLEN)
+        V_STORE(out + ow, v);
+      else
+        V_STORE_PART(out + ow, v, lanes);
+    }
+  }
+}
+
+static void directRows(const DepthwiseJob *job, int64_t plane, int64_t ohBegin,
+                       int64_t ohEnd) {
+  if (job->s->KW == 3)
+    directRowsK(job, plane, ohBegin, ohEnd, 3);
+  else
+    directRowsK(job, plane, ohBegin, ohEnd, 5);
+}
+#else
+static int useDirect(const cmb_conv_shape *s) {
+  (void)s;
+  return 0;
+}
+static void directRows(const DepthwiseJob *job, int64_t plane, int64_t ohBegin,
+                       int64_t ohEnd) {
+  (void)job;
+  (void)plane;
+  (void)ohBegin;
+  (void)ohEnd;
+  cmb_fatal("depthwise: direct rows need AVX-512");
+}
+#endif
+
 /// Output rows [ohBegin, ohEnd) of one plane (n * C + c), block by block.
 static void depthwiseRows(const DepthwiseJob *job, int64_t plane,
                           int64_t ohBegin, int64_t ohEnd, float *phases,
@@ -255,14 +369,19 @@ static void depthwiseTask(void *ctxPtr, int64_t task, cmb_scratch *scratch) {
     const int64_t plane = task / job->tasksPerPlane;
     const int64_t ohBegin = (task % job->tasksPerPlane) * job->rowsPerTask;
     const int64_t ohEnd = cmb_min64(s->OH, ohBegin + job->rowsPerTask);
-    if (ohBegin < ohEnd)
+    if (ohBegin < ohEnd && job->direct)
+      directRows(job, plane, ohBegin, ohEnd);
+    else if (ohBegin < ohEnd)
       depthwiseRows(job, plane, ohBegin, ohEnd, phases, flat);
     return;
   }
   const int64_t planes = s->N * s->C;
   const int64_t end = cmb_min64(planes, (task + 1) * job->planesPerTask);
   for (int64_t plane = task * job->planesPerTask; plane < end; ++plane)
-    depthwiseRows(job, plane, 0, s->OH, phases, flat);
+    if (job->direct)
+      directRows(job, plane, 0, s->OH);
+    else
+      depthwiseRows(job, plane, 0, s->OH, phases, flat);
 }
 
 /// Output maps up to this many pixels go to the channel-blocked kernel.
@@ -281,7 +400,7 @@ void cmb_conv_depthwise(const float *x, const float *w, const float *bias,
   const int64_t numTaps = s->KH * s->KW, SH = s->SH, SW = s->SW;
   const int threads = cmb_pool_size();
   DepthwiseJob job = {x, w, bias, y, s, 1, 1, s->OH, 0, 0, 0, 0, 0,
-                      NULL, NULL, NULL};
+                      NULL, NULL, NULL, useDirect(s)};
   if (threads > 1 && planes < 4 * threads) {
     // Too few planes to go around: ranges of rows.
     job.tasksPerPlane = cmb_min64(s->OH, cmb_ceil_div(4 * threads, planes));

@@ -470,7 +470,8 @@ TEST_CASE("conv2d: output channels in lanes with packed weights",
   });
 }
 
-TEST_CASE("conv2d: depthwise on large maps (phase planes)", "[conv2d]") {
+TEST_CASE("conv2d: depthwise on large maps (phase planes, stride 2 direct)",
+          "[conv2d]") {
   CMB_REQUIRE_ISA();
   std::mt19937 rng(29);
   withThreadCounts([&](int threads) {
@@ -493,6 +494,18 @@ TEST_CASE("conv2d: depthwise on large maps (phase planes)", "[conv2d]") {
     runCase(conv(1, 2, 300, 5, 2, 3, 1, 1, 1, 2, true, 0, 0), rng, chk);
     // Dilation 2.
     runCase(conv(1, 3, 48, 48, 3, 3, 1, 2, 2, 3, true, 1, 0), rng, chk);
+    // Stride 2 read straight from the input (3x3 and 5x5): a map 3 columns
+    // wide (both edges masked in every vector), a 5x5 with asymmetric
+    // padding, and the activations computed in registers.
+    runCase(conv(1, 3, 3000, 3, 3, 3, 2, 1, 1, 3, true, 0, 1), rng, chk);
+    runCase({2, 2, 75, 81, 2, 5, 5, 2, 2, 1, 1, 1, 2, 2, 1, 2, true, 1, 0}, rng,
+            chk);
+    for (int act : {CMB_CONV_ACT_HARDSWISH, CMB_CONV_ACT_SILU}) {
+      ConvCase c = conv(1, 3, 80, 70, 3, 3, 2, 1, 1, 3, true, act, 1);
+      c.alpha = act == CMB_CONV_ACT_HARDSWISH ? 1.0f / 6 : 0.0f;
+      c.beta = act == CMB_CONV_ACT_HARDSWISH ? 0.5f : 0.0f;
+      runCase(c, rng, chk);
+    }
     INFO("threads " << threads);
     requireClean(chk);
   });
