@@ -17,6 +17,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <initializer_list>
 #include <cmath>
 #include <cstring>
 #include <sstream>
@@ -166,6 +167,19 @@ ConvCase conv(int64_t N, int64_t C, int64_t H, int64_t W, int64_t F, int64_t k,
               int64_t s, int64_t d, int64_t p, int64_t G, bool bias, int relu,
               int acc) {
   return {N, C, H, W, F, k, k, s, s, d, d, p, p, p, p, G, bias, relu, acc};
+}
+
+/// Runs `base` once per activation in `acts`, with the parameters the
+/// activation takes (HardSwish's 1/6 and 1/2, a slope of 0.1 otherwise).
+void runActivations(ConvCase base, std::initializer_list<int> acts,
+                    std::mt19937 &rng, Checker &chk) {
+  for (int act : acts) {
+    ConvCase c = base;
+    c.act = act;
+    c.alpha = act == CMB_CONV_ACT_HARDSWISH ? 1.0f / 6 : 0.1f;
+    c.beta = act == CMB_CONV_ACT_HARDSWISH ? 0.5f : 0.0f;
+    runCase(c, rng, chk);
+  }
 }
 
 } // namespace
@@ -408,15 +422,11 @@ TEST_CASE("conv2d: 3x3 stride-1 convolutions by Winograd F(4x4, 3x3)",
     runCase(wino({1, 4, 8, 8, 6, 3, 3, 1, 1, 1, 1, 3, 1, 2, 3, 1, true, 1, 1}),
             rng, chk);
     // Every activation of the epilogue.
-    const int acts[] = {CMB_CONV_ACT_RELU6,     CMB_CONV_ACT_LEAKY_RELU,
-                        CMB_CONV_ACT_HARDSWISH, CMB_CONV_ACT_SILU,
-                        CMB_CONV_ACT_GELU,      CMB_CONV_ACT_TANH};
-    for (int act : acts) {
-      ConvCase c = wino(conv(1, 6, 10, 21, 7, 3, 1, 1, 1, 1, true, act, 1));
-      c.alpha = act == CMB_CONV_ACT_HARDSWISH ? 1.0f / 6 : 0.1f;
-      c.beta = act == CMB_CONV_ACT_HARDSWISH ? 0.5f : 0.0f;
-      runCase(c, rng, chk);
-    }
+    runActivations(wino(conv(1, 6, 10, 21, 7, 3, 1, 1, 1, 1, true, 0, 1)),
+                   {CMB_CONV_ACT_RELU6, CMB_CONV_ACT_LEAKY_RELU,
+                    CMB_CONV_ACT_HARDSWISH, CMB_CONV_ACT_SILU,
+                    CMB_CONV_ACT_GELU, CMB_CONV_ACT_TANH},
+                   rng, chk);
     INFO("threads " << threads);
     requireClean(chk);
   });
@@ -455,16 +465,12 @@ TEST_CASE("conv2d: output channels in lanes with packed weights",
             rng, chk);
     runCase(packed(conv(1, 7, 5, 5, 20, 1, 1, 1, 1, 1, true, 0, 0)), rng, chk);
     // Every activation of the epilogue, on full and partial lane groups.
-    const int acts[] = {CMB_CONV_ACT_RELU6,     CMB_CONV_ACT_LEAKY_RELU,
-                        CMB_CONV_ACT_HARDSWISH, CMB_CONV_ACT_SILU,
-                        CMB_CONV_ACT_GELU,      CMB_CONV_ACT_TANH,
-                        CMB_CONV_ACT_SIGMOID,   CMB_CONV_ACT_HARDSIGMOID};
-    for (int act : acts) {
-      ConvCase c = packed(conv(1, 12, 6, 7, 45, 3, 1, 1, 1, 1, true, act, 1));
-      c.alpha = act == CMB_CONV_ACT_HARDSWISH ? 1.0f / 6 : 0.1f;
-      c.beta = act == CMB_CONV_ACT_HARDSWISH ? 0.5f : 0.0f;
-      runCase(c, rng, chk);
-    }
+    runActivations(packed(conv(1, 12, 6, 7, 45, 3, 1, 1, 1, 1, true, 0, 1)),
+                   {CMB_CONV_ACT_RELU6, CMB_CONV_ACT_LEAKY_RELU,
+                    CMB_CONV_ACT_HARDSWISH, CMB_CONV_ACT_SILU,
+                    CMB_CONV_ACT_GELU, CMB_CONV_ACT_TANH, CMB_CONV_ACT_SIGMOID,
+                    CMB_CONV_ACT_HARDSIGMOID},
+                   rng, chk);
     INFO("threads " << threads);
     requireClean(chk);
   });
@@ -500,12 +506,8 @@ TEST_CASE("conv2d: depthwise on large maps (phase planes, stride 2 direct)",
     runCase(conv(1, 3, 3000, 3, 3, 3, 2, 1, 1, 3, true, 0, 1), rng, chk);
     runCase({2, 2, 75, 81, 2, 5, 5, 2, 2, 1, 1, 1, 2, 2, 1, 2, true, 1, 0}, rng,
             chk);
-    for (int act : {CMB_CONV_ACT_HARDSWISH, CMB_CONV_ACT_SILU}) {
-      ConvCase c = conv(1, 3, 80, 70, 3, 3, 2, 1, 1, 3, true, act, 1);
-      c.alpha = act == CMB_CONV_ACT_HARDSWISH ? 1.0f / 6 : 0.0f;
-      c.beta = act == CMB_CONV_ACT_HARDSWISH ? 0.5f : 0.0f;
-      runCase(c, rng, chk);
-    }
+    runActivations(conv(1, 3, 80, 70, 3, 3, 2, 1, 1, 3, true, 0, 1),
+                   {CMB_CONV_ACT_HARDSWISH, CMB_CONV_ACT_SILU}, rng, chk);
     INFO("threads " << threads);
     requireClean(chk);
   });
