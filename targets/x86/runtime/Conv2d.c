@@ -43,8 +43,7 @@ void cmb_conv_unpack(const int64_t *p, cmb_conv_shape *s) {
   s->act.beta = cmb_float_from_bits(p[CMB_CONV_ACT_BETA]);
 }
 
-/// y = act((accumulate ? y : 0) + bias) for an empty reduction.
-static void convNoTaps(const float *bias, float *y, const cmb_conv_shape *s) {
+void cmb_conv_no_taps(const float *bias, float *y, const cmb_conv_shape *s) {
   const int64_t ohw = s->OH * s->OW;
   for (int64_t n = 0; n < s->N; ++n)
     for (int64_t f = 0; f < s->F; ++f) {
@@ -211,7 +210,7 @@ CMB_EXPORT void cmb_x86_conv2d(const float *x, const float *w,
   if (s.N <= 0 || s.F <= 0 || s.OH <= 0 || s.OW <= 0)
     return;
   if (s.K <= 0) {
-    convNoTaps(bias, y, &s);
+    cmb_conv_no_taps(bias, y, &s);
     return;
   }
   ConvArgs args = {x, w, bias, y, &s};

@@ -37,6 +37,10 @@ typedef struct cmb_conv_shape {
 /// Reads the parameter block of cmb_x86_conv2d (Kernels.h) into `s`.
 void cmb_conv_unpack(const int64_t *params, cmb_conv_shape *s);
 
+/// y = act((accumulate ? y : 0) + bias): a convolution whose reduction is
+/// empty (no input channels).
+void cmb_conv_no_taps(const float *bias, float *y, const cmb_conv_shape *s);
+
 /// Direct depthwise convolution (Cg == 1, Fg == 1) over the thread pool.
 void cmb_conv_depthwise(const float *x, const float *w, const float *bias,
                         float *y, const cmb_conv_shape *s);

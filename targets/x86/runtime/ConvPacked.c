@@ -230,6 +230,10 @@ CMB_EXPORT void cmb_x86_conv2d_packed(const float *x, const float *wp,
     cmb_fatal("conv2d_packed: grouped convolution");
   if (s.N <= 0 || s.F <= 0 || s.OH <= 0 || s.OW <= 0)
     return;
+  if (s.K <= 0) {
+    cmb_conv_no_taps(bias, y, &s);
+    return;
+  }
   const int64_t P = s.OH * s.OW;
   const int direct = s.KH == 1 && s.KW == 1 && s.SH == 1 && s.SW == 1 &&
                      s.PT == 0 && s.PL == 0 && s.OH == s.H && s.OW == s.W;
@@ -241,7 +245,7 @@ CMB_EXPORT void cmb_x86_conv2d_packed(const float *x, const float *wp,
 
   cmb_scratch rows = {NULL, 0};
   float *a = NULL;
-  if (!direct && s.K > 0) {
+  if (!direct) {
     rows = cmb_scratch_borrow();
     a = (float *)cmb_scratch_reserve(&rows,
                                      (size_t)(s.K * P) * sizeof(float));
@@ -250,16 +254,6 @@ CMB_EXPORT void cmb_x86_conv2d_packed(const float *x, const float *wp,
   }
   for (int64_t n = 0; n < s.N; ++n) {
     float *yn = y + n * s.F * P;
-    if (s.K <= 0) {
-      // An empty reduction: the epilogue of zeros.
-      PackedJob job = {wp, bias, yn, NULL, &s, P, 1};
-      float zeros[CMB_CONV_PANEL * 16] = {0};
-      for (int64_t f0 = 0; f0 < s.F; f0 += CMB_CONV_PANEL)
-        for (int64_t p0 = 0; p0 < P; p0 += 16)
-          storeTransposed(zeros, p0, cmb_min64(16, P - p0), f0,
-                          cmb_min64(CMB_CONV_PANEL, s.F - f0), &job);
-      continue;
-    }
     const float *xn = x + n * s.C * s.H * s.W;
     if (!direct) {
       Im2colJob im = {xn, a, &s, cmb_min64(s.C, 4 * threads)};

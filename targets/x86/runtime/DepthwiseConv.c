@@ -288,17 +288,10 @@ static void directRows(const DepthwiseJob *job, int64_t plane, int64_t ohBegin,
     directRowsK(job, plane, ohBegin, ohEnd, 5);
 }
 #else
+/// The direct path needs AVX-512's two-vector permutes and masked loads.
 static int useDirect(const cmb_conv_shape *s) {
   (void)s;
   return 0;
-}
-static void directRows(const DepthwiseJob *job, int64_t plane, int64_t ohBegin,
-                       int64_t ohEnd) {
-  (void)job;
-  (void)plane;
-  (void)ohBegin;
-  (void)ohEnd;
-  cmb_fatal("depthwise: direct rows need AVX-512");
 }
 #endif
 
@@ -351,6 +344,28 @@ static void depthwiseRows(const DepthwiseJob *job, int64_t plane,
 static void depthwiseTask(void *ctxPtr, int64_t task, cmb_scratch *scratch) {
   const DepthwiseJob *job = (const DepthwiseJob *)ctxPtr;
   const cmb_conv_shape *s = job->s;
+  // The task's planes, and its rows of each.
+  int64_t planeBegin, planeEnd, ohBegin = 0, ohEnd = s->OH;
+  if (job->tasksPerPlane > 1) {
+    planeBegin = task / job->tasksPerPlane;
+    planeEnd = planeBegin + 1;
+    ohBegin = (task % job->tasksPerPlane) * job->rowsPerTask;
+    ohEnd = cmb_min64(s->OH, ohBegin + job->rowsPerTask);
+  } else {
+    planeBegin = task * job->planesPerTask;
+    planeEnd = cmb_min64(s->N * s->C, planeBegin + job->planesPerTask);
+  }
+  if (ohBegin >= ohEnd)
+    return;
+#if defined(__AVX512F__)
+  if (job->direct) {
+    // Straight from the input: no phase planes.
+    for (int64_t plane = planeBegin; plane < planeEnd; ++plane)
+      directRows(job, plane, ohBegin, ohEnd);
+    return;
+  }
+#endif
+
   // The flat result: whole vectors of the block's positions.
   const int64_t flatFloats =
       cmb_round_up(job->blockRows * job->pitch, kMaxVectors * VLEN);
@@ -364,24 +379,8 @@ static void depthwiseTask(void *ctxPtr, int64_t task, cmb_scratch *scratch) {
   // free of denormals and NaNs.
   for (int64_t i = job->phaseFloats; i < phaseFloats; ++i)
     phases[i] = 0.0f;
-
-  if (job->tasksPerPlane > 1) {
-    const int64_t plane = task / job->tasksPerPlane;
-    const int64_t ohBegin = (task % job->tasksPerPlane) * job->rowsPerTask;
-    const int64_t ohEnd = cmb_min64(s->OH, ohBegin + job->rowsPerTask);
-    if (ohBegin < ohEnd && job->direct)
-      directRows(job, plane, ohBegin, ohEnd);
-    else if (ohBegin < ohEnd)
-      depthwiseRows(job, plane, ohBegin, ohEnd, phases, flat);
-    return;
-  }
-  const int64_t planes = s->N * s->C;
-  const int64_t end = cmb_min64(planes, (task + 1) * job->planesPerTask);
-  for (int64_t plane = task * job->planesPerTask; plane < end; ++plane)
-    if (job->direct)
-      directRows(job, plane, 0, s->OH);
-    else
-      depthwiseRows(job, plane, 0, s->OH, phases, flat);
+  for (int64_t plane = planeBegin; plane < planeEnd; ++plane)
+    depthwiseRows(job, plane, ohBegin, ohEnd, phases, flat);
 }
 
 /// Output maps up to this many pixels go to the channel-blocked kernel.

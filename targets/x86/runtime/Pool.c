@@ -116,7 +116,7 @@ CMB_INLINE vec_t interiorVector(const float *const *rows, int numRows,
   vec_t lo = V_SET1(-INFINITY), hi = lo;
   for (int r = 0; r < numRows; ++r) {
     const float *p = rows[r] + col0;
-    vec_t rl, rh = lo;
+    vec_t rl, rh = V_SET1(-INFINITY);
     if (KW == 3) {
       rl = cmb_vmax_nan(cmb_vmax_nan(V_LOAD(p), V_LOAD(p + 1)), V_LOAD(p + 2));
       if (SW == 2)

@@ -451,6 +451,8 @@ TEST_CASE("conv2d: output channels in lanes with packed weights",
     runCase(packed(conv(1, 1100, 7, 7, 70, 1, 1, 1, 0, 1, false, 1, 1)), rng,
             chk);
     runCase(packed(conv(1, 5, 3, 5, 3, 1, 1, 1, 0, 1, true, 0, 0)), rng, chk);
+    // No input channels: bias, residual and activation only.
+    runCase(packed(conv(1, 0, 7, 7, 40, 1, 1, 1, 0, 1, true, 1, 1)), rng, chk);
     // Through im2col rows: 3x3 with padding, stride 2 (1x1 and 3x3),
     // dilation, asymmetric padding, a padded 1x1.
     runCase(packed(conv(1, 32, 7, 7, 64, 3, 1, 1, 1, 1, true, 1, 0)), rng, chk);
