@@ -32,6 +32,9 @@
 #define CMB_DW_BLOCKED_MAX_OUTPUTS (32 * 32)
 #endif
 
+/// Column vectors of a row that the stride-1 direct path handles.
+enum { kMaxColumnVectors = 64 };
+
 /// Output vectors computed together (accumulators in registers).
 #if defined(__AVX512F__)
 enum { kMaxVectors = 8 };
@@ -57,8 +60,15 @@ typedef struct DepthwiseJob {
   int64_t slack;          ///< floats read past the last phase plane
   const int64_t *offset;  ///< [KH*KW] tap offsets into the phase planes
   const int64_t *lo, *hi; ///< [SW] phase columns that hold input
-  int direct;             ///< rows computed by directRows instead
+  int direct;             ///< DirectMode: how directRows computes, if at all
 } DepthwiseJob;
+
+/// Which loop computes a depthwise convolution.
+enum DirectMode {
+  kPhases = 0,        ///< phase planes (any stride and dilation)
+  kDirectStride2 = 1, ///< directRowsK
+  kDirectStride1 = 2, ///< directRowsStride1K
+};
 
 /// dst[q] = src[q * SW] for q in [0, n); `avail` floats are readable at
 /// src.
@@ -202,12 +212,28 @@ static inline __m512 loadRowZero(const float *row, int64_t c0, int64_t W) {
   return _mm512_maskz_loadu_ps(m, row + c0);
 }
 
-/// Whether directRows computes the convolution: undilated square 3x3 or
-/// 5x5 windows at stride 2. (At stride 1 the phase planes were measured
-/// faster: they need no masked loads at a row's ragged end.)
+/// Whether directRowsK computes the convolution: undilated square 3x3 or
+/// 5x5 windows at stride 2.
 static int useDirect(const cmb_conv_shape *s) {
   return s->DH == 1 && s->DW == 1 && s->SW == 2 && s->SH == 2 &&
          s->KH == s->KW && (s->KW == 3 || s->KW == 5);
+}
+
+/// Whether directRowsStride1 computes the convolution: undilated square 3x3
+/// or 5x5 windows at stride 1.
+static int useDirectStride1(const cmb_conv_shape *s) {
+  return s->DH == 1 && s->DW == 1 && s->SW == 1 && s->SH == 1 &&
+         s->KH == s->KW && (s->KW == 3 || s->KW == 5);
+}
+
+/// How directRows computes, if at all. The stride-1 form needs its
+/// per-vector masks to fit on the stack.
+static int directMode(const cmb_conv_shape *s) {
+  if (useDirect(s))
+    return kDirectStride2;
+  if (useDirectStride1(s) && s->OW <= kMaxColumnVectors * VLEN)
+    return kDirectStride1;
+  return kPhases;
 }
 
 /// Output rows [ohBegin, ohEnd) of one plane of a stride-2 convolution,
@@ -280,18 +306,183 @@ CMB_INLINE void directRowsK(const DepthwiseJob *job, int64_t plane,
   }
 }
 
+/// R output rows (a constant) for one vector of columns: `rows` are the
+/// R + K - 1 input rows they read (NULL: padding, only when `checked`),
+/// `col` the input column of lane 0 at tap column 0. Each input row is
+/// loaded once per tap column and feeds every output row it reaches.
+/// `masked` (a constant) selects the masked loads that the vectors at a
+/// row's ends need.
+CMB_INLINE void stride1Vector(const float *const *rows, int64_t col,
+                              const __mmask16 *mask, const int masked,
+                              const int checked, const vec_t *wv, const int K,
+                              const int R, vec_t *acc) {
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+    acc[r] = V_ZERO();
+#pragma GCC unroll 12
+  for (int ir = 0; ir < R + K - 1; ++ir) {
+    if (checked && !rows[ir])
+      continue;
+#pragma GCC unroll 5
+    for (int kw = 0; kw < K; ++kw) {
+      const float *p = rows[ir] + col + kw;
+      vec_t x = masked ? _mm512_maskz_loadu_ps(mask[kw], p) : V_LOAD(p);
+      // One load per vector: folded into each FMA, the load (mostly
+      // crossing cache lines) would be repeated for every output row.
+      __asm__("" : "+v"(x));
+#pragma GCC unroll 8
+      for (int r = 0; r < R; ++r) {
+        const int kh = ir - r;
+        if (kh >= 0 && kh < K)
+          acc[r] = V_FMA(wv[kh * K + kw], x, acc[r]);
+      }
+    }
+  }
+}
+
+/// Output rows [oh0, oh0 + R) of one plane, each column vector's sums in
+/// `sum` handed to `epilogue`.
+CMB_INLINE void stride1RowBlock(const DepthwiseJob *job, int64_t plane,
+                                int64_t oh0, const vec_t *wv, vec_t bias,
+                                const __mmask16 *masks, const int K,
+                                const int R, const int kind) {
+  const cmb_conv_shape *s = job->s;
+  const int64_t W = s->W, OW = s->OW;
+  const float *xPlane = job->x + plane * s->H * W;
+  const float *rows[12];
+  int checked = 0;
+  for (int ir = 0; ir < R + K - 1; ++ir) {
+    const int64_t ih = oh0 - s->PT + ir;
+    const int inside = ih >= 0 && ih < s->H;
+    rows[ir] = inside ? xPlane + ih * W : NULL;
+    checked |= !inside;
+  }
+  float *out = job->y + (plane * s->OH + oh0) * OW;
+  const int acc = s->accumulate;
+  const float alpha = s->act.alpha, beta = s->act.beta;
+  for (int64_t ow = 0, v = 0; ow < OW; ow += VLEN, ++v) {
+    const __mmask16 *m = masks + v * (K + 1);
+    vec_t sum[8];
+    // Interior vectors (every tap's lanes inside the row) load plainly;
+    // row blocks clear of the top and bottom padding skip the row checks.
+    if (m[K] & 1) {
+      if (checked)
+        stride1Vector(rows, ow - s->PL, m, 1, 1, wv, K, R, sum);
+      else
+        stride1Vector(rows, ow - s->PL, m, 1, 0, wv, K, R, sum);
+    } else if (checked) {
+      stride1Vector(rows, ow - s->PL, m, 0, 1, wv, K, R, sum);
+    } else {
+      stride1Vector(rows, ow - s->PL, m, 0, 0, wv, K, R, sum);
+    }
+    // (Masked stores are slow on some cores: only the last vector's.)
+    const int lanes = (int)cmb_min64(VLEN, OW - ow);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      float *o = out + r * OW + ow;
+      vec_t y = V_ADD(sum[r], bias);
+      if (lanes == VLEN) {
+        if (acc)
+          y = V_ADD(y, V_LOAD(o));
+        V_STORE(o, cmb_vactivate(y, kind, alpha, beta));
+      } else {
+        if (acc)
+          y = V_ADD(y, V_LOAD_PART(o, lanes));
+        V_STORE_PART(o, cmb_vactivate(y, kind, alpha, beta), lanes);
+      }
+    }
+  }
+}
+
+/// stride1RowBlock with the activation's switch taken once per block.
+CMB_INLINE void stride1RowBlockAct(const DepthwiseJob *job, int64_t plane,
+                                   int64_t oh0, const vec_t *wv, vec_t bias,
+                                   const __mmask16 *masks, const int K,
+                                   const int R) {
+  switch (job->s->act.kind) {
+  case CMB_CONV_ACT_NONE:
+    stride1RowBlock(job, plane, oh0, wv, bias, masks, K, R,
+                    CMB_CONV_ACT_NONE);
+    break;
+  case CMB_CONV_ACT_RELU:
+    stride1RowBlock(job, plane, oh0, wv, bias, masks, K, R,
+                    CMB_CONV_ACT_RELU);
+    break;
+  case CMB_CONV_ACT_RELU6:
+    stride1RowBlock(job, plane, oh0, wv, bias, masks, K, R,
+                    CMB_CONV_ACT_RELU6);
+    break;
+  default:
+    stride1RowBlock(job, plane, oh0, wv, bias, masks, K, R,
+                    (int)job->s->act.kind);
+    break;
+  }
+}
+
+/// Output rows [ohBegin, ohEnd) of one plane of an undilated stride-1
+/// KxK convolution, straight from the input: R output rows share each
+/// input row's loads, so a vector of outputs costs K*K FMAs and
+/// (R + K - 1) * K / R loads, with no copies in or out. R independent sums
+/// also cover the FMA latency.
+CMB_INLINE void directRowsStride1K(const DepthwiseJob *job, int64_t plane,
+                                   int64_t ohBegin, int64_t ohEnd,
+                                   const int K) {
+  // 3x3: 9 weights and 8 sums; 5x5: 25 weights and 4 sums (32 registers).
+  const int R = K == 3 ? 8 : 4;
+  const cmb_conv_shape *s = job->s;
+  const int64_t c = plane % s->C, W = s->W, OW = s->OW;
+  const float *wc = job->w + c * K * K;
+  vec_t wv[25];
+  for (int t = 0; t < K * K; ++t)
+    wv[t] = V_SET1(wc[t]);
+  const vec_t bias = V_SET1(job->bias ? job->bias[c] : 0.0f);
+  // Per column vector: the K tap columns' lanes inside the row, then a
+  // flag (bit 0) whether any of them is partial.
+  __mmask16 masks[kMaxColumnVectors * 6];
+  int64_t v = 0;
+  for (int64_t ow = 0; ow < OW; ow += VLEN, ++v) {
+    __mmask16 partial = 0;
+    for (int kw = 0; kw < K; ++kw) {
+      const int64_t c0 = ow - s->PL + kw;
+      const int64_t lo = cmb_max64(0, -c0), hi = cmb_min64(VLEN, W - c0);
+      const __mmask16 m =
+          hi <= lo ? 0
+                   : (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
+      masks[v * (K + 1) + kw] = m;
+      partial |= m != 0xFFFF;
+    }
+    masks[v * (K + 1) + K] = partial;
+  }
+  int64_t oh = ohBegin;
+  for (; oh + R <= ohEnd; oh += R)
+    stride1RowBlockAct(job, plane, oh, wv, bias, masks, K, R);
+  if (R > 4 && oh + 4 <= ohEnd) {
+    stride1RowBlockAct(job, plane, oh, wv, bias, masks, K, 4);
+    oh += 4;
+  }
+  for (; oh < ohEnd; ++oh)
+    stride1RowBlockAct(job, plane, oh, wv, bias, masks, K, 1);
+}
+
 static void directRows(const DepthwiseJob *job, int64_t plane, int64_t ohBegin,
                        int64_t ohEnd) {
-  if (job->s->KW == 3)
+  const int K = (int)job->s->KW;
+  if (job->direct == kDirectStride1) {
+    if (K == 3)
+      directRowsStride1K(job, plane, ohBegin, ohEnd, 3);
+    else
+      directRowsStride1K(job, plane, ohBegin, ohEnd, 5);
+  } else if (K == 3) {
     directRowsK(job, plane, ohBegin, ohEnd, 3);
-  else
+  } else {
     directRowsK(job, plane, ohBegin, ohEnd, 5);
+  }
 }
 #else
-/// The direct path needs AVX-512's two-vector permutes and masked loads.
-static int useDirect(const cmb_conv_shape *s) {
+/// The direct paths need AVX-512's two-vector permutes and masked loads.
+static int directMode(const cmb_conv_shape *s) {
   (void)s;
-  return 0;
+  return kPhases;
 }
 #endif
 
@@ -391,15 +582,19 @@ enum { kStackTaps = 64 };
 
 void cmb_conv_depthwise(const float *x, const float *w, const float *bias,
                         float *y, const cmb_conv_shape *s) {
-  // Small maps: channels in lanes (see DepthwiseBlocked.c).
+  // Small maps: channels in lanes (see DepthwiseBlocked.c), except 3x3
+  // stride-1 maps at least 24 wide, whose rows fill the vectors well enough
+  // for the direct loop (faster there, measured).
+  const int directSmall =
+      directMode(s) == kDirectStride1 && s->KW == 3 && s->OW >= 24;
   if (s->OH * s->OW <= kBlockedMaxOutputs && s->C >= VLEN / 2 &&
-      cmb_conv_depthwise_blocked(x, w, bias, y, s))
+      !directSmall && cmb_conv_depthwise_blocked(x, w, bias, y, s))
     return;
   const int64_t planes = s->N * s->C;
   const int64_t numTaps = s->KH * s->KW, SH = s->SH, SW = s->SW;
   const int threads = cmb_pool_size();
   DepthwiseJob job = {x, w, bias, y, s, 1, 1, s->OH, 0, 0, 0, 0, 0,
-                      NULL, NULL, NULL, useDirect(s)};
+                      NULL, NULL, NULL, directMode(s)};
   if (threads > 1 && planes < 4 * threads) {
     // Too few planes to go around: ranges of rows.
     job.tasksPerPlane = cmb_min64(s->OH, cmb_ceil_div(4 * threads, planes));

@@ -515,6 +515,53 @@ TEST_CASE("conv2d: depthwise on large maps (phase planes, stride 2 direct)",
   });
 }
 
+TEST_CASE("conv2d: depthwise stride 1 read directly (rows in blocks)",
+          "[conv2d]") {
+  CMB_REQUIRE_ISA();
+  std::mt19937 rng(31);
+  withThreadCounts([&](int threads) {
+    Checker chk;
+    // 3x3 takes 8 output rows at a time, then 4, then 1: heights that
+    // leave each remainder, and one below a block; rows of 1..4 vectors
+    // with partial last vectors.
+    for (int64_t h : {3, 13, 29, 56})
+      runCase(conv(1, 3, h, 57, 3, 3, 1, 1, 1, 3, true, CMB_CONV_ACT_RELU6, 0),
+              rng, chk);
+    runCase(conv(1, 4, 40, 40, 4, 3, 1, 1, 1, 4, true, 0, 1), rng, chk);
+    // Small maps at least 24 wide go direct, not to the channel-blocked
+    // kernel; 23 wide stays blocked.
+    runCase(conv(1, 24, 28, 28, 24, 3, 1, 1, 1, 24, true, CMB_CONV_ACT_RELU, 1),
+            rng, chk);
+    runCase(conv(2, 16, 30, 24, 16, 3, 1, 1, 1, 16, false, 0, 0), rng, chk);
+    runCase(conv(1, 16, 23, 23, 16, 3, 1, 1, 1, 16, true, 0, 0), rng, chk);
+    // Asymmetric padding: none at the top and left, two at the bottom and
+    // right (every tap column of the last vectors masked differently), and
+    // no padding at all.
+    runCase({1, 3, 37, 50, 3, 3, 3, 1, 1, 1, 1, 0, 0, 2, 2, 3, true, 1, 0}, rng,
+            chk);
+    runCase({1, 3, 37, 50, 3, 3, 3, 1, 1, 1, 1, 2, 2, 0, 0, 3, true, 0, 1}, rng,
+            chk);
+    runCase(conv(1, 2, 35, 66, 2, 3, 1, 1, 0, 2, true, 0, 0), rng, chk);
+    // 5x5 (4 rows at a time) with padding 2, a map narrower than a vector
+    // and one shorter than the window.
+    runCase(conv(1, 3, 45, 61, 3, 5, 1, 1, 2, 3, true, CMB_CONV_ACT_RELU, 1),
+            rng, chk);
+    runCase(conv(1, 2, 70, 9, 2, 5, 1, 1, 2, 2, true, 0, 0), rng, chk);
+    runCase(conv(1, 2, 3, 40, 2, 5, 1, 1, 2, 2, false, 0, 0), rng, chk);
+    // One plane of many rows: row ranges split over the threads at
+    // boundaries that are not multiples of a block.
+    runCase(conv(1, 1, 203, 33, 1, 3, 1, 1, 1, 1, true, 0, 0), rng, chk);
+    // Wider than the direct loop's mask table: the phase planes.
+    runCase(conv(1, 1, 4, 1100, 1, 3, 1, 1, 1, 1, true, 0, 0), rng, chk);
+    runActivations(conv(1, 3, 30, 40, 3, 3, 1, 1, 1, 3, true, 0, 1),
+                   {CMB_CONV_ACT_HARDSWISH, CMB_CONV_ACT_SILU,
+                    CMB_CONV_ACT_LEAKY_RELU},
+                   rng, chk);
+    INFO("threads " << threads);
+    requireClean(chk);
+  });
+}
+
 TEST_CASE("conv2d: few input channels (an image's first layer, im2col)",
           "[conv2d]") {
   CMB_REQUIRE_ISA();
