@@ -43,11 +43,10 @@ float cmb_activate(float v, const cmb_act *a) {
   }
 }
 
-void cmb_act_apply(float *p, int64_t n, const cmb_act *a) {
-  const int kind = a->kind;
-  if (kind == CMB_CONV_ACT_NONE)
-    return;
-  const float alpha = a->alpha, beta = a->beta;
+/// cmb_act_apply for one `kind`, a constant once inlined: no switch per
+/// vector.
+CMB_INLINE void applyKind(float *p, int64_t n, const int kind, float alpha,
+                          float beta) {
   int64_t i = 0;
   for (; i + VLEN <= n; i += VLEN)
     V_STORE(p + i, cmb_vactivate(V_LOAD(p + i), kind, alpha, beta));
@@ -56,5 +55,31 @@ void cmb_act_apply(float *p, int64_t n, const cmb_act *a) {
     V_STORE_PART(p + i,
                  cmb_vactivate(V_LOAD_PART(p + i, rest), kind, alpha, beta),
                  rest);
+  }
+}
+
+void cmb_act_apply(float *p, int64_t n, const cmb_act *a) {
+  const float alpha = a->alpha, beta = a->beta;
+  switch (a->kind) {
+  case CMB_CONV_ACT_NONE:
+    return;
+#define CASE(kind)                                                             \
+  case kind:                                                                   \
+    applyKind(p, n, kind, alpha, beta);                                        \
+    return;
+    CASE(CMB_CONV_ACT_RELU)
+    CASE(CMB_CONV_ACT_RELU6)
+    CASE(CMB_CONV_ACT_LEAKY_RELU)
+    CASE(CMB_CONV_ACT_HARDSIGMOID)
+    CASE(CMB_CONV_ACT_HARDSWISH)
+    CASE(CMB_CONV_ACT_SIGMOID)
+    CASE(CMB_CONV_ACT_SILU)
+    CASE(CMB_CONV_ACT_TANH)
+    CASE(CMB_CONV_ACT_GELU)
+    CASE(CMB_CONV_ACT_GELU_TANH)
+#undef CASE
+  default:
+    applyKind(p, n, a->kind, alpha, beta);
+    return;
   }
 }

@@ -151,8 +151,14 @@ static void blockTask(void *ctxPtr, int64_t task, cmb_scratch *scratch) {
   }
 
   // 3. Back to NCHW, VLEN pixels at a time, with accumulation and the
-  // activation.
-  const int kind = s->act.kind;
+  // activation. Without accumulation, an activation beyond
+  // cmb_act_in_register runs over O first: next to the transposes' 16
+  // registers it would spill.
+  int kind = s->act.kind;
+  if (!s->accumulate && !cmb_act_in_register(kind)) {
+    cmb_act_apply(O, OHW * VLEN, &s->act);
+    kind = CMB_CONV_ACT_NONE;
+  }
   const float alpha = s->act.alpha, beta = s->act.beta;
   float *y = job->y + (n * s->C + c0) * OHW;
   for (int64_t p = 0; p < OHW; p += VLEN) {

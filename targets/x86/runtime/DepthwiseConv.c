@@ -254,7 +254,10 @@ CMB_INLINE void directRowsK(const DepthwiseJob *job, int64_t plane,
     for (int kw = 0; kw < K; ++kw)
       wv[kh][kw] = V_SET1(wc[kh * K + kw]);
   const vec_t bias = V_SET1(job->bias ? job->bias[c] : 0.0f);
-  const int acc = s->accumulate, kind = s->act.kind;
+  // Activations beyond cmb_act_in_register run over each row once stored
+  // (in registers they would spill the weights).
+  const int acc = s->accumulate, inRegister = cmb_act_in_register(s->act.kind);
+  const int kind = inRegister ? s->act.kind : CMB_CONV_ACT_NONE;
   const float alpha = s->act.alpha, beta = s->act.beta;
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
                                          20, 22, 24, 26, 28, 30);
@@ -303,6 +306,8 @@ CMB_INLINE void directRowsK(const DepthwiseJob *job, int64_t plane,
       else
         V_STORE_PART(out + ow, v, lanes);
     }
+    if (!inRegister)
+      cmb_act_apply(out, OW, &s->act);
   }
 }
 
@@ -394,16 +399,15 @@ CMB_INLINE void stride1RowBlock(const DepthwiseJob *job, int64_t plane,
   }
 }
 
-/// stride1RowBlock with the activation's switch taken once per block.
+/// stride1RowBlock with the activation's switch taken once per block. The
+/// activations beyond cmb_act_in_register (exp and friends) would crowd the
+/// sums and weights out of the registers: they run over the block's rows
+/// once stored, still in L1.
 CMB_INLINE void stride1RowBlockAct(const DepthwiseJob *job, int64_t plane,
                                    int64_t oh0, const vec_t *wv, vec_t bias,
                                    const __mmask16 *masks, const int K,
                                    const int R) {
   switch (job->s->act.kind) {
-  case CMB_CONV_ACT_NONE:
-    stride1RowBlock(job, plane, oh0, wv, bias, masks, K, R,
-                    CMB_CONV_ACT_NONE);
-    break;
   case CMB_CONV_ACT_RELU:
     stride1RowBlock(job, plane, oh0, wv, bias, masks, K, R,
                     CMB_CONV_ACT_RELU);
@@ -414,7 +418,9 @@ CMB_INLINE void stride1RowBlockAct(const DepthwiseJob *job, int64_t plane,
     break;
   default:
     stride1RowBlock(job, plane, oh0, wv, bias, masks, K, R,
-                    (int)job->s->act.kind);
+                    CMB_CONV_ACT_NONE);
+    cmb_act_apply(job->y + (plane * job->s->OH + oh0) * job->s->OW,
+                  R * job->s->OW, &job->s->act);
     break;
   }
 }
