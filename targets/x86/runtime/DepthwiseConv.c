@@ -32,8 +32,10 @@
 #define CMB_DW_BLOCKED_MAX_OUTPUTS (32 * 32)
 #endif
 
-/// Column vectors of a row that the stride-1 direct path handles.
-enum { kMaxColumnVectors = 64 };
+/// Column vectors of a row that the direct paths handle, and the masks
+/// kept per column vector (stride 2: a pair of loads at tap columns 0, 2,
+/// 4, then a flag).
+enum { kMaxColumnVectors = 64, kMasksPerVector = 7 };
 
 /// Output vectors computed together (accumulators in registers).
 #if defined(__AVX512F__)
@@ -200,18 +202,6 @@ static void tapVectorsN(int count, const float *in, const int64_t *offset,
 }
 
 #if defined(__AVX512F__)
-/// row[c0 .. c0 + 16), zeros for the columns outside [0, W) (masked-off
-/// lanes are not read).
-static inline __m512 loadRowZero(const float *row, int64_t c0, int64_t W) {
-  if (c0 >= 0 && c0 + 16 <= W)
-    return _mm512_loadu_ps(row + c0);
-  const int64_t lo = cmb_max64(0, -c0), hi = cmb_min64(16, W - c0);
-  if (hi <= lo)
-    return _mm512_setzero_ps();
-  const __mmask16 m = (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
-  return _mm512_maskz_loadu_ps(m, row + c0);
-}
-
 /// Whether directRowsK computes the convolution: undilated square 3x3 or
 /// 5x5 windows at stride 2.
 static int useDirect(const cmb_conv_shape *s) {
@@ -226,88 +216,171 @@ static int useDirectStride1(const cmb_conv_shape *s) {
          s->KH == s->KW && (s->KW == 3 || s->KW == 5);
 }
 
-/// How directRows computes, if at all. The stride-1 form needs its
+/// How directRows computes, if at all. The direct forms need their
 /// per-vector masks to fit on the stack.
 static int directMode(const cmb_conv_shape *s) {
+  if (s->OW > kMaxColumnVectors * VLEN)
+    return kPhases;
   if (useDirect(s))
     return kDirectStride2;
-  if (useDirectStride1(s) && s->OW <= kMaxColumnVectors * VLEN)
+  if (useDirectStride1(s))
     return kDirectStride1;
   return kPhases;
 }
 
-/// Output rows [ohBegin, ohEnd) of one plane of a stride-2 convolution,
-/// read straight from the input a vector of outputs at a time: a pair of
-/// (masked at the edges) loads of an input row serves two taps, as its even
-/// and odd lanes. No copy in or out (which for the 112 -> 56 layers of
-/// MobileNets stream megabytes): the epilogue is applied in registers. K is
-/// a compile-time constant in each instance.
-CMB_INLINE void directRowsK(const DepthwiseJob *job, int64_t plane,
-                            int64_t ohBegin, int64_t ohEnd, const int K) {
-  enum { SW = 2 };
-  const cmb_conv_shape *s = job->s;
-  const int64_t c = plane % s->C, W = s->W, OW = s->OW;
-  const float *xPlane = job->x + plane * s->H * W;
-  const float *wc = job->w + c * K * K;
-  vec_t wv[5][5];
-  for (int kh = 0; kh < K; ++kh)
-    for (int kw = 0; kw < K; ++kw)
-      wv[kh][kw] = V_SET1(wc[kh * K + kw]);
-  const vec_t bias = V_SET1(job->bias ? job->bias[c] : 0.0f);
-  // Activations beyond cmb_act_in_register run over each row once stored
-  // (in registers they would spill the weights).
-  const int acc = s->accumulate, inRegister = cmb_act_in_register(s->act.kind);
-  const int kind = inRegister ? s->act.kind : CMB_CONV_ACT_NONE;
-  const float alpha = s->act.alpha, beta = s->act.beta;
+/// R output rows (a constant) of a stride-2 KxK convolution for one
+/// vector of columns: `rows` are the 2R + K - 2 input rows they read (NULL:
+/// padding, only when `checked`), `base` the input column of lane 0 at tap
+/// column 0. A pair of loads of an input row at base + kw gives taps kw and
+/// kw + 1 as its even and odd lanes; each input row is loaded once and
+/// feeds the (at most two for 3x3, three for 5x5) output rows it reaches.
+/// mask[2 * (kw / 2) + h] are the pair's masks (`masked` a constant).
+CMB_INLINE void stride2Vector(const float *const *rows, int64_t base,
+                              const __mmask16 *mask, const int masked,
+                              const int checked, const vec_t *wv, const int K,
+                              const int R, vec_t *acc) {
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
                                          20, 22, 24, 26, 28, 30);
   const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19,
                                         21, 23, 25, 27, 29, 31);
-  for (int64_t oh = ohBegin; oh < ohEnd; ++oh) {
-    float *out = job->y + (plane * s->OH + oh) * OW;
-    const float *rows[5];
-    int valid[5];
-    for (int kh = 0; kh < K; ++kh) {
-      const int64_t ih = oh * SW - s->PT + kh;
-      valid[kh] = ih >= 0 && ih < s->H;
-      rows[kh] = xPlane + (valid[kh] ? ih : 0) * W;
-    }
-    for (int64_t ow = 0; ow < OW; ow += VLEN) {
-      const int64_t base = ow * SW - s->PL; // input column of lane 0, tap 0
-      // A partial sum per kernel row: shorter FMA chains.
-      vec_t sum[5];
-#pragma GCC unroll 5
-      for (int kh = 0; kh < K; ++kh) {
-        vec_t v = V_ZERO();
-        if (valid[kh]) {
-          const float *row = rows[kh];
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r)
+    acc[r] = V_ZERO();
+#pragma GCC unroll 12
+  for (int ir = 0; ir < 2 * R + K - 2; ++ir) {
+    if (checked && !rows[ir])
+      continue;
 #pragma GCC unroll 3
-          for (int kw = 0; kw < K; kw += 2) {
-            const __m512 a = loadRowZero(row, base + kw, W);
-            const __m512 b = loadRowZero(row, base + kw + 16, W);
-            v = V_FMA(wv[kh][kw], _mm512_permutex2var_ps(a, even, b), v);
-            if (kw + 1 < K)
-              v = V_FMA(wv[kh][kw + 1], _mm512_permutex2var_ps(a, odd, b), v);
-          }
-        }
-        sum[kh] = v;
+    for (int kw = 0; kw < K; kw += 2) {
+      const float *p = rows[ir] + base + kw;
+      const __m512 a =
+          masked ? _mm512_maskz_loadu_ps(mask[kw], p) : V_LOAD(p);
+      const __m512 b =
+          masked ? _mm512_maskz_loadu_ps(mask[kw + 1], p + VLEN)
+                 : V_LOAD(p + VLEN);
+      const vec_t t0 = _mm512_permutex2var_ps(a, even, b);
+#pragma GCC unroll 4
+      for (int r = 0; r < R; ++r) {
+        const int kh = ir - 2 * r;
+        if (kh >= 0 && kh < K)
+          acc[r] = V_FMA(wv[kh * K + kw], t0, acc[r]);
       }
-      vec_t v = V_ADD(bias, sum[0]);
-#pragma GCC unroll 5
-      for (int kh = 1; kh < K; ++kh)
-        v = V_ADD(v, sum[kh]);
-      const int lanes = (int)cmb_min64(VLEN, OW - ow);
-      if (acc)
-        v = V_ADD(v, lanes == VLEN ? V_LOAD(out + ow)
-                                   : V_LOAD_PART(out + ow, lanes));
-      v = cmb_vactivate(v, kind, alpha, beta);
-      if (lanes == VLEN)
-        V_STORE(out + ow, v);
-      else
-        V_STORE_PART(out + ow, v, lanes);
+      if (kw + 1 < K) {
+        const vec_t t1 = _mm512_permutex2var_ps(a, odd, b);
+#pragma GCC unroll 4
+        for (int r = 0; r < R; ++r) {
+          const int kh = ir - 2 * r;
+          if (kh >= 0 && kh < K)
+            acc[r] = V_FMA(wv[kh * K + kw + 1], t1, acc[r]);
+        }
+      }
     }
-    if (!inRegister)
-      cmb_act_apply(out, OW, &s->act);
+  }
+}
+
+/// Output rows [oh0, oh0 + R) of one plane at stride 2, every column
+/// vector, with bias, accumulation and an in-register activation `kind`.
+CMB_INLINE void stride2RowBlock(const DepthwiseJob *job, int64_t plane,
+                                int64_t oh0, const vec_t *wv, vec_t bias,
+                                const __mmask16 *masks, const int K,
+                                const int R, const int kind) {
+  const cmb_conv_shape *s = job->s;
+  const int64_t W = s->W, OW = s->OW;
+  const float *xPlane = job->x + plane * s->H * W;
+  const float *rows[12];
+  int checked = 0;
+  for (int ir = 0; ir < 2 * R + K - 2; ++ir) {
+    const int64_t ih = 2 * oh0 - s->PT + ir;
+    const int inside = ih >= 0 && ih < s->H;
+    rows[ir] = inside ? xPlane + ih * W : NULL;
+    checked |= !inside;
+  }
+  float *out = job->y + (plane * s->OH + oh0) * OW;
+  const float alpha = s->act.alpha, beta = s->act.beta;
+  for (int64_t ow = 0, v = 0; ow < OW; ow += VLEN, ++v) {
+    const __mmask16 *m = masks + v * kMasksPerVector;
+    const int64_t base = 2 * ow - s->PL;
+    vec_t sum[4];
+    if (m[kMasksPerVector - 1] & 1) {
+      if (checked)
+        stride2Vector(rows, base, m, 1, 1, wv, K, R, sum);
+      else
+        stride2Vector(rows, base, m, 1, 0, wv, K, R, sum);
+    } else if (checked) {
+      stride2Vector(rows, base, m, 0, 1, wv, K, R, sum);
+    } else {
+      stride2Vector(rows, base, m, 0, 0, wv, K, R, sum);
+    }
+    const int lanes = (int)cmb_min64(VLEN, OW - ow);
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) {
+      float *o = out + r * OW + ow;
+      vec_t y = V_ADD(sum[r], bias);
+      if (lanes == VLEN) {
+        if (s->accumulate)
+          y = V_ADD(y, V_LOAD(o));
+        V_STORE(o, cmb_vactivate(y, kind, alpha, beta));
+      } else {
+        if (s->accumulate)
+          y = V_ADD(y, V_LOAD_PART(o, lanes));
+        V_STORE_PART(o, cmb_vactivate(y, kind, alpha, beta), lanes);
+      }
+    }
+  }
+}
+
+/// Output rows [ohBegin, ohEnd) of one plane of an undilated stride-2
+/// 3x3 or 5x5 convolution, read straight from the input (no copies in or
+/// out, which for the 112 -> 56 layers of MobileNets stream megabytes),
+/// R output rows at a time sharing their input rows.
+CMB_INLINE void directRowsK(const DepthwiseJob *job, int64_t plane,
+                            int64_t ohBegin, int64_t ohEnd, const int K) {
+  // 3x3: 9 weights and 4 sums; 5x5: 25 weights and 2 sums.
+  const int R = K == 3 ? 4 : 2;
+  const cmb_conv_shape *s = job->s;
+  const int64_t c = plane % s->C, W = s->W, OW = s->OW;
+  const float *wc = job->w + c * K * K;
+  vec_t wv[25];
+  for (int t = 0; t < K * K; ++t)
+    wv[t] = V_SET1(wc[t]);
+  const vec_t bias = V_SET1(job->bias ? job->bias[c] : 0.0f);
+  // Per column vector: the masks of the pair loads at tap columns 0, 2, 4
+  // (lanes inside the row), then whether any of them is partial.
+  __mmask16 masks[kMaxColumnVectors * kMasksPerVector];
+  int64_t v = 0;
+  for (int64_t ow = 0; ow < OW; ow += VLEN, ++v) {
+    __mmask16 *m = masks + v * kMasksPerVector, partial = 0;
+    for (int i = 0; i < kMasksPerVector - 1; ++i) {
+      const int64_t c0 = 2 * ow - s->PL + 2 * (i / 2) + VLEN * (i % 2);
+      const int64_t lo = cmb_max64(0, -c0), hi = cmb_min64(VLEN, W - c0);
+      m[i] = hi <= lo ? 0
+                      : (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
+      if (i < 2 * ((K + 1) / 2))
+        partial |= m[i] != 0xFFFF;
+    }
+    m[kMasksPerVector - 1] = partial;
+  }
+  int64_t oh = ohBegin;
+  // Activations beyond cmb_act_in_register run over the rows once stored
+  // (in registers they would spill the weights).
+  switch (s->act.kind) {
+#define CMB_STRIDE2_ROWS(KIND)                                                 \
+  for (; oh + R <= ohEnd; oh += R)                                             \
+    stride2RowBlock(job, plane, oh, wv, bias, masks, K, R, KIND);              \
+  for (; oh < ohEnd; ++oh)                                                     \
+    stride2RowBlock(job, plane, oh, wv, bias, masks, K, 1, KIND);
+  case CMB_CONV_ACT_RELU:
+    CMB_STRIDE2_ROWS(CMB_CONV_ACT_RELU)
+    break;
+  case CMB_CONV_ACT_RELU6:
+    CMB_STRIDE2_ROWS(CMB_CONV_ACT_RELU6)
+    break;
+  default:
+    CMB_STRIDE2_ROWS(CMB_CONV_ACT_NONE)
+    cmb_act_apply(job->y + (plane * s->OH + ohBegin) * OW,
+                  (ohEnd - ohBegin) * OW, &s->act);
+    break;
+#undef CMB_STRIDE2_ROWS
   }
 }
 
@@ -588,11 +661,14 @@ enum { kStackTaps = 64 };
 
 void cmb_conv_depthwise(const float *x, const float *w, const float *bias,
                         float *y, const cmb_conv_shape *s) {
-  // Small maps: channels in lanes (see DepthwiseBlocked.c), except 3x3
-  // stride-1 maps at least 24 wide, whose rows fill the vectors well enough
-  // for the direct loop (faster there, measured).
+  // Small maps: channels in lanes (see DepthwiseBlocked.c), except where
+  // the rows fill the vectors well enough for the direct loops (measured
+  // faster there): 3x3 at least 24 outputs wide at stride 1 and 14 at
+  // stride 2, 5x5 at stride 2 at least 28 wide.
+  const int mode = directMode(s);
   const int directSmall =
-      directMode(s) == kDirectStride1 && s->KW == 3 && s->OW >= 24;
+      (mode == kDirectStride1 && s->KW == 3 && s->OW >= 24) ||
+      (mode == kDirectStride2 && s->OW >= (s->KW == 3 ? 14 : 28));
   if (s->OH * s->OW <= kBlockedMaxOutputs && s->C >= VLEN / 2 &&
       !directSmall && cmb_conv_depthwise_blocked(x, w, bias, y, s))
     return;
@@ -600,7 +676,7 @@ void cmb_conv_depthwise(const float *x, const float *w, const float *bias,
   const int64_t numTaps = s->KH * s->KW, SH = s->SH, SW = s->SW;
   const int threads = cmb_pool_size();
   DepthwiseJob job = {x, w, bias, y, s, 1, 1, s->OH, 0, 0, 0, 0, 0,
-                      NULL, NULL, NULL, directMode(s)};
+                      NULL, NULL, NULL, mode};
   if (threads > 1 && planes < 4 * threads) {
     // Too few planes to go around: ranges of rows.
     job.tasksPerPlane = cmb_min64(s->OH, cmb_ceil_div(4 * threads, planes));

@@ -510,6 +510,21 @@ TEST_CASE("conv2d: depthwise on large maps (phase planes, stride 2 direct)",
             chk);
     runActivations(conv(1, 3, 80, 70, 3, 3, 2, 1, 1, 3, true, 0, 1),
                    {CMB_CONV_ACT_HARDSWISH, CMB_CONV_ACT_SILU}, rng, chk);
+    // Output rows 4 (3x3) or 2 (5x5) at a time: heights that leave a
+    // remainder, odd input heights (the last block's bottom row is padding).
+    runCase(conv(1, 2, 27, 45, 2, 3, 2, 1, 1, 2, true, CMB_CONV_ACT_RELU6, 1),
+            rng, chk);
+    runCase(conv(1, 2, 23, 66, 2, 5, 2, 1, 2, 2, true, CMB_CONV_ACT_RELU, 0),
+            rng, chk);
+    // 64 wide at 5x5: the second vector's pairs at tap columns 0 and 2 lie
+    // inside the row, the pair at column 4 reaches past it.
+    runCase(conv(1, 2, 20, 64, 2, 5, 2, 1, 2, 2, true, 0, 0), rng, chk);
+    // Small maps at least 14 (3x3) or 28 (5x5) outputs wide leave the
+    // channel-blocked kernel for the direct loop; 7 wide stays blocked.
+    runCase(conv(1, 24, 28, 28, 24, 3, 2, 1, 1, 24, true, CMB_CONV_ACT_SILU, 0),
+            rng, chk);
+    runCase(conv(1, 16, 56, 56, 16, 5, 2, 1, 2, 16, true, 0, 1), rng, chk);
+    runCase(conv(1, 16, 14, 14, 16, 3, 2, 1, 1, 16, true, 0, 0), rng, chk);
     INFO("threads " << threads);
     requireClean(chk);
   });
