@@ -33,8 +33,8 @@
 #endif
 
 /// Column vectors of a row that the direct paths handle, and the masks
-/// kept per column vector (stride 2: a pair of loads at tap columns 0, 2,
-/// 4, then a flag).
+/// kept per column vector (stride 1: one per tap column, stride 2: a pair of
+/// loads at tap columns 0, 2, 4; then a flag).
 enum { kMaxColumnVectors = 64, kMasksPerVector = 7 };
 
 /// Output vectors computed together (accumulators in registers).
@@ -68,8 +68,8 @@ typedef struct DepthwiseJob {
 /// Which loop computes a depthwise convolution.
 enum DirectMode {
   kPhases = 0,        ///< phase planes (any stride and dilation)
-  kDirectStride2 = 1, ///< directRowsK
-  kDirectStride1 = 2, ///< directRowsStride1K
+  kDirectStride2 = 1, ///< directRowsKS, stride 2
+  kDirectStride1 = 2, ///< directRowsKS, stride 1
 };
 
 /// dst[q] = src[q * SW] for q in [0, n); `avail` floats are readable at
@@ -202,14 +202,14 @@ static void tapVectorsN(int count, const float *in, const int64_t *offset,
 }
 
 #if defined(__AVX512F__)
-/// Whether directRowsK computes the convolution: undilated square 3x3 or
+/// Whether directRowsKS computes the convolution: undilated square 3x3 or
 /// 5x5 windows at stride 2.
 static int useDirect(const cmb_conv_shape *s) {
   return s->DH == 1 && s->DW == 1 && s->SW == 2 && s->SH == 2 &&
          s->KH == s->KW && (s->KW == 3 || s->KW == 5);
 }
 
-/// Whether directRowsStride1 computes the convolution: undilated square 3x3
+/// Whether directRowsKS computes the convolution: undilated square 3x3
 /// or 5x5 windows at stride 1.
 static int useDirectStride1(const cmb_conv_shape *s) {
   return s->DH == 1 && s->DW == 1 && s->SW == 1 && s->SH == 1 &&
@@ -278,112 +278,6 @@ CMB_INLINE void stride2Vector(const float *const *rows, int64_t base,
   }
 }
 
-/// Output rows [oh0, oh0 + R) of one plane at stride 2, every column
-/// vector, with bias, accumulation and an in-register activation `kind`.
-CMB_INLINE void stride2RowBlock(const DepthwiseJob *job, int64_t plane,
-                                int64_t oh0, const vec_t *wv, vec_t bias,
-                                const __mmask16 *masks, const int K,
-                                const int R, const int kind) {
-  const cmb_conv_shape *s = job->s;
-  const int64_t W = s->W, OW = s->OW;
-  const float *xPlane = job->x + plane * s->H * W;
-  const float *rows[12];
-  int checked = 0;
-  for (int ir = 0; ir < 2 * R + K - 2; ++ir) {
-    const int64_t ih = 2 * oh0 - s->PT + ir;
-    const int inside = ih >= 0 && ih < s->H;
-    rows[ir] = inside ? xPlane + ih * W : NULL;
-    checked |= !inside;
-  }
-  float *out = job->y + (plane * s->OH + oh0) * OW;
-  const float alpha = s->act.alpha, beta = s->act.beta;
-  for (int64_t ow = 0, v = 0; ow < OW; ow += VLEN, ++v) {
-    const __mmask16 *m = masks + v * kMasksPerVector;
-    const int64_t base = 2 * ow - s->PL;
-    vec_t sum[4];
-    if (m[kMasksPerVector - 1] & 1) {
-      if (checked)
-        stride2Vector(rows, base, m, 1, 1, wv, K, R, sum);
-      else
-        stride2Vector(rows, base, m, 1, 0, wv, K, R, sum);
-    } else if (checked) {
-      stride2Vector(rows, base, m, 0, 1, wv, K, R, sum);
-    } else {
-      stride2Vector(rows, base, m, 0, 0, wv, K, R, sum);
-    }
-    const int lanes = (int)cmb_min64(VLEN, OW - ow);
-#pragma GCC unroll 4
-    for (int r = 0; r < R; ++r) {
-      float *o = out + r * OW + ow;
-      vec_t y = V_ADD(sum[r], bias);
-      if (lanes == VLEN) {
-        if (s->accumulate)
-          y = V_ADD(y, V_LOAD(o));
-        V_STORE(o, cmb_vactivate(y, kind, alpha, beta));
-      } else {
-        if (s->accumulate)
-          y = V_ADD(y, V_LOAD_PART(o, lanes));
-        V_STORE_PART(o, cmb_vactivate(y, kind, alpha, beta), lanes);
-      }
-    }
-  }
-}
-
-/// Output rows [ohBegin, ohEnd) of one plane of an undilated stride-2
-/// 3x3 or 5x5 convolution, read straight from the input (no copies in or
-/// out, which for the 112 -> 56 layers of MobileNets stream megabytes),
-/// R output rows at a time sharing their input rows.
-CMB_INLINE void directRowsK(const DepthwiseJob *job, int64_t plane,
-                            int64_t ohBegin, int64_t ohEnd, const int K) {
-  // 3x3: 9 weights and 4 sums; 5x5: 25 weights and 2 sums.
-  const int R = K == 3 ? 4 : 2;
-  const cmb_conv_shape *s = job->s;
-  const int64_t c = plane % s->C, W = s->W, OW = s->OW;
-  const float *wc = job->w + c * K * K;
-  vec_t wv[25];
-  for (int t = 0; t < K * K; ++t)
-    wv[t] = V_SET1(wc[t]);
-  const vec_t bias = V_SET1(job->bias ? job->bias[c] : 0.0f);
-  // Per column vector: the masks of the pair loads at tap columns 0, 2, 4
-  // (lanes inside the row), then whether any of them is partial.
-  __mmask16 masks[kMaxColumnVectors * kMasksPerVector];
-  int64_t v = 0;
-  for (int64_t ow = 0; ow < OW; ow += VLEN, ++v) {
-    __mmask16 *m = masks + v * kMasksPerVector, partial = 0;
-    for (int i = 0; i < kMasksPerVector - 1; ++i) {
-      const int64_t c0 = 2 * ow - s->PL + 2 * (i / 2) + VLEN * (i % 2);
-      const int64_t lo = cmb_max64(0, -c0), hi = cmb_min64(VLEN, W - c0);
-      m[i] = hi <= lo ? 0
-                      : (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
-      if (i < 2 * ((K + 1) / 2))
-        partial |= m[i] != 0xFFFF;
-    }
-    m[kMasksPerVector - 1] = partial;
-  }
-  int64_t oh = ohBegin;
-  // Activations beyond cmb_act_in_register run over the rows once stored
-  // (in registers they would spill the weights).
-  switch (s->act.kind) {
-#define CMB_STRIDE2_ROWS(KIND)                                                 \
-  for (; oh + R <= ohEnd; oh += R)                                             \
-    stride2RowBlock(job, plane, oh, wv, bias, masks, K, R, KIND);              \
-  for (; oh < ohEnd; ++oh)                                                     \
-    stride2RowBlock(job, plane, oh, wv, bias, masks, K, 1, KIND);
-  case CMB_CONV_ACT_RELU:
-    CMB_STRIDE2_ROWS(CMB_CONV_ACT_RELU)
-    break;
-  case CMB_CONV_ACT_RELU6:
-    CMB_STRIDE2_ROWS(CMB_CONV_ACT_RELU6)
-    break;
-  default:
-    CMB_STRIDE2_ROWS(CMB_CONV_ACT_NONE)
-    cmb_act_apply(job->y + (plane * s->OH + ohBegin) * OW,
-                  (ohEnd - ohBegin) * OW, &s->act);
-    break;
-#undef CMB_STRIDE2_ROWS
-  }
-}
-
 /// R output rows (a constant) for one vector of columns: `rows` are the
 /// R + K - 1 input rows they read (NULL: padding, only when `checked`),
 /// `col` the input column of lane 0 at tap column 0. Each input row is
@@ -418,53 +312,62 @@ CMB_INLINE void stride1Vector(const float *const *rows, int64_t col,
   }
 }
 
-/// Output rows [oh0, oh0 + R) of one plane, each column vector's sums in
-/// `sum` handed to `epilogue`.
-CMB_INLINE void stride1RowBlock(const DepthwiseJob *job, int64_t plane,
-                                int64_t oh0, const vec_t *wv, vec_t bias,
-                                const __mmask16 *masks, const int K,
-                                const int R, const int kind) {
+/// Output rows [oh0, oh0 + R) of one plane at stride S (1 or 2; R, K, S
+/// and the in-register activation `kind` are constants), every column
+/// vector: the sums, then bias and accumulation. (Masked stores are slow on
+/// some cores: only a row's last vector's.)
+CMB_INLINE void directRowBlock(const DepthwiseJob *job, int64_t plane,
+                               int64_t oh0, const vec_t *wv, vec_t bias,
+                               const __mmask16 *masks, const int K,
+                               const int S, const int R, const int kind) {
   const cmb_conv_shape *s = job->s;
   const int64_t W = s->W, OW = s->OW;
   const float *xPlane = job->x + plane * s->H * W;
+  // The input rows the block reads; NULL in the padding.
   const float *rows[12];
   int checked = 0;
-  for (int ir = 0; ir < R + K - 1; ++ir) {
-    const int64_t ih = oh0 - s->PT + ir;
+  for (int ir = 0; ir < S * (R - 1) + K; ++ir) {
+    const int64_t ih = S * oh0 - s->PT + ir;
     const int inside = ih >= 0 && ih < s->H;
     rows[ir] = inside ? xPlane + ih * W : NULL;
     checked |= !inside;
   }
   float *out = job->y + (plane * s->OH + oh0) * OW;
-  const int acc = s->accumulate;
   const float alpha = s->act.alpha, beta = s->act.beta;
   for (int64_t ow = 0, v = 0; ow < OW; ow += VLEN, ++v) {
-    const __mmask16 *m = masks + v * (K + 1);
+    const __mmask16 *m = masks + v * kMasksPerVector;
+    const int64_t col = S * ow - s->PL;
     vec_t sum[8];
-    // Interior vectors (every tap's lanes inside the row) load plainly;
-    // row blocks clear of the top and bottom padding skip the row checks.
-    if (m[K] & 1) {
-      if (checked)
-        stride1Vector(rows, ow - s->PL, m, 1, 1, wv, K, R, sum);
-      else
-        stride1Vector(rows, ow - s->PL, m, 1, 0, wv, K, R, sum);
+    // Interior vectors (every load inside the row) load plainly; blocks
+    // clear of the top and bottom padding skip the row checks.
+#define CMB_DIRECT_VECTOR(MASKED, CHECKED)                                     \
+  if (S == 1)                                                                  \
+    stride1Vector(rows, col, m, MASKED, CHECKED, wv, K, R, sum);               \
+  else                                                                         \
+    stride2Vector(rows, col, m, MASKED, CHECKED, wv, K, R, sum);
+    if (m[kMasksPerVector - 1] & 1) {
+      if (checked) {
+        CMB_DIRECT_VECTOR(1, 1)
+      } else {
+        CMB_DIRECT_VECTOR(1, 0)
+      }
     } else if (checked) {
-      stride1Vector(rows, ow - s->PL, m, 0, 1, wv, K, R, sum);
+      CMB_DIRECT_VECTOR(0, 1)
     } else {
-      stride1Vector(rows, ow - s->PL, m, 0, 0, wv, K, R, sum);
+      CMB_DIRECT_VECTOR(0, 0)
     }
-    // (Masked stores are slow on some cores: only the last vector's.)
+#undef CMB_DIRECT_VECTOR
     const int lanes = (int)cmb_min64(VLEN, OW - ow);
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
       float *o = out + r * OW + ow;
       vec_t y = V_ADD(sum[r], bias);
       if (lanes == VLEN) {
-        if (acc)
+        if (s->accumulate)
           y = V_ADD(y, V_LOAD(o));
         V_STORE(o, cmb_vactivate(y, kind, alpha, beta));
       } else {
-        if (acc)
+        if (s->accumulate)
           y = V_ADD(y, V_LOAD_PART(o, lanes));
         V_STORE_PART(o, cmb_vactivate(y, kind, alpha, beta), lanes);
       }
@@ -472,42 +375,36 @@ CMB_INLINE void stride1RowBlock(const DepthwiseJob *job, int64_t plane,
   }
 }
 
-/// stride1RowBlock with the activation's switch taken once per block. The
-/// activations beyond cmb_act_in_register (exp and friends) would crowd the
-/// sums and weights out of the registers: they run over the block's rows
-/// once stored, still in L1.
-CMB_INLINE void stride1RowBlockAct(const DepthwiseJob *job, int64_t plane,
-                                   int64_t oh0, const vec_t *wv, vec_t bias,
-                                   const __mmask16 *masks, const int K,
-                                   const int R) {
-  switch (job->s->act.kind) {
-  case CMB_CONV_ACT_RELU:
-    stride1RowBlock(job, plane, oh0, wv, bias, masks, K, R,
-                    CMB_CONV_ACT_RELU);
-    break;
-  case CMB_CONV_ACT_RELU6:
-    stride1RowBlock(job, plane, oh0, wv, bias, masks, K, R,
-                    CMB_CONV_ACT_RELU6);
-    break;
-  default:
-    stride1RowBlock(job, plane, oh0, wv, bias, masks, K, R,
-                    CMB_CONV_ACT_NONE);
-    cmb_act_apply(job->y + (plane * job->s->OH + oh0) * job->s->OW,
-                  R * job->s->OW, &job->s->act);
-    break;
+/// Output rows [ohBegin, ohEnd) of one plane, R rows at a time, then by 4
+/// and by 1.
+CMB_INLINE void directPlaneRows(const DepthwiseJob *job, int64_t plane,
+                                int64_t ohBegin, int64_t ohEnd,
+                                const vec_t *wv, vec_t bias,
+                                const __mmask16 *masks, const int K,
+                                const int S, const int R, const int kind) {
+  int64_t oh = ohBegin;
+  for (; oh + R <= ohEnd; oh += R)
+    directRowBlock(job, plane, oh, wv, bias, masks, K, S, R, kind);
+  if (R > 4 && oh + 4 <= ohEnd) {
+    directRowBlock(job, plane, oh, wv, bias, masks, K, S, 4, kind);
+    oh += 4;
   }
+  for (; oh < ohEnd; ++oh)
+    directRowBlock(job, plane, oh, wv, bias, masks, K, S, 1, kind);
 }
 
-/// Output rows [ohBegin, ohEnd) of one plane of an undilated stride-1
-/// KxK convolution, straight from the input: R output rows share each
-/// input row's loads, so a vector of outputs costs K*K FMAs and
-/// (R + K - 1) * K / R loads, with no copies in or out. R independent sums
-/// also cover the FMA latency.
-CMB_INLINE void directRowsStride1K(const DepthwiseJob *job, int64_t plane,
-                                   int64_t ohBegin, int64_t ohEnd,
-                                   const int K) {
-  // 3x3: 9 weights and 8 sums; 5x5: 25 weights and 4 sums (32 registers).
-  const int R = K == 3 ? 8 : 4;
+/// Output rows [ohBegin, ohEnd) of one plane of an undilated KxK
+/// convolution at stride S, read straight from the input: no copies in or
+/// out (for the 112 -> 56 layers of MobileNets those stream megabytes). R
+/// output rows are computed together, sharing the loads of their input
+/// rows, their R independent sums covering the FMA latency: at stride 1 a
+/// vector of outputs costs K*K FMAs and (R + K - 1) * K / R loads.
+CMB_INLINE void directRowsKS(const DepthwiseJob *job, int64_t plane,
+                             int64_t ohBegin, int64_t ohEnd, const int K,
+                             const int S) {
+  // Within 32 registers: 3x3 has 9 weights (8 sums at stride 1, 4 at stride
+  // 2, whose rows need two permutes each), 5x5 25 weights.
+  const int R = K == 3 ? (S == 1 ? 8 : 4) : (S == 1 ? 4 : 2);
   const cmb_conv_shape *s = job->s;
   const int64_t c = plane % s->C, W = s->W, OW = s->OW;
   const float *wc = job->w + c * K * K;
@@ -515,32 +412,42 @@ CMB_INLINE void directRowsStride1K(const DepthwiseJob *job, int64_t plane,
   for (int t = 0; t < K * K; ++t)
     wv[t] = V_SET1(wc[t]);
   const vec_t bias = V_SET1(job->bias ? job->bias[c] : 0.0f);
-  // Per column vector: the K tap columns' lanes inside the row, then a
-  // flag (bit 0) whether any of them is partial.
-  __mmask16 masks[kMaxColumnVectors * 6];
+  // Per column vector, the masks (lanes inside the row) of its loads: at
+  // stride 1 one per tap column, at stride 2 a pair at tap columns 0, 2, 4;
+  // then whether any of them is partial.
+  const int loads = S == 1 ? K : 2 * ((K + 1) / 2);
+  __mmask16 masks[kMaxColumnVectors * kMasksPerVector];
   int64_t v = 0;
   for (int64_t ow = 0; ow < OW; ow += VLEN, ++v) {
-    __mmask16 partial = 0;
-    for (int kw = 0; kw < K; ++kw) {
-      const int64_t c0 = ow - s->PL + kw;
+    __mmask16 *m = masks + v * kMasksPerVector, partial = 0;
+    for (int i = 0; i < loads; ++i) {
+      const int64_t offset = S == 1 ? i : 2 * (i / 2) + VLEN * (i % 2);
+      const int64_t c0 = S * ow - s->PL + offset;
       const int64_t lo = cmb_max64(0, -c0), hi = cmb_min64(VLEN, W - c0);
-      const __mmask16 m =
-          hi <= lo ? 0
-                   : (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
-      masks[v * (K + 1) + kw] = m;
-      partial |= m != 0xFFFF;
+      m[i] = hi <= lo ? 0
+                      : (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
+      partial |= m[i] != 0xFFFF;
     }
-    masks[v * (K + 1) + K] = partial;
+    m[kMasksPerVector - 1] = partial;
   }
-  int64_t oh = ohBegin;
-  for (; oh + R <= ohEnd; oh += R)
-    stride1RowBlockAct(job, plane, oh, wv, bias, masks, K, R);
-  if (R > 4 && oh + 4 <= ohEnd) {
-    stride1RowBlockAct(job, plane, oh, wv, bias, masks, K, 4);
-    oh += 4;
+  // Activations beyond cmb_act_in_register run over the rows once stored
+  // (in registers they would crowd out the sums and weights).
+  switch (s->act.kind) {
+  case CMB_CONV_ACT_RELU:
+    directPlaneRows(job, plane, ohBegin, ohEnd, wv, bias, masks, K, S, R,
+                    CMB_CONV_ACT_RELU);
+    break;
+  case CMB_CONV_ACT_RELU6:
+    directPlaneRows(job, plane, ohBegin, ohEnd, wv, bias, masks, K, S, R,
+                    CMB_CONV_ACT_RELU6);
+    break;
+  default:
+    directPlaneRows(job, plane, ohBegin, ohEnd, wv, bias, masks, K, S, R,
+                    CMB_CONV_ACT_NONE);
+    cmb_act_apply(job->y + (plane * s->OH + ohBegin) * OW,
+                  (ohEnd - ohBegin) * OW, &s->act);
+    break;
   }
-  for (; oh < ohEnd; ++oh)
-    stride1RowBlockAct(job, plane, oh, wv, bias, masks, K, 1);
 }
 
 static void directRows(const DepthwiseJob *job, int64_t plane, int64_t ohBegin,
@@ -548,13 +455,13 @@ static void directRows(const DepthwiseJob *job, int64_t plane, int64_t ohBegin,
   const int K = (int)job->s->KW;
   if (job->direct == kDirectStride1) {
     if (K == 3)
-      directRowsStride1K(job, plane, ohBegin, ohEnd, 3);
+      directRowsKS(job, plane, ohBegin, ohEnd, 3, 1);
     else
-      directRowsStride1K(job, plane, ohBegin, ohEnd, 5);
+      directRowsKS(job, plane, ohBegin, ohEnd, 5, 1);
   } else if (K == 3) {
-    directRowsK(job, plane, ohBegin, ohEnd, 3);
+    directRowsKS(job, plane, ohBegin, ohEnd, 3, 2);
   } else {
-    directRowsK(job, plane, ohBegin, ohEnd, 5);
+    directRowsKS(job, plane, ohBegin, ohEnd, 5, 2);
   }
 }
 #else
