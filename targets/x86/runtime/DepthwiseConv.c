@@ -1,8 +1,18 @@
 //===- DepthwiseConv.c - Direct depthwise convolution ---------------------===//
 //
 // With one input and one output channel per group, im2col + GEMM would be a
-// GEMM with M = 1 and K = KH*KW: all copying, no reuse. The direct loop
-// below works on a block of output rows of one plane at a time:
+// GEMM with M = 1 and K = KH*KW: all copying, no reuse. Three loops share
+// the work instead (cmb_conv_depthwise picks one):
+//
+//  - Undilated 3x3 and 5x5 windows at stride 1 or 2 read the input rows in
+//    place (directRowsKS, AVX-512): a vector of 16 output columns at a
+//    time, several output rows together so that each input row is loaded
+//    once and feeds every output row it reaches; at stride 2 a pair of
+//    loads gives two taps as its even and odd lanes. Loads at a row's ends
+//    are masked (masks computed once per plane), the others plain.
+//  - Narrow maps go to the channel-blocked kernel (DepthwiseBlocked.c).
+//  - Everything else runs over "phase planes", a block of output rows of
+//    one plane at a time:
 //
 //  1. The input rows the block needs are copied into SH*SW zero-padded
 //     "phase planes": phase (rh, rw) holds padded pixel (R*SH + rh,
@@ -202,30 +212,15 @@ static void tapVectorsN(int count, const float *in, const int64_t *offset,
 }
 
 #if defined(__AVX512F__)
-/// Whether directRowsKS computes the convolution: undilated square 3x3 or
-/// 5x5 windows at stride 2.
-static int useDirect(const cmb_conv_shape *s) {
-  return s->DH == 1 && s->DW == 1 && s->SW == 2 && s->SH == 2 &&
-         s->KH == s->KW && (s->KW == 3 || s->KW == 5);
-}
-
-/// Whether directRowsKS computes the convolution: undilated square 3x3
-/// or 5x5 windows at stride 1.
-static int useDirectStride1(const cmb_conv_shape *s) {
-  return s->DH == 1 && s->DW == 1 && s->SW == 1 && s->SH == 1 &&
-         s->KH == s->KW && (s->KW == 3 || s->KW == 5);
-}
-
-/// How directRows computes, if at all. The direct forms need their
-/// per-vector masks to fit on the stack.
+/// How directRows computes, if at all: directRowsKS takes undilated square
+/// 3x3 and 5x5 windows at stride 1 or 2, on rows whose per-vector masks fit
+/// on the stack.
 static int directMode(const cmb_conv_shape *s) {
-  if (s->OW > kMaxColumnVectors * VLEN)
+  if (s->DH != 1 || s->DW != 1 || s->KH != s->KW ||
+      (s->KW != 3 && s->KW != 5) || s->SH != s->SW ||
+      s->OW > kMaxColumnVectors * VLEN)
     return kPhases;
-  if (useDirect(s))
-    return kDirectStride2;
-  if (useDirectStride1(s))
-    return kDirectStride1;
-  return kPhases;
+  return s->SW == 1 ? kDirectStride1 : s->SW == 2 ? kDirectStride2 : kPhases;
 }
 
 /// R output rows (a constant) of a stride-2 KxK convolution for one
@@ -442,10 +437,14 @@ CMB_INLINE void directRowsKS(const DepthwiseJob *job, int64_t plane,
                     CMB_CONV_ACT_RELU6);
     break;
   default:
-    directPlaneRows(job, plane, ohBegin, ohEnd, wv, bias, masks, K, S, R,
-                    CMB_CONV_ACT_NONE);
-    cmb_act_apply(job->y + (plane * s->OH + ohBegin) * OW,
-                  (ohEnd - ohBegin) * OW, &s->act);
+    // 8 rows at a time (a multiple of every R), so they are still in L1.
+    for (int64_t oh = ohBegin; oh < ohEnd; oh += 8) {
+      const int64_t end = cmb_min64(ohEnd, oh + 8);
+      directPlaneRows(job, plane, oh, end, wv, bias, masks, K, S, R,
+                      CMB_CONV_ACT_NONE);
+      cmb_act_apply(job->y + (plane * s->OH + oh) * OW, (end - oh) * OW,
+                    &s->act);
+    }
     break;
   }
 }

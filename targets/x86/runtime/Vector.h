@@ -170,7 +170,6 @@ static inline vec_t cmb_vexp(vec_t v) {
 #endif
 }
 
-/// 1 / (1 + exp(-v)).
 #if defined(__AVX512F__)
 #define CMB_HAVE_VTRANSPOSE 1
 /// Transposes the 16x16 matrix whose rows are r[0..16), in place.
@@ -249,6 +248,7 @@ static inline vec_t cmb_vrecip(vec_t x) {
   return V_FMA(r, e, r);
 }
 
+/// 1 / (1 + exp(-v)).
 static inline vec_t cmb_vsigmoid(vec_t v) {
   const vec_t one = V_SET1(1.0f);
   return cmb_vrecip(V_ADD(one, cmb_vexp(V_SUB(V_ZERO(), v))));
