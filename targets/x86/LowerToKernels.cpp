@@ -8,12 +8,14 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "targets/x86/ConstantWeights.h"
 #include "targets/x86/ConvFusion.h"
 #include "targets/x86/ConvPacked.h"
 #include "targets/x86/KernelCall.h"
 #include "targets/x86/Passes.h"
 #include "targets/x86/Winograd.h"
 #include "targets/x86/runtime/Kernels.h"
+#include "targets/x86/runtime/PackedPanels.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/PatternMatch.h"
@@ -34,6 +36,10 @@ constexpr StringLiteral kSgemmEpilogue = "cmb_x86_sgemm_epilogue";
 constexpr StringLiteral kConv2d = "cmb_x86_conv2d";
 constexpr StringLiteral kConv2dWinograd = "cmb_x86_conv2d_winograd";
 constexpr StringLiteral kConv2dPacked = "cmb_x86_conv2d_packed";
+
+/// Up to this many rows of A the kernel streams row-major B row by row
+/// (SgemmSmallM.c, Gemv.c), which packed panels would not speed up.
+constexpr int64_t kRowStreamedM = 4;
 
 /// Weights of a model beyond this (a large L3) do not stay in cache from
 /// one inference to the next.
@@ -100,6 +106,25 @@ LogicalResult lowerGemm(Operation *op, Value a, Value b, Value c,
   if (site.accumulate)
     flags |= CMB_SGEMM_ACCUMULATE;
   const bool epilogue = site.bias || site.act.kind != CMB_CONV_ACT_NONE;
+
+  // Constant weights go into the module packed (one GEMM for the batch, or
+  // one B broadcast over it).
+  if (M > kRowStreamedM && N > 1 && (batch == 1 || bs(*sb) == 0)) {
+    auto bType = cast<MemRefType>(b.getType());
+    if (Value packed = transformConstantWeights(
+            op, b, bType.getShape(), "panels",
+            {cmb_packed_panels_floats(K, N)},
+            [&](ArrayRef<float> w, std::vector<float> &out) {
+              cmb_pack_panels(w.data(), /*strideK=*/N, /*strideN=*/1, K, N,
+                              out.data());
+            },
+            rewriter)) {
+      b = packed;
+      *sb = SmallVector<int64_t>(sb->size(), 0);
+      (*sb)[sb->size() - 2] = CMB_B_PANEL;
+      flags |= CMB_SGEMM_PACKED_B;
+    }
+  }
 
   SmallVector<Value> args = {
       i64Const(rewriter, loc, batch), i64Const(rewriter, loc, M),

@@ -37,6 +37,9 @@ enum {
   CMB_SGEMM_ACCUMULATE = 1, // add the product to C
   CMB_SGEMM_STREAM_B = 2,   // B is not in cache (weights of a model larger
                             // than the caches): read it in sequential runs
+  CMB_SGEMM_PACKED_B = 4,   // B is in packed panels (PackedPanels.h), its
+                            // batch stride counted in packed floats; ldb is
+                            // ignored
 };
 
 /// For each b in [0, batch):

@@ -26,6 +26,7 @@
 
 #include "targets/x86/runtime/Sgemm.h"
 #include "targets/x86/runtime/Kernels.h"
+#include "targets/x86/runtime/PackedPanels.h"
 #include "targets/x86/runtime/Runtime.h"
 #include "targets/x86/runtime/SgemmMicrokernel.h"
 #include "targets/x86/runtime/SgemmPack.h"
@@ -34,6 +35,9 @@
 
 #include <immintrin.h>
 #include <string.h>
+
+_Static_assert(CMB_NC % CMB_B_PANEL == 0 && CMB_B_PANEL % CMB_NR == 0,
+               "an N block holds whole packed panels of whole micro-panels");
 
 /// How the core obtains B micro-panels.
 typedef enum {
@@ -176,6 +180,7 @@ void cmb_gemm_serial(const cmb_gemm_desc *d, void *scratch) {
   }
 
   const BMode mode = bModeOf(d);
+  const int64_t bPanel = d->bPanel ? d->bPanel : CMB_NR;
   const int64_t kBlock = kBlockOf(d, mode);
   const int64_t kcMax = cmb_min64(K, kBlock);
   const int64_t mcMax = cmb_round_up(cmb_min64(M, CMB_MC), CMB_MR);
@@ -211,9 +216,10 @@ void cmb_gemm_serial(const cmb_gemm_desc *d, void *scratch) {
         bRowStride = CMB_NR;
         break;
       case kPrepacked:
-        bBase = d->Bpacked + (jc / CMB_NR) * K * CMB_NR + pc * CMB_NR;
-        bPanelStride = K * CMB_NR;
-        bRowStride = CMB_NR;
+        // jc is a multiple of NC, and NC of every panel width.
+        bBase = d->Bpacked + jc * K + pc * bPanel;
+        bPanelStride = K * bPanel;
+        bRowStride = bPanel;
         break;
       default: // kDirectB
         bBase = d->B + pc * d->ldb + jc;
@@ -238,7 +244,11 @@ void cmb_gemm_serial(const cmb_gemm_desc *d, void *scratch) {
         }
         for (int64_t jr = 0; jr < nc; jr += CMB_NR) {
           const int64_t n = cmb_min64(CMB_NR, nc - jr);
-          const float *b = bBase + (jr / CMB_NR) * bPanelStride;
+          // Micro-panel jr: in a packed panel of the block, or at a column.
+          const float *b = mode == kPrepacked
+                               ? bBase + (jr / bPanel) * bPanelStride +
+                                     jr % bPanel
+                               : bBase + (jr / CMB_NR) * bPanelStride;
           ep.colBias = last && d->colBias ? d->colBias + jc + jr : NULL;
           int64_t ldb = bRowStride;
           if (mode == kDirectB && n < CMB_NR) {
@@ -299,6 +309,7 @@ typedef struct GemmJob {
   int64_t batchBegin; ///< first GEMM of this job
   int64_t pm, pn;     ///< blocks per GEMM in M and N
   int64_t mTiles, nTiles;
+  int64_t nTile; ///< columns per tile: blocks of N start at whole panels
 } GemmJob;
 
 /// Block `p` of `parts` over `tiles` tiles of `tileSize`, clipped to `total`.
@@ -317,11 +328,14 @@ static void gemmTask(void *ctxPtr, int64_t task, cmb_scratch *scratch) {
   const int64_t r = task % perGemm;
   int64_t m0, m1, n0, n1;
   blockRange(r / job->pn, job->pm, job->mTiles, CMB_MR, d.M, &m0, &m1);
-  blockRange(r % job->pn, job->pn, job->nTiles, CMB_NR, d.N, &n0, &n1);
+  blockRange(r % job->pn, job->pn, job->nTiles, job->nTile, d.N, &n0, &n1);
   if (m0 >= m1 || n0 >= n1)
     return;
   d.A += m0 * d.lda;
-  d.B += n0;
+  if (d.Bpacked)
+    d.Bpacked += n0 * d.K; // n0 is a multiple of the panel width
+  else
+    d.B += n0;
   d.C += m0 * d.ldc + n0;
   if (d.bias)
     d.bias += m0;
@@ -392,8 +406,12 @@ void cmb_gemm_parallel(int64_t batch, cmb_gemm_item_fn item, const void *ctx,
   item(ctx, 0, &d);
   if (d.M <= 0 || d.N <= 0)
     return;
-  GemmJob job = {
-      item, ctx, 0, 1, 1, cmb_ceil_div(d.M, CMB_MR), cmb_ceil_div(d.N, CMB_NR)};
+  const int64_t nTile =
+      d.Bpacked ? (d.bPanel ? d.bPanel : CMB_NR) : CMB_NR;
+  GemmJob job = {item, ctx,
+                 0,    1,
+                 1,    cmb_ceil_div(d.M, CMB_MR),
+                 cmb_ceil_div(d.N, nTile), nTile};
   const int threads = cmb_pool_size();
   if (serialBatch) {
     chooseSplit(1, d.M, d.N, d.K, threads, job.mTiles, job.nTiles, &job.pm,
@@ -421,7 +439,7 @@ typedef struct SgemmArgs {
   int64_t strideB, ldb;
   float *C;
   int64_t strideC, ldc;
-  int accumulate, streamB;
+  int accumulate, streamB, packedB;
   const float *colBias;
   cmb_act act;
 } SgemmArgs;
@@ -442,7 +460,13 @@ static void sgemmItem(const void *ctxPtr, int64_t b, cmb_gemm_desc *d) {
                      s->accumulate,
                      s->act,
                      s->streamB,
-                     s->colBias};
+                     s->colBias,
+                     0};
+  if (s->packedB) {
+    r.Bpacked = r.B;
+    r.B = NULL;
+    r.bPanel = CMB_B_PANEL;
+  }
   *d = r;
 }
 
@@ -470,6 +494,7 @@ CMB_EXPORT void cmb_x86_sgemm_epilogue(
                     ldc,
                     (flags & CMB_SGEMM_ACCUMULATE) != 0,
                     (flags & CMB_SGEMM_STREAM_B) != 0,
+                    (flags & CMB_SGEMM_PACKED_B) != 0,
                     colBias,
                     {(int)activation, cmb_float_from_bits(alphaBits),
                      cmb_float_from_bits(betaBits)}};

@@ -24,10 +24,12 @@
 /// NULL; `act` is the activation.
 ///
 /// B is either row-major at `B` with leading dimension `ldb`, or, when
-/// `Bpacked` is set, already in the packed-panel layout of the whole K:
-/// ceil(N/NR) panels of K x NR floats (k-major, zero-padded columns), panel p
-/// at Bpacked + p*K*NR. Conv2d produces that layout directly from its
-/// im2col step, which saves a copy.
+/// `Bpacked` is set, already in a packed-panel layout of the whole K:
+/// ceil(N/W) panels of K x W floats (k-major, zero-padded columns), panel p
+/// at Bpacked + p*K*W, for a panel width W = `bPanel` that is a multiple of
+/// CMB_NR (0 means CMB_NR). Conv2d produces that layout with W = CMB_NR
+/// directly from its im2col step, which saves a copy; constant weights come
+/// packed by the compiler with W = CMB_B_PANEL (PackedPanels.h).
 typedef struct cmb_gemm_desc {
   int64_t M, N, K;
   const float *A;
@@ -44,6 +46,8 @@ typedef struct cmb_gemm_desc {
   int streamB;
   /// N floats added per column (a matmul's bias), or NULL.
   const float *colBias;
+  /// Width of the panels of `Bpacked`.
+  int64_t bPanel;
 } cmb_gemm_desc;
 
 /// Bytes of scratch cmb_gemm_serial needs for `d`.
@@ -69,7 +73,7 @@ size_t cmb_gemm_small_m_scratch_bytes(int64_t M);
 typedef void (*cmb_gemm_item_fn)(const void *ctx, int64_t index,
                                  cmb_gemm_desc *d);
 
-/// Runs `batch` GEMMs of equal shape (raw B) over the thread pool, splitting
+/// Runs `batch` GEMMs of equal shape over the thread pool, splitting
 /// each one into row/column blocks when the batch alone does not give every
 /// thread work. With `serialBatch`, the GEMMs run in order on one thread
 /// (their outputs overlap); each one is still split when that is safe.

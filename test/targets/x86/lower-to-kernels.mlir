@@ -489,17 +489,18 @@ func.func @maxpool_dilated(%x: memref<2x1x9x9xf32>, %y: memref<2x1x5x5xf32>, %z:
 
 // In a module whose constants exceed the caches (32 MiB), a matmul reading
 // weights gets CMB_SGEMM_STREAM_B (flags 2): they come from memory every
-// inference, so the kernel reads them in sequential runs.
+// inference, so the kernel reads them in sequential runs. (With 4 rows the
+// weights stay row-major; more rows get them packed, gemm-packed-weights.mlir.)
 // CHECK-LABEL: func.func @streamed_weights
 // CHECK-DAG: %[[FLAGS:.+]] = arith.constant 2 : i64
 // CHECK: call @cmb_x86_sgemm({{.*}}, %[[FLAGS]])
 memref.global "private" constant @big : memref<8388609xf32> = dense<0.0>
 memref.global "private" constant @weights : memref<64x32xf32> = dense<1.0>
-func.func @streamed_weights(%a: memref<8x64xf32>, %c: memref<8x32xf32>) {
+func.func @streamed_weights(%a: memref<4x64xf32>, %c: memref<4x32xf32>) {
   %zero = arith.constant 0.0 : f32
   %b = memref.get_global @weights : memref<64x32xf32>
-  linalg.fill ins(%zero : f32) outs(%c : memref<8x32xf32>)
-  linalg.matmul ins(%a, %b : memref<8x64xf32>, memref<64x32xf32>) outs(%c : memref<8x32xf32>)
+  linalg.fill ins(%zero : f32) outs(%c : memref<4x32xf32>)
+  linalg.matmul ins(%a, %b : memref<4x64xf32>, memref<64x32xf32>) outs(%c : memref<4x32xf32>)
   return
 }
 
@@ -510,11 +511,11 @@ func.func @streamed_weights(%a: memref<8x64xf32>, %c: memref<8x32xf32>) {
 // CHECK-DAG: %[[FLAGS:.+]] = arith.constant 0 : i64
 // CHECK: call @cmb_x86_sgemm({{.*}}, %[[FLAGS]])
 memref.global "private" constant @weights : memref<64x32xf32> = dense<1.0>
-func.func @cached_weights(%a: memref<8x64xf32>, %c: memref<8x32xf32>) {
+func.func @cached_weights(%a: memref<4x64xf32>, %c: memref<4x32xf32>) {
   %zero = arith.constant 0.0 : f32
   %b = memref.get_global @weights : memref<64x32xf32>
-  linalg.fill ins(%zero : f32) outs(%c : memref<8x32xf32>)
-  linalg.matmul ins(%a, %b : memref<8x64xf32>, memref<64x32xf32>) outs(%c : memref<8x32xf32>)
+  linalg.fill ins(%zero : f32) outs(%c : memref<4x32xf32>)
+  linalg.matmul ins(%a, %b : memref<4x64xf32>, memref<64x32xf32>) outs(%c : memref<4x32xf32>)
   return
 }
 

@@ -12,6 +12,7 @@
 
 #include "cambrian-c/ModuleABI.h"
 #include "targets/x86/runtime/Kernels.h"
+#include "targets/x86/runtime/PackedPanels.h"
 
 #include <catch2/catch.hpp>
 
@@ -27,6 +28,7 @@ struct GemmCase {
   int64_t strideA, strideB, strideC;
   int accumulate;
   int streamB = 0; // CMB_SGEMM_STREAM_B
+  int packedB = 0;  // CMB_SGEMM_PACKED_B: B passed as packed panels
   // Epilogue (cmb_x86_sgemm_epilogue): a bias per column, an activation.
   bool colBias = false;
   int act = CMB_CONV_ACT_NONE; // RELU, SILU or GELU here
@@ -39,6 +41,7 @@ std::string describe(const GemmCase &c) {
      << " lda " << c.lda << " ldb " << c.ldb << " ldc " << c.ldc << " sA "
      << c.strideA << " sB " << c.strideB << " sC " << c.strideC << " acc "
      << c.accumulate << (c.streamB ? " streamB" : "")
+     << (c.packedB ? " packedB" : "")
      << (c.colBias ? " colBias" : "") << " act " << c.act;
   return os.str();
 }
@@ -102,16 +105,32 @@ void runCase(const GemmCase &c, std::mt19937 &rng, Checker &chk) {
     }
 
   const int64_t flags = (c.accumulate ? CMB_SGEMM_ACCUMULATE : 0) |
-                        (c.streamB ? CMB_SGEMM_STREAM_B : 0);
+                        (c.streamB ? CMB_SGEMM_STREAM_B : 0) |
+                        (c.packedB ? CMB_SGEMM_PACKED_B : 0);
+  // Packed B: each batch's B (one when broadcast) in panels, as the
+  // compiler lays out constant weights; ldb is then ignored.
+  const float *bArg = B.data();
+  int64_t strideB = c.strideB, ldb = c.ldb;
+  std::vector<float> packed;
+  if (c.packedB) {
+    const int64_t floats = cmb_packed_panels_floats(c.K, c.N);
+    const int64_t count = c.strideB ? c.batch : 1;
+    packed.assign((size_t)std::max<int64_t>(1, count * floats), NAN);
+    for (int64_t b = 0; b < count; ++b)
+      cmb_pack_panels(B.data() + b * c.strideB, c.ldb, 1, c.K, c.N,
+                      packed.data() + b * floats);
+    bArg = packed.data();
+    strideB = c.strideB ? floats : 0;
+    ldb = 7;
+  }
   if (c.colBias || c.act != CMB_CONV_ACT_NONE)
     cmb_x86_sgemm_epilogue(c.batch, c.M, c.N, c.K, A.data(), c.strideA, c.lda,
-                           B.data(), c.strideB, c.ldb, C.data(), c.strideC,
-                           c.ldc, flags, c.colBias ? bias.data() : nullptr,
-                           c.act, 0, 0);
+                           bArg, strideB, ldb, C.data(), c.strideC, c.ldc,
+                           flags, c.colBias ? bias.data() : nullptr, c.act, 0,
+                           0);
   else
-    cmb_x86_sgemm(c.batch, c.M, c.N, c.K, A.data(), c.strideA, c.lda,
-                  B.data(), c.strideB, c.ldb, C.data(), c.strideC, c.ldc,
-                  flags);
+    cmb_x86_sgemm(c.batch, c.M, c.N, c.K, A.data(), c.strideA, c.lda, bArg,
+                  strideB, ldb, C.data(), c.strideC, c.ldc, flags);
 
   std::string where = describe(c);
   for (size_t i = 0; i < C.size(); ++i)
@@ -303,6 +322,46 @@ TEST_CASE("sgemm: column bias and activation epilogue on every path",
     // An activation without bias.
     runCase(fused(dense(1, 30, 50, 40, 0), CMB_CONV_ACT_GELU, false), rng,
             chk);
+    INFO("threads " << threads);
+    requireClean(chk);
+  });
+}
+
+TEST_CASE("sgemm: B in packed panels (constant weights)", "[sgemm]") {
+  CMB_REQUIRE_ISA();
+  std::mt19937 rng(32);
+  auto packedB = [](GemmCase c, int act = CMB_CONV_ACT_NONE,
+                    bool colBias = false) {
+    c.packedB = 1;
+    c.act = act;
+    c.colBias = colBias;
+    return c;
+  };
+  withThreadCounts([&](int threads) {
+    Checker chk;
+    // N around the panel (32) and the micro-panels of every ISA (8, 16,
+    // 32), so the zero-padded last panel is read as a partial tile; M
+    // around the register tiles.
+    for (int64_t M : {1, 5, 14, 29})
+      for (int64_t N : {1, 8, 9, 17, 31, 32, 33, 48, 65, 100})
+        runCase(packedB(dense(1, M, N, 37, (int)((M + N) % 2))), rng, chk);
+    // Several K blocks, M > MC (several A blocks), N > NC (several N
+    // blocks of whole panels), A in place (few panels) and packed.
+    runCase(packedB(dense(1, 128, 768, 600, 0), CMB_CONV_ACT_GELU, true), rng,
+            chk);
+    runCase(packedB(dense(1, 197, 3100, 40, 1), CMB_CONV_ACT_SILU, true), rng,
+            chk);
+    runCase(packedB(dense(1, 300, 200, 1100, 0), CMB_CONV_ACT_RELU), rng,
+            chk);
+    // Padded A and C rows; the B the panels came from had padded rows too.
+    runCase(packedB({1, 37, 45, 29, 31, 50, 47, 0, 0, 0, 1}, CMB_CONV_ACT_NONE,
+                    true),
+            rng, chk);
+    // A batch over one broadcast B, and a B per batch.
+    runCase(packedB({3, 40, 70, 90, 90, 70, 71, 90 * 40, 0, 40 * 71, 1},
+                    CMB_CONV_ACT_GELU, true),
+            rng, chk);
+    runCase(packedB(dense(2, 19, 40, 23, 0)), rng, chk);
     INFO("threads " << threads);
     requireClean(chk);
   });
