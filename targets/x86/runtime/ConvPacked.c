@@ -181,17 +181,19 @@ static void panelTask(void *ctxPtr, int64_t task, cmb_scratch *scratch) {
   // blocks outside a group of panels (which keeps a block of X' in L2 but
   // interleaves the weight streams), at 1 and 2 threads.
   const float *w = job->wp + f0 * K;
-  const cmb_epilogue first = {NULL, 0, {CMB_CONV_ACT_NONE, 0.0f, 0.0f}, NULL};
-  const cmb_epilogue more = {NULL, 1, {CMB_CONV_ACT_NONE, 0.0f, 0.0f}, NULL};
+  const cmb_epilogue first = {NULL, 0, {CMB_CONV_ACT_NONE, 0.0f, 0.0f}, NULL,
+                              NULL, 0};
+  const cmb_epilogue more = {NULL, 1, {CMB_CONV_ACT_NONE, 0.0f, 0.0f}, NULL,
+                             NULL, 0};
   for (int64_t pc = 0; pc < K; pc += CMB_KC) {
     const int64_t kc = cmb_min64(CMB_KC, K - pc);
-    const cmb_epilogue *ep = pc == 0 ? &first : &more;
+    cmb_epilogue ep = pc == 0 ? first : more;
     // The weights come in one sequential stream: panel after panel, K
     // block after K block. They are usually read from memory, once, and the
     // hardware prefetchers do not run far enough ahead of a micro-kernel
     // that reads them no faster than it computes: while the pixel tiles of
     // this block run, fetch the next block (the next K block, or the next
-    // panel's first) into L2, a slice per tile.
+    // panel's first) into L2, a slice per tile, a line per k step.
     const char *next = (const char *)(w + (pc + kc) * CMB_CONV_PANEL);
     const int64_t nextLines =
         cmb_min64(CMB_KC, K - pc) * CMB_CONV_PANEL * (int64_t)sizeof(float) /
@@ -202,15 +204,16 @@ static void panelTask(void *ctxPtr, int64_t task, cmb_scratch *scratch) {
       const float *b = w + pc * CMB_CONV_PANEL + sp * CMB_NR;
       for (int64_t ir = p0; ir < p1; ir += CMB_MR) {
         const int m = (int)cmb_min64(CMB_MR, p1 - ir);
+        ep.prefetchLines = 0;
         if (sp == 0) {
           const int64_t t = (ir - p0) / CMB_MR;
-          for (int64_t l = t * nextLines / tiles;
-               l < (t + 1) * nextLines / tiles; ++l)
-            _mm_prefetch(next + l * 64, _MM_HINT_T1);
+          const int64_t lo = t * nextLines / tiles;
+          ep.prefetch = next + lo * 64;
+          ep.prefetchLines = (t + 1) * nextLines / tiles - lo;
         }
         cmb_ukernels_col_a[m](kc, job->a + pc * P + ir, P, b, CMB_CONV_PANEL,
                               tile + (ir - p0) * CMB_CONV_PANEL + sp * CMB_NR,
-                              CMB_CONV_PANEL, ep);
+                              CMB_CONV_PANEL, &ep);
       }
     }
   }

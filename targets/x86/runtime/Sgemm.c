@@ -194,14 +194,16 @@ void cmb_gemm_serial(const cmb_gemm_desc *d, void *scratch) {
                 cmb_align_bytes((size_t)(mcMax * kcMax) * sizeof(float)));
   // Edge tiles in N go through this buffer; MR x NR floats is small.
   float edge[CMB_MR * CMB_NR] __attribute__((aligned(CMB_ALIGN)));
-  const cmb_epilogue plain = {NULL, 0, {CMB_CONV_ACT_NONE, 0.0f, 0.0f}, NULL};
+  const cmb_epilogue plain = {NULL, 0, {CMB_CONV_ACT_NONE, 0.0f, 0.0f}, NULL,
+                              NULL, 0};
 
   for (int64_t jc = 0; jc < N; jc += CMB_NC) {
     const int64_t nc = cmb_min64(CMB_NC, N - jc);
     for (int64_t pc = 0; pc < K; pc += kBlock) {
       const int64_t kc = cmb_min64(kBlock, K - pc);
       const int last = pc + kc == K;
-      cmb_epilogue ep = {NULL, pc == 0 ? d->accumulate : 1, plain.act, NULL};
+      cmb_epilogue ep = {NULL, pc == 0 ? d->accumulate : 1, plain.act, NULL,
+                         NULL, 0};
       if (last)
         ep.act = d->act;
 
@@ -265,9 +267,26 @@ void cmb_gemm_serial(const cmb_gemm_desc *d, void *scratch) {
                            _MM_HINT_T1);
             }
           }
+          // Prepacked B is one sequential stream, usually weights from
+          // memory: while the tiles of a packed panel run, fetch the same
+          // K block of the next panel into L2, a line per k step.
+          const int64_t mTiles = cmb_ceil_div(mc, CMB_MR);
+          const int64_t pfTiles = bPanel / CMB_NR * mTiles;
+          const char *pfNext =
+              mode == kPrepacked
+                  ? (const char *)(bBase + (jr / bPanel + 1) * bPanelStride)
+                  : NULL;
+          const int64_t pfLines =
+              kc * bPanel * (int64_t)sizeof(float) / 64;
           for (int64_t ir = 0; ir < mc; ir += CMB_MR) {
             const int m = (int)cmb_min64(CMB_MR, mc - ir);
             const float *a = aBlock + ir * aRowStride;
+            if (pfNext) {
+              const int64_t t = (jr % bPanel) / CMB_NR * mTiles + ir / CMB_MR;
+              const int64_t lo = t * pfLines / pfTiles;
+              ep.prefetch = pfNext + lo * 64;
+              ep.prefetchLines = (t + 1) * pfLines / pfTiles - lo;
+            }
             if (rawA && jr == 0) {
               // The first panel reads A in place for the first time, MR
               // rows lda apart, which the prefetchers do not follow: for

@@ -63,6 +63,21 @@ CMB_INLINE void ukernelBody(const int m, int64_t kc, const float *restrict a,
         acc[s][i][v] = V_ZERO();
 
   int64_t k = 0;
+  // Interleaved with the arithmetic, a prefetch stream neither bunches up
+  // in the miss queues nor competes with the tile's own loads.
+  if (ep->prefetchLines > 0 && sets == 1) {
+    const char *pf = ep->prefetch;
+    const int64_t steps = cmb_min64(kc, ep->prefetchLines);
+    for (; k < steps; ++k) {
+      UKERNEL_STEP(0, a, b);
+      _mm_prefetch(pf, _MM_HINT_T1);
+      pf += 64;
+      a += csA;
+      b += ldb;
+    }
+    for (int64_t l = steps; l < ep->prefetchLines; ++l)
+      _mm_prefetch(pf + (l - steps) * 64, _MM_HINT_T1);
+  }
   if (sets == 4) {
     for (; k + 4 <= kc; k += 4) {
       UKERNEL_STEP(0, a, b);

@@ -68,6 +68,10 @@ typedef struct cmb_epilogue {
   int beta;             ///< 1: add the previous contents of C
   cmb_act act;          ///< after bias and beta
   const float *colBias; ///< added per column (NR values), or NULL
+  /// Cache lines to fetch into L2 meanwhile, one per k step from
+  /// `prefetch` on (the next weights of a stream from memory), or 0.
+  const char *prefetch;
+  int64_t prefetchLines;
 } cmb_epilogue;
 
 /// Computes an m x NR tile, where m is fixed per table entry:
