@@ -7,9 +7,11 @@
 // windows at stride 1 or 2 take the max over whole input vectors, each
 // row's taps as a tree, and (stride 2, AVX-512) pick the even lanes once at
 // the end, with masked loads at the row's end; other strides and the
-// vectors that reach into the left padding are gathered. Planes are split
-// over the thread pool. Padding is implicit (-inf), so the input is never
-// copied.
+// vectors that reach into the left padding are gathered. With AVX-512,
+// windows 2 or 3 wide at stride 2 (the common MaxPools) reduce their rows
+// into one padded row first and take the columns' max from it with
+// permutes. Planes are split over the thread pool. Padding is implicit
+// (-inf), so the input is never copied.
 //
 //===----------------------------------------------------------------------===//
 
@@ -175,6 +177,66 @@ static inline vec_t tailVector(const float *const *rows, int numRows,
 }
 #endif
 
+#if defined(__AVX512F__)
+/// Floats of the stack row that poolRowStride2 reduces a window's rows into.
+#define CMB_POOL_ROW_FLOATS 4096
+
+/// Whether poolRowStride2 handles the job: stride 2, undilated, 2 or 3
+/// columns per window (the MaxPools of ResNet and SqueezeNet), rows of at
+/// least two output vectors (on shorter ones the extra pass over the row
+/// costs what it saves: measured even at 13 outputs) that fit the stack row.
+static int hasStride2RowPath(const PoolJob *s) {
+  return s->SW == 2 && s->DW == 1 && (s->KW == 2 || s->KW == 3) &&
+         s->OW >= 2 * VLEN &&
+         s->KH <= 16 &&
+         2 * cmb_round_up(s->OW, VLEN) + 3 * VLEN <= CMB_POOL_ROW_FLOATS &&
+         s->PL + s->W <= CMB_POOL_ROW_FLOATS;
+}
+
+/// One output row at stride 2: the window's rows are reduced into one row
+/// first (column by column, a max per row and vector), with -inf for the
+/// padding around it; then each output vector takes the max of the even,
+/// odd (and, for 3 columns, next even) columns of 32, split out by
+/// permutes. Against reducing each window separately, every input element
+/// is read once per output row instead of once per window that covers it.
+static void poolRowStride2(const PoolJob *s, const float *const *rows,
+                           int numRows, float *out) {
+  float buf[CMB_POOL_ROW_FLOATS] __attribute__((aligned(64)));
+  const __m512 ninf = _mm512_set1_ps(-INFINITY);
+  const int64_t len = 2 * cmb_round_up(s->OW, VLEN) + 3 * VLEN;
+  for (int64_t q = 0; q < len; q += VLEN)
+    _mm512_store_ps(buf + q, ninf);
+  if (numRows > 0) {
+    float *row = buf + s->PL;
+    for (int64_t q = 0; q < s->W; q += VLEN) {
+      const __mmask16 m = cmb_lane_mask((int)cmb_min64(VLEN, s->W - q));
+      __m512 v = _mm512_maskz_loadu_ps(m, rows[0] + q);
+      for (int r = 1; r < numRows; ++r)
+        v = cmb_vmax_nan(v, _mm512_maskz_loadu_ps(m, rows[r] + q));
+      _mm512_mask_storeu_ps(row + q, m, v);
+    }
+  }
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
+                                         20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19,
+                                        21, 23, 25, 27, 29, 31);
+  for (int64_t ow = 0; ow < s->OW; ow += VLEN) {
+    const float *p = buf + 2 * ow;
+    const __m512 lo = _mm512_load_ps(p), hi = _mm512_load_ps(p + VLEN);
+    const __m512 e = _mm512_permutex2var_ps(lo, even, hi);
+    __m512 v = cmb_vmax_nan(e, _mm512_permutex2var_ps(lo, odd, hi));
+    if (s->KW == 3) // columns 2j + 2: e shifted by one lane, then p[32]
+      v = cmb_vmax_nan(v, _mm512_castsi512_ps(_mm512_alignr_epi32(
+                              _mm512_castps_si512(_mm512_load_ps(p + 2 * VLEN)),
+                              _mm512_castps_si512(e), 1)));
+    const int n = (int)cmb_min64(VLEN, s->OW - ow);
+    if (s->accumulate)
+      v = cmb_vmax_nan(_mm512_maskz_loadu_ps(cmb_lane_mask(n), out + ow), v);
+    _mm512_mask_storeu_ps(out + ow, cmb_lane_mask(n), v);
+  }
+}
+#endif
+
 /// Whether interiorVector handles the job's windows.
 static int hasInteriorPath(const PoolJob *s) {
 #if defined(__AVX512F__)
@@ -191,9 +253,18 @@ static void poolPlane(void *ctx, int64_t plane, cmb_scratch *scratch) {
   const float *in = s->x + plane * s->H * s->W;
   float *out = s->y + plane * s->OH * s->OW;
   const int interior = hasInteriorPath(s);
+#if defined(__AVX512F__)
+  const int stride2Rows = hasStride2RowPath(s);
+#endif
   for (int64_t oh = 0; oh < s->OH; ++oh) {
     float *row = out + oh * s->OW;
     const float *rows[16];
+#if defined(__AVX512F__)
+    if (stride2Rows) {
+      poolRowStride2(s, rows, windowRows(s, in, oh, rows), row);
+      continue;
+    }
+#endif
     const int numRows = interior ? windowRows(s, in, oh, rows) : 0;
     for (int64_t ow = 0; ow < s->OW; ow += VLEN) {
       const int n = (int)cmb_min64(VLEN, s->OW - ow);

@@ -100,6 +100,11 @@ TEST_CASE("maxpool2d: strides, dilations, row lengths", "[pool]") {
       {1, 9, 40, 2, 3, 1, 1, 1, 1, true, 1, 2, 0, 1},
       {1, 17, 35, 3, 3, 3, 3, 1, 1, false, 1, 1, 2, 2},
       {1, 16, 33, 3, 3, 2, 2, 2, 2, false, 2, 2, 2, 2},
+      // Rows of 2+ output vectors at stride 2 (reduced to one row first):
+      // ceil mode past the right edge, padding on both sides, 2 wide.
+      {2, 7, 70, 3, 3, 2, 2, 1, 1, false, 0, 0, 1, 1},
+      {1, 8, 99, 3, 3, 2, 2, 1, 1, true, 1, 1, 1, 1},
+      {1, 6, 64, 2, 2, 2, 2, 1, 1, false, 0, 1, 0, 1},
   };
   for (int threads : {1, 2}) {
     cambrian_module_set_threads(threads);
@@ -122,5 +127,12 @@ TEST_CASE("maxpool2d: a NaN in a window gives NaN", "[pool]") {
   for (int64_t at : {0, 2, 40, 41}) {
     INFO("NaN at " << at);
     CHECK(mismatches({1, 9, 41, 3, 3, 2, 2, 1, 1, false}, rng, at) == 0);
+  }
+  // Rows long enough to be reduced into one row first: the NaN in the
+  // first, a middle (a column that two windows share) and the last row and
+  // column.
+  for (int64_t at : {0, 81 + 32, 4 * 81 + 33, 8 * 81 + 80}) {
+    INFO("NaN at " << at << " (81 wide)");
+    CHECK(mismatches({1, 9, 81, 3, 3, 2, 2, 1, 1, false}, rng, at) == 0);
   }
 }
