@@ -267,13 +267,14 @@ void cmb_gemm_serial(const cmb_gemm_desc *d, void *scratch) {
                            _MM_HINT_T1);
             }
           }
-          // Prepacked B is one sequential stream, usually weights from
-          // memory: while the tiles of a packed panel run, fetch the same
-          // K block of the next panel into L2, a line per k step.
+          // B packed by the compiler is one sequential stream of weights,
+          // usually from memory: while the tiles of a packed panel run,
+          // fetch the same K block of the next panel into L2, a line per k
+          // step. (Conv2d's panels, just written, are in cache already.)
           const int64_t mTiles = cmb_ceil_div(mc, CMB_MR);
           const int64_t pfTiles = bPanel / CMB_NR * mTiles;
           const char *pfNext =
-              mode == kPrepacked
+              mode == kPrepacked && d->bPanel != 0
                   ? (const char *)(bBase + (jr / bPanel + 1) * bPanelStride)
                   : NULL;
           const int64_t pfLines =
