@@ -416,6 +416,12 @@ TEST_CASE("conv2d: 3x3 stride-1 convolutions by Winograd F(4x4, 3x3)",
     runCase(wino(conv(1, 5, 6, 9, 6, 3, 1, 1, 0, 1, true, 0, 1)), rng, chk);
     // Deep reductions and many filters (several GEMM blocks).
     runCase(wino(conv(1, 300, 14, 14, 70, 3, 1, 1, 1, 1, true, 1, 1)), rng, chk);
+    // Few tiles and many filters: on two threads each takes a range of
+    // output channels (ragged last range) over all tiles; two images.
+    runCase(wino(conv(1, 40, 14, 14, 130, 3, 1, 1, 1, 1, true, 1, 1)), rng,
+            chk);
+    runCase(wino(conv(2, 24, 9, 11, 120, 3, 1, 1, 1, 1, true, 0, 1)), rng,
+            chk);
     // Asymmetric padding, and padding wider than the kernel's reach.
     runCase(wino({1, 4, 9, 10, 6, 3, 3, 1, 1, 1, 1, 0, 2, 1, 0, 1, true, 0, 0}),
             rng, chk);
