@@ -107,9 +107,9 @@ LogicalResult lowerGemm(Operation *op, Value a, Value b, Value c,
     flags |= CMB_SGEMM_ACCUMULATE;
   const bool epilogue = site.bias || site.act.kind != CMB_CONV_ACT_NONE;
 
-  // Constant weights go into the module packed (one GEMM for the batch, or
-  // one B broadcast over it).
-  if (M > kRowStreamedM && N > 1 && (batch == 1 || bs(*sb) == 0)) {
+  // Constant weights (a whole K x N global, so one GEMM) go into the module
+  // packed.
+  if (M > kRowStreamedM && N > 1 && batch == 1) {
     auto bType = cast<MemRefType>(b.getType());
     if (Value packed = transformConstantWeights(
             op, b, bType.getShape(), "panels",
@@ -120,7 +120,7 @@ LogicalResult lowerGemm(Operation *op, Value a, Value b, Value c,
             },
             rewriter)) {
       b = packed;
-      *sb = SmallVector<int64_t>(sb->size(), 0);
+      // Passed on as ldb, which the kernel ignores for packed B.
       (*sb)[sb->size() - 2] = CMB_B_PANEL;
       flags |= CMB_SGEMM_PACKED_B;
     }

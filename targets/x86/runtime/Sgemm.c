@@ -58,6 +58,11 @@ static int bigB(const cmb_gemm_desc *d) {
 /// Up to this many rows of A, B is read in place rather than packed.
 static const int64_t kDirectBMaxM = 256;
 
+/// Width of the panels of d->Bpacked (0 in the descriptor means CMB_NR).
+static int64_t packedPanelWidth(const cmb_gemm_desc *d) {
+  return d->bPanel ? d->bPanel : CMB_NR;
+}
+
 static BMode bModeOf(const cmb_gemm_desc *d) {
   if (d->Bpacked)
     return kPrepacked;
@@ -180,7 +185,7 @@ void cmb_gemm_serial(const cmb_gemm_desc *d, void *scratch) {
   }
 
   const BMode mode = bModeOf(d);
-  const int64_t bPanel = d->bPanel ? d->bPanel : CMB_NR;
+  const int64_t bPanel = packedPanelWidth(d);
   const int64_t kBlock = kBlockOf(d, mode);
   const int64_t kcMax = cmb_min64(K, kBlock);
   const int64_t mcMax = cmb_round_up(cmb_min64(M, CMB_MC), CMB_MR);
@@ -426,8 +431,7 @@ void cmb_gemm_parallel(int64_t batch, cmb_gemm_item_fn item, const void *ctx,
   item(ctx, 0, &d);
   if (d.M <= 0 || d.N <= 0)
     return;
-  const int64_t nTile =
-      d.Bpacked ? (d.bPanel ? d.bPanel : CMB_NR) : CMB_NR;
+  const int64_t nTile = d.Bpacked ? packedPanelWidth(&d) : CMB_NR;
   GemmJob job = {item, ctx,
                  0,    1,
                  1,    cmb_ceil_div(d.M, CMB_MR),

@@ -64,10 +64,11 @@ CMB_INLINE void ukernelBody(const int m, int64_t kc, const float *restrict a,
 
   int64_t k = 0;
   // Interleaved with the arithmetic, a prefetch stream neither bunches up
-  // in the miss queues nor competes with the tile's own loads.
-  if (ep->prefetchLines > 0 && sets == 1) {
+  // in the miss queues nor competes with the tile's own loads. (Tiles of
+  // a few rows, with several accumulator sets, issue theirs at once.)
+  if (ep->prefetchLines > 0) {
     const char *pf = ep->prefetch;
-    const int64_t steps = cmb_min64(kc, ep->prefetchLines);
+    const int64_t steps = sets == 1 ? cmb_min64(kc, ep->prefetchLines) : 0;
     for (; k < steps; ++k) {
       UKERNEL_STEP(0, a, b);
       _mm_prefetch(pf, _MM_HINT_T1);

@@ -381,18 +381,15 @@ CMB_EXPORT void cmb_x86_conv2d_winograd(const float *x, const float *u,
   const int64_t cacheTiles = cmb_max64(kMinBlockTiles, kBlockBytes / perTile);
   const int64_t threads = cmb_pool_size();
   int64_t blocks = cmb_ceil_div(job.T, cacheTiles);
-  job.fParts = 1;
-  if (threads > 1 && s.N * job.T < kMinThreadTiles * threads &&
-      cmb_ceil_div(s.F, CMB_MR) >= kMinThreadFTiles * threads) {
-    job.fParts = threads;
-    job.blockTiles = cmb_ceil_div(job.T, blocks);
-    job.blocks = cmb_ceil_div(job.T, job.blockTiles);
-    cmb_parallel_for(s.N * job.blocks * job.fParts, blockTask, &job);
-    return;
-  }
-  if (blocks * s.N < threads)
+  // Few tiles: the threads share the output channels of each block.
+  // Otherwise they share the blocks.
+  job.fParts = threads > 1 && s.N * job.T < kMinThreadTiles * threads &&
+                       cmb_ceil_div(s.F, CMB_MR) >= kMinThreadFTiles * threads
+                   ? threads
+                   : 1;
+  if (job.fParts == 1 && blocks * s.N < threads)
     blocks = cmb_ceil_div(threads, s.N);
-  else if (threads > 1)
+  else if (job.fParts == 1 && threads > 1)
     blocks = cmb_ceil_div(blocks * s.N, threads) * threads / s.N;
   blocks = cmb_max64(1, cmb_min64(blocks, job.T));
   // Equal blocks: on two threads an uneven split costs more than the GEMM's
