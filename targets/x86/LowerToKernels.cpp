@@ -12,6 +12,7 @@
 #include "targets/x86/ConvFusion.h"
 #include "targets/x86/ConvPacked.h"
 #include "targets/x86/KernelCall.h"
+#include "targets/x86/MaxPool.h"
 #include "targets/x86/Passes.h"
 #include "targets/x86/Winograd.h"
 #include "targets/x86/runtime/Kernels.h"
@@ -36,6 +37,7 @@ constexpr StringLiteral kSgemmEpilogue = "cmb_x86_sgemm_epilogue";
 constexpr StringLiteral kConv2d = "cmb_x86_conv2d";
 constexpr StringLiteral kConv2dWinograd = "cmb_x86_conv2d_winograd";
 constexpr StringLiteral kConv2dPacked = "cmb_x86_conv2d_packed";
+constexpr StringLiteral kConv2dMaxPool = "cmb_x86_conv2d_maxpool";
 
 /// Up to this many rows of A the kernel streams row-major B row by row
 /// (SgemmSmallM.c, Gemv.c), which packed panels would not speed up.
@@ -178,13 +180,108 @@ struct BatchMatmulToKernel : OpRewritePattern<linalg::BatchMatmulOp> {
   }
 };
 
+/// The max pooling that is the only reader of the output of `conv` (about
+/// to become `call`), if cmb_x86_conv2d_maxpool can compute both: an
+/// ungrouped im2col convolution that overwrites a buffer of its own, which
+/// nothing reads but the pooling (through its -inf padded copy, if any).
+std::optional<MaxPoolMatch> poolOfOutput(Operation *conv,
+                                         const ConvCall &call) {
+  ArrayRef<int64_t> p = call.params;
+  if (p[CMB_CONV_GROUPS] != 1 || p[CMB_CONV_ACCUMULATE] != 0)
+    return std::nullopt;
+  // A 1x1 stride-1 convolution reads its input in place as the GEMM's B;
+  // in bands it would be copied.
+  if (p[CMB_CONV_KH] == 1 && p[CMB_CONV_KW] == 1 &&
+      p[CMB_CONV_STRIDE_H] == 1 && p[CMB_CONV_STRIDE_W] == 1)
+    return std::nullopt;
+  auto alloc = call.y.getDefiningOp<memref::AllocOp>();
+  if (!alloc || alloc->getBlock() != conv->getBlock())
+    return std::nullopt;
+  // The pooling reads y itself or the copy of y into its padded input.
+  auto isConvSide = [&](Operation *user) {
+    return user == conv || llvm::is_contained(call.deadAfter, user);
+  };
+  linalg::GenericOp candidate;
+  for (Operation *user : call.y.getUsers()) {
+    if (isConvSide(user))
+      continue;
+    Operation *reader = user;
+    if (auto copy = dyn_cast<memref::CopyOp>(user)) {
+      auto interior = copy.getTarget().getDefiningOp<memref::SubViewOp>();
+      if (!interior)
+        return std::nullopt;
+      reader = nullptr;
+      for (Operation *u : interior.getSource().getUsers())
+        if (isa<linalg::GenericOp>(u))
+          reader = u;
+    }
+    auto g = dyn_cast_or_null<linalg::GenericOp>(reader);
+    if (!g || (candidate && candidate != g))
+      return std::nullopt;
+    candidate = g;
+  }
+  if (!candidate)
+    return std::nullopt;
+  std::optional<MaxPoolMatch> pool = matchMaxPool(candidate);
+  if (!pool || pool->x != call.y)
+    return std::nullopt;
+  for (Operation *user : call.y.getUsers())
+    if (!isConvSide(user) && user != pool->op.getOperation() &&
+        !llvm::is_contained(pool->deadAfter, user))
+      return std::nullopt;
+  // The fused call runs where the pooling is: what the convolution reads
+  // must still hold there, and the pooled output must not be its input.
+  Operation *at = pool->op;
+  if (at->getBlock() != conv->getBlock() || !conv->isBeforeInBlock(at) ||
+      mayBeWrittenBetween(conv, at, call.x) ||
+      mayBeWrittenBetween(conv, at, call.w) ||
+      (call.bias && mayBeWrittenBetween(conv, at, call.bias)) ||
+      rootBuffer(pool->y) == rootBuffer(call.x))
+    return std::nullopt;
+  return pool;
+}
+
+/// Replaces `conv` and `pool` by one cmb_x86_conv2d_maxpool call where the
+/// pooling was; the convolution's output buffer goes away.
+void emitConvMaxPool(Operation *conv, ConvCall &call, MaxPoolMatch &pool,
+                     PatternRewriter &rewriter) {
+  foldMaxPoolFill(pool, rewriter);
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(pool.op);
+  Location loc = rewriter.getFusedLoc({conv->getLoc(), pool.op.getLoc()});
+  Value convBlock =
+      parameterBlock(conv, "__cmb_conv_params", call.params, rewriter);
+  Value poolBlock =
+      parameterBlock(pool.op, "__cmb_pool_params", pool.params, rewriter);
+  auto ptrType = LLVM::LLVMPointerType::get(rewriter.getContext());
+  Value bias = call.bias ? elementPointer(rewriter, loc, call.bias)
+                         : LLVM::ZeroOp::create(rewriter, loc, ptrType);
+  SmallVector<Value> args = {elementPointer(rewriter, loc, call.x),
+                             elementPointer(rewriter, loc, call.w),
+                             bias,
+                             elementPointer(rewriter, loc, pool.y),
+                             convBlock,
+                             poolBlock};
+  declareKernel(conv, kConv2dMaxPool, ValueRange(args).getTypes());
+  func::CallOp::create(rewriter, loc, kConv2dMaxPool, TypeRange{}, args);
+  Operation *yAlloc = call.y.getDefiningOp();
+  rewriter.eraseOp(pool.op);
+  for (Operation *dead : pool.deadAfter)
+    rewriter.eraseOp(dead);
+  rewriter.eraseOp(conv);
+  for (Operation *dead : call.deadAfter)
+    rewriter.eraseOp(dead);
+  if (yAlloc->use_empty())
+    rewriter.eraseOp(yAlloc);
+}
+
 /// Common lowering of the three NCHW convolution forms. `shape` holds N, C,
 /// H, W, F, KH, KW, OH, OW; `groups` as in ONNX. Padding, bias and
 /// activation around the op are folded into the call where possible.
 template <typename ConvOp>
 LogicalResult lowerConv(ConvOp op, ArrayRef<int64_t> shape, int64_t groups,
                         bool allowWinograd, bool allowPacked,
-                        PatternRewriter &rewriter) {
+                        bool allowPoolFusion, PatternRewriter &rewriter) {
   cambrian::x86::ConvCall call;
   call.x = op.getInputs()[0];
   call.w = op.getInputs()[1];
@@ -227,6 +324,13 @@ LogicalResult lowerConv(ConvOp op, ArrayRef<int64_t> shape, int64_t groups,
     }
   }
 
+  if (allowPoolFusion && kernel == kConv2d) {
+    if (std::optional<MaxPoolMatch> pool = poolOfOutput(op, call)) {
+      emitConvMaxPool(op, call, *pool, rewriter);
+      return success();
+    }
+  }
+
   Value blockPtr = parameterBlock(op, "__cmb_conv_params", call.params,
                                   rewriter);
   auto ptrType = LLVM::LLVMPointerType::get(rewriter.getContext());
@@ -244,9 +348,11 @@ LogicalResult lowerConv(ConvOp op, ArrayRef<int64_t> shape, int64_t groups,
 }
 
 struct ConvNchwFchwToKernel : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
-  ConvNchwFchwToKernel(MLIRContext *ctx, bool winograd, bool packed)
-      : OpRewritePattern(ctx), winograd(winograd), packed(packed) {}
-  bool winograd, packed;
+  ConvNchwFchwToKernel(MLIRContext *ctx, bool winograd, bool packed,
+                       bool poolFusion)
+      : OpRewritePattern(ctx), winograd(winograd), packed(packed),
+        poolFusion(poolFusion) {}
+  bool winograd, packed, poolFusion;
   LogicalResult matchAndRewrite(linalg::Conv2DNchwFchwOp op,
                                 PatternRewriter &rewriter) const override {
     if (!op.hasPureBufferSemantics())
@@ -254,7 +360,8 @@ struct ConvNchwFchwToKernel : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     auto x = shapeOf(op.getInputs()[0]), w = shapeOf(op.getInputs()[1]),
          y = shapeOf(op.getOutputs()[0]);
     int64_t shape[9] = {x[0], x[1], x[2], x[3], w[0], w[2], w[3], y[2], y[3]};
-    return lowerConv(op, shape, /*groups=*/1, winograd, packed, rewriter);
+    return lowerConv(op, shape, /*groups=*/1, winograd, packed, poolFusion,
+                     rewriter);
   }
 };
 
@@ -269,7 +376,8 @@ struct DepthwiseConvToKernel
          y = shapeOf(op.getOutputs()[0]);
     int64_t shape[9] = {x[0], x[1], x[2], x[3], x[1], w[1], w[2], y[2], y[3]};
     return lowerConv(op, shape, /*groups=*/x[1], /*allowWinograd=*/false,
-                     /*allowPacked=*/false, rewriter);
+                     /*allowPacked=*/false, /*allowPoolFusion=*/false,
+                     rewriter);
   }
 };
 
@@ -285,7 +393,8 @@ struct GroupedConvToKernel : OpRewritePattern<linalg::Conv2DNgchwGfchwOp> {
     int64_t shape[9] = {x[0],        x[1] * x[2], x[3], x[4], w[0] * w[1],
                         w[3],        w[4],        y[3], y[4]};
     return lowerConv(op, shape, /*groups=*/x[1], /*allowWinograd=*/false,
-                     /*allowPacked=*/false, rewriter);
+                     /*allowPacked=*/false, /*allowPoolFusion=*/false,
+                     rewriter);
   }
 };
 
@@ -327,9 +436,16 @@ struct LowerToKernelsPass
     cleanup.add<EraseSelfCopy>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(cleanup))))
       return signalPassFailure();
+    // Convolutions next, while the max poolings that may fuse into them
+    // are still generics.
+    RewritePatternSet convolutions(&getContext());
+    cambrian::x86::populateLowerConvolutionPatterns(convolutions, winograd,
+                                                    packedConv, convPool);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(convolutions))))
+      return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     cambrian::x86::populateLowerToKernelsPatterns(patterns, winograd,
-                                                  packedConv);
+                                                  packedConv, convPool);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
@@ -337,14 +453,22 @@ struct LowerToKernelsPass
 
 } // namespace
 
+void cambrian::x86::populateLowerConvolutionPatterns(
+    RewritePatternSet &patterns, bool winograd, bool packedConv,
+    bool convPool) {
+  patterns.add<DepthwiseConvToKernel, GroupedConvToKernel>(
+      patterns.getContext());
+  patterns.add<ConvNchwFchwToKernel>(patterns.getContext(), winograd,
+                                     packedConv, convPool);
+}
+
 void cambrian::x86::populateLowerToKernelsPatterns(RewritePatternSet &patterns,
                                                   bool winograd,
-                                                  bool packedConv) {
-  patterns.add<MatmulToKernel, BatchMatmulToKernel, DepthwiseConvToKernel,
-               GroupedConvToKernel>(patterns.getContext());
+                                                  bool packedConv,
+                                                  bool convPool) {
+  patterns.add<MatmulToKernel, BatchMatmulToKernel>(patterns.getContext());
+  populateLowerConvolutionPatterns(patterns, winograd, packedConv, convPool);
   populateLowerPoolingPatterns(patterns);
   populateLowerNormalizationPatterns(patterns);
   populateLowerTransposePatterns(patterns);
-  patterns.add<ConvNchwFchwToKernel>(patterns.getContext(), winograd,
-                                     packedConv);
 }

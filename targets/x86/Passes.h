@@ -26,10 +26,18 @@ namespace cambrian::x86 {
 /// Adds the kernel-call rewrites to `patterns`; with `winograd`, 3x3
 /// stride-1 convolutions run as F(4x4, 3x3) where preferWinograd says so,
 /// with `packedConv` convolutions on small maps run with output channels in
-/// the lanes where preferPackedConv says so.
+/// the lanes where preferPackedConv says so, with `convPool` a convolution
+/// whose output only a max pooling reads calls the fused kernel.
 void populateLowerToKernelsPatterns(mlir::RewritePatternSet &patterns,
                                     bool winograd = true,
-                                    bool packedConv = true);
+                                    bool packedConv = true,
+                                    bool convPool = true);
+
+/// The convolution rewrites of populateLowerToKernelsPatterns alone.
+void populateLowerConvolutionPatterns(mlir::RewritePatternSet &patterns,
+                                      bool winograd = true,
+                                      bool packedConv = true,
+                                      bool convPool = true);
 
 } // namespace cambrian::x86
 

@@ -233,6 +233,15 @@ def LowerToKernelsPass : Pass<"cambrian-x86-lower-to-kernels",
     `cmb_x86_conv2d_packed`, which puts the output channels in the lanes,
     with the weights packed at compile time into GEMM panels
     (`<weights>_packed`, `ConvPacked.cpp`).
+
+    An im2col convolution (ungrouped, not 1x1 stride 1) whose output buffer
+    only a max pooling reads (as the stems of the ResNets and SqueezeNet:
+    convolution, ReLU, 3x3 stride-2 pooling) becomes one
+    `cmb_x86_conv2d_maxpool` call in the pooling's place: the kernel
+    computes the convolution rows each band of pooled rows needs into a
+    buffer that stays in cache, so the convolution's map is never written
+    out and its buffer disappears. Convolutions are lowered before the
+    other ops, while those poolings are still generics.
   }];
   let options = [
     Option<"winograd", "winograd", "bool", /*default=*/"true",
@@ -241,7 +250,11 @@ def LowerToKernelsPass : Pass<"cambrian-x86-lower-to-kernels",
     Option<"packedConv", "packed-conv", "bool", /*default=*/"true",
            "Run convolutions on small maps with output channels in the "
            "vector lanes and packed weights where the cost model expects a "
-           "gain">
+           "gain">,
+    Option<"convPool", "conv-pool", "bool", /*default=*/"true",
+           "Compute a convolution whose output only a max pooling reads "
+           "together with the pooling, band by band, without the "
+           "convolution's output in memory">
   ];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::func::FuncDialect",

@@ -98,11 +98,6 @@ typedef struct ConvJob {
   int64_t mTiles;   ///< ceil(Fg / MR)
 } ConvJob;
 
-static size_t tileFloats(const cmb_conv_shape *s, int64_t cols) {
-  // One NR past the end: the im2col block copies overrun by design.
-  return (size_t)(cmb_ceil_div(cols, CMB_NR) * s->K * CMB_NR + CMB_NR);
-}
-
 static void convTask(void *ctxPtr, int64_t task, cmb_scratch *scratch) {
   const ConvJob *job = (const ConvJob *)ctxPtr;
   const cmb_conv_shape *s = job->args.s;
@@ -135,7 +130,7 @@ static void convTask(void *ctxPtr, int64_t task, cmb_scratch *scratch) {
                      s->accumulate,
                      s->act};
   const size_t panelBytes =
-      cmb_align_bytes(tileFloats(s, job->tileCols) * sizeof(float));
+      cmb_align_bytes(cmb_im2col_panel_floats(s, job->tileCols) * sizeof(float));
   const size_t slabBytes =
       cmb_align_bytes(cmb_im2col_slab_floats(s, job->tileCols) * sizeof(float));
   const size_t gemmBytes = cmb_gemm_prepacked_scratch_bytes(d.M, d.K);

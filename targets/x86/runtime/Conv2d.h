@@ -51,6 +51,10 @@ int cmb_conv_depthwise_blocked(const float *x, const float *w,
                                const float *bias, float *y,
                                const cmb_conv_shape *s);
 
+/// Floats of the packed panels cmb_im2col_panels writes for `cols` output
+/// columns, the overrun included.
+size_t cmb_im2col_panel_floats(const cmb_conv_shape *s, int64_t cols);
+
 /// Floats of slab scratch cmb_im2col_panels needs for tiles of at most
 /// `maxCols` output columns.
 size_t cmb_im2col_slab_floats(const cmb_conv_shape *s, int64_t maxCols);

@@ -145,6 +145,15 @@ enum {
 /// any operand is.
 void cmb_x86_maxpool2d(const float *x, float *y, const int64_t *params);
 
+/// cmb_x86_maxpool2d(conv(x), y, poolParams) without the convolution's
+/// output in memory: `x`, `w`, `bias` and `convParams` are those of an
+/// ungrouped cmb_x86_conv2d that overwrites its output (bias and activation
+/// apply), whose output is the pooling's input (PLANES = N * F, H = OH,
+/// W = OW). Computed in bands of rows that stay in cache.
+void cmb_x86_conv2d_maxpool(const float *x, const float *w, const float *bias,
+                            float *y, const int64_t *convParams,
+                            const int64_t *poolParams);
+
 /// Softmax over the last dimension of a dense rows x cols tensor:
 ///   y[r, j] = exp(x[r, j] - max_k x[r, k]) / sum_k exp(x[r, k] - max_k x[r, k])
 /// with the max NaN-propagating (as arith.maximumf). y may be x.

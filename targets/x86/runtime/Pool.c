@@ -3,33 +3,26 @@
 // Generated loops vectorize a pooling window along the output row only for
 // stride 1; at stride 2 (every MaxPool of the ResNets and SqueezeNet) each
 // lane's input is two floats apart and LLVM falls back to scalar code. Here
-// a row of outputs is a vector. Away from the row's start, undilated
-// windows at stride 1 or 2 take the max over whole input vectors, each
-// row's taps as a tree, and (stride 2, AVX-512) pick the even lanes once at
-// the end, with masked loads at the row's end; other strides and the
-// vectors that reach into the left padding are gathered. With AVX-512,
-// windows 2 or 3 wide at stride 2 (the common MaxPools) reduce their rows
-// into one padded row first and take the columns' max from it with
-// permutes. Planes are split over the thread pool. Padding is implicit
+// a row of outputs is a vector. With AVX-512, windows 2 or 3 wide at
+// stride 2 (the common MaxPools) take the max over the window's rows of
+// whole input vectors and split it into the windows' columns with
+// permutes, all in registers. Other undilated windows at stride 1 or 2
+// take the max over whole input vectors, each row's taps as a tree, and
+// (stride 2) pick the even lanes once at the end, with masked loads at the
+// row's end; other strides and the vectors that reach into the left
+// padding are gathered. Planes are split over the thread pool, or a fused
+// caller pools rows as it produces them (Pool.h). Padding is implicit
 // (-inf), so the input is never copied.
 //
 //===----------------------------------------------------------------------===//
 
+#include "targets/x86/runtime/Pool.h"
 #include "targets/x86/runtime/Kernels.h"
 #include "targets/x86/runtime/Runtime.h"
 #include "targets/x86/runtime/ThreadPool.h"
 #include "targets/x86/runtime/Vector.h"
 
 #include <math.h>
-
-typedef struct PoolJob {
-  int64_t P, H, W, OH, OW, KH, KW, SH, SW, DH, DW;
-  int accumulate;
-  int64_t PT, PL;
-  const float *x;
-  float *y;
-} PoolJob;
-
 
 #if defined(__AVX512F__)
 /// Lanes j in [0, 16) with 0 <= start + j < end, as a mask.
@@ -95,13 +88,13 @@ static inline vec_t loadStrided(const float *row, int64_t col0, int64_t stride,
 
 /// Rows of the window of output row `oh` that lie inside the input (the
 /// others are -inf padding), into rows[]; returns how many.
-static int windowRows(const PoolJob *s, const float *in, int64_t oh,
-                      const float **rows) {
+static int windowRows(const cmb_pool_shape *s, const float *in, int64_t inRow0,
+                      int64_t oh, const float **rows) {
   int n = 0;
   for (int64_t kh = 0; kh < s->KH; ++kh) {
     const int64_t ih = oh * s->SH - s->PT + kh * s->DH;
     if (ih >= 0 && ih < s->H)
-      rows[n++] = in + ih * s->W;
+      rows[n++] = in + (ih - inRow0) * s->W;
   }
   return n;
 }
@@ -178,67 +171,70 @@ static inline vec_t tailVector(const float *const *rows, int numRows,
 #endif
 
 #if defined(__AVX512F__)
-/// Floats of the stack row that poolRowStride2 reduces a window's rows into.
-#define CMB_POOL_ROW_FLOATS 4096
-
 /// Whether poolRowStride2 handles the job: stride 2, undilated, 2 or 3
-/// columns per window (the MaxPools of ResNet and SqueezeNet), rows of at
-/// least two output vectors (on shorter ones the extra pass over the row
-/// costs what it saves: measured even at 13 outputs) that fit the stack row.
-static int hasStride2RowPath(const PoolJob *s) {
+/// columns per window (the MaxPools of ResNet and SqueezeNet).
+static int hasStride2RowPath(const cmb_pool_shape *s) {
   return s->SW == 2 && s->DW == 1 && (s->KW == 2 || s->KW == 3) &&
-         s->OW >= 2 * VLEN &&
-         s->KH <= 16 &&
-         2 * cmb_round_up(s->OW, VLEN) + 3 * VLEN <= CMB_POOL_ROW_FLOATS &&
-         s->PL + s->W <= CMB_POOL_ROW_FLOATS;
+         s->KH <= 16;
 }
 
-/// One output row at stride 2: the window's rows are reduced into one row
-/// first (column by column, a max per row and vector), with -inf for the
-/// padding around it; then each output vector takes the max of the even,
-/// odd (and, for 3 columns, next even) columns of 32, split out by
-/// permutes. Against reducing each window separately, every input element
-/// is read once per output row instead of once per window that covers it.
-static void poolRowStride2(const PoolJob *s, const float *const *rows,
-                           int numRows, float *out) {
-  float buf[CMB_POOL_ROW_FLOATS] __attribute__((aligned(64)));
+/// The max over the window's rows of input columns [c0, c0 + 16), -inf
+/// for columns outside [0, W) (masked-off lanes are not read).
+CMB_INLINE __m512 columnMax(const float *const *rows, int numRows, int64_t c0,
+                            int64_t W) {
   const __m512 ninf = _mm512_set1_ps(-INFINITY);
-  const int64_t len = 2 * cmb_round_up(s->OW, VLEN) + 3 * VLEN;
-  for (int64_t q = 0; q < len; q += VLEN)
-    _mm512_store_ps(buf + q, ninf);
-  if (numRows > 0) {
-    float *row = buf + s->PL;
-    for (int64_t q = 0; q < s->W; q += VLEN) {
-      const __mmask16 m = cmb_lane_mask((int)cmb_min64(VLEN, s->W - q));
-      __m512 v = _mm512_maskz_loadu_ps(m, rows[0] + q);
-      for (int r = 1; r < numRows; ++r)
-        v = cmb_vmax_nan(v, _mm512_maskz_loadu_ps(m, rows[r] + q));
-      _mm512_mask_storeu_ps(row + q, m, v);
-    }
+  if (c0 >= 0 && c0 + VLEN <= W) {
+    if (numRows == 3) // the usual 3x3 window away from the padding
+      return cmb_vmax_nan(cmb_vmax_nan(_mm512_loadu_ps(rows[0] + c0),
+                                       _mm512_loadu_ps(rows[1] + c0)),
+                          _mm512_loadu_ps(rows[2] + c0));
+    __m512 v = ninf;
+    for (int r = 0; r < numRows; ++r)
+      v = cmb_vmax_nan(v, _mm512_loadu_ps(rows[r] + c0));
+    return v;
   }
+  const __mmask16 m = lanesWithin(c0, W);
+  __m512 v = ninf;
+  for (int r = 0; r < numRows; ++r)
+    v = cmb_vmax_nan(v, _mm512_mask_loadu_ps(ninf, m, rows[r] + c0));
+  return v;
+}
+
+/// One output row at stride 2, in registers: output vector ow covers input
+/// columns 2 ow - PL onwards; the rows' max of the 32 columns from there
+/// (two vectors) splits by permutes into the even and odd columns of the
+/// windows, and for 3 columns the even ones shifted by a lane, whose last
+/// comes from the next 16 columns, which are the next output vector's
+/// first. Every input vector is loaded once per output row, and nothing
+/// goes through memory.
+static void poolRowStride2(const cmb_pool_shape *s, const float *const *rows,
+                           int numRows, float *out) {
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
                                          20, 22, 24, 26, 28, 30);
   const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19,
                                         21, 23, 25, 27, 29, 31);
+  __m512 a = columnMax(rows, numRows, -s->PL, s->W);
   for (int64_t ow = 0; ow < s->OW; ow += VLEN) {
-    const float *p = buf + 2 * ow;
-    const __m512 lo = _mm512_load_ps(p), hi = _mm512_load_ps(p + VLEN);
-    const __m512 e = _mm512_permutex2var_ps(lo, even, hi);
-    __m512 v = cmb_vmax_nan(e, _mm512_permutex2var_ps(lo, odd, hi));
-    if (s->KW == 3) // columns 2j + 2: e shifted by one lane, then p[32]
+    const int64_t c0 = 2 * ow - s->PL;
+    const __m512 b = columnMax(rows, numRows, c0 + VLEN, s->W);
+    const __m512 next = columnMax(rows, numRows, c0 + 2 * VLEN, s->W);
+    const __m512 e = _mm512_permutex2var_ps(a, even, b);
+    __m512 v = cmb_vmax_nan(e, _mm512_permutex2var_ps(a, odd, b));
+    if (s->KW == 3) // columns 2j + 2: e shifted by one lane, then next[0]
       v = cmb_vmax_nan(v, _mm512_castsi512_ps(_mm512_alignr_epi32(
-                              _mm512_castps_si512(_mm512_load_ps(p + 2 * VLEN)),
+                              _mm512_castps_si512(next),
                               _mm512_castps_si512(e), 1)));
-    const int n = (int)cmb_min64(VLEN, s->OW - ow);
+    const __mmask16 m = cmb_lane_mask((int)cmb_min64(VLEN, s->OW - ow));
     if (s->accumulate)
-      v = cmb_vmax_nan(_mm512_maskz_loadu_ps(cmb_lane_mask(n), out + ow), v);
-    _mm512_mask_storeu_ps(out + ow, cmb_lane_mask(n), v);
+      v = cmb_vmax_nan(_mm512_maskz_loadu_ps(m, out + ow), v);
+    _mm512_mask_storeu_ps(out + ow, m, v);
+    a = next;
   }
 }
 #endif
 
 /// Whether interiorVector handles the job's windows.
-static int hasInteriorPath(const PoolJob *s) {
+static int hasInteriorPath(const cmb_pool_shape *s) {
 #if defined(__AVX512F__)
   const int strideOk = s->SW == 1 || s->SW == 2;
 #else
@@ -247,25 +243,22 @@ static int hasInteriorPath(const PoolJob *s) {
   return strideOk && s->DW == 1 && s->KH <= 16;
 }
 
-static void poolPlane(void *ctx, int64_t plane, cmb_scratch *scratch) {
-  (void)scratch;
-  const PoolJob *s = (const PoolJob *)ctx;
-  const float *in = s->x + plane * s->H * s->W;
-  float *out = s->y + plane * s->OH * s->OW;
+void cmb_maxpool_rows(const cmb_pool_shape *s, const float *in, int64_t inRow0,
+                      int64_t oh0, int64_t oh1, float *out) {
   const int interior = hasInteriorPath(s);
 #if defined(__AVX512F__)
   const int stride2Rows = hasStride2RowPath(s);
 #endif
-  for (int64_t oh = 0; oh < s->OH; ++oh) {
+  for (int64_t oh = oh0; oh < oh1; ++oh) {
     float *row = out + oh * s->OW;
     const float *rows[16];
 #if defined(__AVX512F__)
     if (stride2Rows) {
-      poolRowStride2(s, rows, windowRows(s, in, oh, rows), row);
+      poolRowStride2(s, rows, windowRows(s, in, inRow0, oh, rows), row);
       continue;
     }
 #endif
-    const int numRows = interior ? windowRows(s, in, oh, rows) : 0;
+    const int numRows = interior ? windowRows(s, in, inRow0, oh, rows) : 0;
     for (int64_t ow = 0; ow < s->OW; ow += VLEN) {
       const int n = (int)cmb_min64(VLEN, s->OW - ow);
       const int64_t col0 = ow * s->SW - s->PL;
@@ -296,7 +289,7 @@ static void poolPlane(void *ctx, int64_t plane, cmb_scratch *scratch) {
         const int64_t ih = oh * s->SH - s->PT + kh * s->DH;
         if (ih < 0 || ih >= s->H) // padding rows: -inf
           continue;
-        const float *r = in + ih * s->W;
+        const float *r = in + (ih - inRow0) * s->W;
         for (int64_t kw = 0; kw < s->KW; ++kw)
           acc = cmb_vmax_nan(
               acc, loadStrided(r, col0 + kw * s->DW, s->SW, n, s->W));
@@ -309,20 +302,39 @@ static void poolPlane(void *ctx, int64_t plane, cmb_scratch *scratch) {
   }
 }
 
+typedef struct PlaneJob {
+  cmb_pool_shape s;
+  const float *x;
+  float *y;
+} PlaneJob;
+
+static void poolPlane(void *ctx, int64_t plane, cmb_scratch *scratch) {
+  (void)scratch;
+  const PlaneJob *job = (const PlaneJob *)ctx;
+  const cmb_pool_shape *s = &job->s;
+  cmb_maxpool_rows(s, job->x + plane * s->H * s->W, 0, 0, s->OH,
+                   job->y + plane * s->OH * s->OW);
+}
+
+void cmb_pool_unpack(const int64_t *params, cmb_pool_shape *s) {
+  cmb_pool_shape r = {params[CMB_POOL_PLANES],     params[CMB_POOL_H],
+                      params[CMB_POOL_W],          params[CMB_POOL_OH],
+                      params[CMB_POOL_OW],         params[CMB_POOL_KH],
+                      params[CMB_POOL_KW],         params[CMB_POOL_STRIDE_H],
+                      params[CMB_POOL_STRIDE_W],   params[CMB_POOL_DILATION_H],
+                      params[CMB_POOL_DILATION_W], params[CMB_POOL_ACCUMULATE] != 0,
+                      params[CMB_POOL_PAD_TOP],    params[CMB_POOL_PAD_LEFT]};
+  if (r.KH <= 0 || r.KW <= 0 || r.SH <= 0 || r.SW <= 0 || r.DH <= 0 ||
+      r.DW <= 0 || r.PT < 0 || r.PL < 0)
+    cmb_fatal("maxpool2d: invalid window");
+  *s = r;
+}
+
 CMB_EXPORT void cmb_x86_maxpool2d(const float *x, float *y,
                                   const int64_t *params) {
-  PoolJob s = {params[CMB_POOL_PLANES],     params[CMB_POOL_H],
-               params[CMB_POOL_W],          params[CMB_POOL_OH],
-               params[CMB_POOL_OW],         params[CMB_POOL_KH],
-               params[CMB_POOL_KW],         params[CMB_POOL_STRIDE_H],
-               params[CMB_POOL_STRIDE_W],   params[CMB_POOL_DILATION_H],
-               params[CMB_POOL_DILATION_W], params[CMB_POOL_ACCUMULATE] != 0,
-               params[CMB_POOL_PAD_TOP],    params[CMB_POOL_PAD_LEFT],
-               x,                           y};
-  if (s.P <= 0 || s.OH <= 0 || s.OW <= 0)
+  PlaneJob job = {{0}, x, y};
+  cmb_pool_unpack(params, &job.s);
+  if (job.s.P <= 0 || job.s.OH <= 0 || job.s.OW <= 0)
     return;
-  if (s.KH <= 0 || s.KW <= 0 || s.SH <= 0 || s.SW <= 0 || s.DH <= 0 ||
-      s.DW <= 0 || s.PT < 0 || s.PL < 0)
-    cmb_fatal("maxpool2d: invalid window");
-  cmb_parallel_for(s.P, poolPlane, &s);
+  cmb_parallel_for(job.s.P, poolPlane, &job);
 }
