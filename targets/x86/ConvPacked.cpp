@@ -11,9 +11,6 @@ using namespace mlir;
 
 namespace {
 
-/// A shallower reduction leaves the transposed store, not the GEMM, doing
-/// most of the work (measured: 16 channels lose, 32 gain).
-constexpr int64_t kMinDepth = 32;
 /// Beyond this many output pixels the im2col rows, read once per panel of
 /// output channels, no longer stay in L2.
 constexpr int64_t kMaxPixels = 1024;
@@ -23,6 +20,16 @@ constexpr int64_t kMaxPixels = 1024;
 double laneFill(int64_t n) {
   return (double)n /
          (double)((n + CMB_CONV_PANEL - 1) / CMB_CONV_PANEL * CMB_CONV_PANEL);
+}
+
+/// The reduction depth from which the packed kernel wins: below it the
+/// transposed store, not the GEMM, does most of its work, and the better
+/// the pixels fill the plain GEMM's lanes the deeper the reduction must be
+/// (1x1 convolutions measured: 7x7 maps gain from 32 channels, 14x14 from
+/// 64, 28x28 lose up to 64 (x0.75-0.98), even out at 96-128, gain at 144).
+int64_t minDepth(int64_t pixels) {
+  const double fill = laneFill(pixels);
+  return fill < 0.8 ? 32 : fill < 0.9 ? 64 : 128;
 }
 
 } // namespace
@@ -37,7 +44,7 @@ bool cambrian::x86::preferPackedConv(ArrayRef<int64_t> params) {
   // counts are multiples of the panel. Where both fill the lanes the packed
   // weights still save their packing, but the plain GEMM reads its input
   // with more reuse: measured even.
-  return K >= kMinDepth && pixels <= kMaxPixels &&
+  return K >= minDepth(pixels) && pixels <= kMaxPixels &&
          laneFill(p(CMB_CONV_F)) > laneFill(pixels);
 }
 

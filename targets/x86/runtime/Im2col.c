@@ -124,14 +124,19 @@ void cmb_im2col_panels(const cmb_conv_shape *s, const float *x, int64_t j0,
     int64_t laneOff[CMB_NR];
     Piece pieces[CMB_NR];
     int numPieces = 0;
+    // (oh, ow) of the panel's first column, then stepped: a division per
+    // lane cost more than the copies of a shallow (3-channel) im2col.
+    int64_t oh = (j0 + p * CMB_NR) / OW, ow = (j0 + p * CMB_NR) % OW;
     for (int64_t l = 0; l < lanes; ++l) {
-      const int64_t j = j0 + p * CMB_NR + l;
-      const int64_t oh = j / OW, ow = j % OW;
       laneOff[l] = (oh - ohFirst) * s->SH * ws + ow * s->SW;
       if (l == 0 || ow == 0) {
         pieces[numPieces].lane = l;
         pieces[numPieces].src = laneOff[l];
         ++numPieces;
+      }
+      if (++ow == OW) {
+        ow = 0;
+        ++oh;
       }
     }
 

@@ -82,3 +82,45 @@ func.func @not_packed(%big: memref<1x64x56x56xf32>, %ybig: memref<1x64x56x56xf32
     ins(%x14, %wn : memref<1x64x14x14xf32>, memref<24x64x1x1xf32>) outs(%y14 : memref<1x24x14x14xf32>)
   return
 }
+
+// -----
+
+// The depth from which the packed kernel wins grows with how well the
+// pixels fill the plain GEMM's lanes: on 28x28 (98%) 64 input channels stay
+// plain and 144 are packed; on 14x14 (88%) 48 stay plain and 64 are packed;
+// on 7x7 (77%) 32 are packed.
+// CHECK-LABEL: memref.global "private" constant @__cmb_conv_params_1_64_28_28_192_
+// CHECK-LABEL: func.func @depth_by_map
+// CHECK: call @cmb_x86_conv2d(
+// CHECK-SAME: -> ()
+// CHECK: memref.get_global @w144_packed
+// CHECK: call @cmb_x86_conv2d_packed(
+// CHECK: call @cmb_x86_conv2d(
+// CHECK: memref.get_global @w64_packed
+// CHECK: call @cmb_x86_conv2d_packed(
+// CHECK: memref.get_global @w32_packed
+// CHECK: call @cmb_x86_conv2d_packed(
+// CHECK-NOT: call
+memref.global "private" constant @w64 : memref<192x64x1x1xf32> = dense<1.0>
+memref.global "private" constant @w144 : memref<192x144x1x1xf32> = dense<1.0>
+memref.global "private" constant @w48 : memref<192x48x1x1xf32> = dense<1.0>
+memref.global "private" constant @w32 : memref<192x32x1x1xf32> = dense<1.0>
+func.func @depth_by_map(%x28: memref<1x64x28x28xf32>, %x28d: memref<1x144x28x28xf32>, %y28: memref<1x192x28x28xf32>,
+                        %x14s: memref<1x48x14x14xf32>, %x14: memref<1x64x14x14xf32>, %y14: memref<1x192x14x14xf32>,
+                        %x7: memref<1x32x7x7xf32>, %y7: memref<1x192x7x7xf32>) {
+  %w64 = memref.get_global @w64 : memref<192x64x1x1xf32>
+  %w144 = memref.get_global @w144 : memref<192x144x1x1xf32>
+  %w48 = memref.get_global @w48 : memref<192x48x1x1xf32>
+  %w32 = memref.get_global @w32 : memref<192x32x1x1xf32>
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x28, %w64 : memref<1x64x28x28xf32>, memref<192x64x1x1xf32>) outs(%y28 : memref<1x192x28x28xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x28d, %w144 : memref<1x144x28x28xf32>, memref<192x144x1x1xf32>) outs(%y28 : memref<1x192x28x28xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x14s, %w48 : memref<1x48x14x14xf32>, memref<192x48x1x1xf32>) outs(%y14 : memref<1x192x14x14xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x14, %w64 : memref<1x64x14x14xf32>, memref<192x64x1x1xf32>) outs(%y14 : memref<1x192x14x14xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x7, %w32 : memref<1x32x7x7xf32>, memref<192x32x1x1xf32>) outs(%y7 : memref<1x192x7x7xf32>)
+  return
+}
