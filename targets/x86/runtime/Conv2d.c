@@ -155,8 +155,6 @@ static int64_t gcd64(int64_t a, int64_t b) {
   return a;
 }
 
-/// Im2col tiles of about this many floats stay in L2 next to the A block.
-static const int64_t kTileFloats = 128 * 1024;
 /// Narrower tiles would re-read the weights (and rebuild the slab's halo
 /// rows) too often.
 static const int64_t kMinTileCols = 128;
@@ -165,7 +163,8 @@ static void convGeneral(const ConvArgs *args) {
   const cmb_conv_shape *s = args->s;
   const int64_t ohw = s->OH * s->OW;
   const int64_t maxTiles = cmb_ceil_div(ohw, CMB_NR);
-  int64_t cols = cmb_max64(kMinTileCols, kTileFloats / cmb_max64(s->K, 1));
+  int64_t cols =
+      cmb_max64(kMinTileCols, CMB_IM2COL_TILE_FLOATS / cmb_max64(s->K, 1));
   int64_t numTiles = cmb_min64(maxTiles, cmb_ceil_div(ohw, cols));
   int64_t mBlocks = 1;
   const int64_t mTiles = cmb_ceil_div(s->Fg, CMB_MR);

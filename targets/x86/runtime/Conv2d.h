@@ -51,6 +51,10 @@ int cmb_conv_depthwise_blocked(const float *x, const float *w,
                                const float *bias, float *y,
                                const cmb_conv_shape *s);
 
+/// Im2col panels of about this many floats per GEMM call stay in L2 next to
+/// the weights' packed block.
+enum { CMB_IM2COL_TILE_FLOATS = 128 * 1024 };
+
 /// Floats of the packed panels cmb_im2col_panels writes for `cols` output
 /// columns, the overrun included.
 size_t cmb_im2col_panel_floats(const cmb_conv_shape *s, int64_t cols);

@@ -29,8 +29,6 @@
 /// Floats of convolution output per band: well inside L2 beside the im2col
 /// panels and the packed weights.
 static const int64_t kBandFloats = 64 * 1024;
-/// Floats of im2col panels per GEMM call (as Conv2d.c's tiles).
-static const int64_t kPanelFloats = 128 * 1024;
 
 typedef struct ConvPoolJob {
   const float *x, *w, *bias;
@@ -155,7 +153,7 @@ CMB_EXPORT void cmb_x86_conv2d_maxpool(const float *x, const float *w,
     ++job.bandRows;
   job.bufferRows = cmb_min64(s->OH, (job.bandRows - 1) * p->SH + window);
   job.tileCols = cmb_round_up(
-      cmb_max64(CMB_NR, kPanelFloats / cmb_max64(s->K, 1)), CMB_NR);
+      cmb_max64(CMB_NR, CMB_IM2COL_TILE_FLOATS / cmb_max64(s->K, 1)), CMB_NR);
 
   // A range of pooled rows per thread when the images are fewer.
   const int64_t threads = cmb_pool_size();
