@@ -1,7 +1,8 @@
 //===- ThreadPool.c - The module's worker threads -------------------------===//
 //
 // A fork-join pool: the caller publishes a job by bumping a generation
-// counter, workers pick task indices from an atomic counter, and the caller
+// counter, each thread takes the tasks of its own contiguous share of the
+// indices and then helps with the others' remaining ones, and the caller
 // joins when the count of busy workers drops to zero. Workers spin briefly
 // before sleeping on a condition variable, because a model runs one kernel
 // after another and a futex wake-up per layer would cost tens of
@@ -29,6 +30,13 @@
 /// Upper bound on cambrian_module_set_threads; larger requests are clamped.
 enum { kMaxThreads = 256 };
 
+/// One thread's share of a job's task indices: [next, end) still to run.
+/// Own cache line each: the owner claims from it on every task.
+typedef struct cmb_share {
+  _Alignas(64) _Atomic int64_t next;
+  int64_t end;
+} cmb_share;
+
 /// How long an idle worker (or a joining caller) spins before it sleeps.
 static const int64_t kSpinNanos = 200 * 1000;
 
@@ -51,8 +59,8 @@ typedef struct cmb_pool {
   // The current job; written by the caller before it bumps `generation`.
   cmb_task_fn fn;
   void *ctx;
-  int64_t numTasks;
-  _Atomic int64_t next;
+  int numShares;     ///< threads taking part in the current job
+  cmb_share *shares; ///< [numShares], slot s owns shares[s]
   _Atomic uint64_t generation;
   _Atomic int pending; ///< workers still busy with the current job
   _Atomic int quit;
@@ -97,16 +105,25 @@ static int spinUntilChanged(_Atomic uint64_t *word, uint64_t old) {
   }
 }
 
+/// Runs the tasks of the slot's own share, then whatever is left of the
+/// others' (a late or slower thread's). Shares are contiguous so that a
+/// thread works on the same part of the data from one kernel to the next
+/// (kernels order their tasks by output position): what the previous kernel
+/// wrote there is still in this core's L2.
 static void runTasks(int slot) {
   cmb_task_fn fn = pool.fn;
   void *ctx = pool.ctx;
-  int64_t n = pool.numTasks;
   cmb_scratch *scratch = &pool.slots[slot];
-  for (;;) {
-    int64_t t = atomic_fetch_add_explicit(&pool.next, 1, memory_order_relaxed);
-    if (t >= n)
-      break;
-    fn(ctx, t, scratch);
+  const int n = pool.numShares;
+  for (int k = 0; k < n; ++k) {
+    cmb_share *share = &pool.shares[(slot + k) % n];
+    for (;;) {
+      int64_t t =
+          atomic_fetch_add_explicit(&share->next, 1, memory_order_relaxed);
+      if (t >= share->end)
+        break;
+      fn(ctx, t, scratch);
+    }
   }
 }
 
@@ -175,6 +192,12 @@ static void ensureSlots(int n) {
   memset(s + pool.numSlots, 0, (size_t)(n - pool.numSlots) * sizeof(*s));
   pool.slots = s;
   pool.numSlots = n;
+  cmb_share *shares = aligned_alloc(_Alignof(cmb_share),
+                                    (size_t)n * sizeof(cmb_share));
+  if (!shares)
+    cmb_fatal("out of memory (thread pool)");
+  free(pool.shares);
+  pool.shares = shares;
 }
 
 /// Starts the configured number of workers if none run. Requires `dispatch`.
@@ -234,8 +257,13 @@ void cmb_parallel_for(int64_t numTasks, cmb_task_fn fn, void *ctx) {
   startWorkers();
   pool.fn = fn;
   pool.ctx = ctx;
-  pool.numTasks = numTasks;
-  atomic_store(&pool.next, 0);
+  const int n = pool.numWorkers + 1;
+  pool.numShares = n;
+  for (int i = 0; i < n; ++i) {
+    atomic_store_explicit(&pool.shares[i].next, numTasks * i / n,
+                          memory_order_relaxed);
+    pool.shares[i].end = numTasks * (i + 1) / n;
+  }
   atomic_store(&pool.pending, pool.numWorkers);
   pthread_mutex_lock(&pool.mu);
   atomic_fetch_add(&pool.generation, 1);
@@ -304,6 +332,8 @@ __attribute__((destructor)) static void poolFini(void) {
     cmb_scratch_release(&pool.slots[i]);
   free(pool.slots);
   pool.slots = NULL;
+  free(pool.shares);
+  pool.shares = NULL;
   pool.numSlots = 0;
   pthread_mutex_unlock(&pool.dispatch);
   cmb_scratch_drain_cache();

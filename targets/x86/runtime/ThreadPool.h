@@ -26,8 +26,10 @@
 typedef void (*cmb_task_fn)(void *ctx, int64_t task, cmb_scratch *scratch);
 
 /// Runs fn(ctx, t, scratch) once for every t in [0, numTasks) and returns when
-/// all have finished. Tasks are handed out dynamically in increasing order;
-/// the caller executes tasks too.
+/// all have finished. Thread i of n (the caller is 0) first runs the tasks
+/// [numTasks * i / n, numTasks * (i + 1) / n) in increasing order, then helps
+/// with what is left of the others'. Kernels that order tasks by output
+/// position thus give each core the same part of a map in consecutive layers.
 void cmb_parallel_for(int64_t numTasks, cmb_task_fn fn, void *ctx);
 
 /// The configured number of threads (>= 1), including the caller.

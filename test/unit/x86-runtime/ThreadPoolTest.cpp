@@ -14,6 +14,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <thread>
 
@@ -122,4 +123,68 @@ TEST_CASE("thread pool: concurrent callers and resizing", "[threads]") {
   resizer.join();
   cambrian_module_set_threads(1);
   REQUIRE(bad.load() == 0);
+}
+
+extern "C" {
+#include "targets/x86/runtime/ThreadPool.h"
+}
+
+namespace {
+
+/// What the tasks of one cmb_parallel_for saw.
+struct ShareLog {
+  std::vector<std::atomic<int>> runs;
+  cmb_scratch *callerScratch = nullptr;
+  std::atomic<int64_t> otherFirst{-1}; ///< first task another thread ran
+  explicit ShareLog(int64_t n) : runs(n) {}
+};
+
+void countTask(void *ctx, int64_t t, cmb_scratch *) {
+  ++static_cast<ShareLog *>(ctx)->runs[t];
+}
+
+/// Task 0 (the caller's first) waits until another thread has started one:
+/// which one that is shows where the worker's share begins.
+void firstTaskOfWorker(void *ctx, int64_t t, cmb_scratch *scratch) {
+  auto *log = static_cast<ShareLog *>(ctx);
+  ++log->runs[t];
+  if (t == 0) {
+    log->callerScratch = scratch;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (log->otherFirst.load() < 0 &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::yield();
+    return;
+  }
+  if (scratch != log->callerScratch) {
+    int64_t none = -1;
+    log->otherFirst.compare_exchange_strong(none, t);
+  }
+}
+
+} // namespace
+
+TEST_CASE("thread pool: every task runs once, a thread starts on its share",
+          "[threads]") {
+  CMB_REQUIRE_ISA();
+  for (int threads : {1, 2, 3}) {
+    cambrian_module_set_threads(threads);
+    for (int64_t n : {1, 2, 3, 5, 8, 31, 64}) {
+      ShareLog log(n);
+      cmb_parallel_for(n, countTask, &log);
+      for (int64_t t = 0; t < n; ++t) {
+        INFO("threads " << threads << ", tasks " << n << ", task " << t);
+        REQUIRE(log.runs[t].load() == 1);
+      }
+    }
+  }
+  // Two threads, eight tasks: the worker's share is [4, 8), so the first
+  // task it runs is 4 (with one shared counter it would be 1).
+  cambrian_module_set_threads(2);
+  ShareLog log(8);
+  cmb_parallel_for(8, firstTaskOfWorker, &log);
+  cambrian_module_set_threads(1);
+  for (int64_t t = 0; t < 8; ++t)
+    REQUIRE(log.runs[t].load() == 1);
+  REQUIRE(log.otherFirst.load() == 4);
 }
