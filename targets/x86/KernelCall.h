@@ -65,6 +65,7 @@ mlir::Value parameterBlock(mlir::Operation *op, llvm::StringRef prefix,
 void populateLowerPoolingPatterns(mlir::RewritePatternSet &patterns);
 void populateLowerNormalizationPatterns(mlir::RewritePatternSet &patterns);
 void populateLowerTransposePatterns(mlir::RewritePatternSet &patterns);
+void populateLowerPlanePatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace cambrian::x86
 

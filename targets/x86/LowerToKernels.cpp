@@ -471,4 +471,5 @@ void cambrian::x86::populateLowerToKernelsPatterns(RewritePatternSet &patterns,
   populateLowerPoolingPatterns(patterns);
   populateLowerNormalizationPatterns(patterns);
   populateLowerTransposePatterns(patterns);
+  populateLowerPlanePatterns(patterns);
 }

@@ -175,6 +175,17 @@ void cmb_x86_layernorm(const float *x, const float *gamma, const float *beta,
 /// input dimension perm[d]. Both buffers are dense and row-major.
 void cmb_x86_transpose(const float *x, float *y, const int64_t *params);
 
+/// Per-plane sums of a dense planes x size tensor, added to y:
+///   y[p] += sum_i x[p * size + i]
+/// (in any order: the sum is reassociated).
+void cmb_x86_plane_sums(const float *x, float *y, int64_t planes, int64_t size);
+
+/// Each plane of a dense planes x size tensor scaled by its own factor:
+///   y[p * size + i] = x[p * size + i] * s[p]
+/// y may be x.
+void cmb_x86_plane_scale(const float *x, const float *s, float *y,
+                         int64_t planes, int64_t size);
+
 /// Number of worker threads the kernels split work over (>= 1): the value of
 /// the last cambrian_module_set_threads (clamped to 1..256), 1 by default.
 int32_t cmb_x86_num_threads(void);
