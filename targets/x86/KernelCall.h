@@ -65,6 +65,8 @@ mlir::Value parameterBlock(mlir::Operation *op, llvm::StringRef prefix,
 void populateLowerPoolingPatterns(mlir::RewritePatternSet &patterns);
 void populateLowerNormalizationPatterns(mlir::RewritePatternSet &patterns);
 void populateLowerTransposePatterns(mlir::RewritePatternSet &patterns);
+/// Applied after all the others: their generics may belong to a chain that
+/// another pattern lowers whole.
 void populateLowerPlanePatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace cambrian::x86

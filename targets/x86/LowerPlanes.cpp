@@ -139,6 +139,11 @@ struct PlaneScaleToKernel : OpRewritePattern<linalg::GenericOp> {
     if (!x || !isDenseRowMajor(x) || !isDenseRowMajor(s) ||
         !isDenseRowMajor(y))
       return failure();
+    // The kernel reads one factor per plane, contiguously: the dimensions
+    // of s read at index 0 must be unit ones.
+    if (llvm::any_of(shapeOf(s).drop_front(k),
+                     [](int64_t d) { return d != 1; }))
+      return rewriter.notifyMatchFailure(g, "factors not contiguous");
     // In place is fine; a partial overlap is not.
     if (rootBuffer(y) == rootBuffer(s) ||
         (rootBuffer(y) == rootBuffer(x) && y != x))

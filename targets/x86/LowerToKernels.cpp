@@ -447,6 +447,12 @@ struct LowerToKernelsPass
     cambrian::x86::populateLowerToKernelsPatterns(patterns, winograd,
                                                   packedConv, convPool);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+    // Last, single generics that may also be part of a chain lowered whole
+    // above (a softmax's row sums): per-plane sums and scaling.
+    RewritePatternSet planes(&getContext());
+    cambrian::x86::populateLowerPlanePatterns(planes);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(planes))))
       signalPassFailure();
   }
 };
@@ -471,5 +477,4 @@ void cambrian::x86::populateLowerToKernelsPatterns(RewritePatternSet &patterns,
   populateLowerPoolingPatterns(patterns);
   populateLowerNormalizationPatterns(patterns);
   populateLowerTransposePatterns(patterns);
-  populateLowerPlanePatterns(patterns);
 }

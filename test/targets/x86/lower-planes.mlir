@@ -58,7 +58,14 @@ func.func @plane_max(%x: memref<3x8xf32>, %y: memref<3xf32>) {
 // CHECK-LABEL: func.func @plane_scale
 // CHECK-DAG: %[[PLANES:.+]] = arith.constant 3 : i64
 // CHECK-DAG: %[[SIZE:.+]] = arith.constant 49 : i64
+// The map-wide input is the kernel's x, the factor its s, then y.
+// CHECK: memref.extract_strided_metadata %arg1
+// CHECK: memref.extract_strided_metadata %arg0
+// CHECK: memref.extract_strided_metadata %arg2
 // CHECK: call @cmb_x86_plane_scale(%{{.+}}, %{{.+}}, %{{.+}}, %[[PLANES]], %[[SIZE]]) : (!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64) -> ()
+// CHECK: memref.extract_strided_metadata %arg2
+// CHECK: memref.extract_strided_metadata %arg0
+// CHECK: memref.extract_strided_metadata %arg3
 // CHECK: call @cmb_x86_plane_scale(%{{.+}}, %{{.+}}, %{{.+}}, %[[PLANES]], %[[SIZE]])
 // CHECK-NOT: linalg.generic
 func.func @plane_scale(%s: memref<1x3x1x1xf32>, %x: memref<1x3x7x7xf32>, %y: memref<1x3x7x7xf32>, %z: memref<1x3x7x7xf32>) {
@@ -110,6 +117,24 @@ func.func @overlap(%s: memref<2x1xf32>, %buf: memref<3x8xf32>) {
   linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, 0)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>],
                   iterator_types = ["parallel", "parallel"]}
       ins(%s, %x : memref<2x1xf32>, memref<2x8xf32, strided<[8, 1]>>) outs(%y : memref<2x8xf32, strided<[8, 1], offset: 8>>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %p = arith.mulf %a, %b : f32
+    linalg.yield %p : f32
+  }
+  return
+}
+
+// -----
+
+// A factor tensor larger than one value per plane, read at index 0 of its
+// trailing dimensions: the factors are not contiguous, so the generic stays.
+// CHECK-LABEL: func.func @strided_factors
+// CHECK: linalg.generic
+// CHECK-NOT: call @cmb_x86_plane_scale
+func.func @strided_factors(%s: memref<3x4xf32>, %x: memref<3x4xf32>, %y: memref<3x4xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, 0)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%s, %x : memref<3x4xf32>, memref<3x4xf32>) outs(%y : memref<3x4xf32>) {
   ^bb0(%a: f32, %b: f32, %out: f32):
     %p = arith.mulf %a, %b : f32
     linalg.yield %p : f32
