@@ -217,5 +217,9 @@ CMB_EXPORT void cmb_x86_conv2d(const float *x, const float *w,
     cmb_gemm_parallel(s.N * s.G, pointwiseItem, &args, 0);
     return;
   }
+  if (cmb_conv_few_channels_fits(&s)) {
+    cmb_conv_few_channels(x, w, bias, y, &s);
+    return;
+  }
   convGeneral(&args);
 }

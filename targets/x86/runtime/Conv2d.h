@@ -1,9 +1,11 @@
 //===- Conv2d.h - Convolution geometry shared by the conv paths -*- C -*-===//
 //
-// cmb_x86_conv2d (Conv2d.c) picks one of three strategies:
+// cmb_x86_conv2d (Conv2d.c) picks one of four strategies:
 //  - 1x1, stride 1, no padding: a batch of GEMMs straight on the input;
 //  - depthwise (one input and one output channel per group): a direct loop
 //    (DepthwiseConv.c);
+//  - few input channels (an image): a direct loop with the output columns
+//    in the vector lanes (ConvFewChannels.c);
 //  - anything else: im2col of a block of output columns into packed GEMM
 //    panels (Im2col.c), then the GEMM core with the weights as A.
 //
@@ -50,6 +52,32 @@ void cmb_conv_depthwise(const float *x, const float *w, const float *bias,
 int cmb_conv_depthwise_blocked(const float *x, const float *w,
                                const float *bias, float *y,
                                const cmb_conv_shape *s);
+
+/// Whether the direct few-channel path (ConvFewChannels.c) takes `s`: an
+/// ungrouped, undilated convolution of at most 4 input channels (an image)
+/// whose output rows are at least a vector wide.
+int cmb_conv_few_channels_fits(const cmb_conv_shape *s);
+
+/// Bytes of scratch the few-channel path needs per thread.
+size_t cmb_conv_few_channels_scratch_bytes(const cmb_conv_shape *s);
+
+/// Packs the weights `w` (F x C x KH x KW) and the tap table into `scratch`
+/// (cmb_conv_few_channels_scratch_bytes), for cmb_conv_few_channels_rows.
+void cmb_conv_few_channels_prepare(const cmb_conv_shape *s, const float *w,
+                                   void *scratch);
+
+/// Output rows [oh0, oh1) of one image `x` (C x H x W), every output
+/// channel, with the bias, accumulation and activation of `s`: channel f's
+/// row oh goes to y + f * planeFloats + (oh - oh0) * OW. `scratch` was
+/// prepared for `s`.
+void cmb_conv_few_channels_rows(const cmb_conv_shape *s, const float *x,
+                                const float *bias, int64_t oh0, int64_t oh1,
+                                float *y, int64_t planeFloats,
+                                void *scratch);
+
+/// The whole convolution on the few-channel path, over the thread pool.
+void cmb_conv_few_channels(const float *x, const float *w, const float *bias,
+                           float *y, const cmb_conv_shape *s);
 
 /// Im2col panels of about this many floats per GEMM call stay in L2 next to
 /// the weights' packed block.

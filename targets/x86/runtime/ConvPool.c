@@ -39,6 +39,7 @@ typedef struct ConvPoolJob {
   int64_t bufferRows; ///< convolution rows the band buffer holds
   int64_t tileCols;   ///< convolution columns per GEMM call
   int64_t ranges;     ///< ranges of pooled rows per image (tasks per image)
+  int fewChannels;    ///< the convolution on the direct few-channel path
 } ConvPoolJob;
 
 /// Convolution rows [lo, hi) that pooled rows [q0, q1) read.
@@ -56,6 +57,13 @@ static void convRows(const ConvPoolJob *job, const float *x, int64_t r0,
                      int64_t r1, float *band, int64_t lo, int64_t planeFloats,
                      float *panels, float *slab, void *gemmScratch) {
   const cmb_conv_shape *s = &job->conv;
+  if (job->fewChannels) {
+    // `gemmScratch` was prepared by cmb_conv_few_channels_prepare.
+    cmb_conv_few_channels_rows(s, x, job->bias, r0, r1,
+                               band + (r0 - lo) * s->OW, planeFloats,
+                               gemmScratch);
+    return;
+  }
   for (int64_t j = r0 * s->OW; j < r1 * s->OW; j += job->tileCols) {
     const int64_t cols = cmb_min64(job->tileCols, r1 * s->OW - j);
     cmb_im2col_panels(s, x, j, cols, slab, panels);
@@ -83,11 +91,19 @@ static void convPoolTask(void *ctxPtr, int64_t task, cmb_scratch *scratch) {
   const int64_t planeFloats = job->bufferRows * s->OW;
   const size_t bandBytes =
       cmb_align_bytes((size_t)(s->F * planeFloats) * sizeof(float));
-  const size_t panelBytes = cmb_align_bytes(
-      cmb_im2col_panel_floats(s, job->tileCols) * sizeof(float));
-  const size_t slabBytes = cmb_align_bytes(
-      cmb_im2col_slab_floats(s, job->tileCols) * sizeof(float));
-  const size_t gemmBytes = cmb_gemm_prepacked_scratch_bytes(s->F, s->K);
+  // The im2col path's panels, slab and GEMM scratch, or the few-channel
+  // path's scratch in place of the GEMM's.
+  const int few = job->fewChannels;
+  const size_t panelBytes =
+      few ? 0
+          : cmb_align_bytes(cmb_im2col_panel_floats(s, job->tileCols) *
+                            sizeof(float));
+  const size_t slabBytes =
+      few ? 0
+          : cmb_align_bytes(cmb_im2col_slab_floats(s, job->tileCols) *
+                            sizeof(float));
+  const size_t gemmBytes = few ? cmb_conv_few_channels_scratch_bytes(s)
+                               : cmb_gemm_prepacked_scratch_bytes(s->F, s->K);
   char *buf = cmb_scratch_reserve(scratch, bandBytes + panelBytes +
                                                slabBytes + gemmBytes);
   if (!buf)
@@ -96,6 +112,8 @@ static void convPoolTask(void *ctxPtr, int64_t task, cmb_scratch *scratch) {
   float *panels = (float *)(buf + bandBytes);
   float *slab = (float *)(buf + bandBytes + panelBytes);
   void *gemmScratch = buf + bandBytes + panelBytes + slabBytes;
+  if (few)
+    cmb_conv_few_channels_prepare(s, job->w, gemmScratch);
 
   const float *x = job->x + n * s->C * s->H * s->W;
   float *y = job->y + n * s->F * p->OH * p->OW;
@@ -128,7 +146,7 @@ CMB_EXPORT void cmb_x86_conv2d_maxpool(const float *x, const float *w,
                                        const float *bias, float *y,
                                        const int64_t *convParams,
                                        const int64_t *poolParams) {
-  ConvPoolJob job = {x, w, bias, y, {0}, {0}, 0, 0, 0, 0};
+  ConvPoolJob job = {x, w, bias, y, {0}, {0}, 0, 0, 0, 0, 0};
   cmb_conv_unpack(convParams, &job.conv);
   cmb_pool_unpack(poolParams, &job.pool);
   const cmb_conv_shape *s = &job.conv;
@@ -152,6 +170,7 @@ CMB_EXPORT void cmb_x86_conv2d_maxpool(const float *x, const float *w,
          (job.bandRows * p->SH + window) * s->OW * s->F <= kBandFloats)
     ++job.bandRows;
   job.bufferRows = cmb_min64(s->OH, (job.bandRows - 1) * p->SH + window);
+  job.fewChannels = cmb_conv_few_channels_fits(s);
   job.tileCols = cmb_round_up(
       cmb_max64(CMB_NR, CMB_IM2COL_TILE_FLOATS / cmb_max64(s->K, 1)), CMB_NR);
 

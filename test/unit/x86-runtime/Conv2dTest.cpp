@@ -583,7 +583,7 @@ TEST_CASE("conv2d: depthwise stride 1 read directly (rows in blocks)",
   });
 }
 
-TEST_CASE("conv2d: few input channels (an image's first layer, im2col)",
+TEST_CASE("conv2d: few input channels (an image's first layer)",
           "[conv2d]") {
   CMB_REQUIRE_ISA();
   std::mt19937 rng(41);
@@ -603,10 +603,51 @@ TEST_CASE("conv2d: few input channels (an image's first layer, im2col)",
     runCase(conv(1, 1, 33, 50, 5, 3, 1, 1, 1, 1, true, 0, 1), rng, chk);
     runCase(conv(1, 4, 21, 45, 24, 5, 1, 1, 2, 1, true, CMB_CONV_ACT_RELU, 0),
             rng, chk);
+    // Dilated rows: im2col + GEMM, the others the direct path.
     runCase({1, 3, 30, 40, 17, 3, 3, 2, 1, 2, 1, 1, 0, 2, 1, 1, true, 0, 0},
             rng, chk);
     runCase({1, 3, 36, 36, 8, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 1, true, 1, 1}, rng,
             chk);
+    INFO("threads " << threads);
+    requireClean(chk);
+  });
+}
+
+TEST_CASE("conv2d: few input channels, output columns in the lanes",
+          "[conv2d]") {
+  CMB_REQUIRE_ISA();
+  std::mt19937 rng(43);
+  withThreadCounts([&](int threads) {
+    Checker chk;
+    // Full-width rows of the real stems: MobileNet's 112 columns (7 AVX-512
+    // vectors: tiles of 4 and 3), SqueezeNet's unpadded 111 (a partial last
+    // vector), ResNet's 7x7 on 115 columns (8 vectors: 4 and 4).
+    runCase(conv(1, 3, 9, 224, 32, 3, 2, 1, 1, 1, true, CMB_CONV_ACT_RELU6, 0),
+            rng, chk);
+    runCase(conv(1, 3, 11, 223, 64, 3, 2, 1, 0, 1, true, CMB_CONV_ACT_RELU, 0),
+            rng, chk);
+    runCase(conv(1, 3, 13, 230, 64, 7, 2, 1, 3, 1, false, CMB_CONV_ACT_RELU, 1),
+            rng, chk);
+    // Output channels off the register tile's blocks (17, and 2 < one
+    // block); one, two and four input channels.
+    runCase(conv(2, 1, 12, 70, 17, 3, 1, 1, 1, 1, true, 0, 1), rng, chk);
+    runCase(conv(1, 2, 15, 66, 2, 5, 2, 1, 2, 1, true, CMB_CONV_ACT_RELU, 0),
+            rng, chk);
+    runCase(conv(3, 4, 10, 48, 9, 3, 1, 1, 0, 1, false, 0, 0), rng, chk);
+    // Stride 3 across (three phases per channel), asymmetric padding, a
+    // non-square window.
+    runCase({1, 3, 20, 100, 8, 3, 5, 2, 3, 1, 1, 2, 1, 0, 3, 1, true, 0, 1},
+            rng, chk);
+    // Tall enough for several blocks of rows per band (their halo rows are
+    // copied again per block).
+    runCase(conv(1, 3, 150, 120, 6, 3, 1, 1, 1, 1, true, 0, 0), rng, chk);
+    // Every activation, the ones applied after the row's tiles included.
+    runActivations(conv(1, 3, 8, 64, 8, 3, 2, 1, 1, 1, true, 0, 0),
+                   {CMB_CONV_ACT_LEAKY_RELU, CMB_CONV_ACT_HARDSIGMOID,
+                    CMB_CONV_ACT_HARDSWISH, CMB_CONV_ACT_SIGMOID,
+                    CMB_CONV_ACT_SILU, CMB_CONV_ACT_TANH, CMB_CONV_ACT_GELU,
+                    CMB_CONV_ACT_GELU_TANH},
+                   rng, chk);
     INFO("threads " << threads);
     requireClean(chk);
   });
