@@ -130,7 +130,9 @@ def write_markdown(results, path, chart_path):
     if results.get("note"):
         w(f"> {results['note']}\n")
     w(f"Run: {results['date']}, {results['wall_s'] / 60:.1f} min wall time for the run; "
-      f"{s['runs']} timed runs after {s['warmup']} warm-up runs per measurement.\n")
+      f"{s['runs']} timed runs after {s['warmup']} warm-up runs per measurement"
+      + (f", the fastest of {s['rounds']} rounds" if s.get("rounds", 1) > 1 else "")
+      + ".\n")
 
     w("## Machine and versions\n")
     w("| | |\n|---|---|")
@@ -165,9 +167,15 @@ def write_markdown(results, path, chart_path):
        "CPU backend runs far slower than after its channels-last rewrite "
        "(`run_bench.py --iree-extra-flags='--iree-preprocessing-pass-pipeline="
        "builtin.module(util.func(iree-preprocessing-convert-conv-to-channels-last))'`)."))
+    rounds = s.get("rounds", 1)
     w("- Each figure is the **median** of the timed runs. Measurements are interleaved "
       "(for each model and thread count: ORT, Cambrian, IREE) so that background load "
-      "affects the three alike.")
+      "affects the three alike." +
+      (f" ORT and Cambrian are measured in {rounds} such rounds (IREE in the first "
+       "only) and each keeps its fastest round's median: this machine is a VM whose "
+       "neighbours' load comes in bursts of seconds, which otherwise decided single "
+       "ratios by 10-30% (all rounds' medians are in `bench/results.json`)."
+       if rounds > 1 else ""))
     w("- **Correctness**: every runtime's outputs at every thread count are compared with "
       "ORT's (`rtol=1e-3, atol=1e-4`); a latency marked † comes with outputs outside that "
       "tolerance; *max abs err* is the largest difference over the thread counts.")
