@@ -12,9 +12,10 @@
 //     column ow + kw / SW, so every tap is a contiguous vector load even at
 //     stride 2 (and the padding needs no tests).
 //  2. Per output row, FB output channels x V vectors of columns accumulate
-//     in registers over all taps: per tap V loads, FB weight broadcasts and
-//     FB * V multiply-adds. Bias, accumulation and the activation are applied
-//     before the only store.
+//     in registers over all taps: per tap V loads, FB broadcasts of weights
+//     packed per call (a tap's FB adjacent) and FB * V multiply-adds. Bias,
+//     accumulation and ReLU(6) are applied before the only store; the other
+//     activations run over the row while it is still in L1.
 //
 //===----------------------------------------------------------------------===//
 
