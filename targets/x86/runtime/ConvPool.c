@@ -1,13 +1,14 @@
 //===- ConvPool.c - A convolution and the max pooling of its output -------===//
 //
 // The stems of the ResNets and SqueezeNet are a convolution on the image
-// (3 input channels, im2col + GEMM) whose 3 MB output map only feeds a 3x3
-// stride-2 max pooling. Run apart, the convolution writes that map to
+// (3 input channels: the direct kernel of ConvFewChannels.c, else im2col +
+// GEMM) whose 3 MB output map only feeds a 3x3 stride-2 max pooling. Run
+// apart, the convolution writes that map to
 // memory and the pooling reads it back at L3 or DRAM speed, which took
 // longer than the pooling's arithmetic. Here a thread takes a range of
 // pooled rows and walks it in bands: the convolution rows a band's windows
 // read are computed into a band buffer that stays in L2 (all output
-// channels, bias and activation in the GEMM's store as in Conv2d.c), then
+// channels, bias and activation in the store as in Conv2d.c), then
 // pooled from there. Rows that two bands share (the window is taller than
 // the stride) move to the top of the buffer instead of being computed
 // again; only the first band of each range computes them. The convolution's

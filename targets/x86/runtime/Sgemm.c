@@ -410,7 +410,10 @@ static void chooseSplit(int64_t batch, int64_t M, int64_t N, int64_t K,
     if (m > mTiles || n > nTiles)
       continue;
     double score = balance(mTiles, m) * balance(nTiles, n);
-    // Ties go to splitting N: blocks of N do not duplicate B packing.
+    // Ties go to the last candidate, the most blocks of M. (Preferring N,
+    // whose blocks do not duplicate B's packing, measured the same on
+    // BERT-base, ViT-S, ResNet-50, MobileNetV2 and SqueezeNet at 2 threads,
+    // whose B is mostly packed at compile time.)
     if (score >= best) {
       best = score;
       *pm = m;
