@@ -384,16 +384,28 @@ static int64_t gcd64(int64_t a, int64_t b) {
   return a;
 }
 
-/// How evenly `tiles` tiles spread over `parts` blocks (1 = perfectly).
-static double balance(int64_t tiles, int64_t parts) {
-  return (double)tiles / (double)(parts * cmb_ceil_div(tiles, parts));
+/// How evenly `total` rows (or columns) in `tiles` tiles of `tileSize`
+/// spread over `parts` blocks as blockRange cuts them: the mean block over
+/// the largest (1 = perfectly). Counted in rows, not tiles: M = 16 is two
+/// tiles of 14, and one tile per block would give one thread 14 rows and
+/// the other 2.
+static double balance(int64_t tiles, int64_t tileSize, int64_t total,
+                      int64_t parts) {
+  int64_t largest = 0;
+  for (int64_t p = 0; p < parts; ++p) {
+    int64_t begin, end;
+    blockRange(p, parts, tiles, tileSize, total, &begin, &end);
+    largest = cmb_max64(largest, end - begin);
+  }
+  return largest > 0 ? (double)total / (double)(parts * largest) : 0.0;
 }
 
-/// Chooses how many blocks each GEMM is cut into (pm x pn) for `threads`.
-static void chooseSplit(int64_t batch, int64_t M, int64_t N, int64_t K,
-                        int threads, int64_t mTiles, int64_t nTiles,
-                        int64_t *pm, int64_t *pn) {
+void cmb_gemm_choose_split(int64_t batch, int64_t M, int64_t N, int64_t K,
+                           int threads, int64_t nTile, int64_t *pm,
+                           int64_t *pn) {
   *pm = *pn = 1;
+  const int64_t mTiles = cmb_ceil_div(M, CMB_MR);
+  const int64_t nTiles = cmb_ceil_div(N, nTile);
   if (threads <= 1 || batch >= 4 * (int64_t)threads)
     return;
   // Enough blocks that the task count is a multiple of the thread count.
@@ -409,12 +421,11 @@ static void chooseSplit(int64_t batch, int64_t M, int64_t N, int64_t K,
     int64_t n = parts / m;
     if (m > mTiles || n > nTiles)
       continue;
-    double score = balance(mTiles, m) * balance(nTiles, n);
-    // Ties go to the last candidate, the most blocks of M. (Preferring N,
-    // whose blocks do not duplicate B's packing, measured the same on
-    // BERT-base, ViT-S, ResNet-50, MobileNetV2 and SqueezeNet at 2 threads,
-    // whose B is mostly packed at compile time.)
-    if (score >= best) {
+    double score =
+        balance(mTiles, CMB_MR, M, m) * balance(nTiles, nTile, N, n);
+    // Ties go to the first candidate, the most blocks of N: each block of N
+    // packs all of A, each block of M all of B, usually the larger.
+    if (score > best) {
       best = score;
       *pm = m;
       *pn = n;
@@ -441,16 +452,15 @@ void cmb_gemm_parallel(int64_t batch, cmb_gemm_item_fn item, const void *ctx,
                  cmb_ceil_div(d.N, nTile), nTile};
   const int threads = cmb_pool_size();
   if (serialBatch) {
-    chooseSplit(1, d.M, d.N, d.K, threads, job.mTiles, job.nTiles, &job.pm,
-                &job.pn);
+    cmb_gemm_choose_split(1, d.M, d.N, d.K, threads, nTile, &job.pm, &job.pn);
     for (int64_t b = 0; b < batch; ++b) {
       job.batchBegin = b;
       cmb_parallel_for(job.pm * job.pn, gemmTask, &job);
     }
     return;
   }
-  chooseSplit(batch, d.M, d.N, d.K, threads, job.mTiles, job.nTiles, &job.pm,
-              &job.pn);
+  cmb_gemm_choose_split(batch, d.M, d.N, d.K, threads, nTile, &job.pm,
+                        &job.pn);
   cmb_parallel_for(batch * job.pm * job.pn, gemmTask, &job);
 }
 

@@ -17,6 +17,10 @@
 
 #pragma GCC visibility push(hidden)
 
+#ifdef __cplusplus
+extern "C" { // for the unit tests
+#endif
+
 /// C[M x N] = act((accumulate ? C : 0) + A[M x K] * B[K x N] + bias
 ///                 + colBias)
 /// with row-major operands; `bias` has M entries (one per row of C: a
@@ -77,8 +81,20 @@ typedef void (*cmb_gemm_item_fn)(const void *ctx, int64_t index,
 /// each one into row/column blocks when the batch alone does not give every
 /// thread work. With `serialBatch`, the GEMMs run in order on one thread
 /// (their outputs overlap); each one is still split when that is safe.
+/// How cmb_gemm_parallel cuts each of `batch` M x N x K GEMMs for `threads`
+/// threads: into pm blocks of M (whole tiles of CMB_MR rows) times pn
+/// blocks of N (whole tiles of nTile columns), so that the blocks are as
+/// even in rows and columns as the tiles allow.
+void cmb_gemm_choose_split(int64_t batch, int64_t M, int64_t N, int64_t K,
+                           int threads, int64_t nTile, int64_t *pm,
+                           int64_t *pn);
+
 void cmb_gemm_parallel(int64_t batch, cmb_gemm_item_fn item, const void *ctx,
                        int serialBatch);
+
+#ifdef __cplusplus
+}
+#endif
 
 #pragma GCC visibility pop
 

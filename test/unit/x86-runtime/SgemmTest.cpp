@@ -13,12 +13,14 @@
 #include "cambrian-c/ModuleABI.h"
 #include "targets/x86/runtime/Kernels.h"
 #include "targets/x86/runtime/PackedPanels.h"
+#include "targets/x86/runtime/Sgemm.h"
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <sstream>
+#include <utility>
 
 namespace {
 
@@ -365,4 +367,30 @@ TEST_CASE("sgemm: B in packed panels (constant weights)", "[sgemm]") {
     INFO("threads " << threads);
     requireClean(chk);
   });
+}
+
+TEST_CASE("sgemm: two threads split a GEMM into even blocks", "[sgemm]") {
+  // The register tile is the archive's (14 x 32 for AVX-512, 6 x 16 for
+  // AVX2, 6 x 8 for SSE), not this file's: the shapes suit all three.
+  const auto split = [](int64_t batch, int64_t M, int64_t N, int64_t K) {
+    int64_t pm = 0, pn = 0;
+    cmb_gemm_choose_split(batch, M, N, K, 2, 32, &pm, &pn);
+    return std::make_pair(pm, pn);
+  };
+  // A projection to 16 channels over a 112x112 map: cutting its row tiles
+  // would give one thread 14 rows and the other 2 (AVX-512), or 6 and 10,
+  // so N is cut instead.
+  CHECK(split(1, 16, 112 * 112, 32) == std::make_pair(1L, 2L));
+  // The same rows against 5 column tiles (blocks of 2 and 3): with the
+  // balance counted in tiles, AVX-512's two row tiles looked perfect.
+  CHECK(split(1, 16, 5 * 32, 256) == std::make_pair(1L, 2L));
+  // Both cut evenly (84 rows are 6 tiles of 14 and 14 of 6): N, whose
+  // blocks share the packing of A.
+  CHECK(split(1, 84, 64 * 32, 256) == std::make_pair(1L, 2L));
+  // One tile of columns: only M can be cut.
+  CHECK(split(1, 16 * 84, 32, 256) == std::make_pair(2L, 1L));
+  // Enough GEMMs in the batch to go around: none is cut.
+  CHECK(split(8, 16 * 84, 64 * 32, 256) == std::make_pair(1L, 1L));
+  // Too little work to wake a second thread.
+  CHECK(split(1, 4, 4, 4) == std::make_pair(1L, 1L));
 }
