@@ -2,9 +2,11 @@
 //
 // The clamps (relu, relu6) are applied in registers by every kernel. The
 // others cost a few dozen instructions per vector; the GEMM micro-kernel
-// applies them with cmb_act_apply on each tile it has just stored (still in
-// L1), which keeps its unrolled register loop small. The scalar form serves
-// the edge and small-matrix paths.
+// applies them with cmb_act_apply_rows on each tile it has just stored
+// (still in L1), which keeps its unrolled register loop small: one call and
+// one dispatch on the kind per tile, not per row (14 per AVX-512 tile;
+// MobileNetV3-Large 1 thread 3.38 -> 3.34 ms by the per-node profile). The
+// scalar form serves the edge and small-matrix paths.
 //
 //===----------------------------------------------------------------------===//
 
@@ -58,14 +60,22 @@ CMB_INLINE void applyKind(float *p, int64_t n, const int kind, float alpha,
   }
 }
 
-void cmb_act_apply(float *p, int64_t n, const cmb_act *a) {
+/// applyKind over `rows` rows of `n` floats, `ld` apart.
+CMB_INLINE void applyRowsKind(float *p, int64_t rows, int64_t n, int64_t ld,
+                              const int kind, float alpha, float beta) {
+  for (int64_t r = 0; r < rows; ++r)
+    applyKind(p + r * ld, n, kind, alpha, beta);
+}
+
+void cmb_act_apply_rows(float *p, int64_t rows, int64_t n, int64_t ld,
+                        const cmb_act *a) {
   const float alpha = a->alpha, beta = a->beta;
   switch (a->kind) {
   case CMB_CONV_ACT_NONE:
     return;
 #define CASE(kind)                                                             \
   case kind:                                                                   \
-    applyKind(p, n, kind, alpha, beta);                                        \
+    applyRowsKind(p, rows, n, ld, kind, alpha, beta);                          \
     return;
     CASE(CMB_CONV_ACT_RELU)
     CASE(CMB_CONV_ACT_RELU6)
@@ -79,7 +89,11 @@ void cmb_act_apply(float *p, int64_t n, const cmb_act *a) {
     CASE(CMB_CONV_ACT_GELU_TANH)
 #undef CASE
   default:
-    applyKind(p, n, a->kind, alpha, beta);
+    applyRowsKind(p, rows, n, ld, a->kind, alpha, beta);
     return;
   }
+}
+
+void cmb_act_apply(float *p, int64_t n, const cmb_act *a) {
+  cmb_act_apply_rows(p, 1, n, n, a);
 }

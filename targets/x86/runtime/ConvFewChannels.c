@@ -288,9 +288,8 @@ void cmb_conv_few_channels_rows(const cmb_conv_shape *s, const float *x,
           anyTile(&a, r, f0, nf, v0 * VLEN, (int)(v1 - v0));
         }
         if (!cmb_act_in_register(s->act.kind))
-          for (int f = 0; f < nf; ++f)
-            cmb_act_apply(a.y + (f0 + f) * planeFloats + r * s->OW, s->OW,
-                          &s->act);
+          cmb_act_apply_rows(a.y + f0 * planeFloats + r * s->OW, nf, s->OW,
+                             planeFloats, &s->act);
       }
     }
   }

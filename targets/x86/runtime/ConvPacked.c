@@ -151,8 +151,7 @@ static void storeTransposed(const float *tile, int64_t p0, int64_t np,
       out[p] = finish(tile[p * CMB_CONV_PANEL + j], out + p, b, s);
   }
   if (!cmb_act_in_register(s->act.kind))
-    for (int64_t j = 0; j < nf; ++j)
-      cmb_act_apply(job->y + (f0 + j) * P + p0, np, &s->act);
+    cmb_act_apply_rows(job->y + f0 * P + p0, nf, np, P, &s->act);
 }
 
 //===----------------------------------------------------------------------===//

@@ -73,6 +73,11 @@ float cmb_activate(float v, const cmb_act *a);
 /// Applies `a` in place to p[0, n), vectorized (Activation.c).
 void cmb_act_apply(float *p, int64_t n, const cmb_act *a);
 
+/// Applies `a` in place to `rows` rows of `n` floats, `ld` apart: one call
+/// (and one dispatch on the kind) for a whole stored tile.
+void cmb_act_apply_rows(float *p, int64_t rows, int64_t n, int64_t ld,
+                        const cmb_act *a);
+
 /// Rounds a byte count up to the scratch alignment, so that buffers carved
 /// one after another out of a scratch block all stay aligned.
 static inline size_t cmb_align_bytes(size_t n) {

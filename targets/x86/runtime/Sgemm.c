@@ -162,9 +162,9 @@ static void storeEdge(const float *tile, int m, int64_t n, float *c,
         v = V_ADD(v, V_LOAD_PART(row + j, lanes));
       V_STORE_PART(row + j, V_ACTIVATE(v, kind), lanes);
     }
-    if (!cmb_act_in_register(kind))
-      cmb_act_apply(row, n, &ep->act);
   }
+  if (!cmb_act_in_register(kind))
+    cmb_act_apply_rows(c, m, n, ldc, &ep->act);
 }
 
 void cmb_gemm_serial(const cmb_gemm_desc *d, void *scratch) {

@@ -132,8 +132,7 @@ CMB_INLINE void ukernelBody(const int m, int64_t kc, const float *restrict a,
     }
   }
   if (!cmb_act_in_register(act))
-    for (int i = 0; i < m; ++i)
-      cmb_act_apply(c + i * ldc, NV * VLEN, &ep->act);
+    cmb_act_apply_rows(c, m, NV * VLEN, ldc, &ep->act);
 }
 
 //===----------------------------------------------------------------------===//

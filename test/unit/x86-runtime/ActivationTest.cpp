@@ -57,3 +57,25 @@ TEST_CASE("activations: accuracy from -100 to 100, NaN propagates",
     CHECK(bad == 0);
   }
 }
+
+TEST_CASE("activations: a block of rows, the gaps between them untouched",
+          "[activation]") {
+  CMB_REQUIRE_ISA();
+  // 5 rows of 37 floats (two full AVX-512 vectors and a partial one), 41
+  // apart: the 4 floats after each row must keep their value.
+  const int64_t rows = 5, n = 37, ld = 41;
+  std::vector<float> p((size_t)(rows * ld));
+  for (size_t i = 0; i < p.size(); ++i)
+    p[i] = 0.25f * (float)((int)(i % 23) - 11);
+  const std::vector<float> before = p;
+  cmb_act act = {CMB_CONV_ACT_SILU, 0.0f, 0.0f};
+  cmb_act_apply_rows(p.data(), rows, n, ld, &act);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < ld; ++j) {
+      const size_t i = (size_t)(r * ld + j);
+      const double v = before[i];
+      const double want = j < n ? v / (1.0 + std::exp(-v)) : v;
+      INFO("row " << r << " column " << j);
+      CHECK(std::fabs(p[i] - want) <= 1e-6 * (1.0 + std::fabs(want)));
+    }
+}
