@@ -77,3 +77,35 @@ TEST_CASE("buffer cache: live blocks are distinct across threads", "[memory]") {
   for (void *p : all)
     _mlir_memref_to_llvm_free(p);
 }
+
+TEST_CASE("buffer cache: the most recently freed block, a close fit first",
+          "[memory]") {
+  CMB_REQUIRE_ISA();
+  // Larger than any block the other tests leave cached (5 MiB at most), so
+  // that none of theirs fits these requests.
+  const size_t size = 6000000;
+  void *p = _mlir_memref_to_llvm_alloc(size);
+  void *q = _mlir_memref_to_llvm_alloc(size);
+  _mlir_memref_to_llvm_free(p);
+  _mlir_memref_to_llvm_free(q);
+  // Last freed, first reused: it is the likeliest to be in cache.
+  void *r = _mlir_memref_to_llvm_alloc(size);
+  CHECK(r == q);
+  _mlir_memref_to_llvm_free(r);
+  // A block three times as large, freed after both: a close fit still
+  // comes first, the large one only when no close fit is left.
+  void *big = _mlir_memref_to_llvm_alloc(3 * size);
+  _mlir_memref_to_llvm_free(big);
+  void *s = _mlir_memref_to_llvm_alloc(size);
+  void *t = _mlir_memref_to_llvm_alloc(size);
+  void *u = _mlir_memref_to_llvm_alloc(size);
+  CHECK(s == q);
+  CHECK(t == p);
+  CHECK(u == big);
+  // Beyond 4x the size, a block is not taken.
+  _mlir_memref_to_llvm_free(u);
+  void *v = _mlir_memref_to_llvm_alloc(size / 2);
+  CHECK(v != big);
+  for (void *w : {s, t, v})
+    _mlir_memref_to_llvm_free(w);
+}
