@@ -421,9 +421,13 @@ class Bench:
                             files = ort_files
                         keep_fastest(r, t, timing)
                         if reference is not None:
+                            # Keep the worst round: a failing one, else the
+                            # largest difference.
                             check = compare(load_outputs(d, files), reference)
                             old = r.setdefault("check", {}).get(str(t))
-                            if old is None or check["max_abs_err"] > old["max_abs_err"]:
+                            if (old is None or (old["ok"] and not check["ok"]) or
+                                    (old["ok"] == check["ok"] and
+                                     check["max_abs_err"] > old["max_abs_err"])):
                                 r["check"][str(t)] = check
                     except Exception as e:  # noqa: BLE001  record, keep going
                         r["error"] = f"run at {t} thread(s): {e}"

@@ -159,15 +159,10 @@ static void buildPhases(const cmb_conv_shape *s, const Layout *l,
 #if defined(__AVX512F__)
         // Stride 2: the even lanes of two vectors, while both stay in the
         // row.
-        if (SW == 2) {
-          const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16,
-                                                14, 12, 10, 8, 6, 4, 2, 0);
-          for (; j + VLEN <= hi && 2 * j + first + 2 * VLEN <= W; j += VLEN) {
-            const __m512 v0 = _mm512_loadu_ps(row + 2 * j + first);
-            const __m512 v1 = _mm512_loadu_ps(row + 2 * j + first + VLEN);
-            _mm512_storeu_ps(dst + j, _mm512_permutex2var_ps(v0, even, v1));
-          }
-        }
+        if (SW == 2)
+          for (; j + VLEN <= hi && 2 * j + first + 2 * VLEN <= W; j += VLEN)
+            V_STORE(dst + j, cmb_even_lanes(V_LOAD(row + 2 * j + first),
+                                            V_LOAD(row + 2 * j + first + VLEN)));
 #endif
         for (; j < hi; ++j)
           dst[j] = row[j * SW + first];

@@ -96,11 +96,9 @@ static void copyStrided(float *restrict dst, const float *restrict src,
   }
   if (SW == 2) {
 #if defined(__AVX512F__)
-    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
-                                           20, 22, 24, 26, 28, 30);
     for (; q + VLEN <= n && 2 * q + 2 * VLEN <= avail; q += VLEN)
-      V_STORE(dst + q, _mm512_permutex2var_ps(V_LOAD(src + 2 * q), even,
-                                              V_LOAD(src + 2 * q + VLEN)));
+      V_STORE(dst + q, cmb_even_lanes(V_LOAD(src + 2 * q),
+                                      V_LOAD(src + 2 * q + VLEN)));
 #elif defined(__AVX2__)
     for (; q + VLEN <= n && 2 * q + 2 * VLEN <= avail; q += VLEN) {
       // [a0 a2 b0 b2 | a4 a6 b4 b6], then the 64-bit pairs in order.

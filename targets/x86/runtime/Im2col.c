@@ -18,6 +18,7 @@
 #include "targets/x86/runtime/Conv2d.h"
 #include "targets/x86/runtime/Runtime.h"
 #include "targets/x86/runtime/SgemmMicrokernel.h"
+#include "targets/x86/runtime/Vector.h"
 
 #include <immintrin.h>
 #include <string.h>
@@ -87,12 +88,9 @@ CMB_INLINE void copyBlock(float *restrict d, const float *restrict src,
 #if defined(__AVX512F__) && CMB_NR == 32
     // The even floats of four vectors: GCC's own vectorisation of the loop
     // below mixed in scalar inserts (measured 3x slower).
-    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
-                                           20, 22, 24, 26, 28, 30);
-    _mm512_storeu_ps(d, _mm512_permutex2var_ps(_mm512_loadu_ps(src), even,
-                                               _mm512_loadu_ps(src + 16)));
-    _mm512_storeu_ps(d + 16,
-                     _mm512_permutex2var_ps(_mm512_loadu_ps(src + 32), even,
+    _mm512_storeu_ps(d, cmb_even_lanes(_mm512_loadu_ps(src),
+                                       _mm512_loadu_ps(src + 16)));
+    _mm512_storeu_ps(d + 16, cmb_even_lanes(_mm512_loadu_ps(src + 32),
                                             _mm512_loadu_ps(src + 48)));
 #else
     for (int t = 0; t < CMB_NR; ++t)

@@ -46,18 +46,15 @@ static inline vec_t loadStrided(const float *row, int64_t col0, int64_t stride,
       return n == VLEN ? V_LOAD(p) : V_LOAD_PART(p, n);
 #if defined(__AVX512F__)
     if (stride == 2) {
-      const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16,
-                                             18, 20, 22, 24, 26, 28, 30);
       if (n == VLEN && col0 + 32 <= W) // the usual case: whole vectors
-        return _mm512_permutex2var_ps(_mm512_loadu_ps(p), even,
-                                      _mm512_loadu_ps(p + 16));
+        return cmb_even_lanes(_mm512_loadu_ps(p), _mm512_loadu_ps(p + 16));
       const int span = 2 * n - 1; // floats from p[0] to p[2(n-1)]
       __m512 lo =
           _mm512_maskz_loadu_ps(cmb_lane_mask(span < 16 ? span : 16), p);
       __m512 hi = span > 16
                       ? _mm512_maskz_loadu_ps(cmb_lane_mask(span - 16), p + 16)
                       : _mm512_setzero_ps();
-      return _mm512_permutex2var_ps(lo, even, hi);
+      return cmb_even_lanes(lo, hi);
     }
 #endif
   }
@@ -73,9 +70,7 @@ static inline vec_t loadStrided(const float *row, int64_t col0, int64_t stride,
       return lo;
     __m512 hi = _mm512_mask_loadu_ps(ninf, lanesWithin(col0 + 16, end),
                                      row + col0 + 16);
-    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
-                                           20, 22, 24, 26, 28, 30);
-    return _mm512_permutex2var_ps(lo, even, hi);
+    return cmb_even_lanes(lo, hi);
   }
 #endif
   float lanes[VLEN];
@@ -132,9 +127,7 @@ CMB_INLINE vec_t interiorVector(const float *const *rows, int numRows,
   }
 #if defined(__AVX512F__)
   if (SW == 2) {
-    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
-                                           20, 22, 24, 26, 28, 30);
-    return _mm512_permutex2var_ps(lo, even, hi);
+    return cmb_even_lanes(lo, hi);
   }
 #endif
   return lo;
@@ -164,9 +157,7 @@ static inline vec_t tailVector(const float *const *rows, int numRows,
   }
   if (SW == 1)
     return lo;
-  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
-                                         20, 22, 24, 26, 28, 30);
-  return _mm512_permutex2var_ps(lo, even, hi);
+  return cmb_even_lanes(lo, hi);
 }
 #endif
 

@@ -51,6 +51,13 @@ typedef __m512 vec_t;
 static inline __mmask16 cmb_lane_mask(int n) {
   return (__mmask16)((1u << n) - 1u);
 }
+/// The even lanes of the 32 floats lo:hi (lo first), in order: a row's
+/// stride-2 columns from two consecutive vectors, by one permute.
+static inline __m512 cmb_even_lanes(__m512 lo, __m512 hi) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
+                                         20, 22, 24, 26, 28, 30);
+  return _mm512_permutex2var_ps(lo, even, hi);
+}
 #elif defined(__AVX2__) && defined(__FMA__)
 typedef __m256 vec_t;
 #define VLEN 8
