@@ -1,5 +1,6 @@
 //===- main.cpp - cambrian-opt: mlir-opt with Cambrian's passes -----------===//
 
+#include "dialects/Cambrian/Passes.h"
 #include "cambrian/Pipeline/Pipeline.h"
 #include "cambrian/Transforms/Passes.h"
 #include "targets/x86/Passes.h"
@@ -10,6 +11,7 @@
 
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
+  cambrian::cmb::registerCambrianPasses();
   cambrian::registerTransformsPasses();
   cambrian::x86::registerX86Passes();
   cambrian::x86::registerX86Pipeline();

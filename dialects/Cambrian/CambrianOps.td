@@ -1,0 +1,278 @@
+//===- CambrianOps.td - cambrian ops ------------------------*- tablegen -*-===//
+
+#ifndef CAMBRIAN_OPS_TD
+#define CAMBRIAN_OPS_TD
+
+include "dialects/Cambrian/CambrianDialect.td"
+include "dialects/Cambrian/CambrianAttrs.td"
+include "dialects/Cambrian/CambrianInterfaces.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Convolution and matmul, with an epilogue
+//===----------------------------------------------------------------------===//
+
+def Cambrian_ConvOp : Cambrian_Op<"conv", [Pure, AttrSizedOperandSegments,
+    Cambrian_EpilogueOpInterface]> {
+  let summary = "Grouped N-D convolution (NCHW) with a fused epilogue";
+  let description = [{
+    `output = activation(conv(input, filter) + bias + residual)` on
+    `input: N x C x S1..Sd`, `filter: F x C/groups x K1..Kd`, d in 1..3.
+    There is no padding attribute: a padded input is a `tensor.pad`, which
+    targets may fold. Output spatial size is
+    `(S - dilation * (K - 1) - 1) / stride + 1`. `bias` has F elements;
+    `residual` has the output's type.
+
+    ```mlir
+    %y = cambrian.conv %x, %w bias %b
+           {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>,
+            activation = #cambrian.activation<relu>}
+           : (tensor<1x3x10x10xf32>, tensor<8x3x3x3xf32>, tensor<8xf32>)
+           -> tensor<1x8x8x8xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$filter,
+                       Optional<AnyRankedTensor>:$bias,
+                       Optional<AnyRankedTensor>:$residual,
+                       DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$dilations,
+                       DefaultValuedAttr<I64Attr, "1">:$groups,
+                       OptionalAttr<Cambrian_ActivationAttr>:$activation);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $filter (`bias` $bias^)? (`residual` $residual^)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    unsigned getBiasDim() { return 1; }
+    ::mlir::Value cloneWithEpilogue(::mlir::OpBuilder &builder,
+                                   ::mlir::Value bias, ::mlir::Value residual,
+                                   ::cambrian::cmb::ActivationAttr activation);
+    /// Number of spatial dimensions.
+    int64_t getSpatialRank() { return getInput().getType().getRank() - 2; }
+  }];
+}
+
+def Cambrian_MatmulOp : Cambrian_Op<"matmul", [Pure, AttrSizedOperandSegments,
+    Cambrian_EpilogueOpInterface]> {
+  let summary = "Batched matrix product with a fused epilogue";
+  let description = [{
+    `output = activation(lhs @ rhs + bias + residual)` on `lhs: B.. x M x K`
+    and `rhs: B.. x K x N` (rank 2 or more; batch dimensions broadcast as
+    in numpy). `bias` has N elements; `residual` has the output's type.
+
+    ```mlir
+    %y = cambrian.matmul %a, %b bias %c
+           : (tensor<4x8xf32>, tensor<8x16xf32>, tensor<16xf32>)
+           -> tensor<4x16xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs,
+                       Optional<AnyRankedTensor>:$bias,
+                       Optional<AnyRankedTensor>:$residual,
+                       OptionalAttr<Cambrian_ActivationAttr>:$activation);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = [{
+    $lhs `,` $rhs (`bias` $bias^)? (`residual` $residual^)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    unsigned getBiasDim() { return getOutput().getType().getRank() - 1; }
+    ::mlir::Value cloneWithEpilogue(::mlir::OpBuilder &builder,
+                                   ::mlir::Value bias, ::mlir::Value residual,
+                                   ::cambrian::cmb::ActivationAttr activation);
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Pooling, softmax, normalizations, attention
+//===----------------------------------------------------------------------===//
+
+def Cambrian_PoolOp : Cambrian_Op<"pool", [Pure]> {
+  let summary = "Max or average pooling over an N-D window (NCHW)";
+  let description = [{
+    Reduces each window of `input: N x C x S1..Sd` (d in 1..3). `padding`
+    holds d leading then d trailing amounts per spatial dimension: padded
+    positions never win a max and, for an average, count in the divisor only
+    with `count_include_pad`. With `ceil_mode` the output extent rounds up
+    (as long as the last window starts inside the input or its leading
+    padding) and the last windows may overhang the trailing padding; the
+    overhang never counts. Padding is an attribute here, not a
+    `tensor.pad`, because the average's divisor depends on it.
+
+    ```mlir
+    %y = cambrian.pool max %x {kernel = array<i64: 3, 3>,
+           strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>,
+           padding = array<i64: 1, 1, 1, 1>}
+           : tensor<1x8x16x16xf32> -> tensor<1x8x8x8xf32>
+    ```
+  }];
+  let arguments = (ins Cambrian_PoolKind:$kind, AnyRankedTensor:$input,
+                       DenseI64ArrayAttr:$kernel,
+                       DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$padding,
+                       DefaultValuedAttr<BoolAttr, "false">:$count_include_pad,
+                       DefaultValuedAttr<BoolAttr, "false">:$ceil_mode);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = [{
+    $kind $input attr-dict `:` type($input) `->` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
+def Cambrian_SoftmaxOp : Cambrian_Op<"softmax", [Pure,
+    AllTypesMatch<["input", "output"]>]> {
+  let summary = "Softmax (or log-softmax) along one axis";
+  let description = [{
+    `exp(x - max) / sum(exp(x - max))` along `axis` (non-negative), or its
+    logarithm with `log`.
+
+    ```mlir
+    %y = cambrian.softmax %x {axis = 1 : i64} : tensor<2x10xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis,
+                       DefaultValuedAttr<BoolAttr, "false">:$log);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+class Cambrian_NormOp<string mnemonic, list<Trait> traits = []>
+    : Cambrian_Op<mnemonic, !listconcat(traits, [Pure,
+        AllTypesMatch<["input", "output"]>])> {
+  let results = (outs AnyRankedTensor:$output);
+  let hasVerifier = 1;
+}
+
+def Cambrian_LayerNormOp : Cambrian_NormOp<"layer_norm"> {
+  let summary = "Layer normalization over the trailing dimensions";
+  let description = [{
+    Normalizes `input` over dimensions `axis..rank-1` to zero mean and unit
+    variance (`epsilon` added to the variance), then multiplies by `scale`
+    and adds `bias`, both broadcast (numpy, aligned right) to those
+    dimensions.
+
+    ```mlir
+    %y = cambrian.layer_norm %x, %g bias %b {axis = 1 : i64, epsilon = 1.0e-5 : f32}
+           : (tensor<2x8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<2x8xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$scale,
+                       Optional<AnyRankedTensor>:$bias, I64Attr:$axis,
+                       F32Attr:$epsilon);
+  let assemblyFormat = [{
+    $input `,` $scale (`bias` $bias^)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+}
+
+def Cambrian_RmsNormOp : Cambrian_NormOp<"rms_norm"> {
+  let summary = "RMS normalization over the trailing dimensions";
+  let description = [{
+    `x / sqrt(mean(x^2) + epsilon) * scale` over dimensions `axis..rank-1`;
+    `scale` broadcasts to them as in `cambrian.layer_norm`.
+
+    ```mlir
+    %y = cambrian.rms_norm %x, %g {axis = 1 : i64, epsilon = 1.0e-6 : f32}
+           : (tensor<2x8xf32>, tensor<8xf32>) -> tensor<2x8xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$scale,
+                       I64Attr:$axis, F32Attr:$epsilon);
+  let assemblyFormat = [{
+    $input `,` $scale attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Cambrian_GroupNormOp : Cambrian_NormOp<"group_norm"> {
+  let summary = "Group normalization (NCHW) with per-channel scale and bias";
+  let description = [{
+    Splits the C channels of `input: N x C x ...` into `num_groups` groups,
+    normalizes each (sample, group) over its channels and spatial positions,
+    then applies `scale` and `bias` per channel (C elements each).
+
+    ```mlir
+    %y = cambrian.group_norm %x, %g, %b {num_groups = 2 : i64, epsilon = 1.0e-5 : f32}
+           : (tensor<1x4x3x3xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x4x3x3xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$scale,
+                       AnyRankedTensor:$bias, I64Attr:$num_groups,
+                       F32Attr:$epsilon);
+  let assemblyFormat = [{
+    $input `,` $scale `,` $bias attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Cambrian_AttentionOp : Cambrian_Op<"attention", [Pure]> {
+  let summary = "Scaled dot-product attention over heads";
+  let description = [{
+    `softmax(softcap(scale * q @ k^T) + mask) @ v` per batch and head, on
+    `q: B x Hq x Sq x D`, `k: B x Hkv x Skv x D`, `v: B x Hkv x Skv x Dv`
+    with Hq a multiple of Hkv (grouped-query attention shares each k/v head
+    among Hq/Hkv query heads). `mask` broadcasts to `B x Hq x Sq x Skv`: i1
+    keeps where true, a float mask is added. `is_causal` masks positions
+    after the query's own (aligned to the end of the keys); `softcap` of 0
+    means none. `scale` defaults to 1/sqrt(D).
+
+    ```mlir
+    %o = cambrian.attention %q, %k, %v {is_causal = true}
+           : (tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>)
+           -> tensor<1x4x8x16xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$query, AnyRankedTensor:$key,
+                       AnyRankedTensor:$value,
+                       Optional<AnyRankedTensor>:$mask,
+                       OptionalAttr<F32Attr>:$scale,
+                       DefaultValuedAttr<BoolAttr, "false">:$is_causal,
+                       DefaultValuedAttr<F32Attr, "0.0f">:$softcap);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`mask` $mask^)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Quantization
+//===----------------------------------------------------------------------===//
+
+def Cambrian_QuantizeOp : Cambrian_Op<"quantize", [Pure]> {
+  let summary = "Float to a uniform quantized type";
+  let description = [{
+    `clamp(round_half_even(x / scale) + zero_point)` to the storage range of
+    the result's `!quant.uniform` type, per tensor or per axis.
+
+    ```mlir
+    %q = cambrian.quantize %x : tensor<4xf32> -> tensor<4x!quant.uniform<i8:f32, 0.5:3>>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+def Cambrian_DequantizeOp : Cambrian_Op<"dequantize", [Pure]> {
+  let summary = "A uniform quantized type back to float";
+  let description = [{
+    `(q - zero_point) * scale`, per tensor or per axis of the operand's
+    `!quant.uniform` type; the result has its expressed type.
+
+    ```mlir
+    %x = cambrian.dequantize %q : tensor<4x!quant.uniform<i8:f32, 0.5:3>> -> tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+#endif // CAMBRIAN_OPS_TD

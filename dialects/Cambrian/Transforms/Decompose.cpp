@@ -1,0 +1,765 @@
+//===- Decompose.cpp - cambrian ops to linalg/tensor ----------------------===//
+//
+// The shared lowering for targets that compile loops: each cambrian op
+// becomes the linalg/tensor/arith IR that computes it. Targets with kernels
+// for some ops match those first and let these patterns take the rest.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Cambrian/CambrianOps.h"
+#include "dialects/Cambrian/Passes.h"
+#include "dialects/Cambrian/Utils/TensorBuilder.h"
+
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <cmath>
+#include <limits>
+
+namespace cambrian::cmb {
+#define GEN_PASS_DEF_DECOMPOSEPASS
+#include "dialects/Cambrian/Passes.h.inc"
+} // namespace cambrian::cmb
+
+using namespace mlir;
+using namespace cambrian;
+using namespace cambrian::cmb;
+
+namespace {
+
+Value floatConst(OpBuilder &b, Location loc, Type type, double v) {
+  return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, v));
+}
+
+Value addF(OpBuilder &b, Location loc, ValueRange v) {
+  return arith::AddFOp::create(b, loc, v[0], v[1]);
+}
+
+Value maxF(OpBuilder &b, Location loc, ValueRange v) {
+  return arith::MaximumFOp::create(b, loc, v[0], v[1]);
+}
+
+/// 1 / (1 + exp(-x)).
+Value sigmoid(OpBuilder &b, Location loc, Value x) {
+  Type t = x.getType();
+  Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+  Value one = floatConst(b, loc, t, 1.0);
+  return arith::DivFOp::create(b, loc, one,
+                               arith::AddFOp::create(b, loc, one, e));
+}
+
+/// clamp(alpha * x + beta, 0, 1).
+Value hardSigmoid(OpBuilder &b, Location loc, Value x, double alpha,
+                  double beta) {
+  Type t = x.getType();
+  Value y = arith::AddFOp::create(
+      b, loc, arith::MulFOp::create(b, loc, x, floatConst(b, loc, t, alpha)),
+      floatConst(b, loc, t, beta));
+  y = arith::MaximumFOp::create(b, loc, y, floatConst(b, loc, t, 0.0));
+  return arith::MinimumFOp::create(b, loc, y, floatConst(b, loc, t, 1.0));
+}
+
+/// The scalar body of `act` applied to `x` (a float).
+Value emitActivation(OpBuilder &b, Location loc, Value x, ActivationAttr act) {
+  if (!act)
+    return x;
+  Type t = x.getType();
+  double alpha = act.getAlphaF32(), beta = act.getBetaF32();
+  auto c = [&](double v) { return floatConst(b, loc, t, v); };
+  auto negSelect = [&](Value neg) -> Value {
+    Value isNeg =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, c(0.0));
+    return arith::SelectOp::create(b, loc, isNeg, neg, x);
+  };
+  switch (act.getKind()) {
+  case ActivationKind::None:
+    return x;
+  case ActivationKind::Relu:
+    return arith::MaximumFOp::create(b, loc, x, c(0.0));
+  case ActivationKind::Clip:
+    return arith::MinimumFOp::create(
+        b, loc, arith::MaximumFOp::create(b, loc, x, c(alpha)), c(beta));
+  case ActivationKind::LeakyRelu:
+    return negSelect(arith::MulFOp::create(b, loc, x, c(alpha)));
+  case ActivationKind::HardSigmoid:
+    return hardSigmoid(b, loc, x, alpha, beta);
+  case ActivationKind::HardSwish:
+    return arith::MulFOp::create(b, loc, x,
+                                 hardSigmoid(b, loc, x, 1.0 / 6.0, 0.5));
+  case ActivationKind::Sigmoid:
+    return sigmoid(b, loc, x);
+  case ActivationKind::Silu:
+    return arith::MulFOp::create(b, loc, x, sigmoid(b, loc, x));
+  case ActivationKind::Tanh:
+    return math::TanhOp::create(b, loc, x);
+  case ActivationKind::GeluErf: {
+    Value e = math::ErfOp::create(
+        b, loc, arith::MulFOp::create(b, loc, x, c(M_SQRT1_2)));
+    Value half = arith::MulFOp::create(b, loc, x, c(0.5));
+    return arith::MulFOp::create(b, loc, half,
+                                 arith::AddFOp::create(b, loc, c(1.0), e));
+  }
+  case ActivationKind::GeluTanh: {
+    Value x3 = arith::MulFOp::create(
+        b, loc, x, arith::MulFOp::create(b, loc, x, x));
+    Value inner = arith::AddFOp::create(
+        b, loc, x, arith::MulFOp::create(b, loc, x3, c(0.044715)));
+    Value th = math::TanhOp::create(
+        b, loc, arith::MulFOp::create(b, loc, inner, c(std::sqrt(2.0 / M_PI))));
+    Value half = arith::MulFOp::create(b, loc, x, c(0.5));
+    return arith::MulFOp::create(b, loc, half,
+                                 arith::AddFOp::create(b, loc, c(1.0), th));
+  }
+  case ActivationKind::Elu: {
+    Value em1 = arith::SubFOp::create(b, loc, math::ExpOp::create(b, loc, x),
+                                      c(1.0));
+    return negSelect(arith::MulFOp::create(b, loc, em1, c(alpha)));
+  }
+  }
+  llvm_unreachable("unknown activation");
+}
+
+/// `y + bias + residual`, then the activation, each step that is present as
+/// its own elementwise generic (the graph passes fuse them as they fuse the
+/// importer's elementwise ops). `biasShape` reshapes the bias so that it
+/// broadcasts along its dimension.
+Value emitEpilogue(TensorBuilder &tb, Value y, Value bias,
+                   ArrayRef<int64_t> biasShape, Value residual,
+                   ActivationAttr act) {
+  ArrayRef<int64_t> shape = TensorBuilder::shapeOf(y);
+  Type elem = TensorBuilder::elementTypeOf(y);
+  if (bias)
+    y = tb.elementwise({y, tb.reshape(bias, biasShape)}, shape, elem, addF);
+  if (residual)
+    y = tb.elementwise({y, residual}, shape, elem, addF);
+  if (act && !act.isNone())
+    y = tb.elementwise({y}, shape, elem,
+                       [&](OpBuilder &b, Location loc, ValueRange v) {
+                         return emitActivation(b, loc, v[0], act);
+                       });
+  return y;
+}
+
+Value zeroOf(TensorBuilder &tb, Type elem) { return tb.scalar(elem, 0.0); }
+
+/// Every op of this file works on static shapes; symbolic shapes are a
+/// later step (the verifiers already accept them).
+LogicalResult requireStatic(PatternRewriter &rewriter, Operation *op) {
+  for (Type t : llvm::concat<Type>(op->getOperandTypes(), op->getResultTypes()))
+    if (!cast<ShapedType>(t).hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "dynamic shapes are not "
+                                             "decomposed yet");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Convolution
+//===----------------------------------------------------------------------===//
+
+struct DecomposeConv : OpRewritePattern<ConvOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(ConvOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStatic(rewriter, op)))
+      return failure();
+    int64_t nd = op.getSpatialRank(), group = op.getGroups();
+    if (!isa<FloatType>(op.getOutput().getType().getElementType()))
+      return rewriter.notifyMatchFailure(op, "integer convolutions are "
+                                             "lowered by quantization");
+    if (nd == 3 && group != 1)
+      return rewriter.notifyMatchFailure(op, "3-D convolutions decompose "
+                                             "only without groups");
+    TensorBuilder tb(rewriter, op.getLoc());
+    Value x = op.getInput(), w = op.getFilter();
+    ArrayRef<int64_t> xs = TensorBuilder::shapeOf(x),
+                      ws = TensorBuilder::shapeOf(w),
+                      ys = op.getOutput().getType().getShape();
+    SmallVector<int64_t> strides(op.getStrides()),
+        dilations(op.getDilations());
+    SmallVector<int64_t> ys4(ys);
+    if (nd == 1) {
+      // A 1-D convolution is a 2-D one over a height of 1.
+      x = tb.reshape(x, {xs[0], xs[1], 1, xs[2]});
+      w = tb.reshape(w, {ws[0], ws[1], 1, ws[2]});
+      strides.insert(strides.begin(), 1);
+      dilations.insert(dilations.begin(), 1);
+      ys4 = {ys[0], ys[1], 1, ys[2]};
+    }
+    Type elem = TensorBuilder::elementTypeOf(x);
+    SmallVector<NamedAttribute> attrs = {
+        rewriter.getNamedAttr("strides", rewriter.getI64VectorAttr(strides)),
+        rewriter.getNamedAttr("dilations",
+                              rewriter.getI64VectorAttr(dilations))};
+    Location loc = op.getLoc();
+    Value y;
+    ArrayRef<int64_t> xs4 = TensorBuilder::shapeOf(x),
+                      ws4 = TensorBuilder::shapeOf(w);
+    int64_t C = xs4[1], F = ws4[0];
+    if (nd == 3) {
+      Value init = tb.splat(zeroOf(tb, elem), ys);
+      y = linalg::Conv3DNcdhwFcdhwOp::create(rewriter, loc,
+                                             TypeRange{init.getType()},
+                                             ValueRange{x, w},
+                                             ValueRange{init}, attrs)
+              .getResult(0);
+    } else if (group == 1) {
+      Value init = tb.splat(zeroOf(tb, elem), ys4);
+      y = linalg::Conv2DNchwFchwOp::create(rewriter, loc,
+                                           TypeRange{init.getType()},
+                                           ValueRange{x, w}, ValueRange{init},
+                                           attrs)
+              .getResult(0);
+    } else if (group == C && F == C) {
+      Value init = tb.splat(zeroOf(tb, elem), ys4);
+      Value w3 = tb.reshape(w, {C, ws4[2], ws4[3]});
+      y = linalg::DepthwiseConv2DNchwChwOp::create(
+              rewriter, loc, TypeRange{init.getType()}, ValueRange{x, w3},
+              ValueRange{init}, attrs)
+              .getResult(0);
+    } else {
+      int64_t Cg = C / group, Fg = F / group;
+      Value x5 = tb.reshape(x, {xs4[0], group, Cg, xs4[2], xs4[3]});
+      Value w5 = tb.reshape(w, {group, Fg, Cg, ws4[2], ws4[3]});
+      Value init =
+          tb.splat(zeroOf(tb, elem), {ys4[0], group, Fg, ys4[2], ys4[3]});
+      Value y5 = linalg::Conv2DNgchwGfchwOp::create(
+                     rewriter, loc, TypeRange{init.getType()},
+                     ValueRange{x5, w5}, ValueRange{init}, attrs)
+                     .getResult(0);
+      y = tb.reshape(y5, ys4);
+    }
+    SmallVector<int64_t> biasShape(TensorBuilder::shapeOf(y).size() - 1, 1);
+    biasShape[0] = F;
+    Value residual = op.getResidual();
+    if (residual && nd == 1)
+      residual = tb.reshape(residual, ys4);
+    y = emitEpilogue(tb, y, op.getBias(), biasShape, residual,
+                     op.getActivationAttr());
+    rewriter.replaceOp(op, tb.reshape(y, ys));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Matmul
+//===----------------------------------------------------------------------===//
+
+struct DecomposeMatmul : OpRewritePattern<MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStatic(rewriter, op)))
+      return failure();
+    TensorBuilder tb(rewriter, op.getLoc());
+    Value a = op.getLhs(), b = op.getRhs();
+    ArrayRef<int64_t> as = TensorBuilder::shapeOf(a),
+                      bs = TensorBuilder::shapeOf(b),
+                      ys = op.getOutput().getType().getShape();
+    Type elem = op.getOutput().getType().getElementType();
+    int64_t M = as[as.size() - 2], K = as.back(), N = bs.back();
+    Value y;
+    if (bs.size() == 2) {
+      // Weights shared over the batch: one big matmul over all rows of A.
+      int64_t rows = ShapedType::getNumElements(as) / K;
+      Value a2 = tb.reshape(a, {rows, K});
+      Value init = tb.splat(tb.scalar(elem, 0.0), {rows, N});
+      y = linalg::MatmulOp::create(rewriter, op.getLoc(),
+                                   TypeRange{init.getType()},
+                                   ValueRange{a2, b}, ValueRange{init})
+              .getResult(0);
+    } else {
+      ArrayRef<int64_t> batch = ys.drop_back(2);
+      int64_t B = ShapedType::getNumElements(batch);
+      SmallVector<int64_t> aFull(batch), bFull(batch);
+      aFull.append({M, K});
+      bFull.append({K, N});
+      Value a3 = tb.reshape(tb.broadcastTo(a, aFull), {B, M, K});
+      Value b3 = tb.reshape(tb.broadcastTo(b, bFull), {B, K, N});
+      Value init = tb.splat(tb.scalar(elem, 0.0), {B, M, N});
+      y = linalg::BatchMatmulOp::create(rewriter, op.getLoc(),
+                                        TypeRange{init.getType()},
+                                        ValueRange{a3, b3}, ValueRange{init})
+              .getResult(0);
+    }
+    y = tb.reshape(y, ys);
+    SmallVector<int64_t> biasShape = {N};
+    y = emitEpilogue(tb, y, op.getBias(), biasShape, op.getResidual(),
+                     op.getActivationAttr());
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Pooling
+//===----------------------------------------------------------------------===//
+
+struct DecomposePool : OpRewritePattern<PoolOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(PoolOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStatic(rewriter, op)))
+      return failure();
+    TensorBuilder tb(rewriter, op.getLoc());
+    Value x = op.getInput();
+    ArrayRef<int64_t> xs = TensorBuilder::shapeOf(x),
+                      ys = op.getOutput().getType().getShape();
+    Type elem = TensorBuilder::elementTypeOf(x);
+    int64_t nd = xs.size() - 2;
+    ArrayRef<int64_t> kernel = op.getKernel(), strides = op.getStrides(),
+                      dilations = op.getDilations(), pad = op.getPadding();
+    bool isMax = op.getKind() == PoolKind::Max;
+    // The trailing padding grows to cover the last window (ceil mode).
+    SmallVector<int64_t> low(2, 0), high(2, 0);
+    for (int64_t i = 0; i < nd; ++i) {
+      int64_t span = dilations[i] * (kernel[i] - 1) + 1;
+      int64_t need = (ys[2 + i] - 1) * strides[i] + span - (xs[2 + i] + pad[i]);
+      low.push_back(pad[i]);
+      high.push_back(std::max(pad[nd + i], need));
+    }
+    double init;
+    if (auto ft = dyn_cast<FloatType>(elem))
+      init = isMax ? -std::numeric_limits<double>::infinity() : 0.0;
+    else if (!isMax)
+      return rewriter.notifyMatchFailure(op, "integer average pooling is "
+                                             "lowered by quantization");
+    else
+      init = elem.isUnsignedInteger() ? 0.0
+                                      : double(APInt::getSignedMinValue(
+                                                   elem.getIntOrFloatBitWidth())
+                                                   .getSExtValue());
+    Value padded = tb.pad(x, low, high, init);
+    Value y = tb.windowReduce(
+        padded, kernel, strides, dilations, ys.drop_front(2), init,
+        [&](OpBuilder &b, Location loc, ValueRange v) -> Value {
+          if (!isMax)
+            return arith::AddFOp::create(b, loc, v[0], v[1]);
+          if (isa<FloatType>(elem))
+            return arith::MaximumFOp::create(b, loc, v[0], v[1]);
+          return arith::MaxSIOp::create(b, loc, v[0], v[1]);
+        });
+    if (!isMax) {
+      // Divisor per output position: window cells inside the input (or
+      // inside the explicitly padded input with count_include_pad).
+      ArrayRef<int64_t> outSpatial = ys.drop_front(2);
+      int64_t n = ShapedType::getNumElements(outSpatial);
+      SmallVector<APFloat> inv;
+      inv.reserve(n);
+      for (int64_t i = 0; i < n; ++i) {
+        int64_t rem = i, count = 1;
+        for (int64_t d = nd - 1; d >= 0; --d) {
+          int64_t o = rem % outSpatial[d];
+          rem /= outSpatial[d];
+          int64_t lo = op.getCountIncludePad() ? -pad[d] : 0;
+          int64_t hi = op.getCountIncludePad() ? xs[2 + d] + pad[nd + d]
+                                               : xs[2 + d];
+          int64_t cells = 0;
+          for (int64_t k = 0; k < kernel[d]; ++k) {
+            int64_t pos = o * strides[d] + k * dilations[d] - pad[d];
+            cells += pos >= lo && pos < hi;
+          }
+          count *= cells;
+        }
+        APFloat v(1.0 / double(std::max<int64_t>(count, 1)));
+        bool lost;
+        v.convert(cast<FloatType>(elem).getFloatSemantics(),
+                  APFloat::rmNearestTiesToEven, &lost);
+        inv.push_back(v);
+      }
+      auto type = RankedTensorType::get(outSpatial, elem);
+      Value counts = arith::ConstantOp::create(
+          rewriter, op.getLoc(), DenseElementsAttr::get(type, inv));
+      y = tb.elementwise({y, counts}, ys, elem,
+                         [](OpBuilder &b, Location loc, ValueRange v) {
+                           return arith::MulFOp::create(b, loc, v[0], v[1])
+                               .getResult();
+                         });
+    }
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Softmax and the normalizations
+//===----------------------------------------------------------------------===//
+
+/// Softmax over the trailing dims from `axis` on.
+Value emitSoftmax(TensorBuilder &tb, Value x, int64_t axis, bool log) {
+  ArrayRef<int64_t> shape = TensorBuilder::shapeOf(x);
+  Type elem = TensorBuilder::elementTypeOf(x);
+  SmallVector<int64_t> axes;
+  for (int64_t d = axis; d < (int64_t)shape.size(); ++d)
+    axes.push_back(d);
+  Value mx = tb.reduce(x, axes, /*keepDims=*/true,
+                       -std::numeric_limits<double>::infinity(), elem, maxF);
+  Value shifted = tb.elementwise(
+      {x, mx}, shape, elem, [](OpBuilder &b, Location loc, ValueRange v) {
+        return arith::SubFOp::create(b, loc, v[0], v[1]).getResult();
+      });
+  Value e = tb.elementwise({shifted}, shape, elem,
+                           [](OpBuilder &b, Location loc, ValueRange v) {
+                             return math::ExpOp::create(b, loc, v[0]).getResult();
+                           });
+  Value sum = tb.reduce(e, axes, /*keepDims=*/true, 0.0, elem, addF);
+  if (log)
+    return tb.elementwise({shifted, sum}, shape, elem,
+                          [](OpBuilder &b, Location loc, ValueRange v) {
+                            Value l = math::LogOp::create(b, loc, v[1]);
+                            return arith::SubFOp::create(b, loc, v[0], l)
+                                .getResult();
+                          });
+  return tb.elementwise({e, sum}, shape, elem,
+                        [](OpBuilder &b, Location loc, ValueRange v) {
+                          return arith::DivFOp::create(b, loc, v[0], v[1])
+                              .getResult();
+                        });
+}
+
+/// `perm` moving `axis` last, and its inverse.
+void moveLast(int64_t rank, int64_t axis, SmallVectorImpl<int64_t> &perm,
+              SmallVectorImpl<int64_t> &inverse) {
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != axis)
+      perm.push_back(d);
+  perm.push_back(axis);
+  inverse.resize(rank);
+  for (int64_t i = 0; i < rank; ++i)
+    inverse[perm[i]] = i;
+}
+
+struct DecomposeSoftmax : OpRewritePattern<SoftmaxOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(SoftmaxOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStatic(rewriter, op)))
+      return failure();
+    TensorBuilder tb(rewriter, op.getLoc());
+    int64_t rank = op.getInput().getType().getRank();
+    // Normalise over one axis: move it last, reduce, move it back.
+    SmallVector<int64_t> perm, inverse;
+    moveLast(rank, op.getAxis(), perm, inverse);
+    Value t = tb.transpose(op.getInput(), perm);
+    Value y = tb.transpose(emitSoftmax(tb, t, rank - 1, op.getLog()), inverse);
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+SmallVector<int64_t> trailingAxes(int64_t axis, int64_t rank) {
+  SmallVector<int64_t> axes;
+  for (int64_t d = axis; d < rank; ++d)
+    axes.push_back(d);
+  return axes;
+}
+
+struct DecomposeLayerNorm : OpRewritePattern<LayerNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(LayerNormOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStatic(rewriter, op)))
+      return failure();
+    TensorBuilder tb(rewriter, op.getLoc());
+    Value x = op.getInput();
+    Moments m = computeMoments(
+        tb, x, trailingAxes(op.getAxis(), op.getInput().getType().getRank()),
+        op.getEpsilon().convertToDouble());
+    rewriter.replaceOp(op, scaleAndShift(tb, m.centered, m.invStdDev,
+                                         op.getScale(), op.getBias()));
+    return success();
+  }
+};
+
+struct DecomposeRmsNorm : OpRewritePattern<RmsNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(RmsNormOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStatic(rewriter, op)))
+      return failure();
+    TensorBuilder tb(rewriter, op.getLoc());
+    Value x = op.getInput();
+    Moments m = computeMoments(
+        tb, x, trailingAxes(op.getAxis(), op.getInput().getType().getRank()),
+        op.getEpsilon().convertToDouble(), /*center=*/false);
+    rewriter.replaceOp(
+        op, scaleAndShift(tb, x, m.invStdDev, op.getScale(), nullptr));
+    return success();
+  }
+};
+
+struct DecomposeGroupNorm : OpRewritePattern<GroupNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(GroupNormOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStatic(rewriter, op)))
+      return failure();
+    TensorBuilder tb(rewriter, op.getLoc());
+    ArrayRef<int64_t> xs = op.getInput().getType().getShape();
+    int64_t G = op.getNumGroups(), N = xs[0], C = xs[1];
+    int64_t spatial = ShapedType::getNumElements(xs.drop_front(2));
+    // [N, G, C/G, spatial]: one row of statistics per (n, group).
+    Value grouped = tb.reshape(op.getInput(), {N, G, C / G, spatial});
+    Moments m = computeMoments(tb, grouped, {2, 3},
+                               op.getEpsilon().convertToDouble());
+    Value normed = scaleAndShift(tb, m.centered, m.invStdDev, nullptr, nullptr);
+    normed = scaleAndShift(tb, tb.reshape(normed, {N, C, spatial}), nullptr,
+                           tb.reshape(op.getScale(), {1, C, 1}),
+                           tb.reshape(op.getBias(), {1, C, 1}));
+    rewriter.replaceOp(op, tb.reshape(normed, xs));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+struct DecomposeAttention : OpRewritePattern<AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStatic(rewriter, op)))
+      return failure();
+    TensorBuilder tb(rewriter, op.getLoc());
+    Location loc = op.getLoc();
+    ArrayRef<int64_t> qs = op.getQuery().getType().getShape(),
+                      ks = op.getKey().getType().getShape(),
+                      vs = op.getValue().getType().getShape();
+    int64_t B = qs[0], Hq = qs[1], Sq = qs[2], D = qs[3], Hkv = ks[1],
+            Skv = ks[2], Dv = vs[3], rep = Hq / Hkv;
+    Type elem = op.getOutput().getType().getElementType();
+    // Grouped-query attention: each k/v head serves `rep` query heads.
+    auto repeatHeads = [&](Value t, int64_t S, int64_t Dh) {
+      if (rep == 1)
+        return t;
+      Value t5 = tb.reshape(t, {B, Hkv, 1, S, Dh});
+      return tb.reshape(tb.broadcastTo(t5, {B, Hkv, rep, S, Dh}),
+                        {B, Hq, S, Dh});
+    };
+    Value k = repeatHeads(op.getKey(), Skv, D);
+    Value v = repeatHeads(op.getValue(), Skv, Dv);
+    int64_t BH = B * Hq;
+    Value q3 = tb.reshape(op.getQuery(), {BH, Sq, D});
+    Value kT = tb.transpose(tb.reshape(k, {BH, Skv, D}), {0, 2, 1});
+    auto bmm = [&](Value a, Value b, int64_t M, int64_t N) {
+      Value init = tb.splat(tb.scalar(elem, 0.0), {BH, M, N});
+      return linalg::BatchMatmulOp::create(rewriter, loc,
+                                           TypeRange{init.getType()},
+                                           ValueRange{a, b}, ValueRange{init})
+          .getResult(0);
+    };
+    double scale = op.getScaleAttr() ? op.getScaleAttr().getValueAsDouble()
+                                     : 1.0 / std::sqrt(double(D));
+    double softcap = op.getSoftcap().convertToDouble();
+    Value scores = tb.reshape(bmm(q3, kT, Sq, Skv), {B, Hq, Sq, Skv});
+    SmallVector<Value> operands = {scores};
+    Value mask = op.getMask();
+    if (mask)
+      operands.push_back(mask);
+    bool causal = op.getIsCausal();
+    bool boolMask = mask && cast<ShapedType>(mask.getType())
+                                .getElementType()
+                                .isInteger(1);
+    // scale, softcap, mask and causality in one elementwise pass.
+    scores = tb.elementwiseIndexed(
+        operands, {B, Hq, Sq, Skv}, elem,
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value s = arith::MulFOp::create(b, l, args[0],
+                                          floatConst(b, l, elem, scale));
+          if (softcap > 0.0) {
+            Value cap = floatConst(b, l, elem, softcap);
+            s = arith::MulFOp::create(
+                b, l, cap,
+                math::TanhOp::create(b, l,
+                                     arith::DivFOp::create(b, l, s, cap)));
+          }
+          Value ninf = floatConst(b, l, elem,
+                                  -std::numeric_limits<double>::infinity());
+          unsigned idx = mask ? 2 : 1;
+          if (mask && boolMask)
+            s = arith::SelectOp::create(b, l, args[1], s, ninf);
+          else if (mask)
+            s = arith::AddFOp::create(b, l, s, args[1]);
+          if (causal) {
+            // Query i sees keys up to i + (Skv - Sq).
+            Value qi = args[idx + 2], kj = args[idx + 3];
+            Value limit = arith::AddIOp::create(
+                b, l, qi, arith::ConstantIndexOp::create(b, l, Skv - Sq));
+            Value future = arith::CmpIOp::create(
+                b, l, arith::CmpIPredicate::sgt, kj, limit);
+            s = arith::SelectOp::create(b, l, future, ninf, s);
+          }
+          return s;
+        });
+    Value probs = emitSoftmax(tb, scores, 3, /*log=*/false);
+    Value out = bmm(tb.reshape(probs, {BH, Sq, Skv}),
+                    tb.reshape(v, {BH, Skv, Dv}), Sq, Dv);
+    rewriter.replaceOp(op, tb.reshape(out, {B, Hq, Sq, Dv}));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Quantize and dequantize
+//===----------------------------------------------------------------------===//
+
+/// Scales and zero points of a uniform type, one per slice of `axis` (or a
+/// single one with axis -1).
+struct QuantParams {
+  SmallVector<double> scales;
+  SmallVector<int64_t> zeroPoints;
+  int64_t axis = -1;
+  IntegerType storage;
+  int64_t qmin, qmax;
+  bool isSigned;
+};
+
+QuantParams quantParams(quant::QuantizedType qt) {
+  QuantParams p;
+  p.storage = cast<IntegerType>(qt.getStorageType());
+  p.qmin = qt.getStorageTypeMin();
+  p.qmax = qt.getStorageTypeMax();
+  p.isSigned = qt.isSigned();
+  if (auto u = dyn_cast<quant::UniformQuantizedType>(qt)) {
+    p.scales.push_back(u.getScale());
+    p.zeroPoints.push_back(u.getZeroPoint());
+  } else {
+    auto a = cast<quant::UniformQuantizedPerAxisType>(qt);
+    p.scales.assign(a.getScales().begin(), a.getScales().end());
+    p.zeroPoints.assign(a.getZeroPoints().begin(), a.getZeroPoints().end());
+    p.axis = a.getQuantizedDimension();
+  }
+  return p;
+}
+
+/// Per-axis parameters as a [n, 1, ..., 1] tensor that broadcasts along the
+/// axis of a rank-`rank` tensor (or a rank-0 scalar for per-tensor).
+Value paramTensor(TensorBuilder &tb, Type elem, ArrayRef<double> values,
+                  int64_t axis, int64_t rank) {
+  SmallVector<int64_t> shape;
+  if (axis >= 0) {
+    shape.assign(rank - axis, 1);
+    shape[0] = values.size();
+  }
+  auto type = RankedTensorType::get(shape, elem);
+  SmallVector<Attribute> attrs;
+  for (double v : values)
+    attrs.push_back(isa<FloatType>(elem)
+                        ? Attribute(FloatAttr::get(elem, v))
+                        : Attribute(IntegerAttr::get(elem, (int64_t)v)));
+  return arith::ConstantOp::create(tb.builder(), tb.location(),
+                                   DenseElementsAttr::get(type, attrs));
+}
+
+struct DecomposeQuantize : OpRewritePattern<QuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(QuantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStatic(rewriter, op)))
+      return failure();
+    TensorBuilder tb(rewriter, op.getLoc());
+    RankedTensorType out = op.getOutput().getType();
+    QuantParams p =
+        quantParams(cast<quant::QuantizedType>(out.getElementType()));
+    Type f = op.getInput().getType().getElementType();
+    SmallVector<double> zps(p.zeroPoints.begin(), p.zeroPoints.end());
+    Value scale = paramTensor(tb, f, p.scales, p.axis, out.getRank());
+    Value zp = paramTensor(tb, f, zps, p.axis, out.getRank());
+    double qmin = p.qmin, qmax = p.qmax;
+    bool isSigned = p.isSigned;
+    IntegerType storage = p.storage;
+    Value q = tb.elementwise(
+        {op.getInput(), scale, zp}, out.getShape(), storage,
+        [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+          Value r = math::RoundEvenOp::create(
+              b, l, arith::DivFOp::create(b, l, v[0], v[1]));
+          r = arith::AddFOp::create(b, l, r, v[2]);
+          r = arith::MaximumFOp::create(b, l, r, floatConst(b, l, f, qmin));
+          r = arith::MinimumFOp::create(b, l, r, floatConst(b, l, f, qmax));
+          if (isSigned)
+            return arith::FPToSIOp::create(b, l, storage, r);
+          return arith::FPToUIOp::create(b, l, storage, r);
+        });
+    rewriter.replaceOpWithNewOp<quant::StorageCastOp>(op, out, q);
+    return success();
+  }
+};
+
+struct DecomposeDequantize : OpRewritePattern<DequantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(DequantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStatic(rewriter, op)))
+      return failure();
+    TensorBuilder tb(rewriter, op.getLoc());
+    RankedTensorType in = op.getInput().getType();
+    RankedTensorType out = op.getOutput().getType();
+    QuantParams p =
+        quantParams(cast<quant::QuantizedType>(in.getElementType()));
+    Type f = out.getElementType();
+    Value stored = quant::StorageCastOp::create(
+        rewriter, op.getLoc(),
+        RankedTensorType::get(in.getShape(), p.storage), op.getInput());
+    SmallVector<double> zps(p.zeroPoints.begin(), p.zeroPoints.end());
+    Value scale = paramTensor(tb, f, p.scales, p.axis, in.getRank());
+    Value zp = paramTensor(tb, f, zps, p.axis, in.getRank());
+    bool isSigned = p.isSigned;
+    Value y = tb.elementwise(
+        {stored, scale, zp}, out.getShape(), f,
+        [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+          Value x = isSigned ? arith::SIToFPOp::create(b, l, f, v[0]).getResult()
+                             : arith::UIToFPOp::create(b, l, f, v[0]).getResult();
+          return arith::MulFOp::create(b, l,
+                                       arith::SubFOp::create(b, l, x, v[2]),
+                                       v[1]);
+        });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// The pass
+//===----------------------------------------------------------------------===//
+
+struct DecomposePass
+    : public cambrian::cmb::impl::DecomposePassBase<DecomposePass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateCambrianDecomposePatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+    // An op left over has no decomposition: say which, once.
+    WalkResult r = getOperation()->walk([](Operation *op) {
+      if (isa<CambrianDialect>(op->getDialect())) {
+        op->emitError() << "'" << op->getName()
+                        << "' has no decomposition for these types or shapes";
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (r.wasInterrupted())
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+void cambrian::cmb::populateCambrianDecomposePatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<DecomposeConv, DecomposeMatmul, DecomposePool,
+               DecomposeSoftmax, DecomposeLayerNorm, DecomposeRmsNorm,
+               DecomposeGroupNorm, DecomposeAttention, DecomposeQuantize,
+               DecomposeDequantize>(patterns.getContext());
+}
