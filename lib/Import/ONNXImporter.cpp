@@ -1,6 +1,7 @@
 //===- ONNXImporter.cpp - ONNX models into MLIR ---------------------------===//
 
 #include "cambrian/Import/ONNXImporter.h"
+#include "dialects/Cambrian/CambrianDialect.h"
 #include "lib/Import/GraphImporter.h"
 #include "lib/Import/ModelLoader.h"
 #include "lib/Import/OpRegistry.h"
@@ -27,7 +28,7 @@ using namespace cambrian;
 using namespace cambrian::onnx_import;
 
 void cambrian::registerImportDialects(DialectRegistry &registry) {
-  registry.insert<arith::ArithDialect, func::FuncDialect,
+  registry.insert<cmb::CambrianDialect, arith::ArithDialect, func::FuncDialect,
                   linalg::LinalgDialect, math::MathDialect, scf::SCFDialect,
                   tensor::TensorDialect>();
 }
@@ -326,7 +327,8 @@ LogicalResult GraphImporter::importModel(const onnx::ModelProto &model) {
            << kMinOpset << ".." << kMaxOpset << " that Cambrian supports";
 
   const onnx::GraphProto &graph = model.graph();
-  module->setAttr(kModelSourceAttr, StringAttr::get(ctx, source));
+  module->setAttr(cmb::CambrianDialect::kModelAttrName,
+                  StringAttr::get(ctx, source));
 
   // Initializers are known constants.
   for (const auto &init : graph.initializer()) {
@@ -386,16 +388,27 @@ LogicalResult GraphImporter::importModel(const onnx::ModelProto &model) {
 
   SmallVector<Value> results;
   SmallVector<Type> resultTypes;
-  SmallVector<Attribute> inputDescs, outputDescs;
-  auto describe = [&](StringRef name, int32_t type, ArrayRef<int64_t> shape) {
-    return DictionaryAttr::get(
-        ctx, {b.getNamedAttr("name", b.getStringAttr(name)),
-              b.getNamedAttr("elem_type", b.getI32IntegerAttr(type)),
-              b.getNamedAttr("shape", b.getDenseI64ArrayAttr(shape))});
+  SmallVector<cmb::TensorSpecAttr> inputDescs, outputDescs;
+  // The element type the caller sees is the ONNX one: MLIR's integer types
+  // drop signedness, and small float types are stored as bytes.
+  auto describe = [&](StringRef name, int32_t type, ArrayRef<int64_t> shape)
+      -> cmb::TensorSpecAttr {
+    std::optional<cmb::ElementType> elem = cmb::symbolizeElementType(type);
+    if (!elem) {
+      emitError(fileLoc()) << "'" << name << "' has element type "
+                           << onnxTypeName(type)
+                           << ", which a module cannot pass";
+      return {};
+    }
+    return cmb::TensorSpecAttr::getChecked(
+        [&] { return emitError(fileLoc()); }, ctx, name, *elem, shape);
   };
-  for (size_t i = 0; i < argNames.size(); ++i)
+  for (size_t i = 0; i < argNames.size(); ++i) {
     inputDescs.push_back(describe(argNames[i], argOnnxTypes[i],
                                   cast<RankedTensorType>(argTypes[i]).getShape()));
+    if (!inputDescs.back())
+      return failure();
+  }
   for (const auto &out : graph.output()) {
     ImportedValue *v = lookup(out.name());
     if (!v)
@@ -429,12 +442,20 @@ LogicalResult GraphImporter::importModel(const onnx::ModelProto &model) {
     results.push_back(r);
     resultTypes.push_back(r.getType());
     outputDescs.push_back(describe(out.name(), v->type, v->shape));
+    if (!outputDescs.back())
+      return failure();
   }
   func::ReturnOp::create(b, fileLoc(), results);
   func.setFunctionType(b.getFunctionType(argTypes, resultTypes));
-  module->setAttr(kSignatureAttr,
-                  b.getArrayAttr({b.getArrayAttr(inputDescs),
-                                  b.getArrayAttr(outputDescs)}));
+  auto signature = cmb::SignatureAttr::getChecked(
+      [&] { return emitError(fileLoc()); }, ctx,
+      ArrayRef<cmb::TensorSpecAttr>(inputDescs),
+      ArrayRef<cmb::TensorSpecAttr>(outputDescs));
+  if (!signature)
+    return failure();
+  module->setAttr(cmb::CambrianDialect::kSignatureAttrName, signature);
+  module->setAttr(cmb::CambrianDialect::kFormatVersionAttrName,
+                  b.getI64IntegerAttr(cmb::CambrianDialect::kFormatVersion));
   return success();
 }
 

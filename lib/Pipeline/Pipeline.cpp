@@ -22,7 +22,6 @@ void cambrian::buildGraphPipeline(OpPassManager &pm) {
   // touches elementwise generics only.
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  pm.addPass(createRaisePaddingPass());
   // Before fusion, which would merge the batch norm into its consumers
   // (a Relu, a residual add) and so hide the per-channel affine map.
   pm.addPass(createFoldBatchNormPass());

@@ -9,7 +9,7 @@
 
 #include "targets/x86/X86Target.h"
 #include "cambrian-c/ModuleABI.h"
-#include "cambrian/Import/ONNXImporter.h"
+#include "dialects/Cambrian/CambrianDialect.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -53,25 +53,21 @@ struct TensorDesc {
   SmallVector<int64_t> shape;
 };
 
-/// Reads the `cambrian.signature` module attribute set by the importer.
+/// Reads the module's typed signature (verified with the module).
 LogicalResult readSignature(ModuleOp module, SmallVectorImpl<TensorDesc> &ins,
                             SmallVectorImpl<TensorDesc> &outs) {
-  auto sig = module->getAttrOfType<ArrayAttr>(kSignatureAttr);
-  if (!sig || sig.size() != 2)
+  auto sig = module->getAttrOfType<cmb::SignatureAttr>(
+      cmb::CambrianDialect::kSignatureAttrName);
+  if (!sig)
     return emitError(module.getLoc())
-           << "module has no '" << kSignatureAttr
+           << "module has no '" << cmb::CambrianDialect::kSignatureAttrName
            << "' attribute; was it produced by the Cambrian importer?";
-  for (int side = 0; side < 2; ++side) {
-    for (Attribute a : cast<ArrayAttr>(sig[side])) {
-      auto d = cast<DictionaryAttr>(a);
-      TensorDesc t;
-      t.name = cast<StringAttr>(d.get("name")).str();
-      t.elemType = cast<IntegerAttr>(d.get("elem_type")).getInt();
-      auto shape = cast<DenseI64ArrayAttr>(d.get("shape")).asArrayRef();
-      t.shape.assign(shape.begin(), shape.end());
-      (side == 0 ? ins : outs).push_back(std::move(t));
-    }
-  }
+  for (auto [specs, descs] : {std::make_pair(sig.getInputs(), &ins),
+                              std::make_pair(sig.getOutputs(), &outs)})
+    for (cmb::TensorSpecAttr spec : specs)
+      descs->push_back({spec.getName().str(),
+                        static_cast<int32_t>(spec.getElementType()),
+                        SmallVector<int64_t>(spec.getShape())});
   return success();
 }
 
@@ -310,7 +306,8 @@ buildLLVMModule(ModuleOp module, const CompileOptions &options,
   m->setTargetTriple(tm.getTargetTriple());
   m->setDataLayout(tm.createDataLayout());
   std::string modelName;
-  if (auto src = module->getAttrOfType<StringAttr>(kModelSourceAttr))
+  if (auto src = module->getAttrOfType<StringAttr>(
+          cmb::CambrianDialect::kModelAttrName))
     modelName = llvm::sys::path::filename(src.getValue()).str();
   auto profile = module->getAttrOfType<ArrayAttr>(x86::kProfileAttr);
   if (failed(addModuleABI(*m, ins, outs, modelName, profile, module.getLoc())))

@@ -38,7 +38,7 @@ inline constexpr int64_t kProfileRowWords = 4;
 inline constexpr int64_t kProfileCallsWord = 2;
 inline constexpr int64_t kProfileNanosecondsWord = 3;
 /// Module attribute with the rows' labels: [[node, kind], ...].
-inline constexpr llvm::StringLiteral kProfileAttr = "cambrian.profile";
+inline constexpr llvm::StringLiteral kProfileAttr = "x86.profile";
 
 } // namespace cambrian::x86
 

@@ -28,14 +28,6 @@ class MLIRContext;
 
 namespace cambrian {
 
-/// Module attribute describing the model's interface, from which targets
-/// build the module ABI: `[inputs, outputs]`, each an array of
-/// `{name = "x", elem_type = 1 : i32, shape = array<i64: 1, 3>}` with the
-/// ONNX element type (which keeps signedness that MLIR's types drop).
-inline constexpr const char *kSignatureAttr = "cambrian.signature";
-/// Module attribute: the file the model came from.
-inline constexpr const char *kModelSourceAttr = "cambrian.model";
-
 /// A value fixed at compile time for a graph input: the input becomes a
 /// constant and leaves the module's signature. Inputs that decide shapes
 /// (a Reshape target, Reduce axes, TopK's K) must be known to compile.

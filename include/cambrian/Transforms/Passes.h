@@ -22,9 +22,6 @@ void populateFoldBatchNormPatterns(mlir::RewritePatternSet &patterns);
 /// Adds the rewrite of FuseElementwisePass to `patterns`.
 void populateFuseElementwisePatterns(mlir::RewritePatternSet &patterns);
 
-/// Adds the rewrite of RaisePaddingPass to `patterns`.
-void populateRaisePaddingPatterns(mlir::RewritePatternSet &patterns);
-
 } // namespace cambrian
 
 #endif // CAMBRIAN_TRANSFORMS_PASSES_H

@@ -2,7 +2,7 @@
 
 // Each kernel call, linalg op and copy gets a row, labelled with the ONNX
 // node of its location and its kind, and is timed into that row.
-// CHECK: module attributes {cambrian.profile = {{\[}}["conv_node", "linalg.fill"], ["conv_node", "conv2d"], ["?", "memref.copy"]]}
+// CHECK: module attributes {x86.profile = {{\[}}["conv_node", "linalg.fill"], ["conv_node", "conv2d"], ["?", "memref.copy"]]}
 // CHECK: memref.global "private" @__cmb_profile : memref<3x4xi64> = dense<0>
 // CHECK: func.func private @cmb_x86_profile_clock() -> i64
 // CHECK-LABEL: func.func @rows
@@ -33,7 +33,7 @@ func.func private @cmb_x86_conv2d(memref<8xf32>, memref<8xf32>)
 // -----
 
 // Nothing to time: no table, no attribute.
-// CHECK-NOT: cambrian.profile
+// CHECK-NOT: x86.profile
 // CHECK-NOT: __cmb_profile
 // CHECK-LABEL: func.func @nothing
 func.func @nothing(%x: memref<8xf32>) -> memref<8xf32> {
