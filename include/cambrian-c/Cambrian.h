@@ -25,8 +25,13 @@ extern "C" {
 /// Options of one compilation. Zero-initialise, then set what you need.
 typedef struct cambrian_compile_options {
   const char *target; /* "x86" if NULL */
-  const char *cpu;    /* LLVM CPU name; NULL or "" for the host */
+  const char *cpu;    /* x86: LLVM CPU name; NULL or "" for the host (the
+                         same as the target option "cpu=NAME") */
   int32_t opt_level;  /* 0..3; values outside mean 2 */
+  /* The target's own options, "key=value" each (`cambrian-compile
+     --target-opt`); an unknown key or a bad value fails the compilation. */
+  const char *const *target_options;
+  int32_t num_target_options;
 } cambrian_compile_options;
 
 /// Compiles the ONNX model at `model_path` into a module at `output_path`.

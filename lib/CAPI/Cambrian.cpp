@@ -3,7 +3,8 @@
 #include "cambrian-c/Cambrian.h"
 #include "cambrian/Pipeline/Diagnostics.h"
 #include "cambrian/Pipeline/Pipeline.h"
-#include "cambrian/Target/Target.h"
+#include "cambrian/Runtime/ModuleLoader.h"
+#include "cambrian/Target/TargetRegistry.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -32,10 +33,13 @@ int32_t cambrian_compile(const char *modelPath, const char *outputPath,
   if (options) {
     if (options->target)
       opts.target = options->target;
-    if (options->cpu)
-      opts.cpu = options->cpu;
+    if (options->cpu && *options->cpu)
+      opts.targetOptions.push_back(std::string("cpu=") + options->cpu);
     if (options->opt_level >= 0 && options->opt_level <= 3)
       opts.optLevel = options->opt_level;
+    for (int32_t i = 0; options->target_options && i < options->num_target_options; ++i)
+      if (options->target_options[i])
+        opts.targetOptions.push_back(options->target_options[i]);
   }
   mlir::MLIRContext ctx(mlir::MLIRContext::Threading::DISABLED);
   std::string messages;
@@ -46,20 +50,24 @@ int32_t cambrian_compile(const char *modelPath, const char *outputPath,
   });
   std::string ir;
   llvm::raw_string_ostream irOut(ir);
-  if (mlir::failed(compileModel(ctx, modelPath, opts, Phase::Module,
-                                outputPath, irOut))) {
+  if (mlir::failed(compileModel(ctx, modelPath, opts, "", outputPath,
+                                irOut))) {
     setError(error, messages.empty() ? "compilation failed" : messages);
     return 1;
   }
   return 0;
 }
 
+//===----------------------------------------------------------------------===//
+// The run half: lib/Runtime and the targets' loaders only.
+//===----------------------------------------------------------------------===//
+
 struct cambrian_loaded_module {
   std::unique_ptr<LoadedModule> module;
 };
 
 cambrian_loaded_module *cambrian_load(const char *path, char **error) {
-  registerAllTargets();
+  registerAllLoaders();
   std::string err;
   auto m = loadModule(path ? path : "", err);
   if (!m) {
