@@ -42,17 +42,28 @@ function(_cambrian_runtime_only name)
     CXX_STANDARD_REQUIRED ON)
 endfunction()
 
-# add_cambrian_runtime_library(name srcs... [LINK_LIBS libs...])
-# A static library of the run half (lib/Runtime, a target's loader); it may
-# link other run-half libraries and system libraries only.
+# add_cambrian_runtime_library(name [SHARED] srcs... [LINK_LIBS libs...])
+# A library of the run half (lib/Runtime, a target's loader); it may link
+# other run-half libraries and system libraries only. Static by default;
+# SHARED makes a .so that exports only what its sources mark visible.
 function(add_cambrian_runtime_library name)
-  cmake_parse_arguments(ARG "" "" "LINK_LIBS" ${ARGN})
-  add_library(${name} STATIC ${ARG_UNPARSED_ARGUMENTS})
+  cmake_parse_arguments(ARG "SHARED" "" "LINK_LIBS" ${ARGN})
+  if(ARG_SHARED)
+    add_library(${name} SHARED ${ARG_UNPARSED_ARGUMENTS})
+    set_target_properties(${name} PROPERTIES
+      LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/lib
+      CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)
+    # The static run-half libraries inside stay private to the .so.
+    target_link_options(${name} PRIVATE "LINKER:--exclude-libs,ALL")
+    target_link_libraries(${name} PRIVATE ${ARG_LINK_LIBS})
+  else()
+    add_library(${name} STATIC ${ARG_UNPARSED_ARGUMENTS})
+    # libcambrian.so links the run half too.
+    set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ON
+      ARCHIVE_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/lib)
+    target_link_libraries(${name} PUBLIC ${ARG_LINK_LIBS})
+  endif()
   _cambrian_runtime_only(${name})
-  # libcambrian.so links the run half too.
-  set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ON
-    ARCHIVE_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/lib)
-  target_link_libraries(${name} PUBLIC ${ARG_LINK_LIBS})
 endfunction()
 
 # add_cambrian_runtime_tool(name srcs... [LINK_LIBS libs...])
