@@ -1,7 +1,7 @@
 //===- main.cpp - cambrian-run: run a compiled module ---------------------===//
 //
 // A tool of the run half only: it links lib/Runtime and the targets'
-// loaders, no MLIR and no LLVM (test/tools/cambrian-run/ldd.test).
+// loaders, no MLIR and no LLVM (test/Runtime/no-mlir.test).
 //
 //===----------------------------------------------------------------------===//
 
