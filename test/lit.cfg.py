@@ -7,8 +7,9 @@ from lit.llvm import llvm_config
 
 config.name = "Cambrian"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
-config.suffixes = [".mlir", ".onnxtxt"]
-config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.suffixes = [".mlir", ".onnxtxt", ".test"]
+# lib/ holds test-only code (the echo target), not tests.
+config.excludes = ["Inputs", "lib", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.cambrian_obj_root, "test")
 
@@ -27,4 +28,5 @@ if os.path.exists(venv_python) and subprocess.run(
         [venv_python, "-c", "import onnxruntime"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0:
     config.available_features.add("onnxruntime")
+config.substitutions.append(("%cambrian_libs", os.path.join(config.cambrian_obj_root, "lib")))
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))

@@ -11,7 +11,6 @@ llvm::StringRef cambrian::phaseName(Phase phase) {
   case Phase::Import: return "import";
   case Phase::Graph: return "graph";
   case Phase::Target: return "target";
-  case Phase::LLVM: return "llvm";
   case Phase::Module: return "module";
   }
   return "?";
@@ -22,7 +21,6 @@ std::optional<Phase> cambrian::parsePhase(llvm::StringRef name) {
       .Case("import", Phase::Import)
       .Case("graph", Phase::Graph)
       .Case("target", Phase::Target)
-      .Case("llvm", Phase::LLVM)
       .Case("module", Phase::Module)
       .Default(std::nullopt);
 }

@@ -1,7 +1,7 @@
 //===- Pipeline.cpp - Compiling a model end to end ------------------------===//
 
 #include "cambrian/Pipeline/Pipeline.h"
-#include "cambrian/Target/Target.h"
+#include "cambrian/Target/TargetRegistry.h"
 #include "cambrian/Transforms/Passes.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -10,6 +10,7 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -44,21 +45,47 @@ static void printIR(ModuleOp module, llvm::raw_ostream &os) {
   os << "\n";
 }
 
+/// The phases `target` can stop at, for messages: "import, graph, ...".
+static std::string phaseList(const Target &target) {
+  std::string list = "import, graph, target";
+  for (const TargetPhase &p : target.phases())
+    list += ", " + p.name;
+  return list;
+}
+
 LogicalResult cambrian::compileModel(MLIRContext &ctx, StringRef modelPath,
                                      const CompileOptions &options,
-                                     Phase stopAfter, StringRef outputPath,
+                                     StringRef emitPhase, StringRef outputPath,
                                      llvm::raw_ostream &irOut) {
   const Target *target = TargetRegistry::lookup(options.target);
-  if (!target) {
-    std::string names;
-    for (const Target *t : TargetRegistry::all())
-      names += (names.empty() ? "" : ", ") + t->name().str();
+  if (!target)
     return emitError(UnknownLoc::get(&ctx))
-           << "unknown target '" << options.target << "' (known: " << names
-           << ")";
+           << "unknown target '" << options.target << "' (known: "
+           << TargetRegistry::names() << ")";
+  std::string error;
+  std::unique_ptr<TargetOptions> targetOptions =
+      parseTargetOptions(*target, options.targetOptions, error);
+  if (!targetOptions)
+    return emitError(UnknownLoc::get(&ctx)) << error;
+  // A phase the target adds runs after Target; check it before importing.
+  Phase stopAfter = Phase::Module;
+  if (!emitPhase.empty()) {
+    if (std::optional<Phase> common = parsePhase(emitPhase)) {
+      stopAfter = *common;
+    } else if (llvm::any_of(target->phases(), [&](const TargetPhase &p) {
+                 return p.name == emitPhase;
+               })) {
+      stopAfter = Phase::Target;
+    } else {
+      return emitError(UnknownLoc::get(&ctx))
+             << "target '" << target->name() << "' has no phase '"
+             << emitPhase << "' (it has: " << phaseList(*target) << ")";
+    }
   }
+
   DialectRegistry registry;
   registerAllDialects(registry);
+  target->registerDialects(registry);
   ctx.appendDialectRegistry(registry);
 
   OwningOpRef<ModuleOp> module =
@@ -83,14 +110,15 @@ LogicalResult cambrian::compileModel(MLIRContext &ctx, StringRef modelPath,
   }
 
   PassManager lower(&ctx);
-  if (failed(target->buildPipeline(lower, options)) ||
+  if (failed(target->buildPipeline(lower, options, *targetOptions)) ||
       failed(lower.run(*module)))
     return failure();
   if (stopAfter == Phase::Target) {
+    if (emitPhase != phaseName(Phase::Target))
+      return target->emitPhase(*module, emitPhase, options, *targetOptions,
+                               irOut);
     printIR(*module, irOut);
     return success();
   }
-  if (stopAfter == Phase::LLVM)
-    return target->emitLowLevelIR(*module, options, irOut);
-  return target->emitModule(*module, options, outputPath);
+  return target->emitModule(*module, options, *targetOptions, outputPath);
 }

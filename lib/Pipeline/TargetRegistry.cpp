@@ -1,21 +1,10 @@
 //===- TargetRegistry.cpp - The registered targets ------------------------===//
 
-#include "cambrian/Target/Target.h"
-
-#include "llvm/Support/MemoryBuffer.h"
+#include "cambrian/Target/TargetRegistry.h"
 
 #include <mutex>
 
 using namespace cambrian;
-
-Target::~Target() = default;
-
-mlir::LogicalResult Target::emitLowLevelIR(mlir::ModuleOp module,
-                                           const CompileOptions &,
-                                           llvm::raw_ostream &) const {
-  return mlir::emitError(module.getLoc())
-         << "target '" << name() << "' has no low-level IR to print";
-}
 
 namespace {
 struct Registry {
@@ -55,22 +44,21 @@ std::vector<const Target *> TargetRegistry::all() {
   return out;
 }
 
-std::unique_ptr<LoadedModule> cambrian::loadModule(llvm::StringRef path,
-                                                   std::string &error) {
-  auto buffer = llvm::MemoryBuffer::getFileSlice(path, 4096, 0);
-  if (!buffer) {
-    // Shorter files than the slice are fine; read them whole.
-    buffer = llvm::MemoryBuffer::getFile(path);
-    if (!buffer) {
-      error = path.str() + ": cannot read the module: " +
-              buffer.getError().message();
-      return nullptr;
-    }
-  }
-  llvm::StringRef header = (*buffer)->getBuffer();
+std::string TargetRegistry::names() {
+  std::string names;
+  for (const Target *t : all())
+    names += (names.empty() ? "" : ", ") + t->name().str();
+  return names;
+}
+
+void cambrian::registerTargetDialectsAndPasses(
+    mlir::DialectRegistry &registry) {
+  static bool passesRegistered = [] {
+    for (const Target *t : TargetRegistry::all())
+      t->registerPasses();
+    return true;
+  }();
+  (void)passesRegistered;
   for (const Target *t : TargetRegistry::all())
-    if (t->recognizes(header))
-      return t->load(path, error);
-  error = path.str() + ": not a Cambrian module of any known target";
-  return nullptr;
+    t->registerDialects(registry);
 }

@@ -4,12 +4,14 @@
 #include "cambrian/Runtime/LoadedModule.h"
 #include "cambrian-c/ModuleABI.h"
 
-#include "llvm/ADT/StringExtras.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/raw_ostream.h"
-
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <iterator>
+#include <string_view>
 
 using namespace cambrian;
 
@@ -38,45 +40,81 @@ std::string cambrian::npyDtype(int32_t t) {
   }
 }
 
-static int32_t typeFromDtype(llvm::StringRef d) {
+static int32_t typeFromDtype(std::string_view d) {
   // '=' and '<' are both little-endian on the machines Cambrian targets.
-  if (d.size() == 3 && d[0] == '=')
-    d = d.drop_front();
-  else if (d.size() == 3)
-    d = d.drop_front();
-  return llvm::StringSwitch<int32_t>(d)
-      .Case("f4", CAMBRIAN_FLOAT).Case("f8", CAMBRIAN_DOUBLE)
-      .Case("f2", CAMBRIAN_FLOAT16).Case("i1", CAMBRIAN_INT8)
-      .Case("u1", CAMBRIAN_UINT8).Case("i2", CAMBRIAN_INT16)
-      .Case("u2", CAMBRIAN_UINT16).Case("i4", CAMBRIAN_INT32)
-      .Case("u4", CAMBRIAN_UINT32).Case("i8", CAMBRIAN_INT64)
-      .Case("u8", CAMBRIAN_UINT64).Case("b1", CAMBRIAN_BOOL)
-      .Case("V2", CAMBRIAN_BFLOAT16).Default(0);
+  if (d.size() == 3)
+    d.remove_prefix(1);
+  static const struct {
+    const char *dtype;
+    int32_t type;
+  } kTypes[] = {{"f4", CAMBRIAN_FLOAT},  {"f8", CAMBRIAN_DOUBLE},
+                {"f2", CAMBRIAN_FLOAT16}, {"i1", CAMBRIAN_INT8},
+                {"u1", CAMBRIAN_UINT8},  {"i2", CAMBRIAN_INT16},
+                {"u2", CAMBRIAN_UINT16}, {"i4", CAMBRIAN_INT32},
+                {"u4", CAMBRIAN_UINT32}, {"i8", CAMBRIAN_INT64},
+                {"u8", CAMBRIAN_UINT64}, {"b1", CAMBRIAN_BOOL},
+                {"V2", CAMBRIAN_BFLOAT16}};
+  for (const auto &t : kTypes)
+    if (d == t.dtype)
+      return t.type;
+  return 0;
+}
+
+static std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace((unsigned char)s.front()))
+    s.remove_prefix(1);
+  while (!s.empty() && std::isspace((unsigned char)s.back()))
+    s.remove_suffix(1);
+  return s;
+}
+
+/// `s` up to the first of `stops` (all of it if none occurs).
+static std::string_view takeUntil(std::string_view s, std::string_view stops) {
+  return s.substr(0, std::min(s.find_first_of(stops), s.size()));
 }
 
 /// Value of `key` in the header dict, e.g. 'descr': '<f4'.
-static llvm::StringRef dictValue(llvm::StringRef header, llvm::StringRef key) {
-  size_t at = header.find(("'" + key + "'").str());
-  if (at == llvm::StringRef::npos)
+static std::string_view dictValue(std::string_view header,
+                                  std::string_view key) {
+  std::string quoted = "'" + std::string(key) + "'";
+  size_t at = header.find(quoted);
+  if (at == std::string_view::npos)
     return "";
-  llvm::StringRef rest = header.drop_front(at + key.size() + 2).ltrim();
-  if (!rest.consume_front(":"))
+  std::string_view rest = trim(header.substr(at + quoted.size()));
+  if (rest.empty() || rest.front() != ':')
     return "";
-  rest = rest.ltrim();
-  if (rest.starts_with("'"))
-    return rest.drop_front().take_until([](char c) { return c == '\''; });
-  if (rest.starts_with("("))
-    return rest.drop_front().take_until([](char c) { return c == ')'; });
-  return rest.take_until([](char c) { return c == ',' || c == '}'; }).trim();
+  rest = trim(rest.substr(1));
+  if (!rest.empty() && rest.front() == '\'')
+    return takeUntil(rest.substr(1), "'");
+  if (!rest.empty() && rest.front() == '(')
+    return takeUntil(rest.substr(1), ")");
+  return trim(takeUntil(rest, ",}"));
 }
 
-std::string cambrian::readNpy(llvm::StringRef path, NpyArray &array) {
-  auto buffer = llvm::MemoryBuffer::getFile(path, false, false);
-  if (!buffer)
-    return path.str() + ": cannot read: " + buffer.getError().message();
-  llvm::StringRef data = (*buffer)->getBuffer();
-  if (!data.starts_with("\x93NUMPY") || data.size() < 10)
-    return path.str() + ": not a .npy file";
+/// Parses a non-negative decimal integer, all of `s`.
+static bool parseDim(std::string_view s, int64_t &out) {
+  if (s.empty() || s.size() > 18)
+    return false;
+  out = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9')
+      return false;
+    out = out * 10 + (c - '0');
+  }
+  return true;
+}
+
+std::string cambrian::readNpy(const std::string &path, NpyArray &array) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return path + ": cannot read: " + std::strerror(errno);
+  std::string bytes((std::istreambuf_iterator<char>(in)),
+                    std::istreambuf_iterator<char>());
+  if (in.bad())
+    return path + ": cannot read: " + std::strerror(errno);
+  std::string_view data = bytes;
+  if (data.size() < 10 || data.substr(0, 6) != "\x93NUMPY")
+    return path + ": not a .npy file";
   uint8_t major = data[6];
   size_t headerLen, start;
   if (major == 1) {
@@ -84,50 +122,51 @@ std::string cambrian::readNpy(llvm::StringRef path, NpyArray &array) {
     start = 10;
   } else if (major == 2 || major == 3) {
     if (data.size() < 12)
-      return path.str() + ": truncated .npy header";
+      return path + ": truncated .npy header";
     headerLen = (uint8_t)data[8] | ((uint8_t)data[9] << 8) |
                 ((uint8_t)data[10] << 16) | ((size_t)(uint8_t)data[11] << 24);
     start = 12;
   } else {
-    return path.str() + ": unsupported .npy version " + std::to_string(major);
+    return path + ": unsupported .npy version " + std::to_string(major);
   }
   if (start + headerLen > data.size())
-    return path.str() + ": truncated .npy header";
-  llvm::StringRef header = data.substr(start, headerLen);
-  llvm::StringRef descr = dictValue(header, "descr");
+    return path + ": truncated .npy header";
+  std::string_view header = data.substr(start, headerLen);
+  std::string_view descr = dictValue(header, "descr");
   array.elemType = typeFromDtype(descr);
-  if (!array.elemType || descr.starts_with(">"))
-    return path.str() + ": unsupported dtype '" + descr.str() + "'";
+  if (!array.elemType || (!descr.empty() && descr.front() == '>'))
+    return path + ": unsupported dtype '" + std::string(descr) + "'";
   if (dictValue(header, "fortran_order") == "True")
-    return path.str() + ": Fortran-ordered arrays are not supported";
+    return path + ": Fortran-ordered arrays are not supported";
   array.shape.clear();
-  llvm::SmallVector<llvm::StringRef> dims;
-  dictValue(header, "shape").split(dims, ',', -1, false);
-  for (llvm::StringRef d : dims) {
-    d = d.trim();
+  std::string_view dims = dictValue(header, "shape");
+  while (!dims.empty()) {
+    size_t comma = std::min(dims.find(','), dims.size());
+    std::string_view d = trim(dims.substr(0, comma));
+    dims.remove_prefix(std::min(comma + 1, dims.size()));
     if (d.empty())
       continue;
     int64_t v;
-    if (d.getAsInteger(10, v) || v < 0)
-      return path.str() + ": bad shape in .npy header";
+    if (!parseDim(d, v))
+      return path + ": bad shape in .npy header";
     array.shape.push_back(v);
   }
   int64_t n = 1;
   for (int64_t d : array.shape)
     n *= d;
-  size_t bytes = n * elementSize(array.elemType);
-  llvm::StringRef payload = data.drop_front(start + headerLen);
-  if (payload.size() != bytes)
-    return path.str() + ": has " + std::to_string(payload.size()) +
-           " bytes of data, its shape needs " + std::to_string(bytes);
+  size_t expected = n * elementSize(array.elemType);
+  std::string_view payload = data.substr(start + headerLen);
+  if (payload.size() != expected)
+    return path + ": has " + std::to_string(payload.size()) +
+           " bytes of data, its shape needs " + std::to_string(expected);
   array.data.assign(payload.begin(), payload.end());
   return "";
 }
 
-std::string cambrian::writeNpy(llvm::StringRef path, const NpyArray &array) {
+std::string cambrian::writeNpy(const std::string &path, const NpyArray &array) {
   std::string dtype = npyDtype(array.elemType);
   if (dtype.empty())
-    return path.str() + ": element type has no .npy dtype";
+    return path + ": element type has no .npy dtype";
   std::string shape = "(";
   for (int64_t d : array.shape)
     shape += std::to_string(d) + ",";
@@ -140,21 +179,24 @@ std::string cambrian::writeNpy(llvm::StringRef path, const NpyArray &array) {
   size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header += '\n';
-  std::string tmp = path.str() + ".tmp";
+  std::string tmp = path + ".tmp";
   {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(tmp, ec);
-    if (ec)
-      return path.str() + ": cannot write: " + ec.message();
+    std::ofstream os(tmp, std::ios::binary | std::ios::trunc);
+    if (!os)
+      return path + ": cannot write: " + std::strerror(errno);
     os << "\x93NUMPY" << char(1) << char(0) << char(header.size() & 0xff)
        << char(header.size() >> 8) << header;
     os.write(array.data.data(), array.data.size());
-    if (os.has_error())
-      return path.str() + ": write failed";
+    os.flush();
+    if (!os) {
+      std::remove(tmp.c_str());
+      return path + ": write failed";
+    }
   }
-  if (auto ec = llvm::sys::fs::rename(tmp, path)) {
-    llvm::sys::fs::remove(tmp);
-    return path.str() + ": cannot write: " + ec.message();
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::string reason = std::strerror(errno);
+    std::remove(tmp.c_str());
+    return path + ": cannot write: " + reason;
   }
   return "";
 }

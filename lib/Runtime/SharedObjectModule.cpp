@@ -3,35 +3,9 @@
 #include "cambrian-c/ModuleABI.h"
 #include "cambrian/Runtime/LoadedModule.h"
 
-#include "llvm/Support/Path.h"
-
 #include <dlfcn.h>
 
 using namespace cambrian;
-
-LoadedModule::~LoadedModule() = default;
-
-int64_t cambrian::elementSize(int32_t t) {
-  switch (t) {
-  case CAMBRIAN_FLOAT: case CAMBRIAN_INT32: case CAMBRIAN_UINT32: return 4;
-  case CAMBRIAN_UINT8: case CAMBRIAN_INT8: case CAMBRIAN_BOOL: return 1;
-  case CAMBRIAN_UINT16: case CAMBRIAN_INT16: case CAMBRIAN_FLOAT16:
-  case CAMBRIAN_BFLOAT16: return 2;
-  case CAMBRIAN_INT64: case CAMBRIAN_DOUBLE: case CAMBRIAN_UINT64: return 8;
-  default:
-    // float8, float4, int4 and int2 are stored one element per byte.
-    return t >= CAMBRIAN_FLOAT8E4M3FN && t <= CAMBRIAN_INT2 ? 1 : 0;
-  }
-}
-
-int64_t TensorInfo::numElements() const {
-  int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
-  return n;
-}
-
-int64_t TensorInfo::byteSize() const { return numElements() * elementSize(elemType); }
 
 namespace {
 
@@ -42,18 +16,18 @@ public:
       dlclose(handle);
   }
 
-  static std::unique_ptr<LoadedModule> open(llvm::StringRef path,
-                                            llvm::StringRef expectedTarget,
+  static std::unique_ptr<LoadedModule> open(const std::string &path,
+                                            const std::string &expectedTarget,
                                             std::string &error) {
     auto m = std::make_unique<SharedObjectModule>();
     // A relative name without a slash would make dlopen search the library
     // path instead of opening the file.
-    std::string p = path.str();
-    if (!llvm::sys::path::has_parent_path(path))
+    std::string p = path;
+    if (p.find('/') == std::string::npos)
       p = "./" + p;
     m->handle = dlopen(p.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!m->handle) {
-      error = path.str() + ": cannot load the module: " + dlerror();
+      error = path + ": cannot load the module: " + dlerror();
       return nullptr;
     }
     auto describe = reinterpret_cast<const cambrian_module_info *(*)()>(
@@ -63,7 +37,7 @@ public:
     m->threadsFn = reinterpret_cast<void (*)(int32_t)>(
         dlsym(m->handle, "cambrian_module_set_threads"));
     if (!describe || !m->runFn || !m->threadsFn) {
-      error = path.str() + ": not a Cambrian module (it lacks the "
+      error = path + ": not a Cambrian module (it lacks the "
                            "cambrian_module_* entry points)";
       return nullptr;
     }
@@ -72,11 +46,11 @@ public:
             dlsym(m->handle, "cambrian_module_profile"));
     const cambrian_module_info *info = describe();
     if (!info || info->magic != CAMBRIAN_MODULE_MAGIC) {
-      error = path.str() + ": not a Cambrian module (bad magic number)";
+      error = path + ": not a Cambrian module (bad magic number)";
       return nullptr;
     }
     if (info->abi_version != CAMBRIAN_MODULE_ABI_VERSION) {
-      error = path.str() + ": module format version " +
+      error = path + ": module format version " +
               std::to_string(info->abi_version) + ", this runtime reads " +
               std::to_string(CAMBRIAN_MODULE_ABI_VERSION) +
               "; recompile the model";
@@ -84,8 +58,8 @@ public:
     }
     m->targetName = info->target ? info->target : "";
     if (m->targetName != expectedTarget) {
-      error = path.str() + ": module is for target '" + m->targetName +
-              "', expected '" + expectedTarget.str() + "'";
+      error = path + ": module is for target '" + m->targetName +
+              "', expected '" + expectedTarget + "'";
       return nullptr;
     }
     auto read = [](const cambrian_tensor_info *ts, int32_t n) {
@@ -101,12 +75,12 @@ public:
     return m;
   }
 
-  llvm::StringRef target() const override { return targetName; }
+  const std::string &target() const override { return targetName; }
   const std::vector<TensorInfo> &inputs() const override { return ins; }
   const std::vector<TensorInfo> &outputs() const override { return outs; }
   void setThreads(int32_t n) override { threadsFn(n < 1 ? 1 : n); }
-  std::string run(llvm::ArrayRef<const void *> inputs,
-                  llvm::ArrayRef<void *> outputs) override {
+  std::string run(const std::vector<const void *> &inputs,
+                  const std::vector<void *> &outputs) override {
     if (inputs.size() != ins.size() || outputs.size() != outs.size())
       return "wrong number of buffers";
     if (runFn(inputs.data(), outputs.data()) != 0)
@@ -140,8 +114,8 @@ private:
 } // namespace
 
 std::unique_ptr<LoadedModule>
-cambrian::loadSharedObjectModule(llvm::StringRef path,
-                                 llvm::StringRef expectedTarget,
+cambrian::loadSharedObjectModule(const std::string &path,
+                                 const std::string &expectedTarget,
                                  std::string &error) {
   return SharedObjectModule::open(path, expectedTarget, error);
 }

@@ -71,39 +71,52 @@ LogicalResult readSignature(ModuleOp module, SmallVectorImpl<TensorDesc> &ins,
   return success();
 }
 
-/// The target machine for `cpu` (empty: the host) with its features.
-std::unique_ptr<llvm::TargetMachine>
-createTargetMachine(const CompileOptions &options, std::string &error) {
+/// The x86-64 target of LLVM, initialised once.
+const llvm::Target *lookupX86Target(const llvm::Triple &triple,
+                                    std::string &error) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
+  return llvm::TargetRegistry::lookupTarget(triple, error);
+}
+
+/// "" if `cpu` is a CPU LLVM knows, else why not. Asked of a generic
+/// subtarget: creating one for an unknown CPU would print LLVM's own warning.
+std::string checkKnownCPU(const llvm::Target &target, const llvm::Triple &triple,
+                          StringRef cpu) {
+  std::unique_ptr<llvm::MCSubtargetInfo> sti(
+      target.createMCSubtargetInfo(triple, "generic", ""));
+  if (sti && sti->isCPUStringValid(cpu))
+    return "";
+  return "unknown CPU '" + cpu.str() + "' (try e.g. x86-64-v3, "
+         "skylake-avx512, znver4, or leave it out for the host)";
+}
+
+/// The target machine for `cpu` (empty: the host) with its features.
+std::unique_ptr<llvm::TargetMachine>
+createTargetMachine(StringRef cpuName, unsigned optLevel, std::string &error) {
   llvm::Triple triple("x86_64-unknown-linux-gnu");
-  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  const llvm::Target *target = lookupX86Target(triple, error);
   if (!target)
     return nullptr;
-  std::string cpu = options.cpu;
+  std::string cpu = cpuName.str();
   std::string features;
   if (cpu.empty() || cpu == "host" || cpu == "native") {
     cpu = llvm::sys::getHostCPUName().str();
     for (const auto &f : llvm::sys::getHostCPUFeatures())
       features += (features.empty() ? "" : ",") +
                   std::string(f.second ? "+" : "-") + f.first().str();
+  } else if (error = checkKnownCPU(*target, triple, cpu); !error.empty()) {
+    return nullptr;
   }
   llvm::TargetOptions to;
-  auto level = options.optLevel == 0   ? llvm::CodeGenOptLevel::None
-               : options.optLevel == 1 ? llvm::CodeGenOptLevel::Less
-               : options.optLevel == 2 ? llvm::CodeGenOptLevel::Default
-                                       : llvm::CodeGenOptLevel::Aggressive;
+  auto level = optLevel == 0   ? llvm::CodeGenOptLevel::None
+               : optLevel == 1 ? llvm::CodeGenOptLevel::Less
+               : optLevel == 2 ? llvm::CodeGenOptLevel::Default
+                               : llvm::CodeGenOptLevel::Aggressive;
   std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
       triple, cpu, features, to, llvm::Reloc::PIC_, std::nullopt, level));
-  if (!tm) {
+  if (!tm)
     error = "cannot create an x86-64 target machine for CPU '" + cpu + "'";
-    return nullptr;
-  }
-  if (!tm->getMCSubtargetInfo()->isCPUStringValid(cpu)) {
-    error = "unknown CPU '" + cpu + "' (try e.g. x86-64-v3, skylake-avx512, "
-            "znver4, or leave --cpu out for the host)";
-    return nullptr;
-  }
   return tm;
 }
 
@@ -350,11 +363,23 @@ std::string runtimeArchive(llvm::TargetMachine &tm, std::string &error) {
 
 } // namespace
 
+std::string cambrian::x86::checkCPU(StringRef cpu) {
+  if (cpu.empty() || cpu == "host" || cpu == "native")
+    return "";
+  llvm::Triple triple("x86_64-unknown-linux-gnu");
+  std::string error;
+  const llvm::Target *target = lookupX86Target(triple, error);
+  if (!target)
+    return error;
+  return checkKnownCPU(*target, triple, cpu);
+}
+
 LogicalResult cambrian::x86::emitLLVMIR(ModuleOp module,
                                         const CompileOptions &options,
+                                        const X86Options &x86Options,
                                         raw_ostream &os) {
   std::string error;
-  auto tm = createTargetMachine(options, error);
+  auto tm = createTargetMachine(x86Options.cpu, options.optLevel, error);
   if (!tm)
     return emitError(module.getLoc()) << error;
   llvm::LLVMContext llvmCtx;
@@ -367,10 +392,11 @@ LogicalResult cambrian::x86::emitLLVMIR(ModuleOp module,
 
 LogicalResult cambrian::x86::emitSharedObject(ModuleOp module,
                                               const CompileOptions &options,
+                                              const X86Options &x86Options,
                                               StringRef path) {
   Location loc = module.getLoc();
   std::string error;
-  auto tm = createTargetMachine(options, error);
+  auto tm = createTargetMachine(x86Options.cpu, options.optLevel, error);
   if (!tm)
     return emitError(loc) << error;
   std::string archive = runtimeArchive(*tm, error);

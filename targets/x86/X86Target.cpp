@@ -9,13 +9,15 @@
 #include "targets/x86/X86Target.h"
 #include "targets/x86/Passes.h"
 
-#include "cambrian/Target/Target.h"
+#include "cambrian/Target/TargetRegistry.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
@@ -83,6 +85,15 @@ void cambrian::x86::registerX86Pipeline() {
       [](OpPassManager &pm) { buildX86Pipeline(pm); });
 }
 
+void cambrian::x86::X86Options::declare(TargetOptionParser &parser) {
+  parser.add("cpu", &cpu, "name",
+             "Target CPU, an LLVM name such as znver4 (default: the host)",
+             [](StringRef value) { return checkCPU(value); });
+  parser.add("profile", &profile,
+             "Time every kernel call and loop nest at run time "
+             "(read with `cambrian-run --profile`)");
+}
+
 namespace {
 
 class X86Target : public Target {
@@ -91,25 +102,49 @@ public:
   StringRef summary() const override {
     return "x86-64 CPUs: a shared object with a C ABI, weights inside";
   }
-  LogicalResult buildPipeline(OpPassManager &pm,
-                              const CompileOptions &options) const override {
-    x86::buildX86Pipeline(pm, options.profile);
+  StringRef moduleSuffix() const override { return ".so"; }
+
+  void registerDialects(DialectRegistry &registry) const override {
+    // The emitter translates the LLVM dialect to LLVM IR.
+    registerBuiltinDialectTranslation(registry);
+    registerLLVMDialectTranslation(registry);
+  }
+  void registerPasses() const override {
+    x86::registerX86Passes();
+    x86::registerX86Pipeline();
+  }
+
+  std::unique_ptr<TargetOptions> createOptions() const override {
+    return std::make_unique<x86::X86Options>();
+  }
+  std::vector<TargetPhase> phases() const override {
+    return {{"llvm", "LLVM IR after optimization, with the module ABI"}};
+  }
+
+  LogicalResult buildPipeline(OpPassManager &pm, const CompileOptions &,
+                              const TargetOptions &options) const override {
+    x86::buildX86Pipeline(pm, x86Options(options).profile);
     return success();
   }
-  LogicalResult emitLowLevelIR(ModuleOp module, const CompileOptions &options,
-                               raw_ostream &os) const override {
-    return x86::emitLLVMIR(module, options, os);
+  LogicalResult emitPhase(ModuleOp module, StringRef phase,
+                          const CompileOptions &options,
+                          const TargetOptions &targetOptions,
+                          raw_ostream &os) const override {
+    if (phase == "llvm")
+      return x86::emitLLVMIR(module, options, x86Options(targetOptions), os);
+    return Target::emitPhase(module, phase, options, targetOptions, os);
   }
   LogicalResult emitModule(ModuleOp module, const CompileOptions &options,
+                           const TargetOptions &targetOptions,
                            StringRef path) const override {
-    return x86::emitSharedObject(module, options, path);
+    return x86::emitSharedObject(module, options, x86Options(targetOptions),
+                                 path);
   }
-  bool recognizes(StringRef header) const override {
-    return header.starts_with("\x7f" "ELF");
-  }
-  std::unique_ptr<LoadedModule> load(StringRef path,
-                                     std::string &error) const override {
-    return loadSharedObjectModule(path, "x86", error);
+
+private:
+  /// The options createOptions made.
+  static const x86::X86Options &x86Options(const TargetOptions &options) {
+    return static_cast<const x86::X86Options &>(options);
   }
 };
 

@@ -3,7 +3,7 @@
 #include "cambrian/Pipeline/Diagnostics.h"
 #include "cambrian/Pipeline/Pipeline.h"
 #include "cambrian/Runtime/Npy.h"
-#include "cambrian/Target/Target.h"
+#include "cambrian/Target/TargetRegistry.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -27,14 +27,24 @@ static cl::opt<std::string> outputPath("o", cl::desc("Output file"),
                                        cl::value_desc("path"), cl::cat(category));
 static cl::opt<std::string> targetName("target", cl::desc("Target (default x86)"),
                                        cl::init("x86"), cl::cat(category));
-static cl::opt<std::string> cpu("cpu", cl::desc("Target CPU (default: the host)"),
-                                cl::init(""), cl::cat(category));
+static cl::list<std::string>
+    targetOpts("target-opt",
+               cl::desc("An option of the target, parsed by the target (see "
+                        "the list of targets above)"),
+               cl::value_desc("key=value"), cl::cat(category));
+// The x86 target's options under the names they had before targets parsed
+// their own: forwarded as `--target-opt cpu=...` and `profile=1`.
+static cl::opt<std::string> cpu("cpu",
+                                cl::desc("Target CPU (default: the host); same "
+                                         "as --target-opt cpu=NAME"),
+                                cl::value_desc("name"), cl::cat(category));
 static cl::opt<unsigned> optLevel("O", cl::desc("Optimization level 0..3 (default 2)"),
                                   cl::Prefix, cl::init(2), cl::cat(category));
 static cl::opt<std::string>
     emit("emit",
-         cl::desc("Print the IR after a phase instead of writing a module: "
-                  "import, graph, target (before LLVM), llvm (LLVM IR)"),
+         cl::desc("Print the output of a phase instead of writing a module: "
+                  "import, graph, target (after the target pipeline), or a "
+                  "phase the target adds (see the list of targets above)"),
          cl::value_desc("phase"), cl::cat(category));
 static cl::alias compileTo("compile-to", cl::desc("Alias for --emit"),
                            cl::aliasopt(emit), cl::cat(category));
@@ -51,7 +61,8 @@ static cl::list<std::string>
 static cl::opt<bool>
     profile("profile",
             cl::desc("Time every kernel call and loop nest at run time "
-                     "(read with `cambrian-run --profile`)"),
+                     "(read with `cambrian-run --profile`); same as "
+                     "--target-opt profile=1"),
             cl::cat(category));
 static cl::opt<bool> listTargets("list-targets", cl::desc("List the targets"),
                                  cl::cat(category));
@@ -59,6 +70,24 @@ static cl::opt<bool> listTargets("list-targets", cl::desc("List the targets"),
 static int fail(const Twine &message) {
   WithColor::error(errs(), "cambrian-compile") << message << "\n";
   return 1;
+}
+
+/// The overview `--help` prints: usage, then each target with its phases
+/// and options.
+static std::string overview() {
+  std::string text;
+  raw_string_ostream os(text);
+  os << "Cambrian: compile an ONNX model into a deployable module\n\n"
+        "  cambrian-compile model.onnx --target x86 -o model.so\n\n"
+        "Targets (--target NAME), the phases each adds after `target` "
+        "(--emit) and its\noptions (--target-opt key=value):\n";
+  for (const Target *t : TargetRegistry::all()) {
+    os << "  " << t->name() << ": " << t->summary() << "\n";
+    for (const TargetPhase &p : t->phases())
+      os << "    --emit=" << p.name << ": " << p.description << "\n";
+    printTargetOptions(*t, os, 4);
+  }
+  return text;
 }
 
 int main(int argc, char **argv) {
@@ -70,18 +99,20 @@ int main(int argc, char **argv) {
       outs() << t->name() << "\t" << t->summary() << "\n";
     return 0;
   }
-  cl::ParseCommandLineOptions(
-      argc, argv,
-      "Cambrian: compile an ONNX model into a deployable module\n\n"
-      "  cambrian-compile model.onnx --target x86 -o model.so\n");
+  std::string help = overview();
+  cl::ParseCommandLineOptions(argc, argv, help);
 
   CompileOptions options;
   options.target = targetName;
-  options.cpu = cpu;
   if (optLevel > 3)
     return fail("-O" + Twine(optLevel) + " is not a level (use -O0..-O3)");
   options.optLevel = optLevel;
-  options.profile = profile;
+  if (cpu.getNumOccurrences())
+    options.targetOptions.push_back("cpu=" + cpu);
+  if (profile)
+    options.targetOptions.push_back("profile=1");
+  options.targetOptions.insert(options.targetOptions.end(), targetOpts.begin(),
+                               targetOpts.end());
   for (const std::string &spec : inputShapes) {
     auto [name, dims] = StringRef(spec).rsplit('=');
     if (name.empty() || dims.empty())
@@ -103,7 +134,7 @@ int main(int argc, char **argv) {
     if (name.empty() || file.empty())
       return fail("--bind-input expects name=file.npy, got '" + spec + "'");
     NpyArray array;
-    std::string err = readNpy(file, array);
+    std::string err = readNpy(file.str(), array);
     if (!err.empty())
       return fail("--bind-input '" + spec + "': " + err);
     BoundInput &bound = options.import.boundInputs[name];
@@ -111,18 +142,16 @@ int main(int argc, char **argv) {
     bound.shape.assign(array.shape.begin(), array.shape.end());
     bound.data = std::move(array.data);
   }
-  Phase phase = Phase::Module;
-  if (!emit.empty()) {
-    auto p = parsePhase(emit);
-    if (!p || *p == Phase::Module)
-      return fail("--emit expects import, graph, target or llvm, got '" +
-                  emit + "'");
-    phase = *p;
-  }
+  if (emit == phaseName(Phase::Module))
+    return fail("--emit expects a phase before the module (import, graph, "
+                "target, or one the target adds), got 'module'; leave --emit "
+                "out to write the module");
+  bool writeModule = emit.empty();
   std::string out = outputPath;
-  if (out.empty() && phase == Phase::Module) {
+  if (out.empty() && writeModule) {
+    const Target *target = TargetRegistry::lookup(targetName);
     SmallString<128> stem(sys::path::stem(modelPath));
-    out = (stem + ".so").str();
+    out = (stem + (target ? target->moduleSuffix() : ".so")).str();
   }
 
   mlir::MLIRContext ctx(mlir::MLIRContext::Threading::DISABLED);
@@ -137,18 +166,18 @@ int main(int argc, char **argv) {
     return mlir::success();
   });
 
-  if (phase != Phase::Module) {
+  if (!writeModule) {
     std::string err;
     auto file = mlir::openOutputFile(out.empty() ? "-" : out, &err);
     if (!file)
       return fail(err);
-    if (mlir::failed(compileModel(ctx, modelPath, options, phase, "",
+    if (mlir::failed(compileModel(ctx, modelPath, options, emit, "",
                                   file->os())) || failed)
       return 1;
     file->keep();
     return 0;
   }
-  if (mlir::failed(compileModel(ctx, modelPath, options, phase, out, nulls())) ||
+  if (mlir::failed(compileModel(ctx, modelPath, options, "", out, nulls())) ||
       failed)
     return 1;
   return 0;

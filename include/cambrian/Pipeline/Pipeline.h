@@ -9,20 +9,20 @@
 #include "mlir/Pass/PassManager.h"
 
 #include <string>
+#include <vector>
 
 namespace cambrian {
 
-/// Everything that steers one compilation.
+/// Everything that steers one compilation. Only target-independent
+/// settings live here; a target's own options are `key=value` strings that
+/// the target parses (Target::createOptions).
 struct CompileOptions {
   std::string target = "x86";
-  /// Target CPU (LLVM name, e.g. "skylake-avx512"); empty means the host.
-  std::string cpu;
   /// 0..3, as for a C compiler.
   unsigned optLevel = 2;
-  /// Instrument the module to time each kernel call and loop nest (read
-  /// back through `cambrian_module_profile`, e.g. by `cambrian-run
-  /// --profile`).
-  bool profile = false;
+  /// The target's options, `key=value` each (e.g. x86's `cpu=znver4`), in
+  /// order: a later value of a key wins.
+  std::vector<std::string> targetOptions;
   ImportOptions import;
 };
 
@@ -33,14 +33,17 @@ void buildGraphPipeline(mlir::OpPassManager &pm);
 /// cambrian-opt.
 void registerGraphPipeline();
 
-/// Compiles the model at `modelPath`. With `stopAfter` before Module, prints
-/// the IR after that phase to `irOut` and writes no module; otherwise writes
-/// the module to `outputPath` (atomically: nothing is left on failure).
-/// Errors go to the context's diagnostic engine.
+/// Compiles the model at `modelPath`. With `emitPhase` naming a phase
+/// before the module (`import`, `graph`, `target`, or one the target adds,
+/// Target::phases()), prints that phase's output to `irOut` and writes no
+/// module; with `emitPhase` empty or `module`, writes the module to
+/// `outputPath` (atomically: nothing is left on failure). Errors go to the
+/// context's diagnostic engine.
 mlir::LogicalResult compileModel(mlir::MLIRContext &ctx,
                                  llvm::StringRef modelPath,
                                  const CompileOptions &options,
-                                 Phase stopAfter, llvm::StringRef outputPath,
+                                 llvm::StringRef emitPhase,
+                                 llvm::StringRef outputPath,
                                  llvm::raw_ostream &irOut);
 
 /// Registers every dialect the pipelines use.

@@ -1,10 +1,12 @@
 //===- LoadedModule.h - A compiled module, ready to run ---------*- C++ -*-===//
+//
+// The run half of Cambrian: plain C++17 and libc, no MLIR or LLVM, so that
+// cambrian-run, the C API's run half and framework plugins stay small.
+//
+//===----------------------------------------------------------------------===//
 
 #ifndef CAMBRIAN_RUNTIME_LOADEDMODULE_H
 #define CAMBRIAN_RUNTIME_LOADEDMODULE_H
-
-#include "llvm/ADT/ArrayRef.h"
-#include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
 #include <memory>
@@ -30,17 +32,19 @@ struct ProfileEntry {
   uint64_t nanoseconds = 0;
 };
 
+/// A module a ModuleLoader has validated and opened.
 class LoadedModule {
 public:
   virtual ~LoadedModule();
-  virtual llvm::StringRef target() const = 0;
+  /// The target the module was compiled for, as it describes itself.
+  virtual const std::string &target() const = 0;
   virtual const std::vector<TensorInfo> &inputs() const = 0;
   virtual const std::vector<TensorInfo> &outputs() const = 0;
   virtual void setThreads(int32_t n) = 0;
   /// Runs once; buffers are dense and sized as `inputs()`/`outputs()` say.
   /// Returns an error message or "".
-  virtual std::string run(llvm::ArrayRef<const void *> inputs,
-                          llvm::ArrayRef<void *> outputs) = 0;
+  virtual std::string run(const std::vector<const void *> &inputs,
+                          const std::vector<void *> &outputs) = 0;
   /// Whether the module was compiled with profiling (`--profile`).
   virtual bool hasProfile() const { return false; }
   /// The profile counters accumulated since loading, in program order;
@@ -49,15 +53,12 @@ public:
 };
 
 /// A module that is a shared object exporting the C ABI of
-/// cambrian-c/ModuleABI.h (the x86 target's format). `expectedTarget` is
-/// checked against the module's own description.
-std::unique_ptr<LoadedModule> loadSharedObjectModule(llvm::StringRef path,
-                                                     llvm::StringRef expectedTarget,
+/// cambrian-c/ModuleABI.h (the x86 target's format; any target whose host
+/// part is such a shared object can reuse it). `expectedTarget` is checked
+/// against the module's own description before anything else is used.
+std::unique_ptr<LoadedModule> loadSharedObjectModule(const std::string &path,
+                                                     const std::string &expectedTarget,
                                                      std::string &error);
-
-/// Opens a module of any registered target, recognised by its content.
-std::unique_ptr<LoadedModule> loadModule(llvm::StringRef path,
-                                         std::string &error);
 
 /// Bytes per element of an ONNX type; 0 if unknown.
 int64_t elementSize(int32_t elemType);

@@ -9,8 +9,6 @@
 #ifndef CAMBRIAN_RUNTIME_NPY_H
 #define CAMBRIAN_RUNTIME_NPY_H
 
-#include "llvm/ADT/StringRef.h"
-
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -24,9 +22,9 @@ struct NpyArray {
 };
 
 /// Reads `path`; returns "" or an error message.
-std::string readNpy(llvm::StringRef path, NpyArray &array);
+std::string readNpy(const std::string &path, NpyArray &array);
 /// Writes `array` to `path` (atomically); returns "" or an error message.
-std::string writeNpy(llvm::StringRef path, const NpyArray &array);
+std::string writeNpy(const std::string &path, const NpyArray &array);
 /// numpy's dtype string for an ONNX type ("<f4"), or "" if none.
 std::string npyDtype(int32_t elemType);
 /// Whether a file of element type `fileType` can feed an input of type

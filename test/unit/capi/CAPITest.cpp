@@ -79,3 +79,28 @@ TEST_CASE("errors come back as messages", "[capi]") {
   cambrian_free_string(error);
   std::remove(model.c_str());
 }
+
+TEST_CASE("target options are the target's to parse", "[capi]") {
+  std::string model = writeTemp("echo.onnxtxt", kModel);
+  std::string module = model + ".echo";
+  const char *targetOptions[] = {"banner=from the C API"};
+  cambrian_compile_options options = {};
+  options.target = "echo";
+  options.target_options = targetOptions;
+  options.num_target_options = 1;
+  char *error = nullptr;
+  REQUIRE(cambrian_compile(model.c_str(), module.c_str(), &options, &error) == 0);
+  std::ifstream in(module);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  CHECK(text.find("banner from the C API\n") != std::string::npos);
+
+  const char *bad[] = {"cpu=znver4"};
+  options.target_options = bad;
+  REQUIRE(cambrian_compile(model.c_str(), module.c_str(), &options, &error) != 0);
+  REQUIRE(error != nullptr);
+  CHECK(std::string(error).find("target 'echo' has no option 'cpu'") !=
+        std::string::npos);
+  cambrian_free_string(error);
+  std::remove(module.c_str());
+  std::remove(model.c_str());
+}

@@ -1,14 +1,12 @@
-//===- Cambrian.cpp - Cambrian's C API ------------------------------------===//
+//===- Run.cpp - Cambrian's C API, the run half ---------------------------===//
+//
+// Loading and running modules through the targets' ModuleLoaders: plain
+// C++ and libc, so that libcambrian_runtime.so needs no MLIR or LLVM.
+//
+//===----------------------------------------------------------------------===//
 
-#include "cambrian-c/Cambrian.h"
-#include "cambrian/Pipeline/Diagnostics.h"
-#include "cambrian/Pipeline/Pipeline.h"
-#include "cambrian/Target/Target.h"
-
-#include "mlir/IR/Diagnostics.h"
-#include "mlir/IR/MLIRContext.h"
-
-#include "llvm/Support/raw_ostream.h"
+#include "cambrian-c/Runtime.h"
+#include "cambrian/Runtime/ModuleLoader.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -20,46 +18,12 @@ static void setError(char **error, const std::string &message) {
     *error = strdup(message.c_str());
 }
 
-int32_t cambrian_compile(const char *modelPath, const char *outputPath,
-                         const cambrian_compile_options *options,
-                         char **error) {
-  if (!modelPath || !outputPath) {
-    setError(error, "model and output paths are required");
-    return 1;
-  }
-  registerAllTargets();
-  CompileOptions opts;
-  if (options) {
-    if (options->target)
-      opts.target = options->target;
-    if (options->cpu)
-      opts.cpu = options->cpu;
-    if (options->opt_level >= 0 && options->opt_level <= 3)
-      opts.optLevel = options->opt_level;
-  }
-  mlir::MLIRContext ctx(mlir::MLIRContext::Threading::DISABLED);
-  std::string messages;
-  mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
-    if (d.getSeverity() == mlir::DiagnosticSeverity::Error)
-      messages += (messages.empty() ? "" : "\n") + formatDiagnostic(d);
-    return mlir::success();
-  });
-  std::string ir;
-  llvm::raw_string_ostream irOut(ir);
-  if (mlir::failed(compileModel(ctx, modelPath, opts, Phase::Module,
-                                outputPath, irOut))) {
-    setError(error, messages.empty() ? "compilation failed" : messages);
-    return 1;
-  }
-  return 0;
-}
-
 struct cambrian_loaded_module {
   std::unique_ptr<LoadedModule> module;
 };
 
 cambrian_loaded_module *cambrian_load(const char *path, char **error) {
-  registerAllTargets();
+  registerAllLoaders();
   std::string err;
   auto m = loadModule(path ? path : "", err);
   if (!m) {
