@@ -47,24 +47,29 @@ private:
   llvm::StringMap<std::vector<Entry>> table; // key: "domain::op"
 };
 
-// Handler files, split by alphabet so they compile in parallel.
-void registerDefaultDomainAtoF(OpRegistry &registry);
-void registerDefaultDomainGtoP(OpRegistry &registry);
-void registerDefaultDomainQtoZ(OpRegistry &registry);
-void registerNormalization(OpRegistry &registry);
-void registerElementwise(OpRegistry &registry);
-void registerPad(OpRegistry &registry);
-void registerLoss(OpRegistry &registry);
-void registerResize(OpRegistry &registry);
+// Handler files, one per op family; each registers its family's ops.
+void registerActivation(OpRegistry &registry);
 void registerAttention(OpRegistry &registry);
-void registerQuantization(OpRegistry &registry);
-void registerGenerators(OpRegistry &registry);
-void registerRearrange(OpRegistry &registry);
+void registerCast(OpRegistry &registry);
 void registerControlFlow(OpRegistry &registry);
-void registerGridSample(OpRegistry &registry);
-void registerOrdering(OpRegistry &registry);
-void registerIndexing(OpRegistry &registry);
+void registerConvolution(OpRegistry &registry);
 void registerEinsum(OpRegistry &registry);
+void registerGenerators(OpRegistry &registry);
+void registerGridSample(OpRegistry &registry);
+void registerIndexing(OpRegistry &registry);
+void registerLogical(OpRegistry &registry);
+void registerLoss(OpRegistry &registry);
+void registerMath(OpRegistry &registry);
+void registerMatMul(OpRegistry &registry);
+void registerNormalization(OpRegistry &registry);
+void registerOrdering(OpRegistry &registry);
+void registerPad(OpRegistry &registry);
+void registerPooling(OpRegistry &registry);
+void registerQuantization(OpRegistry &registry);
+void registerRearrange(OpRegistry &registry);
+void registerReduction(OpRegistry &registry);
+void registerResize(OpRegistry &registry);
+void registerShape(OpRegistry &registry);
 
 } // namespace cambrian::onnx_import
 
