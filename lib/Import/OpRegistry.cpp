@@ -2,6 +2,8 @@
 
 #include "lib/Import/OpRegistry.h"
 
+#include "llvm/ADT/STLExtras.h"
+
 using namespace cambrian::onnx_import;
 
 static std::string key(llvm::StringRef domain, llvm::StringRef op) {
@@ -42,33 +44,48 @@ const OpRegistry &OpRegistry::get() {
 }
 
 void OpRegistry::add(llvm::StringRef domain, llvm::StringRef opType,
-                     int sinceVersion, OpHandler handler) {
+                     int sinceVersion, OpHandler handler, OpFlag flags) {
   auto &entries = table[key(domain, opType)];
-  entries.push_back({sinceVersion, std::move(handler)});
-  llvm::sort(entries, [](const Entry &a, const Entry &b) {
+  assert(llvm::none_of(entries,
+                       [&](const OpEntry &e) {
+                         return e.since == sinceVersion;
+                       }) &&
+         "op registered twice at one since-version");
+  entries.push_back({sinceVersion, flags, std::move(handler)});
+  llvm::sort(entries, [](const OpEntry &a, const OpEntry &b) {
     return a.since < b.since;
   });
 }
 
 void OpRegistry::add(llvm::StringRef domain,
                      std::initializer_list<llvm::StringRef> ops,
-                     int sinceVersion, OpHandler handler) {
+                     int sinceVersion, OpHandler handler, OpFlag flags) {
   for (llvm::StringRef op : ops)
-    add(domain, op, sinceVersion, handler);
+    add(domain, op, sinceVersion, handler, flags);
 }
 
-const OpHandler *OpRegistry::lookup(llvm::StringRef domain,
-                                    llvm::StringRef opType, int64_t opset,
-                                    bool &knownOp) const {
+const OpEntry *OpRegistry::lookup(llvm::StringRef domain,
+                                  llvm::StringRef opType, int64_t opset,
+                                  bool &knownOp) const {
   auto it = table.find(key(domain, opType));
   knownOp = it != table.end();
   if (!knownOp)
     return nullptr;
-  const OpHandler *best = nullptr;
-  for (const Entry &e : it->second)
+  const OpEntry *best = nullptr;
+  for (const OpEntry &e : it->second)
     if (e.since <= opset)
-      best = &e.handler;
+      best = &e;
   return best;
+}
+
+std::vector<int> OpRegistry::sinceVersions(llvm::StringRef domain,
+                                           llvm::StringRef opType) const {
+  std::vector<int> out;
+  auto it = table.find(key(domain, opType));
+  if (it != table.end())
+    for (const OpEntry &e : it->second)
+      out.push_back(e.since);
+  return out;
 }
 
 std::vector<std::pair<std::string, std::string>> OpRegistry::ops() const {

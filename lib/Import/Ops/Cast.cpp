@@ -146,7 +146,7 @@ LogicalResult importBitCast(NodeContext &nc) {
 } // namespace
 
 void cambrian::onnx_import::registerCast(OpRegistry &r) {
-  r.add("", "BitCast", 26, importBitCast);
-  r.add("", "Cast", 6, importCast);
-  r.add("", "CastLike", 15, importCastLike);
+  r.add("", "BitCast", 26, importBitCast, OpFlag::MovesSmallTypes);
+  r.add("", "Cast", 6, importCast, OpFlag::MovesSmallTypes);
+  r.add("", "CastLike", 15, importCastLike, OpFlag::MovesSmallTypes);
 }

@@ -299,7 +299,7 @@ LogicalResult importScan(NodeContext &nc) {
 } // namespace
 
 void cambrian::onnx_import::registerControlFlow(OpRegistry &r) {
-  r.add("", "If", 1, importIf);
-  r.add("", "Loop", 1, importLoop);
-  r.add("", "Scan", 8, importScan);
+  r.add("", "If", 1, importIf, OpFlag::MovesSmallTypes);
+  r.add("", "Loop", 1, importLoop, OpFlag::MovesSmallTypes);
+  r.add("", "Scan", 8, importScan, OpFlag::MovesSmallTypes);
 }

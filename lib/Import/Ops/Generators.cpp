@@ -165,7 +165,7 @@ LogicalResult importRange(NodeContext &nc) {
 void cambrian::onnx_import::registerGenerators(OpRegistry &r) {
   r.add("", {"BlackmanWindow", "HammingWindow", "HannWindow"}, 17,
         importWindow);
-  r.add("", "Constant", 1, importConstant);
+  r.add("", "Constant", 1, importConstant, OpFlag::MovesSmallTypes);
   r.add("", "ConstantOfShape", 9, importConstantOfShape);
   r.add("", "EyeLike", 9, importEyeLike);
   r.add("", "Range", 11, importRange);

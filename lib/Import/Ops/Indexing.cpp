@@ -369,7 +369,7 @@ LogicalResult importGather(NodeContext &nc) {
 } // namespace
 
 void cambrian::onnx_import::registerIndexing(OpRegistry &r) {
-  r.add("", "Gather", 1, importGather);
+  r.add("", "Gather", 1, importGather, OpFlag::MovesSmallTypes);
   r.add("", "GatherElements", 11, importGatherElements);
   r.add("", "GatherND", 11, importGatherND);
   r.add("", "OneHot", 9, importOneHot);

@@ -407,12 +407,12 @@ LogicalResult importTile(NodeContext &nc) {
 } // namespace
 
 void cambrian::onnx_import::registerRearrange(OpRegistry &r) {
-  r.add("", "Concat", 4, importConcat);
+  r.add("", "Concat", 4, importConcat, OpFlag::MovesSmallTypes);
   r.add("", "DepthToSpace", 1, importDepthToSpace);
   r.add("", "ReverseSequence", 10, importReverseSequence);
-  r.add("", "Slice", 1, importSlice);
+  r.add("", "Slice", 1, importSlice, OpFlag::MovesSmallTypes);
   r.add("", "SpaceToDepth", 1, importSpaceToDepth);
-  r.add("", "Split", 2, importSplit);
-  r.add("", "Tile", 6, importTile);
-  r.add("", "Transpose", 1, importTranspose);
+  r.add("", "Split", 2, importSplit, OpFlag::MovesSmallTypes);
+  r.add("", "Tile", 6, importTile, OpFlag::MovesSmallTypes);
+  r.add("", "Transpose", 1, importTranspose, OpFlag::MovesSmallTypes);
 }

@@ -231,12 +231,12 @@ LogicalResult importIdentity(NodeContext &nc) {
 
 void cambrian::onnx_import::registerShape(OpRegistry &r) {
   r.add("", "Dropout", 7, importDropout);
-  r.add("", "Expand", 8, importExpand);
-  r.add("", "Flatten", 1, importFlatten);
-  r.add("", "Identity", 1, importIdentity);
-  r.add("", "Reshape", 1, importReshape);
-  r.add("", "Shape", 1, importShape);
-  r.add("", "Size", 1, importSize);
-  r.add("", "Squeeze", 1, importSqueeze);
-  r.add("", "Unsqueeze", 1, importUnsqueeze);
+  r.add("", "Expand", 8, importExpand, OpFlag::MovesSmallTypes);
+  r.add("", "Flatten", 1, importFlatten, OpFlag::MovesSmallTypes);
+  r.add("", "Identity", 1, importIdentity, OpFlag::MovesSmallTypes);
+  r.add("", "Reshape", 1, importReshape, OpFlag::MovesSmallTypes);
+  r.add("", "Shape", 1, importShape, OpFlag::MovesSmallTypes);
+  r.add("", "Size", 1, importSize, OpFlag::MovesSmallTypes);
+  r.add("", "Squeeze", 1, importSqueeze, OpFlag::MovesSmallTypes);
+  r.add("", "Unsqueeze", 1, importUnsqueeze, OpFlag::MovesSmallTypes);
 }
