@@ -103,10 +103,12 @@ LogicalResult importGelu(NodeContext &nc) {
   });
 }
 
-/// Softmax and LogSoftmax.
-LogicalResult importSoftmaxFamily(NodeContext &nc) {
+/// Softmax and LogSoftmax. Before opset 13 the input is coerced to 2-D at
+/// `axis` (default 1); from 13 on (`singleAxis`) they normalise over the
+/// one axis `axis` (default -1).
+LogicalResult importSoftmaxFamily(NodeContext &nc, bool singleAxis) {
   ArrayRef<int64_t> xs = nc.inputShape(0);
-  int64_t dflt = nc.opset() >= 13 ? -1 : 1;
+  int64_t dflt = singleAxis ? -1 : 1;
   auto axis = nc.normalizeAxis(nc.attrInt("axis", dflt), xs.size());
   if (failed(axis))
     return failure();
@@ -115,7 +117,7 @@ LogicalResult importSoftmaxFamily(NodeContext &nc) {
   TensorBuilder tb = nc.tb();
   Value x = nc.operand(0);
   Value y;
-  if (nc.opset() >= 13) {
+  if (singleAxis) {
     // Normalise over one axis: move it last, reduce, move it back.
     SmallVector<int64_t> perm;
     for (int64_t d = 0; d < (int64_t)xs.size(); ++d)
@@ -134,6 +136,14 @@ LogicalResult importSoftmaxFamily(NodeContext &nc) {
   }
   nc.setResult(0, y, nc.inputType(0));
   return success();
+}
+
+LogicalResult importSoftmaxFamily1(NodeContext &nc) {
+  return importSoftmaxFamily(nc, /*singleAxis=*/false);
+}
+
+LogicalResult importSoftmaxFamily13(NodeContext &nc) {
+  return importSoftmaxFamily(nc, /*singleAxis=*/true);
 }
 
 LogicalResult importPRelu(NodeContext &nc) {
@@ -291,14 +301,16 @@ void cambrian::onnx_import::registerActivation(OpRegistry &r) {
   r.add("", "HardSigmoid", 6, importHardSigmoid);
   r.add("", "HardSwish", 14, importHardSwish);
   r.add("", "LeakyRelu", 6, importLeakyRelu);
-  r.add("", "LogSoftmax", 1, importSoftmaxFamily);
+  r.add("", "LogSoftmax", 1, importSoftmaxFamily1);
+  r.add("", "LogSoftmax", 13, importSoftmaxFamily13);
   r.add("", "Mish", 18, importMish);
   r.add("", "PRelu", 7, importPRelu);
   r.add("", "Relu", 6, importRelu);
   r.add("", "Selu", 6, importSelu);
   r.add("", "Shrink", 9, importShrink);
   r.add("", "Sigmoid", 6, importSigmoid);
-  r.add("", "Softmax", 1, importSoftmaxFamily);
+  r.add("", "Softmax", 1, importSoftmaxFamily1);
+  r.add("", "Softmax", 13, importSoftmaxFamily13);
   r.add("", "Softplus", 1, importSoftplus);
   r.add("", "Softsign", 1, importSoftsign);
   r.add("", "Swish", 24, importSwish);

@@ -28,12 +28,14 @@ LogicalResult importAbs(NodeContext &nc) {
       /*floatOnly=*/false);
 }
 
-LogicalResult importClip(NodeContext &nc) {
+/// Clip: bounds from the `min`/`max` attributes (6) or from the optional
+/// inputs 1 and 2 (11 on).
+LogicalResult importClip(NodeContext &nc, bool boundsFromInputs) {
   int32_t type = nc.inputType(0);
   Value x = nc.operand(0);
   Value lo, hi;
   OpBuilder &b = nc.builder();
-  if (nc.opset() < 11) {
+  if (!boundsFromInputs) {
     lo = scalarConstant(b, nc.loc(), type,
                         nc.attrFloat("min", -std::numeric_limits<float>::max()));
     hi = scalarConstant(b, nc.loc(), type,
@@ -41,7 +43,7 @@ LogicalResult importClip(NodeContext &nc) {
   }
   SmallVector<Value> operands = {x};
   int loIdx = -1, hiIdx = -1;
-  if (nc.opset() >= 11) {
+  if (boundsFromInputs) {
     if (nc.hasInput(1)) {
       loIdx = operands.size();
       operands.push_back(nc.operand(1));
@@ -65,6 +67,14 @@ LogicalResult importClip(NodeContext &nc) {
       });
   nc.setResult(0, r, type);
   return success();
+}
+
+LogicalResult importClip6(NodeContext &nc) {
+  return importClip(nc, /*boundsFromInputs=*/false);
+}
+
+LogicalResult importClip11(NodeContext &nc) {
+  return importClip(nc, /*boundsFromInputs=*/true);
 }
 
 LogicalResult importLog(NodeContext &nc) {
@@ -200,7 +210,8 @@ void cambrian::onnx_import::registerMath(OpRegistry &r) {
   r.add("", "Atan", 7, importMathUnary<math::AtanOp>);
   r.add("", "Atanh", 9, importMathUnary<math::AtanhOp>);
   r.add("", "Ceil", 6, importMathUnary<math::CeilOp>);
-  r.add("", "Clip", 6, importClip);
+  r.add("", "Clip", 6, importClip6);
+  r.add("", "Clip", 11, importClip11);
   r.add("", "Cos", 7, importMathUnary<math::CosOp>);
   r.add("", "Cosh", 9, importMathUnary<math::CoshOp>);
   r.add("", "Div", 7, importBinaryOf<BinaryKind::Div>);

@@ -196,7 +196,7 @@ LogicalResult importInstanceNormalization(NodeContext &nc) {
 
 /// GroupNormalization (18, 21): channels split into `num_groups`; scale and
 /// bias are per group before opset 21 and per channel from 21 on.
-LogicalResult importGroupNormalization(NodeContext &nc) {
+LogicalResult importGroupNormalization(NodeContext &nc, bool perChannel) {
   int32_t type = nc.inputType(0);
   if (failed(checkFloatNCSpatial(nc)))
     return failure();
@@ -207,7 +207,7 @@ LogicalResult importGroupNormalization(NodeContext &nc) {
   if (G <= 0 || C % G)
     return nc.emitError() << "num_groups " << G << " does not divide the "
                           << C << " channels";
-  int64_t perParam = nc.opset() >= 21 ? C : G;
+  int64_t perParam = perChannel ? C : G;
   for (unsigned i = 1; i <= 2; ++i)
     if (nc.inputShape(i) != ArrayRef<int64_t>{perParam})
       return nc.emitError() << "input " << i << " must have shape ["
@@ -233,6 +233,14 @@ LogicalResult importGroupNormalization(NodeContext &nc) {
   normed = tb.reshape(normed, xs);
   nc.setResult(0, tb.convert(normed, st, type), type);
   return success();
+}
+
+LogicalResult importGroupNormalization18(NodeContext &nc) {
+  return importGroupNormalization(nc, /*perChannel=*/false);
+}
+
+LogicalResult importGroupNormalization21(NodeContext &nc) {
+  return importGroupNormalization(nc, /*perChannel=*/true);
 }
 
 /// MeanVarianceNormalization (9, 13): (x - mean) / sqrt(var) over `axes`.
@@ -347,8 +355,10 @@ LogicalResult importLRN(NodeContext &nc) {
   return success();
 }
 
-LogicalResult importBatchNormalization(NodeContext &nc) {
-  if (nc.opset() >= 14 && nc.attrInt("training_mode", 0))
+/// BatchNormalization at inference; from 14 on, the `training_mode`
+/// attribute exists (`hasTrainingMode`) and must be 0.
+LogicalResult importBatchNormalization(NodeContext &nc, bool hasTrainingMode) {
+  if (hasTrainingMode && nc.attrInt("training_mode", 0))
     return nc.emitError() << "training mode is not supported";
   if (nc.hasOutput(1) || nc.hasOutput(2) || nc.hasOutput(3) ||
       nc.hasOutput(4))
@@ -409,11 +419,21 @@ LogicalResult importBatchNormalization(NodeContext &nc) {
   return success();
 }
 
+LogicalResult importBatchNormalization7(NodeContext &nc) {
+  return importBatchNormalization(nc, /*hasTrainingMode=*/false);
+}
+
+LogicalResult importBatchNormalization14(NodeContext &nc) {
+  return importBatchNormalization(nc, /*hasTrainingMode=*/true);
+}
+
 } // namespace
 
 void cambrian::onnx_import::registerNormalization(OpRegistry &r) {
-  r.add("", "BatchNormalization", 7, importBatchNormalization);
-  r.add("", "GroupNormalization", 18, importGroupNormalization);
+  r.add("", "BatchNormalization", 7, importBatchNormalization7);
+  r.add("", "BatchNormalization", 14, importBatchNormalization14);
+  r.add("", "GroupNormalization", 18, importGroupNormalization18);
+  r.add("", "GroupNormalization", 21, importGroupNormalization21);
   r.add("", "InstanceNormalization", 6, importInstanceNormalization);
   r.add("", "LRN", 1, importLRN);
   r.add("", "LayerNormalization", 17, importLayerNormalization);

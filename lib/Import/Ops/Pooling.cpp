@@ -109,14 +109,15 @@ LogicalResult importMaxPool(NodeContext &nc) {
   return success();
 }
 
-/// LpPool (1, 2, 11, 18, 22): (sum over the window of |x|^p)^(1/p).
-LogicalResult importLpPool(NodeContext &nc) {
+/// LpPool (1, 2, 11, 18, 22): (sum over the window of |x|^p)^(1/p);
+/// `ceil_mode` exists from 18 on.
+LogicalResult importLpPool(NodeContext &nc, bool allowCeilMode) {
   int32_t type = nc.inputType(0);
   if (failed(checkFloatNCSpatial(nc)))
     return failure();
   ArrayRef<int64_t> xs = nc.inputShape(0);
   auto g = computeWindow(nc, xs.drop_front(2), {},
-                         /*allowCeilMode=*/nc.opset() >= 18);
+                         allowCeilMode);
   if (failed(g))
     return failure();
   double p = nc.attrInt("p", 2);
@@ -144,6 +145,14 @@ LogicalResult importLpPool(NodeContext &nc) {
       });
   nc.setResult(0, y, type);
   return success();
+}
+
+LogicalResult importLpPool2(NodeContext &nc) {
+  return importLpPool(nc, /*allowCeilMode=*/false);
+}
+
+LogicalResult importLpPool18(NodeContext &nc) {
+  return importLpPool(nc, /*allowCeilMode=*/true);
 }
 
 LogicalResult importGlobalPool(NodeContext &nc) {
@@ -183,6 +192,7 @@ LogicalResult importGlobalPool(NodeContext &nc) {
 void cambrian::onnx_import::registerPooling(OpRegistry &r) {
   r.add("", "AveragePool", 7, importAveragePool);
   r.add("", {"GlobalAveragePool", "GlobalMaxPool"}, 1, importGlobalPool);
-  r.add("", "LpPool", 2, importLpPool);
+  r.add("", "LpPool", 2, importLpPool2);
+  r.add("", "LpPool", 18, importLpPool18);
   r.add("", "MaxPool", 8, importMaxPool);
 }

@@ -218,11 +218,13 @@ struct SliceDim {
   int64_t start = 0, step = 1, size = 0;
 };
 
-LogicalResult importSlice(NodeContext &nc) {
+/// Slice with starts/ends/axes as attributes (1) or as inputs 1-4, with
+/// steps (10 on, `fromInputs`).
+LogicalResult importSlice(NodeContext &nc, bool fromInputs) {
   ArrayRef<int64_t> in = nc.inputShape(0);
   int64_t rank = in.size();
   std::vector<int64_t> starts, ends, axes, steps;
-  if (nc.opset() < 10) {
+  if (!fromInputs) {
     starts = nc.attrInts("starts");
     ends = nc.attrInts("ends");
     axes = nc.attrInts("axes");
@@ -311,13 +313,25 @@ LogicalResult importSlice(NodeContext &nc) {
       });
 }
 
-LogicalResult importSplit(NodeContext &nc) {
+LogicalResult importSlice1(NodeContext &nc) {
+  return importSlice(nc, /*fromInputs=*/false);
+}
+
+LogicalResult importSlice10(NodeContext &nc) {
+  return importSlice(nc, /*fromInputs=*/true);
+}
+
+/// Split with sizes from the `split` attribute (2) or input 1 (13 on,
+/// `splitFromInput`); from 18 on (`numOutputs`) the `num_outputs`
+/// attribute may give the count and the last part may be smaller.
+LogicalResult importSplit(NodeContext &nc, bool splitFromInput,
+                          bool numOutputs) {
   ArrayRef<int64_t> in = nc.inputShape(0);
   auto axis = nc.normalizeAxis(nc.attrInt("axis", 0), in.size());
   if (failed(axis))
     return failure();
   std::vector<int64_t> split;
-  if (nc.opset() >= 13) {
+  if (splitFromInput) {
     if (nc.hasInput(1)) {
       auto s = nc.requireConstantInts(1, "split");
       if (failed(s))
@@ -330,13 +344,13 @@ LogicalResult importSplit(NodeContext &nc) {
   int64_t dim = in[*axis];
   unsigned n = nc.numOutputs();
   if (split.empty()) {
-    int64_t parts = nc.opset() >= 18 && nc.hasAttr("num_outputs")
+    int64_t parts = numOutputs && nc.hasAttr("num_outputs")
                         ? nc.attrInt("num_outputs", n)
                         : n;
     int64_t chunk = (dim + parts - 1) / parts;
     for (int64_t i = 0, left = dim; i < parts; ++i, left -= chunk)
       split.push_back(std::min(chunk, std::max<int64_t>(left, 0)));
-    if (nc.opset() < 18 && dim % parts)
+    if (!numOutputs && dim % parts)
       return nc.emitError() << "extent " << dim << " does not split evenly "
                             << "into " << parts << " outputs";
   }
@@ -370,6 +384,18 @@ LogicalResult importSplit(NodeContext &nc) {
     at += split[i];
   }
   return success();
+}
+
+LogicalResult importSplit2(NodeContext &nc) {
+  return importSplit(nc, /*splitFromInput=*/false, /*numOutputs=*/false);
+}
+
+LogicalResult importSplit13(NodeContext &nc) {
+  return importSplit(nc, /*splitFromInput=*/true, /*numOutputs=*/false);
+}
+
+LogicalResult importSplit18(NodeContext &nc) {
+  return importSplit(nc, /*splitFromInput=*/true, /*numOutputs=*/true);
 }
 
 LogicalResult importTile(NodeContext &nc) {
@@ -410,9 +436,12 @@ void cambrian::onnx_import::registerRearrange(OpRegistry &r) {
   r.add("", "Concat", 4, importConcat, OpFlag::MovesSmallTypes);
   r.add("", "DepthToSpace", 1, importDepthToSpace);
   r.add("", "ReverseSequence", 10, importReverseSequence);
-  r.add("", "Slice", 1, importSlice, OpFlag::MovesSmallTypes);
+  r.add("", "Slice", 1, importSlice1, OpFlag::MovesSmallTypes);
+  r.add("", "Slice", 10, importSlice10, OpFlag::MovesSmallTypes);
   r.add("", "SpaceToDepth", 1, importSpaceToDepth);
-  r.add("", "Split", 2, importSplit, OpFlag::MovesSmallTypes);
+  r.add("", "Split", 2, importSplit2, OpFlag::MovesSmallTypes);
+  r.add("", "Split", 13, importSplit13, OpFlag::MovesSmallTypes);
+  r.add("", "Split", 18, importSplit18, OpFlag::MovesSmallTypes);
   r.add("", "Tile", 6, importTile, OpFlag::MovesSmallTypes);
   r.add("", "Transpose", 1, importTranspose, OpFlag::MovesSmallTypes);
 }

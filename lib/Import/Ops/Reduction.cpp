@@ -17,7 +17,9 @@ using namespace cambrian::onnx_import;
 
 namespace {
 
-LogicalResult importReduce(NodeContext &nc) {
+/// The Reduce* ops; `axesFromInput`: the axes are input 1 (ReduceSum from
+/// 13, the others from 18) instead of the `axes` attribute.
+LogicalResult importReduce(NodeContext &nc, bool axesFromInput) {
   StringRef op = nc.opType();
   int32_t type = nc.inputType(0);
   bool isFloat = isFloatType(type);
@@ -28,7 +30,6 @@ LogicalResult importReduce(NodeContext &nc) {
       op != "ReduceProd")
     return nc.emitError() << "expects a floating-point input";
   ArrayRef<int64_t> xs = nc.inputShape(0);
-  bool axesFromInput = op == "ReduceSum" ? nc.opset() >= 13 : nc.opset() >= 18;
   bool noop = false;
   auto axes = readReduceAxes(nc, xs.size(), axesFromInput, noop);
   if (failed(axes))
@@ -141,11 +142,24 @@ LogicalResult importReduce(NodeContext &nc) {
   return success();
 }
 
+LogicalResult importReduceAxesAttr(NodeContext &nc) {
+  return importReduce(nc, /*axesFromInput=*/false);
+}
+
+LogicalResult importReduceAxesInput(NodeContext &nc) {
+  return importReduce(nc, /*axesFromInput=*/true);
+}
+
 } // namespace
 
 void cambrian::onnx_import::registerReduction(OpRegistry &r) {
   r.add("", {"ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp",
              "ReduceMax", "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum",
              "ReduceSumSquare"},
-        1, importReduce);
+        1, importReduceAxesAttr);
+  r.add("", "ReduceSum", 13, importReduceAxesInput);
+  r.add("", {"ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp",
+             "ReduceMax", "ReduceMean", "ReduceMin", "ReduceProd",
+             "ReduceSumSquare"},
+        18, importReduceAxesInput);
 }

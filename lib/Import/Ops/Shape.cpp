@@ -23,9 +23,11 @@ LogicalResult setReshaped(NodeContext &nc, ArrayRef<int64_t> shape) {
   return success();
 }
 
-LogicalResult importReshape(NodeContext &nc) {
+/// Reshape to the `shape` attribute (1) or to input 1 (5 on,
+/// `shapeFromInput`).
+LogicalResult importReshape(NodeContext &nc, bool shapeFromInput) {
   std::vector<int64_t> target;
-  if (nc.opset() < 5) {
+  if (!shapeFromInput) {
     target = nc.attrInts("shape");
   } else {
     auto t = nc.requireConstantInts(1, "shape");
@@ -71,6 +73,14 @@ LogicalResult importReshape(NodeContext &nc) {
   return setReshaped(nc, shape);
 }
 
+LogicalResult importReshape1(NodeContext &nc) {
+  return importReshape(nc, /*shapeFromInput=*/false);
+}
+
+LogicalResult importReshape5(NodeContext &nc) {
+  return importReshape(nc, /*shapeFromInput=*/true);
+}
+
 LogicalResult importShape(NodeContext &nc) {
   ArrayRef<int64_t> in = nc.inputShape(0);
   int64_t rank = in.size();
@@ -93,8 +103,11 @@ LogicalResult importSize(NodeContext &nc) {
   return success();
 }
 
-FailureOr<std::vector<int64_t>> axesOf(NodeContext &nc, bool required) {
-  if (nc.opset() >= 13) {
+/// Squeeze's and Unsqueeze's axes: the `axes` attribute before 13, input 1
+/// from 13 on (`fromInput`).
+FailureOr<std::vector<int64_t>> axesOf(NodeContext &nc, bool required,
+                                       bool fromInput) {
+  if (fromInput) {
     if (!nc.hasInput(1)) {
       if (required)
         return nc.emitError() << "missing input 'axes'", failure();
@@ -107,8 +120,8 @@ FailureOr<std::vector<int64_t>> axesOf(NodeContext &nc, bool required) {
   return nc.attrInts("axes");
 }
 
-LogicalResult importSqueeze(NodeContext &nc) {
-  auto axes = axesOf(nc, false);
+LogicalResult importSqueeze(NodeContext &nc, bool axesFromInput) {
+  auto axes = axesOf(nc, false, axesFromInput);
   if (failed(axes))
     return failure();
   ArrayRef<int64_t> in = nc.inputShape(0);
@@ -133,8 +146,16 @@ LogicalResult importSqueeze(NodeContext &nc) {
   return setReshaped(nc, shape);
 }
 
-LogicalResult importUnsqueeze(NodeContext &nc) {
-  auto axes = axesOf(nc, true);
+LogicalResult importSqueeze1(NodeContext &nc) {
+  return importSqueeze(nc, /*axesFromInput=*/false);
+}
+
+LogicalResult importSqueeze13(NodeContext &nc) {
+  return importSqueeze(nc, /*axesFromInput=*/true);
+}
+
+LogicalResult importUnsqueeze(NodeContext &nc, bool axesFromInput) {
+  auto axes = axesOf(nc, true, axesFromInput);
   if (failed(axes))
     return failure();
   ArrayRef<int64_t> in = nc.inputShape(0);
@@ -153,6 +174,14 @@ LogicalResult importUnsqueeze(NodeContext &nc) {
   for (int64_t d = 0; d < outRank; ++d)
     shape.push_back(inserted[d] ? 1 : in[next++]);
   return setReshaped(nc, shape);
+}
+
+LogicalResult importUnsqueeze1(NodeContext &nc) {
+  return importUnsqueeze(nc, /*axesFromInput=*/false);
+}
+
+LogicalResult importUnsqueeze13(NodeContext &nc) {
+  return importUnsqueeze(nc, /*axesFromInput=*/true);
 }
 
 LogicalResult importExpand(NodeContext &nc) {
@@ -195,16 +224,16 @@ LogicalResult importFlatten(NodeContext &nc) {
   return success();
 }
 
-LogicalResult importDropout(NodeContext &nc) {
-  if (nc.opset() >= 12 && nc.hasInput(2)) {
+/// Dropout at inference: the identity (and an all-true mask). From 12 on
+/// (`trainingModeInput`), input 2 may ask for training mode, which is refused.
+LogicalResult importDropout(NodeContext &nc, bool trainingModeInput) {
+  if (trainingModeInput && nc.hasInput(2)) {
     const HostTensor *training = nc.constantInput(2);
     if (!training)
       return nc.emitError() << "training_mode must be known at compile time";
     if (training->getInt(0))
       return nc.emitError() << "training mode is not supported";
   }
-  if (nc.opset() < 7 && nc.attrInt("is_test", 0) == 0)
-    return nc.emitError() << "training mode is not supported";
   const ImportedValue &x = nc.input(0);
   if (x.constant)
     nc.setConstantResult(0, *x.constant);
@@ -216,6 +245,14 @@ LogicalResult importDropout(NodeContext &nc) {
     nc.setResult(1, tb.splat(t, x.shape), kBool);
   }
   return success();
+}
+
+LogicalResult importDropout7(NodeContext &nc) {
+  return importDropout(nc, /*trainingModeInput=*/false);
+}
+
+LogicalResult importDropout12(NodeContext &nc) {
+  return importDropout(nc, /*trainingModeInput=*/true);
 }
 
 LogicalResult importIdentity(NodeContext &nc) {
@@ -230,13 +267,17 @@ LogicalResult importIdentity(NodeContext &nc) {
 } // namespace
 
 void cambrian::onnx_import::registerShape(OpRegistry &r) {
-  r.add("", "Dropout", 7, importDropout);
+  r.add("", "Dropout", 7, importDropout7);
+  r.add("", "Dropout", 12, importDropout12);
   r.add("", "Expand", 8, importExpand, OpFlag::MovesSmallTypes);
   r.add("", "Flatten", 1, importFlatten, OpFlag::MovesSmallTypes);
   r.add("", "Identity", 1, importIdentity, OpFlag::MovesSmallTypes);
-  r.add("", "Reshape", 1, importReshape, OpFlag::MovesSmallTypes);
+  r.add("", "Reshape", 1, importReshape1, OpFlag::MovesSmallTypes);
+  r.add("", "Reshape", 5, importReshape5, OpFlag::MovesSmallTypes);
   r.add("", "Shape", 1, importShape, OpFlag::MovesSmallTypes);
   r.add("", "Size", 1, importSize, OpFlag::MovesSmallTypes);
-  r.add("", "Squeeze", 1, importSqueeze, OpFlag::MovesSmallTypes);
-  r.add("", "Unsqueeze", 1, importUnsqueeze, OpFlag::MovesSmallTypes);
+  r.add("", "Squeeze", 1, importSqueeze1, OpFlag::MovesSmallTypes);
+  r.add("", "Squeeze", 13, importSqueeze13, OpFlag::MovesSmallTypes);
+  r.add("", "Unsqueeze", 1, importUnsqueeze1, OpFlag::MovesSmallTypes);
+  r.add("", "Unsqueeze", 13, importUnsqueeze13, OpFlag::MovesSmallTypes);
 }
