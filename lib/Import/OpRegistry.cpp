@@ -3,6 +3,7 @@
 #include "lib/Import/OpRegistry.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/ErrorHandling.h"
 
 using namespace cambrian::onnx_import;
 
@@ -46,11 +47,12 @@ const OpRegistry &OpRegistry::get() {
 void OpRegistry::add(llvm::StringRef domain, llvm::StringRef opType,
                      int sinceVersion, OpHandler handler, OpFlag flags) {
   auto &entries = table[key(domain, opType)];
-  assert(llvm::none_of(entries,
-                       [&](const OpEntry &e) {
-                         return e.since == sinceVersion;
-                       }) &&
-         "op registered twice at one since-version");
+  // Checked in release builds too: the table is built once, at first use.
+  if (llvm::any_of(entries,
+                   [&](const OpEntry &e) { return e.since == sinceVersion; }))
+    llvm::report_fatal_error(llvm::Twine("op '") + opType +
+                             "' registered twice at since-version " +
+                             llvm::Twine(sinceVersion));
   entries.push_back({sinceVersion, flags, std::move(handler)});
   llvm::sort(entries, [](const OpEntry &a, const OpEntry &b) {
     return a.since < b.since;

@@ -53,8 +53,9 @@ public:
   static const OpRegistry &get();
 
   /// Registers `handler` for `opType` from opset `sinceVersion` on (until the
-  /// op's next registration). Registering a (domain, op, since-version) twice
-  /// is a programming error.
+  /// op's next registration). `sinceVersion` must be one at which ONNX
+  /// changed the op (the unit tests check). Registering a (domain, op,
+  /// since-version) twice is a fatal error.
   void add(llvm::StringRef domain, llvm::StringRef opType, int sinceVersion,
            OpHandler handler, OpFlag flags = OpFlag::None);
   /// Adds the same handler for several op types.
