@@ -43,6 +43,9 @@ public:
 
   const onnx::NodeProto &node() const { return node_; }
   GraphImporter &graph() { return graph_; }
+  /// The model's opset for the node's domain, for diagnostics. Handlers do
+  /// not branch on it where ONNX changed the op: they are registered once per
+  /// since-version instead (OpRegistry.h).
   int64_t opset() const { return opset_; }
   llvm::StringRef opType() const;
   mlir::OpBuilder &builder() { return b_; }

@@ -17,7 +17,6 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 
 #include "llvm/ADT/ScopeExit.h"
-#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -225,16 +224,18 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
                           << domain << "'";
   int64_t opset = opsetIt->second;
   bool known = false;
-  const OpHandler *handler =
-      OpRegistry::get().lookup(domain, node.op_type(), opset, known);
+  const OpRegistry &registry = OpRegistry::get();
+  const OpEntry *entry = registry.lookup(domain, node.op_type(), opset, known);
   std::string qualified =
       domain.empty() ? node.op_type() : (domain + "." + node.op_type()).str();
-  if (!handler) {
+  if (!entry) {
     if (known)
-      return emitError(loc) << "node " << shown << " (" << qualified
-                            << ", opset " << opset
-                            << "): Cambrian does not support this op at "
-                               "this opset";
+      return emitError(loc)
+             << "node " << shown << " (" << qualified << ", opset " << opset
+             << "): Cambrian does not support this op at this opset (only "
+                "from opset "
+             << registry.sinceVersions(domain, node.op_type()).front()
+             << " on)";
     return emitError(loc) << "node " << shown << " (" << qualified
                           << ", opset " << opset
                           << "): unsupported op '" << qualified << "'";
@@ -252,12 +253,7 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
   }
   // Byte-stored small types (float8, int4, ...) only move and convert;
   // arithmetic on their storage would be silently wrong.
-  static const llvm::StringSet<> movesSmallTypes = {
-      "BitCast", "Cast", "CastLike", "Concat", "Constant", "DequantizeLinear", "Expand",
-      "Flatten", "Gather", "Identity", "If", "Loop", "QuantizeLinear",
-      "Reshape", "Scan", "Shape", "Size", "Slice", "Split", "Squeeze", "Tile",
-      "Transpose", "Unsqueeze"};
-  if (domain.empty() && !movesSmallTypes.contains(node.op_type()))
+  if (!entry->has(OpFlag::MovesSmallTypes))
     for (int i = 0; i < node.input_size(); ++i)
       if (!node.input(i).empty() && isSmallType(lookup(node.input(i))->type))
         return emitError(loc) << "node " << shown << " (" << qualified
@@ -265,7 +261,7 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
                               << onnxTypeName(lookup(node.input(i))->type)
                               << " is not supported by this op";
   NodeContext nc(*this, node, opset, b, loc);
-  if (failed((*handler)(nc)))
+  if (failed(entry->handler(nc)))
     return failure();
   for (int i = 0; i < node.output_size(); ++i)
     if (!node.output(i).empty() && !lookup(node.output(i)))

@@ -2,6 +2,9 @@
 
 #include "lib/Import/OpRegistry.h"
 
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/ErrorHandling.h"
+
 using namespace cambrian::onnx_import;
 
 static std::string key(llvm::StringRef domain, llvm::StringRef op) {
@@ -14,56 +17,77 @@ static std::string key(llvm::StringRef domain, llvm::StringRef op) {
 const OpRegistry &OpRegistry::get() {
   static const OpRegistry registry = [] {
     OpRegistry r;
-    registerDefaultDomainAtoF(r);
-    registerDefaultDomainGtoP(r);
-    registerDefaultDomainQtoZ(r);
-    registerNormalization(r);
-    registerElementwise(r);
-    registerPad(r);
-    registerLoss(r);
-    registerResize(r);
+    registerActivation(r);
     registerAttention(r);
-    registerQuantization(r);
-    registerGenerators(r);
-    registerRearrange(r);
+    registerCast(r);
     registerControlFlow(r);
-    registerGridSample(r);
-    registerOrdering(r);
-    registerIndexing(r);
+    registerConvolution(r);
     registerEinsum(r);
+    registerGenerators(r);
+    registerGridSample(r);
+    registerIndexing(r);
+    registerLogical(r);
+    registerLoss(r);
+    registerMath(r);
+    registerMatMul(r);
+    registerNormalization(r);
+    registerOrdering(r);
+    registerPad(r);
+    registerPooling(r);
+    registerQuantization(r);
+    registerRearrange(r);
+    registerReduction(r);
+    registerResize(r);
+    registerShape(r);
     return r;
   }();
   return registry;
 }
 
 void OpRegistry::add(llvm::StringRef domain, llvm::StringRef opType,
-                     int sinceVersion, OpHandler handler) {
+                     int sinceVersion, OpHandler handler, OpFlag flags) {
   auto &entries = table[key(domain, opType)];
-  entries.push_back({sinceVersion, std::move(handler)});
-  llvm::sort(entries, [](const Entry &a, const Entry &b) {
+  // Checked in release builds too: the table is built once, at first use.
+  if (llvm::any_of(entries,
+                   [&](const OpEntry &e) { return e.since == sinceVersion; }))
+    llvm::report_fatal_error(llvm::Twine("op '") + opType +
+                             "' registered twice at since-version " +
+                             llvm::Twine(sinceVersion));
+  entries.push_back({sinceVersion, flags, std::move(handler)});
+  llvm::sort(entries, [](const OpEntry &a, const OpEntry &b) {
     return a.since < b.since;
   });
 }
 
 void OpRegistry::add(llvm::StringRef domain,
                      std::initializer_list<llvm::StringRef> ops,
-                     int sinceVersion, OpHandler handler) {
+                     int sinceVersion, OpHandler handler, OpFlag flags) {
   for (llvm::StringRef op : ops)
-    add(domain, op, sinceVersion, handler);
+    add(domain, op, sinceVersion, handler, flags);
 }
 
-const OpHandler *OpRegistry::lookup(llvm::StringRef domain,
-                                    llvm::StringRef opType, int64_t opset,
-                                    bool &knownOp) const {
+const OpEntry *OpRegistry::lookup(llvm::StringRef domain,
+                                  llvm::StringRef opType, int64_t opset,
+                                  bool &knownOp) const {
   auto it = table.find(key(domain, opType));
   knownOp = it != table.end();
   if (!knownOp)
     return nullptr;
-  const OpHandler *best = nullptr;
-  for (const Entry &e : it->second)
+  const OpEntry *best = nullptr;
+  for (const OpEntry &e : it->second)
     if (e.since <= opset)
-      best = &e.handler;
+      best = &e;
   return best;
+}
+
+std::vector<int> OpRegistry::sinceVersions(llvm::StringRef domain,
+                                           llvm::StringRef opType) const {
+  std::vector<int> out;
+  auto it = table.find(key(domain, opType));
+  if (it != table.end())
+    for (const OpEntry &e : it->second)
+      out.push_back(e.since);
+  return out;
 }
 
 std::vector<std::pair<std::string, std::string>> OpRegistry::ops() const {

@@ -51,7 +51,7 @@ Value binaryF(TensorBuilder &tb, Value a, Value b, ArrayRef<int64_t> shape,
                         });
 }
 
-LogicalResult importAttention(NodeContext &nc) {
+LogicalResult importAttention(NodeContext &nc, bool hasNonpadKvSeqlen) {
   int32_t type = nc.inputType(0);
   if (!isFloatType(type))
     return nc.emitError() << "expects floating-point Q, K and V";
@@ -179,7 +179,7 @@ LogicalResult importAttention(NodeContext &nc) {
     Value c = hostConstant(nc, HostTensor::fromDoubles(ct, {S, L}, tri));
     scores = binaryF(tb, scores, c, scoreShape, /*add=*/true);
   }
-  if (nc.opset() >= 24 && nc.hasInput(6)) {
+  if (hasNonpadKvSeqlen && nc.hasInput(6)) {
     if (nc.inputShape(6) != ArrayRef<int64_t>{B})
       return nc.emitError() << "nonpad_kv_seqlen must have shape [" << B << "]";
     Value lens = nc.operand(6);
@@ -216,6 +216,14 @@ LogicalResult importAttention(NodeContext &nc) {
     nc.setResult(3, tb.convert(out, ct, type), type);
   }
   return success();
+}
+
+LogicalResult importAttention23(NodeContext &nc) {
+  return importAttention(nc, /*hasNonpadKvSeqlen=*/false);
+}
+
+LogicalResult importAttention24(NodeContext &nc) {
+  return importAttention(nc, /*hasNonpadKvSeqlen=*/true);
 }
 
 /// RotaryEmbedding (23): rotates pairs of the first `rotary_embedding_dim`
@@ -312,6 +320,7 @@ LogicalResult importRotaryEmbedding(NodeContext &nc) {
 } // namespace
 
 void cambrian::onnx_import::registerAttention(OpRegistry &r) {
-  r.add("", "Attention", 23, importAttention);
+  r.add("", "Attention", 23, importAttention23);
+  r.add("", "Attention", 24, importAttention24);
   r.add("", "RotaryEmbedding", 23, importRotaryEmbedding);
 }

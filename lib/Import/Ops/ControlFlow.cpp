@@ -202,9 +202,6 @@ LogicalResult importLoop(NodeContext &nc) {
 
 /// Scan (9, 11, 16, 19, 21, 23, 24, 25), unrolled over the scanned axis.
 LogicalResult importScan(NodeContext &nc) {
-  if (nc.opset() < 9)
-    return nc.emitError() << "Scan before opset 9 (with a sequence_lens "
-                             "input) is not supported";
   auto body = graphAttr(nc, "body");
   if (failed(body))
     return failure();
@@ -299,7 +296,8 @@ LogicalResult importScan(NodeContext &nc) {
 } // namespace
 
 void cambrian::onnx_import::registerControlFlow(OpRegistry &r) {
-  r.add("", "If", 1, importIf);
-  r.add("", "Loop", 1, importLoop);
-  r.add("", "Scan", 8, importScan);
+  r.add("", "If", 1, importIf, OpFlag::MovesSmallTypes);
+  r.add("", "Loop", 1, importLoop, OpFlag::MovesSmallTypes);
+  // Scan-8 (batched, with a sequence_lens input) is not implemented.
+  r.add("", "Scan", 9, importScan, OpFlag::MovesSmallTypes);
 }

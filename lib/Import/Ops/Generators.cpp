@@ -69,10 +69,104 @@ LogicalResult importWindow(NodeContext &nc) {
   return success();
 }
 
+LogicalResult importConstant(NodeContext &nc) {
+  if (nc.hasAttr("value")) {
+    auto t = nc.attrTensor("value");
+    if (failed(t))
+      return failure();
+    nc.setConstantResult(0, std::move(*t));
+    return success();
+  }
+  if (nc.hasAttr("value_float")) {
+    nc.setConstantResult(
+        0, HostTensor::fromDoubles(kFloat, {}, {nc.attrFloat("value_float", 0)}));
+    return success();
+  }
+  if (nc.hasAttr("value_floats")) {
+    auto v = nc.attrFloats("value_floats");
+    nc.setConstantResult(
+        0, HostTensor::fromDoubles(kFloat, {(int64_t)v.size()}, v));
+    return success();
+  }
+  if (nc.hasAttr("value_int")) {
+    nc.setConstantResult(
+        0, HostTensor::fromInts(kInt64, {}, {nc.attrInt("value_int", 0)}));
+    return success();
+  }
+  if (nc.hasAttr("value_ints")) {
+    auto v = nc.attrInts("value_ints");
+    nc.setConstantResult(0, HostTensor::fromInts(kInt64, {(int64_t)v.size()}, v));
+    return success();
+  }
+  return nc.emitError() << "only tensor, float(s) and int(s) values are "
+                           "supported (sparse and string constants are not)";
+}
+
+LogicalResult importConstantOfShape(NodeContext &nc) {
+  auto shape = nc.requireConstantInts(0, "shape");
+  if (failed(shape))
+    return failure();
+  for (int64_t d : *shape)
+    if (d < 0)
+      return nc.emitError() << "shape has a negative extent " << d;
+  HostTensor value = HostTensor::fromDoubles(kFloat, {1}, {0.0});
+  if (nc.hasAttr("value")) {
+    auto t = nc.attrTensor("value");
+    if (failed(t))
+      return failure();
+    if (t->size() != 1)
+      return nc.emitError() << "attribute 'value' must hold one element";
+    value = *t;
+  }
+  int64_t n = numElements(*shape);
+  if (n <= kHostFoldLimit) {
+    HostTensor r(value.type(), *shape);
+    for (int64_t i = 0; i < n; ++i) {
+      if (isFloatType(value.type()))
+        r.setDouble(i, value.getDouble(0));
+      else
+        r.setInt(i, value.getInt(0));
+    }
+    nc.setConstantResult(0, std::move(r));
+    return success();
+  }
+  TensorBuilder tb = nc.tb();
+  Value s = scalarConstant(nc.builder(), nc.loc(), value.type(),
+                           isFloatType(value.type()) ? value.getDouble(0)
+                                                     : (double)value.getInt(0));
+  nc.setResult(0, tb.splat(s, *shape), value.type());
+  return success();
+}
+
+LogicalResult importRange(NodeContext &nc) {
+  // The values decide the length, so all three must be known.
+  auto s = nc.requireConstant(0, "start"), l = nc.requireConstant(1, "limit"),
+       d = nc.requireConstant(2, "delta");
+  if (failed(s) || failed(l) || failed(d))
+    return failure();
+  int32_t type = nc.inputType(0);
+  double start = (*s)->getDouble(0), limit = (*l)->getDouble(0), delta = (*d)->getDouble(0);
+  if (delta == 0)
+    return nc.emitError() << "delta must not be 0";
+  int64_t n = std::max<int64_t>(std::ceil((limit - start) / delta), 0);
+  HostTensor r(type, {n});
+  for (int64_t i = 0; i < n; ++i) {
+    if (isFloatType(type))
+      r.setDouble(i, start + i * delta);
+    else
+      r.setInt(i, (*s)->getInt(0) + i * (*d)->getInt(0));
+  }
+  nc.setConstantResult(0, std::move(r));
+  return success();
+}
+
 } // namespace
 
 void cambrian::onnx_import::registerGenerators(OpRegistry &r) {
-  r.add("", "EyeLike", 9, importEyeLike);
   r.add("", {"BlackmanWindow", "HammingWindow", "HannWindow"}, 17,
         importWindow);
+  r.add("", "Constant", 1, importConstant, OpFlag::MovesSmallTypes);
+  r.add("", "ConstantOfShape", 9, importConstantOfShape);
+  r.add("", "EyeLike", 9, importEyeLike);
+  r.add("", "Range", 11, importRange);
 }

@@ -66,7 +66,9 @@ struct Scalars {
   }
 };
 
-LogicalResult importGridSample(NodeContext &nc) {
+/// GridSample: 4-D inputs with the default mode 'bilinear' (16), any rank
+/// with the default mode 'linear' from 20 on (`nd`).
+LogicalResult importGridSample(NodeContext &nc, bool nd) {
   int32_t type = nc.inputType(0);
   if (!isFloatType(type) || !isFloatType(nc.inputType(1)))
     return nc.emitError() << "expects floating-point input and grid";
@@ -75,9 +77,9 @@ LogicalResult importGridSample(NodeContext &nc) {
   if (D < 1 || (int64_t)gs.size() != D + 2 || gs[0] != xs[0] || gs.back() != D)
     return nc.emitError() << "grid must be [N, out..., " << D
                           << "] for an input of rank " << xs.size();
-  if (nc.opset() < 20 && D != 2)
+  if (!nd && D != 2)
     return nc.emitError() << "GridSample before opset 20 takes 4-D inputs";
-  std::string modeName = nc.attrString("mode", nc.opset() >= 20 ? "linear" : "bilinear");
+  std::string modeName = nc.attrString("mode", nd ? "linear" : "bilinear");
   Interp mode;
   if (modeName == "nearest")
     mode = Interp::Nearest;
@@ -208,8 +210,17 @@ LogicalResult importGridSample(NodeContext &nc) {
   return success();
 }
 
+LogicalResult importGridSample16(NodeContext &nc) {
+  return importGridSample(nc, /*nd=*/false);
+}
+
+LogicalResult importGridSample20(NodeContext &nc) {
+  return importGridSample(nc, /*nd=*/true);
+}
+
 } // namespace
 
 void cambrian::onnx_import::registerGridSample(OpRegistry &r) {
-  r.add("", "GridSample", 16, importGridSample);
+  r.add("", "GridSample", 16, importGridSample16);
+  r.add("", "GridSample", 20, importGridSample20);
 }

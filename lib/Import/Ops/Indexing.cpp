@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/Import/Ops/OpHelpers.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -287,9 +288,88 @@ LogicalResult importTrilu(NodeContext &nc) {
   return success();
 }
 
+LogicalResult importGather(NodeContext &nc) {
+  ArrayRef<int64_t> ds = nc.inputShape(0), is = nc.inputShape(1);
+  int64_t rank = ds.size();
+  if (rank == 0)
+    return nc.emitError() << "data must have rank >= 1";
+  auto axis = nc.normalizeAxis(nc.attrInt("axis", 0), rank);
+  if (failed(axis))
+    return failure();
+  if (failed(nc.checkInputType(1, {kInt32, kInt64})))
+    return failure();
+  int64_t extent = ds[*axis];
+  SmallVector<int64_t> shape(ds.begin(), ds.begin() + *axis);
+  shape.append(is.begin(), is.end());
+  shape.append(ds.begin() + *axis + 1, ds.end());
+  int32_t type = nc.inputType(0);
+  const HostTensor *data = nc.constantInput(0), *idx = nc.constantInput(1);
+  if (idx) {
+    for (int64_t i = 0, e = idx->size(); i < e; ++i) {
+      int64_t v = idx->getInt(i);
+      if (v < -extent || v >= extent)
+        return nc.emitError() << "index " << v << " is out of range for an "
+                              << "axis of extent " << extent;
+    }
+  }
+  if (data && idx && numElements(shape) <= kHostFoldLimit) {
+    HostTensor r(type, shape);
+    int64_t outer = numElements(ds.take_front(*axis));
+    int64_t inner = numElements(ds.drop_front(*axis + 1));
+    int64_t n = idx->size();
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t j = 0; j < n; ++j) {
+        int64_t k = idx->getInt(j);
+        if (k < 0)
+          k += extent;
+        for (int64_t i = 0; i < inner; ++i) {
+          int64_t src = (o * extent + k) * inner + i;
+          int64_t dst = (o * n + j) * inner + i;
+          if (isFloatType(type))
+            r.setDouble(dst, data->getDouble(src));
+          else
+            r.setInt(dst, data->getInt(src));
+        }
+      }
+    nc.setConstantResult(0, std::move(r));
+    return success();
+  }
+  OpBuilder &b = nc.builder();
+  MLIRContext *ctx = b.getContext();
+  Value dataV = nc.operand(0), idxV = nc.operand(1);
+  TensorBuilder tb = nc.tb();
+  Type elem = TensorBuilder::elementTypeOf(dataV);
+  int64_t outRank = shape.size(), idxRank = is.size();
+  SmallVector<AffineExpr> idxExprs;
+  for (int64_t d = 0; d < idxRank; ++d)
+    idxExprs.push_back(getAffineDimExpr(*axis + d, ctx));
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(outRank, 0, idxExprs, ctx),
+      AffineMap::getMultiDimIdentityMap(outRank, ctx)};
+  SmallVector<utils::IteratorType> iters(outRank, utils::IteratorType::parallel);
+  Value init = tb.empty(shape, elem);
+  auto op = linalg::GenericOp::create(
+      b, nc.loc(), TypeRange{init.getType()}, ValueRange{idxV},
+      ValueRange{init}, maps, iters,
+      [&](OpBuilder &nb, Location loc, ValueRange args) {
+        Value k = normalizeIndex(nb, loc, args[0], extent);
+        SmallVector<Value> coords;
+        for (int64_t d = 0; d < *axis; ++d)
+          coords.push_back(linalg::IndexOp::create(nb, loc, d));
+        coords.push_back(k);
+        for (int64_t d = *axis + idxRank; d < outRank; ++d)
+          coords.push_back(linalg::IndexOp::create(nb, loc, d));
+        Value v = tensor::ExtractOp::create(nb, loc, dataV, coords);
+        linalg::YieldOp::create(nb, loc, v);
+      });
+  nc.setResult(0, op.getResult(0), type);
+  return success();
+}
+
 } // namespace
 
 void cambrian::onnx_import::registerIndexing(OpRegistry &r) {
+  r.add("", "Gather", 1, importGather, OpFlag::MovesSmallTypes);
   r.add("", "GatherElements", 11, importGatherElements);
   r.add("", "GatherND", 11, importGatherND);
   r.add("", "OneHot", 9, importOneHot);

@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include <cmath>
 
 using namespace mlir;
 using namespace cambrian::onnx_import;
@@ -195,7 +196,7 @@ LogicalResult importInstanceNormalization(NodeContext &nc) {
 
 /// GroupNormalization (18, 21): channels split into `num_groups`; scale and
 /// bias are per group before opset 21 and per channel from 21 on.
-LogicalResult importGroupNormalization(NodeContext &nc) {
+LogicalResult importGroupNormalization(NodeContext &nc, bool perChannel) {
   int32_t type = nc.inputType(0);
   if (failed(checkFloatNCSpatial(nc)))
     return failure();
@@ -206,7 +207,7 @@ LogicalResult importGroupNormalization(NodeContext &nc) {
   if (G <= 0 || C % G)
     return nc.emitError() << "num_groups " << G << " does not divide the "
                           << C << " channels";
-  int64_t perParam = nc.opset() >= 21 ? C : G;
+  int64_t perParam = perChannel ? C : G;
   for (unsigned i = 1; i <= 2; ++i)
     if (nc.inputShape(i) != ArrayRef<int64_t>{perParam})
       return nc.emitError() << "input " << i << " must have shape ["
@@ -232,6 +233,14 @@ LogicalResult importGroupNormalization(NodeContext &nc) {
   normed = tb.reshape(normed, xs);
   nc.setResult(0, tb.convert(normed, st, type), type);
   return success();
+}
+
+LogicalResult importGroupNormalization18(NodeContext &nc) {
+  return importGroupNormalization(nc, /*perChannel=*/false);
+}
+
+LogicalResult importGroupNormalization21(NodeContext &nc) {
+  return importGroupNormalization(nc, /*perChannel=*/true);
 }
 
 /// MeanVarianceNormalization (9, 13): (x - mean) / sqrt(var) over `axes`.
@@ -346,14 +355,89 @@ LogicalResult importLRN(NodeContext &nc) {
   return success();
 }
 
+/// BatchNormalization at inference; from 14 on, the `training_mode`
+/// attribute exists (`hasTrainingMode`) and must be 0.
+LogicalResult importBatchNormalization(NodeContext &nc, bool hasTrainingMode) {
+  if (hasTrainingMode && nc.attrInt("training_mode", 0))
+    return nc.emitError() << "training mode is not supported";
+  if (nc.hasOutput(1) || nc.hasOutput(2) || nc.hasOutput(3) ||
+      nc.hasOutput(4))
+    return nc.emitError() << "training outputs (running mean/var) are not "
+                             "supported";
+  int32_t type = nc.inputType(0);
+  if (!isFloatType(type))
+    return nc.emitError() << "expects a floating-point input";
+  double eps = nc.attrFloat("epsilon", 1e-5);
+  ArrayRef<int64_t> xs = nc.inputShape(0);
+  if (xs.size() < 2)
+    return nc.emitError() << "input needs rank >= 2";
+  int64_t C = xs[1];
+  for (unsigned i = 1; i <= 4; ++i)
+    if (nc.inputShape(i) != ArrayRef<int64_t>{C})
+      return nc.emitError() << "input " << i << " must have shape [" << C
+                            << "]";
+  SmallVector<int64_t> bshape(xs.size() - 1, 1);
+  bshape[0] = C;
+  TensorBuilder tb = nc.tb();
+  Type elem = mlirElementType(nc.context(), type);
+  const HostTensor *scale = nc.constantInput(1), *bias = nc.constantInput(2),
+                   *mean = nc.constantInput(3), *var = nc.constantInput(4);
+  Value y;
+  if (scale && bias && mean && var) {
+    // Inference batch norm is an affine map per channel: fold it.
+    HostTensor a(type, bshape), c(type, bshape);
+    for (int64_t i = 0; i < C; ++i) {
+      double s = scale->getDouble(i) / std::sqrt(var->getDouble(i) + eps);
+      a.setDouble(i, s);
+      c.setDouble(i, bias->getDouble(i) - mean->getDouble(i) * s);
+    }
+    Value av = hostConstant(nc, a), cv = hostConstant(nc, c);
+    y = tb.elementwise({nc.operand(0), av, cv}, xs, elem,
+                       [](OpBuilder &b, Location loc, ValueRange v) {
+                         Value m = arith::MulFOp::create(b, loc, v[0], v[1]);
+                         return arith::AddFOp::create(b, loc, m, v[2])
+                             .getResult();
+                       });
+  } else {
+    SmallVector<Value> ops = {nc.operand(0)};
+    for (unsigned i = 1; i <= 4; ++i)
+      ops.push_back(tb.reshape(nc.operand(i), bshape));
+    y = tb.elementwise(ops, xs, elem,
+                       [eps](OpBuilder &b, Location loc, ValueRange v) {
+                         Value e = arith::ConstantOp::create(
+                             b, loc, b.getFloatAttr(v[0].getType(), eps));
+                         Value d = arith::SubFOp::create(b, loc, v[0], v[3]);
+                         Value s = math::RsqrtOp::create(
+                             b, loc, arith::AddFOp::create(b, loc, v[4], e));
+                         Value n = arith::MulFOp::create(b, loc, d, s);
+                         Value m = arith::MulFOp::create(b, loc, n, v[1]);
+                         return arith::AddFOp::create(b, loc, m, v[2])
+                             .getResult();
+                       });
+  }
+  nc.setResult(0, y, type);
+  return success();
+}
+
+LogicalResult importBatchNormalization7(NodeContext &nc) {
+  return importBatchNormalization(nc, /*hasTrainingMode=*/false);
+}
+
+LogicalResult importBatchNormalization14(NodeContext &nc) {
+  return importBatchNormalization(nc, /*hasTrainingMode=*/true);
+}
+
 } // namespace
 
 void cambrian::onnx_import::registerNormalization(OpRegistry &r) {
-  r.add("", "GroupNormalization", 18, importGroupNormalization);
+  r.add("", "BatchNormalization", 7, importBatchNormalization7);
+  r.add("", "BatchNormalization", 14, importBatchNormalization14);
+  r.add("", "GroupNormalization", 18, importGroupNormalization18);
+  r.add("", "GroupNormalization", 21, importGroupNormalization21);
   r.add("", "InstanceNormalization", 6, importInstanceNormalization);
+  r.add("", "LRN", 1, importLRN);
   r.add("", "LayerNormalization", 17, importLayerNormalization);
   r.add("", "LpNormalization", 1, importLpNormalization);
-  r.add("", "LRN", 1, importLRN);
   r.add("", "MeanVarianceNormalization", 9, importMeanVarianceNormalization);
   r.add("", "RMSNormalization", 23, importRMSNormalization);
 }

@@ -14,6 +14,7 @@
 #include "mlir/Transforms/FoldUtils.h"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 using namespace mlir;
@@ -603,4 +604,11 @@ Value cambrian::onnx_import::normalizeIndex(OpBuilder &b, Location loc, Value v,
   return arith::MinSIOp::create(
       b, loc, i,
       arith::ConstantIndexOp::create(b, loc, std::max<int64_t>(extent - 1, 0)));
+}
+
+void cambrian::onnx_import::copyElement(const HostTensor &from, int64_t src,
+                                        HostTensor &to, int64_t dst) {
+  int64_t es = onnxTypeSize(from.type());
+  std::memcpy(const_cast<char *>(to.bytes().data()) + dst * es,
+              from.bytes().data() + src * es, es);
 }

@@ -33,6 +33,10 @@ HostTensor foldBinary(BinaryKind kind, const HostTensor &a, const HostTensor &b,
 mlir::LogicalResult importCastTo(NodeContext &nc, int32_t to);
 /// Imports a (possibly variadic) broadcasting binary op.
 mlir::LogicalResult importBinary(NodeContext &nc, BinaryKind kind);
+/// The handler of the broadcasting binary op `Kind` (Add, Less, ...).
+template <BinaryKind Kind> mlir::LogicalResult importBinaryOf(NodeContext &nc) {
+  return importBinary(nc, Kind);
+}
 
 /// Converts a scalar to float/int of ONNX type `type` from a double.
 mlir::Value scalarConstant(mlir::OpBuilder &b, mlir::Location loc,
@@ -104,6 +108,10 @@ mlir::Value emitSoftmax(TensorBuilder &tb, mlir::Value x, int64_t axis,
 /// bad index can never read or write outside the tensor.
 mlir::Value normalizeIndex(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Value v, int64_t extent);
+
+/// Copies element `src` of `from` to element `dst` of `to` (same type).
+void copyElement(const HostTensor &from, int64_t src, HostTensor &to,
+                 int64_t dst);
 
 /// A tensor of `shape` with the given values, as an IR constant.
 mlir::Value hostConstant(NodeContext &nc, const HostTensor &t);

@@ -56,8 +56,9 @@ Value argExtremum(OpBuilder &b, Location loc, Value x, SmallVector<Value> at,
   return loop.getResult(1);
 }
 
-/// ArgMax and ArgMin (1, 11, 12, 13).
-LogicalResult importArgExtremum(NodeContext &nc) {
+/// ArgMax and ArgMin (1, 11, 12, 13); `select_last_index` exists from 12
+/// on (`hasSelectLast`).
+LogicalResult importArgExtremum(NodeContext &nc, bool hasSelectLast) {
   int32_t type = nc.inputType(0);
   if (type == kBool || !mlirElementType(nc.context(), type))
     return nc.emitError() << "unsupported element type " << onnxTypeName(type);
@@ -68,7 +69,7 @@ LogicalResult importArgExtremum(NodeContext &nc) {
   if (xs[*axis] == 0)
     return nc.emitError() << "cannot reduce an empty axis";
   bool keep = nc.attrInt("keepdims", 1) != 0;
-  bool last = nc.opset() >= 12 && nc.attrInt("select_last_index", 0) != 0;
+  bool last = hasSelectLast && nc.attrInt("select_last_index", 0) != 0;
   bool max = nc.opType() == "ArgMax";
   SmallVector<int64_t> outShape(xs);
   outShape[*axis] = 1;
@@ -91,14 +92,22 @@ LogicalResult importArgExtremum(NodeContext &nc) {
   return success();
 }
 
+LogicalResult importArgExtremum1(NodeContext &nc) {
+  return importArgExtremum(nc, /*hasSelectLast=*/false);
+}
+
+LogicalResult importArgExtremum12(NodeContext &nc) {
+  return importArgExtremum(nc, /*hasSelectLast=*/true);
+}
+
 /// Hardmax (1, 11, 13): 1 at the first maximum along the axis (before 13,
 /// of the input flattened to 2-D at `axis`), 0 elsewhere.
-LogicalResult importHardmax(NodeContext &nc) {
+LogicalResult importHardmax(NodeContext &nc, bool singleAxis) {
   int32_t type = nc.inputType(0);
   if (!isFloatType(type))
     return nc.emitError() << "expects a floating-point input";
   ArrayRef<int64_t> xs = nc.inputShape(0);
-  auto axis = nc.normalizeAxis(nc.attrInt("axis", nc.opset() >= 13 ? -1 : 1),
+  auto axis = nc.normalizeAxis(nc.attrInt("axis", singleAxis ? -1 : 1),
                                xs.size());
   if (failed(axis))
     return failure();
@@ -106,7 +115,7 @@ LogicalResult importHardmax(NodeContext &nc) {
   Value x = nc.operand(0);
   SmallVector<int64_t> shape(xs);
   int64_t ax = *axis;
-  if (nc.opset() < 13) {
+  if (!singleAxis) {
     shape = {numElements(xs.take_front(ax)), numElements(xs.drop_front(ax))};
     x = tb.reshape(x, shape);
     ax = 1;
@@ -138,6 +147,14 @@ LogicalResult importHardmax(NodeContext &nc) {
       });
   nc.setResult(0, tb.reshape(y, xs), type);
   return success();
+}
+
+LogicalResult importHardmax1(NodeContext &nc) {
+  return importHardmax(nc, /*singleAxis=*/false);
+}
+
+LogicalResult importHardmax13(NodeContext &nc) {
+  return importHardmax(nc, /*singleAxis=*/true);
 }
 
 /// CumSum (11, 14) and CumProd (26): running sums/products along the axis
@@ -228,7 +245,9 @@ LogicalResult importCumulative(NodeContext &nc) {
 
 /// TopK (1, 10, 11, 24): the K largest (or smallest) along the axis, in
 /// order, ties broken by the lower index.
-LogicalResult importTopK(NodeContext &nc) {
+/// `kFromInput`: K is input 1 (10 on), not the `k` attribute;
+/// `hasLargest`: the `largest` attribute exists (11 on).
+LogicalResult importTopK(NodeContext &nc, bool kFromInput, bool hasLargest) {
   int32_t type = nc.inputType(0);
   if (type == kBool || !mlirElementType(nc.context(), type))
     return nc.emitError() << "unsupported element type " << onnxTypeName(type);
@@ -237,7 +256,7 @@ LogicalResult importTopK(NodeContext &nc) {
   if (failed(axis))
     return failure();
   int64_t k;
-  if (nc.opset() < 10) {
+  if (!kFromInput) {
     k = nc.attrInt("k", 0);
   } else {
     auto kv = nc.requireConstantInts(1, "K");
@@ -248,7 +267,7 @@ LogicalResult importTopK(NodeContext &nc) {
   int64_t ax = *axis, n = xs[ax];
   if (k < 0 || k > n)
     return nc.emitError() << "K = " << k << " is outside 0.." << n;
-  bool largest = nc.opset() < 11 || nc.attrInt("largest", 1) != 0;
+  bool largest = !hasLargest || nc.attrInt("largest", 1) != 0;
   bool isFloat = isFloatType(type), isUnsigned = isUnsignedType(type);
   SmallVector<int64_t> outShape(xs);
   outShape[ax] = k;
@@ -360,12 +379,28 @@ LogicalResult importTopK(NodeContext &nc) {
   return success();
 }
 
+LogicalResult importTopK1(NodeContext &nc) {
+  return importTopK(nc, /*kFromInput=*/false, /*hasLargest=*/false);
+}
+
+LogicalResult importTopK10(NodeContext &nc) {
+  return importTopK(nc, /*kFromInput=*/true, /*hasLargest=*/false);
+}
+
+LogicalResult importTopK11(NodeContext &nc) {
+  return importTopK(nc, /*kFromInput=*/true, /*hasLargest=*/true);
+}
+
 } // namespace
 
 void cambrian::onnx_import::registerOrdering(OpRegistry &r) {
-  r.add("", {"ArgMax", "ArgMin"}, 1, importArgExtremum);
+  r.add("", {"ArgMax", "ArgMin"}, 1, importArgExtremum1);
+  r.add("", {"ArgMax", "ArgMin"}, 12, importArgExtremum12);
   r.add("", "CumProd", 26, importCumulative);
   r.add("", "CumSum", 11, importCumulative);
-  r.add("", "Hardmax", 1, importHardmax);
-  r.add("", "TopK", 1, importTopK);
+  r.add("", "Hardmax", 1, importHardmax1);
+  r.add("", "Hardmax", 13, importHardmax13);
+  r.add("", "TopK", 1, importTopK1);
+  r.add("", "TopK", 10, importTopK10);
+  r.add("", "TopK", 11, importTopK11);
 }

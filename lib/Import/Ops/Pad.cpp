@@ -71,7 +71,15 @@ Value mapCoordinate(OpBuilder &b, Location loc, Value src, int64_t n,
   llvm_unreachable("unknown pad mode");
 }
 
-LogicalResult importPad(NodeContext &nc) {
+/// What a version of Pad takes.
+struct PadSemantics {
+  bool padsFromInputs; ///< pads and value are inputs 1 and 2 (11), not
+                       ///< attributes
+  bool axesInput;      ///< input 3 names the padded axes (18)
+  bool wrapMode;       ///< mode 'wrap' exists (19)
+};
+
+LogicalResult importPad(NodeContext &nc, PadSemantics s) {
   ArrayRef<int64_t> xs = nc.inputShape(0);
   int64_t rank = xs.size();
   int32_t type = nc.inputType(0);
@@ -81,8 +89,8 @@ LogicalResult importPad(NodeContext &nc) {
           .Case("constant", PadMode::Constant)
           .Case("reflect", PadMode::Reflect)
           .Case("edge", PadMode::Edge)
-          .Case("wrap", nc.opset() >= 19 ? std::optional(PadMode::Wrap)
-                                         : std::nullopt)
+          .Case("wrap", s.wrapMode ? std::optional(PadMode::Wrap)
+                                   : std::nullopt)
           .Default(std::nullopt);
   if (!mode)
     return nc.emitError() << "mode '" << modeName << "' is not a Pad mode at "
@@ -90,7 +98,7 @@ LogicalResult importPad(NodeContext &nc) {
 
   // Begin and end pads per dimension.
   std::vector<int64_t> pads;
-  if (nc.opset() < 11) {
+  if (!s.padsFromInputs) {
     pads = nc.attrInts("pads");
   } else {
     auto p = nc.requireConstantInts(1, "pads");
@@ -99,7 +107,7 @@ LogicalResult importPad(NodeContext &nc) {
     pads = *p;
   }
   SmallVector<int64_t> axes;
-  if (nc.opset() >= 18 && nc.hasInput(3)) {
+  if (s.axesInput && nc.hasInput(3)) {
     auto a = nc.requireConstantInts(3, "axes");
     if (failed(a))
       return failure();
@@ -130,13 +138,13 @@ LogicalResult importPad(NodeContext &nc) {
 
   // The pad value: an attribute before opset 11, then an optional input that
   // may be known only at run time.
-  double constValue = nc.opset() < 11 ? nc.attrFloat("value", 0.0) : 0.0;
+  double constValue = !s.padsFromInputs ? nc.attrFloat("value", 0.0) : 0.0;
   const HostTensor *constInput =
-      nc.opset() >= 11 && nc.hasInput(2) ? nc.constantInput(2) : nullptr;
+      s.padsFromInputs && nc.hasInput(2) ? nc.constantInput(2) : nullptr;
   if (constInput && constInput->size() >= 1)
     constValue = isFloatType(type) ? constInput->getDouble(0)
                                    : double(constInput->getInt(0));
-  bool runtimeValue = nc.opset() >= 11 && nc.hasInput(2) && !constInput;
+  bool runtimeValue = s.padsFromInputs && nc.hasInput(2) && !constInput;
 
   if (numElements(shape) == 0) {
     nc.setConstantResult(0, HostTensor(type, shape));
@@ -229,6 +237,26 @@ LogicalResult importPad(NodeContext &nc) {
   return success();
 }
 
+LogicalResult importPad2(NodeContext &nc) {
+  return importPad(nc, {/*padsFromInputs=*/false, /*axesInput=*/false,
+                        /*wrapMode=*/false});
+}
+
+LogicalResult importPad11(NodeContext &nc) {
+  return importPad(nc, {/*padsFromInputs=*/true, /*axesInput=*/false,
+                        /*wrapMode=*/false});
+}
+
+LogicalResult importPad18(NodeContext &nc) {
+  return importPad(nc, {/*padsFromInputs=*/true, /*axesInput=*/true,
+                        /*wrapMode=*/false});
+}
+
+LogicalResult importPad19(NodeContext &nc) {
+  return importPad(nc, {/*padsFromInputs=*/true, /*axesInput=*/true,
+                        /*wrapMode=*/true});
+}
+
 /// CenterCropPad (18): crop or zero-pad each listed axis to the target
 /// extent, keeping the centre (the extra element goes to the end).
 LogicalResult importCenterCropPad(NodeContext &nc) {
@@ -269,5 +297,8 @@ LogicalResult importCenterCropPad(NodeContext &nc) {
 
 void cambrian::onnx_import::registerPad(OpRegistry &r) {
   r.add("", "CenterCropPad", 18, importCenterCropPad);
-  r.add("", "Pad", 2, importPad);
+  r.add("", "Pad", 2, importPad2);
+  r.add("", "Pad", 11, importPad11);
+  r.add("", "Pad", 18, importPad18);
+  r.add("", "Pad", 19, importPad19);
 }

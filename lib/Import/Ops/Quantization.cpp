@@ -365,9 +365,11 @@ LogicalResult importQLinearMatMul(NodeContext &nc) {
 } // namespace
 
 void cambrian::onnx_import::registerQuantization(OpRegistry &r) {
-  r.add("", "DequantizeLinear", 10, importDequantizeLinear);
+  r.add("", "DequantizeLinear", 10, importDequantizeLinear,
+        OpFlag::MovesSmallTypes);
   r.add("", "DynamicQuantizeLinear", 11, importDynamicQuantizeLinear);
   r.add("", "MatMulInteger", 10, importMatMulInteger);
   r.add("", "QLinearMatMul", 10, importQLinearMatMul);
-  r.add("", "QuantizeLinear", 10, importQuantizeLinear);
+  r.add("", "QuantizeLinear", 10, importQuantizeLinear,
+        OpFlag::MovesSmallTypes);
 }

@@ -244,9 +244,18 @@ Value applyTable(NodeContext &nc, Value v, int64_t axis, const AxisTable &t,
       });
 }
 
+/// What a version of Upsample or Resize takes.
+struct ResizeSemantics {
+  bool upsample;   ///< Upsample: no cubic mode
+  bool legacy;     ///< Upsample and Resize-10: asymmetric floor indexing,
+                   ///< scales as input 1 and no sizes
+  bool scalesAttr; ///< Upsample-7: scales as an attribute
+  bool antialias;  ///< the `antialias` attribute exists (Resize-18)
+};
+
 /// Resize (10, 11, 13, 18, 19) and Upsample (7, 9).
-LogicalResult importResize(NodeContext &nc) {
-  bool upsample = nc.opType() == "Upsample";
+LogicalResult importResize(NodeContext &nc, ResizeSemantics s) {
+  bool upsample = s.upsample;
   ArrayRef<int64_t> xs = nc.inputShape(0);
   int64_t rank = xs.size();
   int32_t type = nc.inputType(0);
@@ -261,7 +270,7 @@ LogicalResult importResize(NodeContext &nc) {
   else
     return nc.emitError() << "mode '" << mode << "' is not supported";
   // Upsample and Resize-10 index like Upsample did: x / scale, rounded down.
-  bool legacy = upsample || nc.opset() < 11;
+  bool legacy = s.legacy;
   if (legacy) {
     a.transform = "asymmetric";
     a.nearestMode = "floor";
@@ -272,7 +281,7 @@ LogicalResult importResize(NodeContext &nc) {
     a.cubicA = nc.attrFloat("cubic_coeff_a", -0.75);
     a.excludeOutside = nc.attrInt("exclude_outside", 0) != 0;
     a.extrapolation = nc.attrFloat("extrapolation_value", 0.0);
-    a.antialias = nc.opset() >= 18 && nc.attrInt("antialias", 0) != 0;
+    a.antialias = s.antialias && nc.attrInt("antialias", 0) != 0;
   }
   if (a.mode == Interp::Nearest && a.antialias)
     return nc.emitError() << "antialias does not apply to mode 'nearest'";
@@ -292,7 +301,7 @@ LogicalResult importResize(NodeContext &nc) {
   unsigned scalesIdx = legacy ? 1 : 2, sizesIdx = 3, roiIdx = 1;
   SmallVector<double> scale(rank, 1.0);
   SmallVector<int64_t> outShape(xs);
-  if (upsample && nc.opset() < 9) {
+  if (s.scalesAttr) {
     std::vector<double> s = nc.attrFloats("scales");
     if ((int64_t)s.size() != rank)
       return nc.emitError() << "scales has " << s.size() << " values for a "
@@ -388,9 +397,37 @@ LogicalResult importResize(NodeContext &nc) {
   return success();
 }
 
+LogicalResult importUpsample7(NodeContext &nc) {
+  return importResize(nc, {/*upsample=*/true, /*legacy=*/true,
+                           /*scalesAttr=*/true, /*antialias=*/false});
+}
+
+LogicalResult importUpsample9(NodeContext &nc) {
+  return importResize(nc, {/*upsample=*/true, /*legacy=*/true,
+                           /*scalesAttr=*/false, /*antialias=*/false});
+}
+
+LogicalResult importResize10(NodeContext &nc) {
+  return importResize(nc, {/*upsample=*/false, /*legacy=*/true,
+                           /*scalesAttr=*/false, /*antialias=*/false});
+}
+
+LogicalResult importResize11(NodeContext &nc) {
+  return importResize(nc, {/*upsample=*/false, /*legacy=*/false,
+                           /*scalesAttr=*/false, /*antialias=*/false});
+}
+
+LogicalResult importResize18(NodeContext &nc) {
+  return importResize(nc, {/*upsample=*/false, /*legacy=*/false,
+                           /*scalesAttr=*/false, /*antialias=*/true});
+}
+
 } // namespace
 
 void cambrian::onnx_import::registerResize(OpRegistry &r) {
-  r.add("", "Resize", 10, importResize);
-  r.add("", "Upsample", 7, importResize);
+  r.add("", "Resize", 10, importResize10);
+  r.add("", "Resize", 11, importResize11);
+  r.add("", "Resize", 18, importResize18);
+  r.add("", "Upsample", 7, importUpsample7);
+  r.add("", "Upsample", 9, importUpsample9);
 }
