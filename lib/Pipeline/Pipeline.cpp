@@ -1,6 +1,7 @@
 //===- Pipeline.cpp - Compiling a model end to end ------------------------===//
 
 #include "cambrian/Pipeline/Pipeline.h"
+#include "dialects/Cambrian/Passes.h"
 #include "cambrian/Target/TargetRegistry.h"
 #include "cambrian/Transforms/Passes.h"
 
@@ -21,6 +22,11 @@ void cambrian::buildGraphPipeline(OpPassManager &pm) {
   // reshape propagation rewrites named matmuls into generics that the
   // targets' kernel matching no longer recognises. Cambrian's own fusion
   // touches elementwise generics only.
+  //
+  // Every target still consumes linalg, so the cambrian ops are decomposed
+  // first; a target that maps them to kernels directly will run the
+  // decomposition itself, after its own patterns.
+  pm.addPass(cmb::createDecomposePass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // Before fusion, which would merge the batch norm into its consumers

@@ -114,25 +114,16 @@ LogicalResult importSoftmaxFamily(NodeContext &nc, bool singleAxis) {
     return failure();
   if (!isFloatType(nc.inputType(0)))
     return nc.emitError() << "expects a floating-point input";
-  TensorBuilder tb = nc.tb();
-  Value x = nc.operand(0);
+  bool log = nc.opType() == "LogSoftmax";
   Value y;
   if (singleAxis) {
-    // Normalise over one axis: move it last, reduce, move it back.
-    SmallVector<int64_t> perm;
-    for (int64_t d = 0; d < (int64_t)xs.size(); ++d)
-      if (d != *axis)
-        perm.push_back(d);
-    perm.push_back(*axis);
-    SmallVector<int64_t> inverse(perm.size());
-    for (size_t i = 0; i < perm.size(); ++i)
-      inverse[perm[i]] = i;
-    Value t = tb.transpose(x, perm);
-    y = tb.transpose(emitSoftmax(tb, t, xs.size() - 1, nc.opType() == "LogSoftmax"),
-                     inverse);
+    y = cmb::SoftmaxOp::create(nc.builder(), nc.loc(),
+                               nc.operand(0).getType(), nc.operand(0), *axis,
+                               log);
   } else {
     // Before opset 13 the input is coerced to 2-D at `axis`.
-    y = emitSoftmax(tb, x, *axis, nc.opType() == "LogSoftmax");
+    TensorBuilder tb = nc.tb();
+    y = emitSoftmax(tb, nc.operand(0), *axis, log);
   }
   nc.setResult(0, y, nc.inputType(0));
   return success();

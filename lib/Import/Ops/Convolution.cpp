@@ -1,14 +1,13 @@
 //===- Convolution.cpp - Conv and ConvTranspose ---------------------------===//
 //
-// 1-D and 2-D convolutions as linalg named convolutions (plain, depthwise,
-// grouped); ConvTranspose as a stride-1 convolution of the dilated input.
+// 1-D and 2-D convolutions as cambrian.conv behind a tensor.pad;
+// ConvTranspose as a stride-1 convolution of the dilated input.
 //
 //===----------------------------------------------------------------------===//
 
 #include "lib/Import/Ops/OpHelpers.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <array>
@@ -17,11 +16,6 @@ using namespace mlir;
 using namespace cambrian::onnx_import;
 
 namespace {
-
-DenseIntElementsAttr i64Vector(OpBuilder &b, ArrayRef<int64_t> v) {
-  return DenseIntElementsAttr::get(
-      RankedTensorType::get({(int64_t)v.size()}, b.getI64Type()), v);
-}
 
 /// Conv and ConvTranspose take float32 1-D or 2-D data and weights of the
 /// same rank.
@@ -39,52 +33,23 @@ LogicalResult checkConvOperands(NodeContext &nc, StringRef what) {
   return success();
 }
 
-/// A 2-D NCHW convolution of `x` [N, C, H, W] (padded here as `geo` says)
-/// with `w` [F, C/group, KH, KW] as the linalg named op the x86 target
-/// lowers to its kernels.
-Value emitConv2d(NodeContext &nc, Value x, Value w, const WindowGeometry &geo,
-                 int64_t group) {
+/// An NCHW convolution of `x` [N, C, spatial...] (padded first, as `geo`
+/// says) with `w` [F, C/group, kernel...] plus an optional per-filter
+/// `bias`, as one cambrian.conv.
+Value emitConv(NodeContext &nc, Value x, Value w, Value bias,
+               const WindowGeometry &geo, int64_t group) {
   TensorBuilder tb = nc.tb();
-  OpBuilder &b = nc.builder();
-  int64_t C = TensorBuilder::shapeOf(x)[1], F = TensorBuilder::shapeOf(w)[0];
-  ArrayRef<int64_t> xs4 = TensorBuilder::shapeOf(x);
-  x = tb.pad(x, {0, 0, geo.padBegin[0], geo.padBegin[1]},
-             {0, 0, geo.padEnd[0], geo.padEnd[1]}, 0.0);
-  int64_t N = xs4[0], OH = geo.outSpatial[0], OW = geo.outSpatial[1];
-  int64_t KH = geo.kernel[0], KW = geo.kernel[1];
-  Type f32 = b.getF32Type();
-  auto strides = i64Vector(b, geo.strides);
-  auto dilations = i64Vector(b, geo.dilations);
-  SmallVector<NamedAttribute> attrs = {b.getNamedAttr("strides", strides),
-                                       b.getNamedAttr("dilations", dilations)};
-  Value zero = tb.scalar(f32, 0.0);
-  Value y;
-  if (group == 1) {
-    Value init = tb.splat(zero, {N, F, OH, OW});
-    y = linalg::Conv2DNchwFchwOp::create(b, nc.loc(), TypeRange{init.getType()},
-                                         ValueRange{x, w}, ValueRange{init},
-                                         attrs)
-            .getResult(0);
-  } else if (group == C && F == C) {
-    Value init = tb.splat(zero, {N, C, OH, OW});
-    Value w3 = tb.reshape(w, {C, KH, KW});
-    y = linalg::DepthwiseConv2DNchwChwOp::create(
-            b, nc.loc(), TypeRange{init.getType()}, ValueRange{x, w3},
-            ValueRange{init}, attrs)
-            .getResult(0);
-  } else {
-    int64_t Cg = C / group, Fg = F / group;
-    ArrayRef<int64_t> ps = TensorBuilder::shapeOf(x);
-    Value x5 = tb.reshape(x, {N, group, Cg, ps[2], ps[3]});
-    Value w5 = tb.reshape(w, {group, Fg, Cg, KH, KW});
-    Value init = tb.splat(zero, {N, group, Fg, OH, OW});
-    Value y5 = linalg::Conv2DNgchwGfchwOp::create(
-                   b, nc.loc(), TypeRange{init.getType()}, ValueRange{x5, w5},
-                   ValueRange{init}, attrs)
-                   .getResult(0);
-    y = tb.reshape(y5, {N, F, OH, OW});
-  }
-  return y;
+  ArrayRef<int64_t> xs = TensorBuilder::shapeOf(x);
+  SmallVector<int64_t> low(2, 0), high(2, 0);
+  low.append(geo.padBegin.begin(), geo.padBegin.end());
+  high.append(geo.padEnd.begin(), geo.padEnd.end());
+  SmallVector<int64_t> yShape = {xs[0], TensorBuilder::shapeOf(w)[0]};
+  yShape.append(geo.outSpatial.begin(), geo.outSpatial.end());
+  x = tb.pad(x, low, high, 0.0);
+  auto type = RankedTensorType::get(yShape, nc.builder().getF32Type());
+  return cmb::ConvOp::create(nc.builder(), nc.loc(), type, x, w, bias,
+                             /*residual=*/Value(), geo.strides,
+                             geo.dilations, group, /*activation=*/nullptr);
 }
 
 LogicalResult importConv(NodeContext &nc) {
@@ -100,38 +65,14 @@ LogicalResult importConv(NodeContext &nc) {
                          /*allowCeilMode=*/false);
   if (failed(g))
     return failure();
-  TensorBuilder tb = nc.tb();
-  OpBuilder &b = nc.builder();
-  Value x = nc.operand(0), w = nc.operand(1);
-  WindowGeometry geo = *g;
-  bool is1d = xs.size() == 3;
-  if (is1d) {
-    // A 1-D convolution is a 2-D one over a height of 1.
-    x = tb.reshape(x, {xs[0], xs[1], 1, xs[2]});
-    w = tb.reshape(w, {ws[0], ws[1], 1, ws[2]});
-    auto pre = [](SmallVector<int64_t, 3> &v, int64_t one) {
-      v.insert(v.begin(), one);
-    };
-    pre(geo.kernel, 1); pre(geo.strides, 1); pre(geo.dilations, 1);
-    pre(geo.padBegin, 0); pre(geo.padEnd, 0); pre(geo.outSpatial, 1);
-  }
-  Value y = emitConv2d(nc, x, w, geo, group);
-  int64_t N = TensorBuilder::shapeOf(y)[0], OH = geo.outSpatial[0],
-          OW = geo.outSpatial[1];
-  Type f32 = b.getF32Type();
+  Value bias;
   if (nc.hasInput(2)) {
     if (nc.inputShape(2) != ArrayRef<int64_t>{F})
       return nc.emitError() << "bias must have shape [" << F << "]";
-    Value bias = tb.reshape(nc.operand(2), {F, 1, 1});
-    y = tb.elementwise({y, bias}, {N, F, OH, OW}, f32,
-                       [](OpBuilder &nb, Location loc, ValueRange a) {
-                         return arith::AddFOp::create(nb, loc, a[0], a[1])
-                             .getResult();
-                       });
+    bias = nc.operand(2);
   }
-  if (is1d)
-    y = tb.reshape(y, {N, F, OW});
-  nc.setResult(0, y, kFloat);
+  nc.setResult(0, emitConv(nc, nc.operand(0), nc.operand(1), bias, *g, group),
+               kFloat);
   return success();
 }
 
@@ -289,18 +230,13 @@ LogicalResult importConvTranspose(NodeContext &nc) {
                                            ValueRange{c, m, kh, kw});
         });
   }
-  Value y = emitConv2d(nc, x, wT, geo, group);
-  SmallVector<int64_t> yShape = {N, M, out4[0], out4[1]};
+  Value bias;
   if (nc.hasInput(2)) {
     if (nc.inputShape(2) != ArrayRef<int64_t>{M})
       return nc.emitError() << "bias must have shape [" << M << "]";
-    Value bias = tb.reshape(nc.operand(2), {M, 1, 1});
-    y = tb.elementwise({y, bias}, yShape, b.getF32Type(),
-                       [](OpBuilder &nb, Location loc, ValueRange a) {
-                         return arith::AddFOp::create(nb, loc, a[0], a[1])
-                             .getResult();
-                       });
+    bias = nc.operand(2);
   }
+  Value y = emitConv(nc, x, wT, bias, geo, group);
   if (nd == 1)
     y = tb.reshape(y, {N, M, out4[1]});
   nc.setResult(0, y, kFloat);

@@ -118,8 +118,15 @@ LogicalResult checkBroadcastsTo(NodeContext &nc, unsigned i,
   return success();
 }
 
+/// Whether input `i` (scale or bias) is absent or broadcasts onto the
+/// normalized dims alone, as cambrian.layer_norm and rms_norm take them.
+bool fitsNormalizedDims(NodeContext &nc, unsigned i, int64_t numNormDims) {
+  return !nc.hasInput(i) || (int64_t)nc.inputShape(i).size() <= numNormDims;
+}
+
 /// LayerNormalization (17): normalise the trailing dims from `axis` on; the
-/// optional outputs are the mean and 1/stddev in the stash type.
+/// optional outputs are the mean and 1/stddev in the stash type. Without
+/// them it is one cambrian.layer_norm (in the stash type).
 LogicalResult importLayerNormalization(NodeContext &nc) {
   int32_t type = nc.inputType(0);
   if (!isFloatType(type))
@@ -132,6 +139,17 @@ LogicalResult importLayerNormalization(NodeContext &nc) {
   int32_t st = statsType(nc, type);
   TensorBuilder tb = nc.tb();
   Value x = tb.convert(nc.operand(0), type, st);
+  int64_t numNormDims = xs.size() - *axis;
+  if (!nc.hasOutput(1) && !nc.hasOutput(2) &&
+      fitsNormalizedDims(nc, 1, numNormDims) &&
+      fitsNormalizedDims(nc, 2, numNormDims)) {
+    Value y = cmb::LayerNormOp::create(
+        nc.builder(), nc.loc(), x.getType(), x, optionalOperand(nc, 1, st),
+        optionalOperand(nc, 2, st), *axis,
+        APFloat(float(nc.attrFloat("epsilon", 1e-5))));
+    nc.setResult(0, tb.convert(y, st, type), type);
+    return success();
+  }
   SmallVector<int64_t> axes;
   for (int64_t d = *axis; d < (int64_t)xs.size(); ++d)
     axes.push_back(d);
@@ -147,7 +165,8 @@ LogicalResult importLayerNormalization(NodeContext &nc) {
 }
 
 /// RMSNormalization (23): x / sqrt(mean(x^2) + eps) * scale over the dims
-/// from `axis` on.
+/// from `axis` on, as one cambrian.rms_norm when the scale covers only
+/// those dims.
 LogicalResult importRMSNormalization(NodeContext &nc) {
   int32_t type = nc.inputType(0);
   if (!isFloatType(type))
@@ -159,6 +178,13 @@ LogicalResult importRMSNormalization(NodeContext &nc) {
   int32_t st = statsType(nc, type);
   TensorBuilder tb = nc.tb();
   Value x = tb.convert(nc.operand(0), type, st);
+  if (fitsNormalizedDims(nc, 1, xs.size() - *axis)) {
+    Value y = cmb::RmsNormOp::create(
+        nc.builder(), nc.loc(), x.getType(), x, optionalOperand(nc, 1, st),
+        *axis, APFloat(float(nc.attrFloat("epsilon", 1e-5))));
+    nc.setResult(0, tb.convert(y, st, type), type);
+    return success();
+  }
   SmallVector<int64_t> axes;
   for (int64_t d = *axis; d < (int64_t)xs.size(); ++d)
     axes.push_back(d);
@@ -215,21 +241,23 @@ LogicalResult importGroupNormalization(NodeContext &nc, bool perChannel) {
   int32_t st = statsType(nc, type);
   TensorBuilder tb = nc.tb();
   Value x = tb.convert(nc.operand(0), type, st);
+  Value scale = optionalOperand(nc, 1, st), bias = optionalOperand(nc, 2, st);
+  // Per-channel parameters (21) are what cambrian.group_norm takes.
+  if (perChannel) {
+    Value y = cmb::GroupNormOp::create(
+        nc.builder(), nc.loc(), x.getType(), x, scale, bias, G,
+        APFloat(float(nc.attrFloat("epsilon", 1e-5))));
+    nc.setResult(0, tb.convert(y, st, type), type);
+    return success();
+  }
   int64_t spatial = numElements(xs.drop_front(2));
   // [N, G, C/G * spatial]: one row of statistics per (n, group).
   Value grouped = tb.reshape(x, {N, G, C / G, spatial});
   Moments m = moments(tb, grouped, {2, 3}, nc.attrFloat("epsilon", 1e-5));
-  Value scale = optionalOperand(nc, 1, st), bias = optionalOperand(nc, 2, st);
-  Value normed;
-  if (perParam == G) {
-    normed = affine(tb, m.centered, m.invStdDev,
-                    tb.reshape(scale, {1, G, 1, 1}),
-                    tb.reshape(bias, {1, G, 1, 1}));
-  } else {
-    normed = affine(tb, m.centered, m.invStdDev, nullptr, nullptr);
-    normed = affine(tb, tb.reshape(normed, {N, C, spatial}), nullptr,
-                    tb.reshape(scale, {1, C, 1}), tb.reshape(bias, {1, C, 1}));
-  }
+  // Per-group parameters (18) scale the grouped rows.
+  Value normed = affine(tb, m.centered, m.invStdDev,
+                        tb.reshape(scale, {1, G, 1, 1}),
+                        tb.reshape(bias, {1, G, 1, 1}));
   normed = tb.reshape(normed, xs);
   nc.setResult(0, tb.convert(normed, st, type), type);
   return success();

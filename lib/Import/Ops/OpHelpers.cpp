@@ -479,48 +479,6 @@ LogicalResult cambrian::onnx_import::importUnary(NodeContext &nc,
   return success();
 }
 
-Value cambrian::onnx_import::emitWindowReduce(NodeContext &nc, Value input,
-                                              const WindowGeometry &g,
-                                              double init, ScalarFn combine) {
-  OpBuilder &b = nc.builder();
-  MLIRContext *ctx = b.getContext();
-  Location loc = nc.loc();
-  TensorBuilder tb = nc.tb();
-  ArrayRef<int64_t> inShape = TensorBuilder::shapeOf(input);
-  Type elem = TensorBuilder::elementTypeOf(input);
-  size_t nd = g.kernel.size();
-  // Loops: n, c, out spatial..., window...
-  size_t numLoops = 2 + 2 * nd;
-  SmallVector<AffineExpr> inExprs = {getAffineDimExpr(0, ctx),
-                                     getAffineDimExpr(1, ctx)};
-  SmallVector<AffineExpr> outExprs = inExprs;
-  SmallVector<AffineExpr> winExprs;
-  for (size_t i = 0; i < nd; ++i) {
-    AffineExpr o = getAffineDimExpr(2 + i, ctx);
-    AffineExpr k = getAffineDimExpr(2 + nd + i, ctx);
-    inExprs.push_back(o * g.strides[i] + k * g.dilations[i]);
-    outExprs.push_back(o);
-    winExprs.push_back(k);
-  }
-  SmallVector<int64_t> outShape = {inShape[0], inShape[1]};
-  outShape.append(g.outSpatial.begin(), g.outSpatial.end());
-  Value window = tb.empty(g.kernel, elem);
-  Value acc = tb.splat(tb.scalar(elem, init), outShape);
-  SmallVector<AffineMap> maps = {
-      AffineMap::get(numLoops, 0, inExprs, ctx),
-      AffineMap::get(numLoops, 0, winExprs, ctx),
-      AffineMap::get(numLoops, 0, outExprs, ctx)};
-  SmallVector<utils::IteratorType> iters(2 + nd, utils::IteratorType::parallel);
-  iters.append(nd, utils::IteratorType::reduction);
-  auto op = linalg::GenericOp::create(
-      b, loc, TypeRange{acc.getType()}, ValueRange{input, window},
-      ValueRange{acc}, maps, iters,
-      [&](OpBuilder &nb, Location nl, ValueRange args) {
-        linalg::YieldOp::create(nb, nl, combine(nb, nl, {args[2], args[0]}));
-      });
-  return op.getResult(0);
-}
-
 Value cambrian::onnx_import::hostConstant(NodeContext &nc, const HostTensor &t) {
   std::string hint = nc.node().name() + "_const";
   return nc.materializeConstant(t, hint);
@@ -528,41 +486,18 @@ Value cambrian::onnx_import::hostConstant(NodeContext &nc, const HostTensor &t) 
 
 Value cambrian::onnx_import::emitSoftmax(TensorBuilder &tb, Value x,
                                          int64_t axis, bool log) {
+  // cambrian.softmax normalises one axis: flatten the trailing dims into it.
   ArrayRef<int64_t> shape = TensorBuilder::shapeOf(x);
-  Type elem = TensorBuilder::elementTypeOf(x);
-  SmallVector<int64_t> axes;
-  for (int64_t d = axis; d < (int64_t)shape.size(); ++d)
-    axes.push_back(d);
-  auto add = [](OpBuilder &b, Location loc, ValueRange v) {
-    return arith::AddFOp::create(b, loc, v[0], v[1]).getResult();
-  };
-  Value mx = tb.reduce(x, axes, /*keepDims=*/true,
-                       -std::numeric_limits<double>::infinity(), elem,
-                       [](OpBuilder &b, Location loc, ValueRange v) {
-                         return arith::MaximumFOp::create(b, loc, v[0], v[1])
-                             .getResult();
-                       });
-  Value shifted = tb.elementwise(
-      {x, mx}, shape, elem, [](OpBuilder &b, Location loc, ValueRange v) {
-        return arith::SubFOp::create(b, loc, v[0], v[1]).getResult();
-      });
-  Value e = tb.elementwise({shifted}, shape, elem,
-                           [](OpBuilder &b, Location loc, ValueRange v) {
-                             return math::ExpOp::create(b, loc, v[0]).getResult();
-                           });
-  Value sum = tb.reduce(e, axes, /*keepDims=*/true, 0.0, elem, add);
-  if (log)
-    return tb.elementwise({shifted, sum}, shape, elem,
-                          [](OpBuilder &b, Location loc, ValueRange v) {
-                            Value l = math::LogOp::create(b, loc, v[1]);
-                            return arith::SubFOp::create(b, loc, v[0], l)
-                                .getResult();
-                          });
-  return tb.elementwise({e, sum}, shape, elem,
-                        [](OpBuilder &b, Location loc, ValueRange v) {
-                          return arith::DivFOp::create(b, loc, v[0], v[1])
-                              .getResult();
-                        });
+  int64_t rank = shape.size();
+  Value in = x;
+  if (axis < rank - 1) {
+    in = tb.reshape(x, {numElements(shape.take_front(axis)),
+                        numElements(shape.drop_front(axis))});
+    axis = 1;
+  }
+  Value y = cmb::SoftmaxOp::create(tb.builder(), tb.location(), in.getType(),
+                                   in, axis, log);
+  return y.getType() == x.getType() ? y : tb.reshape(y, shape);
 }
 
 Value cambrian::onnx_import::floatLike(OpBuilder &b, Location loc, Value like,

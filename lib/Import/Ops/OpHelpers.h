@@ -3,9 +3,13 @@
 #ifndef CAMBRIAN_LIB_IMPORT_OPS_OPHELPERS_H
 #define CAMBRIAN_LIB_IMPORT_OPS_OPHELPERS_H
 
+#include "dialects/Cambrian/CambrianOps.h"
 #include "lib/Import/OpRegistry.h"
 
 namespace cambrian::onnx_import {
+
+/// The dialect the handlers emit neural-network ops in.
+namespace cmb = ::cambrian::cmb;
 
 /// Tensors up to this many elements are folded on the host when all inputs
 /// of an op are known; shape arithmetic never comes near it.
@@ -93,13 +97,8 @@ template <typename MathOp> mlir::LogicalResult importMathUnary(NodeContext &nc) 
 mlir::Value floatLike(mlir::OpBuilder &b, mlir::Location loc, mlir::Value like,
                       double v);
 
-/// Sliding-window reduction (pooling) over a padded NC<spatial> input:
-/// out[n,c,o...] = combine over window k... of in[n,c,o*s+k*d].
-mlir::Value emitWindowReduce(NodeContext &nc, mlir::Value paddedInput,
-                             const WindowGeometry &g, double init,
-                             ScalarFn combine);
-
-/// Softmax (or log-softmax) of `x` over the trailing dims from `axis` on.
+/// Softmax (or log-softmax) of `x` over the trailing dims from `axis` on,
+/// as a cambrian.softmax.
 mlir::Value emitSoftmax(TensorBuilder &tb, mlir::Value x, int64_t axis,
                         bool log);
 

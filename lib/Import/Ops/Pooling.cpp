@@ -1,7 +1,8 @@
 //===- Pooling.cpp - Average, max, Lp and global pooling ------------------===//
 //
-// Sliding-window reductions over the spatial dims of an N, C, spatial...
-// input (computeWindow and emitWindowReduce), and the global pools.
+// Max and average pooling as cambrian.pool; Lp pooling as a window
+// reduction over the spatial dims of an N, C, spatial... input; the global
+// pools as reductions.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,6 +18,22 @@ using namespace cambrian::onnx_import;
 
 namespace {
 
+/// One cambrian.pool for the window `g` computed from the node's
+/// attributes.
+Value emitPool(NodeContext &nc, cmb::PoolKind kind, const WindowGeometry &g,
+               bool countIncludePad) {
+  ArrayRef<int64_t> xs = nc.inputShape(0);
+  SmallVector<int64_t> padding(g.padBegin.begin(), g.padBegin.end());
+  padding.append(g.explicitPadEnd.begin(), g.explicitPadEnd.end());
+  SmallVector<int64_t> outShape = {xs[0], xs[1]};
+  outShape.append(g.outSpatial.begin(), g.outSpatial.end());
+  Value x = nc.operand(0);
+  auto type = RankedTensorType::get(outShape, TensorBuilder::elementTypeOf(x));
+  return cmb::PoolOp::create(nc.builder(), nc.loc(), type, kind, x, g.kernel,
+                             g.strides, g.dilations, padding, countIncludePad,
+                             nc.attrInt("ceil_mode", 0) != 0);
+}
+
 LogicalResult importAveragePool(NodeContext &nc) {
   if (!isFloatType(nc.inputType(0)))
     return nc.emitError() << "expects a floating-point input";
@@ -27,48 +44,8 @@ LogicalResult importAveragePool(NodeContext &nc) {
   if (failed(g))
     return failure();
   bool includePad = nc.attrInt("count_include_pad", 0) != 0;
-  TensorBuilder tb = nc.tb();
-  size_t nd = g->kernel.size();
-  SmallVector<int64_t> low(2, 0), high(2, 0);
-  low.append(g->padBegin.begin(), g->padBegin.end());
-  high.append(g->padEnd.begin(), g->padEnd.end());
-  Value x = tb.pad(nc.operand(0), low, high, 0.0);
-  Value sum = emitWindowReduce(nc, x, *g, 0.0,
-                               [](OpBuilder &b, Location loc, ValueRange v) {
-                                 return arith::AddFOp::create(b, loc, v[0], v[1])
-                                     .getResult();
-                               });
-  // Divisor per output position: window cells inside the input (or inside
-  // the explicitly padded input with count_include_pad).
-  int32_t type = nc.inputType(0);
-  HostTensor counts(type, g->outSpatial);
-  for (int64_t i = 0, e = counts.size(); i < e; ++i) {
-    int64_t rem = i, count = 1;
-    for (int64_t d = nd - 1; d >= 0; --d) {
-      int64_t o = rem % g->outSpatial[d];
-      rem /= g->outSpatial[d];
-      int64_t in = xs[2 + d];
-      int64_t lo = includePad ? -g->padBegin[d] : 0;
-      int64_t hi = includePad ? in + g->explicitPadEnd[d] : in;
-      int64_t n = 0;
-      for (int64_t k = 0; k < g->kernel[d]; ++k) {
-        int64_t pos =
-            o * g->strides[d] + k * g->dilations[d] - g->padBegin[d];
-        n += pos >= lo && pos < hi;
-      }
-      count *= n;
-    }
-    counts.setDouble(i, 1.0 / std::max<int64_t>(count, 1));
-  }
-  SmallVector<int64_t> outShape = {xs[0], xs[1]};
-  outShape.append(g->outSpatial.begin(), g->outSpatial.end());
-  Value y = tb.elementwise({sum, hostConstant(nc, counts)}, outShape,
-                           TensorBuilder::elementTypeOf(sum),
-                           [](OpBuilder &b, Location loc, ValueRange v) {
-                             return arith::MulFOp::create(b, loc, v[0], v[1])
-                                 .getResult();
-                           });
-  nc.setResult(0, y, type);
+  nc.setResult(0, emitPool(nc, cmb::PoolKind::Average, *g, includePad),
+               nc.inputType(0));
   return success();
 }
 
@@ -87,24 +64,23 @@ LogicalResult importMaxPool(NodeContext &nc) {
   auto g = computeWindow(nc, xs.drop_front(2), {}, /*allowCeilMode=*/true);
   if (failed(g))
     return failure();
+  if (!isUnsignedType(type)) {
+    nc.setResult(0, emitPool(nc, cmb::PoolKind::Max, *g, false), type);
+    return success();
+  }
+  // uint8 lives in signless i8 whose signedness only the ONNX type keeps,
+  // so its unsigned maximum is spelled out here.
   TensorBuilder tb = nc.tb();
   SmallVector<int64_t> low(2, 0), high(2, 0);
   low.append(g->padBegin.begin(), g->padBegin.end());
   high.append(g->padEnd.begin(), g->padEnd.end());
-  bool isFloat = isFloatType(type), isUnsigned = isUnsignedType(type);
-  double lowest = isFloat ? -std::numeric_limits<double>::infinity()
-                  : isUnsigned ? 0.0
-                               : -128.0;
-  Value x = tb.pad(nc.operand(0), low, high, lowest);
-  Value y = emitWindowReduce(
-      nc, x, *g, lowest,
-      [=](OpBuilder &b, Location loc, ValueRange v) -> Value {
-        if (isFloat)
-          return arith::MaximumFOp::create(b, loc, v[0], v[1]);
-        if (isUnsigned)
-          return arith::MaxUIOp::create(b, loc, v[0], v[1]);
-        return arith::MaxSIOp::create(b, loc, v[0], v[1]);
-      });
+  Value x = tb.pad(nc.operand(0), low, high, 0.0);
+  Value y = tb.windowReduce(x, g->kernel, g->strides, g->dilations,
+                            g->outSpatial, 0.0,
+                            [](OpBuilder &b, Location loc, ValueRange v) {
+                              return arith::MaxUIOp::create(b, loc, v[0], v[1])
+                                  .getResult();
+                            });
   nc.setResult(0, y, type);
   return success();
 }
@@ -132,11 +108,12 @@ LogicalResult importLpPool(NodeContext &nc, bool allowCeilMode) {
   SmallVector<int64_t> low(2, 0), high(2, 0);
   low.append(g->padBegin.begin(), g->padBegin.end());
   high.append(g->padEnd.begin(), g->padEnd.end());
-  Value sum = emitWindowReduce(nc, tb.pad(powered, low, high, 0.0), *g, 0.0,
-                               [](OpBuilder &b, Location loc, ValueRange v) {
-                                 return arith::AddFOp::create(b, loc, v[0], v[1])
-                                     .getResult();
-                               });
+  Value sum = tb.windowReduce(tb.pad(powered, low, high, 0.0), g->kernel,
+                              g->strides, g->dilations, g->outSpatial, 0.0,
+                              [](OpBuilder &b, Location loc, ValueRange v) {
+                                return arith::AddFOp::create(b, loc, v[0], v[1])
+                                    .getResult();
+                              });
   Value y = tb.elementwise(
       {sum}, TensorBuilder::shapeOf(sum), elem,
       [p](OpBuilder &b, Location loc, ValueRange v) {
