@@ -489,3 +489,15 @@ LogicalResult DequantizeOp::verify() {
   return verifyQuantizedPair(*this, getOutput().getType(),
                              getInput().getType());
 }
+
+//===----------------------------------------------------------------------===//
+// ActivationOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ActivationOp::verify() {
+  if (!isFloatLike(getInput().getType().getElementType()))
+    return emitOpError() << "needs a float tensor";
+  if (getActivation().isNone())
+    return emitOpError() << "applies no activation";
+  return success();
+}

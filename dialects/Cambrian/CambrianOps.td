@@ -123,6 +123,27 @@ def Cambrian_PoolOp : Cambrian_Op<"pool", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Cambrian_ActivationOp : Cambrian_Op<"activation", [Pure,
+    AllTypesMatch<["input", "output"]>]> {
+  let summary = "An activation function applied elementwise";
+  let description = [{
+    The activations an epilogue can carry, as an op of their own: the
+    importer emits one per ONNX activation node, and
+    `cambrian-fuse-epilogue` moves it into the convolution or matmul that
+    produces its input.
+
+    ```mlir
+    %y = cambrian.activation %x {activation = #cambrian.activation<relu>}
+           : tensor<1x8x4x4xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input,
+                       Cambrian_ActivationAttr:$activation);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
 def Cambrian_SoftmaxOp : Cambrian_Op<"softmax", [Pure,
     AllTypesMatch<["input", "output"]>]> {
   let summary = "Softmax (or log-softmax) along one axis";

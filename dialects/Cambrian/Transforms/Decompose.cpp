@@ -8,6 +8,7 @@
 
 #include "dialects/Cambrian/CambrianOps.h"
 #include "dialects/Cambrian/Passes.h"
+#include "dialects/Cambrian/Utils/Activation.h"
 #include "dialects/Cambrian/Utils/TensorBuilder.h"
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
@@ -38,86 +39,6 @@ Value addF(OpBuilder &b, Location loc, ValueRange v) {
 
 Value maxF(OpBuilder &b, Location loc, ValueRange v) {
   return arith::MaximumFOp::create(b, loc, v[0], v[1]);
-}
-
-/// 1 / (1 + exp(-x)).
-Value sigmoid(OpBuilder &b, Location loc, Value x) {
-  Type t = x.getType();
-  Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
-  Value one = floatConst(b, loc, t, 1.0);
-  return arith::DivFOp::create(b, loc, one,
-                               arith::AddFOp::create(b, loc, one, e));
-}
-
-/// clamp(alpha * x + beta, 0, 1).
-Value hardSigmoid(OpBuilder &b, Location loc, Value x, double alpha,
-                  double beta) {
-  Type t = x.getType();
-  Value y = arith::AddFOp::create(
-      b, loc, arith::MulFOp::create(b, loc, x, floatConst(b, loc, t, alpha)),
-      floatConst(b, loc, t, beta));
-  y = arith::MaximumFOp::create(b, loc, y, floatConst(b, loc, t, 0.0));
-  return arith::MinimumFOp::create(b, loc, y, floatConst(b, loc, t, 1.0));
-}
-
-/// The scalar body of `act` applied to `x` (a float).
-Value emitActivation(OpBuilder &b, Location loc, Value x, ActivationAttr act) {
-  if (!act)
-    return x;
-  Type t = x.getType();
-  double alpha = act.getAlphaF32(), beta = act.getBetaF32();
-  auto c = [&](double v) { return floatConst(b, loc, t, v); };
-  auto negSelect = [&](Value neg) -> Value {
-    Value isNeg =
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, c(0.0));
-    return arith::SelectOp::create(b, loc, isNeg, neg, x);
-  };
-  switch (act.getKind()) {
-  case ActivationKind::None:
-    return x;
-  case ActivationKind::Relu:
-    return arith::MaximumFOp::create(b, loc, x, c(0.0));
-  case ActivationKind::Clip:
-    return arith::MinimumFOp::create(
-        b, loc, arith::MaximumFOp::create(b, loc, x, c(alpha)), c(beta));
-  case ActivationKind::LeakyRelu:
-    return negSelect(arith::MulFOp::create(b, loc, x, c(alpha)));
-  case ActivationKind::HardSigmoid:
-    return hardSigmoid(b, loc, x, alpha, beta);
-  case ActivationKind::HardSwish:
-    return arith::MulFOp::create(b, loc, x,
-                                 hardSigmoid(b, loc, x, 1.0 / 6.0, 0.5));
-  case ActivationKind::Sigmoid:
-    return sigmoid(b, loc, x);
-  case ActivationKind::Silu:
-    return arith::MulFOp::create(b, loc, x, sigmoid(b, loc, x));
-  case ActivationKind::Tanh:
-    return math::TanhOp::create(b, loc, x);
-  case ActivationKind::GeluErf: {
-    Value e = math::ErfOp::create(
-        b, loc, arith::MulFOp::create(b, loc, x, c(M_SQRT1_2)));
-    Value half = arith::MulFOp::create(b, loc, x, c(0.5));
-    return arith::MulFOp::create(b, loc, half,
-                                 arith::AddFOp::create(b, loc, c(1.0), e));
-  }
-  case ActivationKind::GeluTanh: {
-    Value x3 = arith::MulFOp::create(
-        b, loc, x, arith::MulFOp::create(b, loc, x, x));
-    Value inner = arith::AddFOp::create(
-        b, loc, x, arith::MulFOp::create(b, loc, x3, c(0.044715)));
-    Value th = math::TanhOp::create(
-        b, loc, arith::MulFOp::create(b, loc, inner, c(std::sqrt(2.0 / M_PI))));
-    Value half = arith::MulFOp::create(b, loc, x, c(0.5));
-    return arith::MulFOp::create(b, loc, half,
-                                 arith::AddFOp::create(b, loc, c(1.0), th));
-  }
-  case ActivationKind::Elu: {
-    Value em1 = arith::SubFOp::create(b, loc, math::ExpOp::create(b, loc, x),
-                                      c(1.0));
-    return negSelect(arith::MulFOp::create(b, loc, em1, c(alpha)));
-  }
-  }
-  llvm_unreachable("unknown activation");
 }
 
 /// `y + bias + residual`, then the activation, each step that is present as
@@ -431,6 +352,30 @@ void moveLast(int64_t rank, int64_t axis, SmallVectorImpl<int64_t> &perm,
   for (int64_t i = 0; i < rank; ++i)
     inverse[perm[i]] = i;
 }
+
+//===----------------------------------------------------------------------===//
+// Activation
+//===----------------------------------------------------------------------===//
+
+struct DecomposeActivation : OpRewritePattern<ActivationOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(ActivationOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStatic(rewriter, op)))
+      return failure();
+    TensorBuilder tb(rewriter, op.getLoc());
+    ActivationAttr act = op.getActivation();
+    RankedTensorType type = op.getOutput().getType();
+    rewriter.replaceOp(
+        op, tb.elementwise({op.getInput()}, type.getShape(),
+                           type.getElementType(),
+                           [&](OpBuilder &b, Location loc, ValueRange v) {
+                             return emitActivation(b, loc, v[0], act);
+                           }));
+    return success();
+  }
+};
 
 struct DecomposeSoftmax : OpRewritePattern<SoftmaxOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -758,7 +703,8 @@ struct DecomposePass
 
 void cambrian::cmb::populateCambrianDecomposePatterns(
     RewritePatternSet &patterns) {
-  patterns.add<DecomposeConv, DecomposeMatmul, DecomposePool,
+  patterns.add<DecomposeActivation, DecomposeConv, DecomposeMatmul,
+               DecomposePool,
                DecomposeSoftmax, DecomposeLayerNorm, DecomposeRmsNorm,
                DecomposeGroupNorm, DecomposeAttention, DecomposeQuantize,
                DecomposeDequantize>(patterns.getContext());

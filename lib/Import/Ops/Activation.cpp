@@ -18,14 +18,8 @@ using namespace cambrian::onnx_import;
 namespace {
 
 LogicalResult importElu(NodeContext &nc) {
-  double alpha = nc.attrFloat("alpha", 1.0);
-  return importUnary(nc, [alpha](OpBuilder &b, Location loc, Value x, int32_t) {
-    Value zero = floatLike(b, loc, x, 0);
-    Value e = math::ExpM1Op::create(b, loc, x);
-    Value neg = arith::MulFOp::create(b, loc, e, floatLike(b, loc, x, alpha));
-    Value isNeg = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, zero);
-    return arith::SelectOp::create(b, loc, isNeg, neg, x).getResult();
-  });
+  return importActivation(nc, cmb::ActivationKind::Elu,
+                          nc.attrFloat("alpha", 1.0));
 }
 
 LogicalResult importCelu(NodeContext &nc) {
@@ -43,64 +37,25 @@ LogicalResult importCelu(NodeContext &nc) {
 }
 
 LogicalResult importHardSigmoid(NodeContext &nc) {
-  double alpha = nc.attrFloat("alpha", 0.2), beta = nc.attrFloat("beta", 0.5);
-  return importUnary(nc, [=](OpBuilder &b, Location loc, Value x, int32_t) {
-    Value v = arith::AddFOp::create(
-        b, loc, arith::MulFOp::create(b, loc, x, floatLike(b, loc, x, alpha)),
-        floatLike(b, loc, x, beta));
-    v = arith::MinimumFOp::create(b, loc, v, floatLike(b, loc, x, 1.0));
-    return arith::MaximumFOp::create(b, loc, v, floatLike(b, loc, x, 0.0))
-        .getResult();
-  });
+  return importActivation(nc, cmb::ActivationKind::HardSigmoid,
+                          nc.attrFloat("alpha", 0.2), nc.attrFloat("beta", 0.5));
 }
 
 LogicalResult importHardSwish(NodeContext &nc) {
-  return importUnary(nc, [](OpBuilder &b, Location loc, Value x, int32_t) {
-    Value v = arith::AddFOp::create(
-        b, loc, arith::MulFOp::create(b, loc, x, floatLike(b, loc, x, 1.0 / 6.0)),
-        floatLike(b, loc, x, 0.5));
-    v = arith::MinimumFOp::create(b, loc, v, floatLike(b, loc, x, 1.0));
-    v = arith::MaximumFOp::create(b, loc, v, floatLike(b, loc, x, 0.0));
-    return arith::MulFOp::create(b, loc, x, v).getResult();
-  });
+  return importActivation(nc, cmb::ActivationKind::HardSwish);
 }
 
 LogicalResult importLeakyRelu(NodeContext &nc) {
-  double alpha = nc.attrFloat("alpha", 0.01);
-  return importUnary(nc, [=](OpBuilder &b, Location loc, Value x, int32_t) {
-    Value neg = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x,
-                                      floatLike(b, loc, x, 0.0));
-    Value scaled = arith::MulFOp::create(b, loc, x, floatLike(b, loc, x, alpha));
-    return arith::SelectOp::create(b, loc, neg, scaled, x).getResult();
-  });
+  return importActivation(nc, cmb::ActivationKind::LeakyRelu,
+                          nc.attrFloat("alpha", 0.01));
 }
 
 LogicalResult importGelu(NodeContext &nc) {
   std::string approx = nc.attrString("approximate", "none");
   if (approx != "none" && approx != "tanh")
     return nc.emitError() << "unsupported approximate='" << approx << "'";
-  bool useTanh = approx == "tanh";
-  return importUnary(nc, [=](OpBuilder &b, Location loc, Value x, int32_t) {
-    Value half = floatLike(b, loc, x, 0.5), one = floatLike(b, loc, x, 1.0);
-    Value inner;
-    if (useTanh) {
-      // tanh(sqrt(2/pi) * (x + 0.044715 x^3))
-      Value x3 = arith::MulFOp::create(
-          b, loc, x, arith::MulFOp::create(b, loc, x, x));
-      Value s = arith::AddFOp::create(
-          b, loc, x, arith::MulFOp::create(b, loc, x3, floatLike(b, loc, x, 0.044715)));
-      inner = math::TanhOp::create(
-          b, loc, arith::MulFOp::create(b, loc, s,
-                                        floatLike(b, loc, x, std::sqrt(2.0 / M_PI))));
-    } else {
-      inner = math::ErfOp::create(
-          b, loc, arith::MulFOp::create(b, loc, x, floatLike(b, loc, x, M_SQRT1_2)));
-    }
-    Value t = arith::AddFOp::create(b, loc, one, inner);
-    return arith::MulFOp::create(b, loc, arith::MulFOp::create(b, loc, x, half),
-                                 t)
-        .getResult();
-  });
+  return importActivation(nc, approx == "tanh" ? cmb::ActivationKind::GeluTanh
+                                               : cmb::ActivationKind::GeluErf);
 }
 
 /// Softmax and LogSoftmax. Before opset 13 the input is coerced to 2-D at
@@ -159,6 +114,9 @@ LogicalResult importPRelu(NodeContext &nc) {
 }
 
 LogicalResult importRelu(NodeContext &nc) {
+  if (isFloatType(nc.inputType(0)))
+    return importActivation(nc, cmb::ActivationKind::Relu);
+  // Integer Relu (14 on), and the shape arithmetic that folds on the host.
   return importUnary(
       nc,
       [](OpBuilder &b, Location loc, Value x, int32_t t) -> Value {
@@ -169,11 +127,7 @@ LogicalResult importRelu(NodeContext &nc) {
 }
 
 LogicalResult importSigmoid(NodeContext &nc) {
-  return importUnary(nc, [](OpBuilder &b, Location loc, Value x, int32_t) {
-    Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
-    Value d = arith::AddFOp::create(b, loc, floatLike(b, loc, x, 1.0), e);
-    return arith::DivFOp::create(b, loc, floatLike(b, loc, x, 1.0), d).getResult();
-  });
+  return importActivation(nc, cmb::ActivationKind::Sigmoid);
 }
 
 LogicalResult importSelu(NodeContext &nc) {

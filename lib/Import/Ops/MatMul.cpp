@@ -1,7 +1,8 @@
 //===- MatMul.cpp - MatMul and Gemm ---------------------------------------===//
 //
-// Matrix products as linalg.matmul / linalg.batch_matmul; Gemm transposes
-// constant operands on the host.
+// Matrix products as cambrian.matmul; Gemm transposes constant operands on
+// the host and hands its C to the matmul's epilogue when it is a bias or a
+// residual.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,15 +19,18 @@ using namespace cambrian::onnx_import;
 
 namespace {
 
-/// C[M,N] = A[M,K] * B[K,N] on 2-D tensors.
-Value matmul2d(TensorBuilder &tb, Value a, Value b) {
-  int64_t M = TensorBuilder::shapeOf(a)[0], N = TensorBuilder::shapeOf(b)[1];
-  Type elem = TensorBuilder::elementTypeOf(a);
-  Value init = tb.splat(tb.scalar(elem, 0.0), {M, N});
-  return linalg::MatmulOp::create(tb.builder(), tb.location(),
-                                  TypeRange{init.getType()}, ValueRange{a, b},
-                                  ValueRange{init})
-      .getResult(0);
+/// A cambrian.matmul of `a` and `b` with an optional epilogue; the result
+/// shape follows numpy's matmul (both operands at least 2-D).
+Value emitMatmul(NodeContext &nc, Value a, Value b, Value bias = nullptr,
+                 Value residual = nullptr) {
+  ArrayRef<int64_t> as = TensorBuilder::shapeOf(a),
+                    bs = TensorBuilder::shapeOf(b);
+  SmallVector<int64_t> shape;
+  broadcastShapes(as.drop_back(2), bs.drop_back(2), shape);
+  shape.append({as[as.size() - 2], bs.back()});
+  auto type = RankedTensorType::get(shape, TensorBuilder::elementTypeOf(a));
+  return cmb::MatmulOp::create(nc.builder(), nc.loc(), type, a, b, bias,
+                               residual, /*activation=*/nullptr);
 }
 
 /// Transposes a 2-D host tensor (used for constant Gemm weights).
@@ -66,8 +70,30 @@ LogicalResult importGemm(NodeContext &nc) {
     return trans ? tb.transpose(v, {1, 0}) : v;
   };
   Value a = operand(0, transA), b = operand(1, transB);
-  Value y = matmul2d(tb, a, b);
   Type f32 = tb.builder().getF32Type();
+  bool hasC = nc.hasInput(2) && beta != 0.0;
+  SmallVector<int64_t> cShape;
+  if (hasC) {
+    SmallVector<int64_t> s;
+    if (!broadcastShapes({M, N}, nc.inputShape(2), s) ||
+        s != SmallVector<int64_t>{M, N})
+      return nc.emitError() << "C cannot be broadcast to [" << M << ", " << N
+                            << "]";
+    cShape.assign(nc.inputShape(2).begin(), nc.inputShape(2).end());
+  }
+  // C joins the epilogue when nothing scales it or the product: as a bias
+  // (one per column) or as a residual (the whole [M, N]).
+  bool plain = alpha == 1.0 && beta == 1.0;
+  if (hasC && plain && cShape == SmallVector<int64_t>{N}) {
+    nc.setResult(0, emitMatmul(nc, a, b, /*bias=*/nc.operand(2)), kFloat);
+    return success();
+  }
+  if (hasC && plain && cShape == SmallVector<int64_t>{M, N}) {
+    nc.setResult(0, emitMatmul(nc, a, b, nullptr, /*residual=*/nc.operand(2)),
+                 kFloat);
+    return success();
+  }
+  Value y = emitMatmul(nc, a, b);
   if (alpha != 1.0)
     y = tb.elementwise({y}, {M, N}, f32,
                        [alpha](OpBuilder &nb, Location loc, ValueRange v) {
@@ -75,12 +101,7 @@ LogicalResult importGemm(NodeContext &nc) {
                                                       floatLike(nb, loc, v[0], alpha))
                              .getResult();
                        });
-  if (nc.hasInput(2) && beta != 0.0) {
-    SmallVector<int64_t> s;
-    if (!broadcastShapes({M, N}, nc.inputShape(2), s) ||
-        s != SmallVector<int64_t>{M, N})
-      return nc.emitError() << "C cannot be broadcast to [" << M << ", " << N
-                            << "]";
+  if (hasC)
     y = tb.elementwise({y, nc.operand(2)}, {M, N}, f32,
                        [beta](OpBuilder &nb, Location loc, ValueRange v) {
                          Value c = v[1];
@@ -90,7 +111,6 @@ LogicalResult importGemm(NodeContext &nc) {
                          return arith::AddFOp::create(nb, loc, v[0], c)
                              .getResult();
                        });
-  }
   nc.setResult(0, y, kFloat);
   return success();
 }
@@ -127,25 +147,7 @@ LogicalResult importMatMul(NodeContext &nc) {
   if (!broadcastShapes(ArrayRef<int64_t>(as).drop_back(2),
                        ArrayRef<int64_t>(bs).drop_back(2), batch))
     return nc.emitError() << "batch dimensions cannot be broadcast";
-  int64_t B = numElements(batch);
-  Value y;
-  if (bs.size() == 2) {
-    // Weights shared over the batch: one big matmul over all rows of A.
-    Value a2 = tb.reshape(a, {numElements(as) / K, K});
-    y = matmul2d(tb, a2, b);
-  } else {
-    SmallVector<int64_t> aFull(batch), bFull(batch);
-    aFull.append({M, K});
-    bFull.append({K, N});
-    Value a3 = tb.reshape(tb.broadcastTo(a, aFull), {B, M, K});
-    Value b3 = tb.reshape(tb.broadcastTo(b, bFull), {B, K, N});
-    Type elem = TensorBuilder::elementTypeOf(a);
-    Value init = tb.splat(tb.scalar(elem, 0.0), {B, M, N});
-    y = linalg::BatchMatmulOp::create(tb.builder(), nc.loc(),
-                                      TypeRange{init.getType()},
-                                      ValueRange{a3, b3}, ValueRange{init})
-            .getResult(0);
-  }
+  Value y = emitMatmul(nc, a, b);
   SmallVector<int64_t> out(batch);
   if (bs.size() == 2)
     out.assign(as.begin(), as.end() - 2);

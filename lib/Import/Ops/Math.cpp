@@ -10,6 +10,10 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 
+#include <cmath>
+#include <limits>
+#include <optional>
+
 using namespace mlir;
 using namespace cambrian::onnx_import;
 
@@ -32,6 +36,26 @@ LogicalResult importAbs(NodeContext &nc) {
 /// inputs 1 and 2 (11 on).
 LogicalResult importClip(NodeContext &nc, bool boundsFromInputs) {
   int32_t type = nc.inputType(0);
+  // Both bounds known on a float input: the clip activation, which the
+  // epilogue of a producing convolution or matmul can take.
+  if (isFloatType(type)) {
+    std::optional<double> lo, hi;
+    if (!boundsFromInputs) {
+      lo = nc.attrFloat("min", -std::numeric_limits<float>::max());
+      hi = nc.attrFloat("max", std::numeric_limits<float>::max());
+    } else {
+      auto bound = [&](unsigned i) -> std::optional<double> {
+        const HostTensor *c = nc.hasInput(i) ? nc.constantInput(i) : nullptr;
+        if (!c || c->size() != 1)
+          return std::nullopt;
+        return c->getDouble(0);
+      };
+      lo = bound(1);
+      hi = bound(2);
+    }
+    if (lo && hi && std::isfinite(*lo) && std::isfinite(*hi) && *lo <= *hi)
+      return importActivation(nc, cmb::ActivationKind::Clip, *lo, *hi);
+  }
   Value x = nc.operand(0);
   Value lo, hi;
   OpBuilder &b = nc.builder();

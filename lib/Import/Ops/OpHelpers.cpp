@@ -1,6 +1,7 @@
 //===- OpHelpers.cpp - Pieces shared by the ONNX op handlers --------------===//
 
 #include "lib/Import/Ops/OpHelpers.h"
+#include "dialects/Cambrian/Utils/Activation.h"
 
 #include "onnx/onnx_pb.h"
 
@@ -482,6 +483,23 @@ LogicalResult cambrian::onnx_import::importUnary(NodeContext &nc,
 Value cambrian::onnx_import::hostConstant(NodeContext &nc, const HostTensor &t) {
   std::string hint = nc.node().name() + "_const";
   return nc.materializeConstant(t, hint);
+}
+
+LogicalResult cambrian::onnx_import::importActivation(NodeContext &nc,
+                                                     cmb::ActivationKind kind,
+                                                     float alpha, float beta) {
+  auto act = cmb::ActivationAttr::get(nc.context(), kind, alpha, beta);
+  auto body = [act](OpBuilder &b, Location loc, Value x, int32_t) {
+    return cmb::emitActivation(b, loc, x, act);
+  };
+  if (!isFloatType(nc.inputType(0)) || nc.constantInput(0))
+    return importUnary(nc, body);
+  Value x = nc.operand(0);
+  nc.setResult(0,
+               cmb::ActivationOp::create(nc.builder(), nc.loc(), x.getType(),
+                                         x, act),
+               nc.inputType(0));
+  return success();
 }
 
 Value cambrian::onnx_import::emitSoftmax(TensorBuilder &tb, Value x,

@@ -85,6 +85,11 @@ using UnaryFn =
 mlir::LogicalResult importUnary(NodeContext &nc, const UnaryFn &fn,
                                 bool floatOnly = true);
 
+/// Imports an ONNX activation node on a float input as a
+/// cambrian.activation (folded on the host when the input is known).
+mlir::LogicalResult importActivation(NodeContext &nc, cmb::ActivationKind kind,
+                                     float alpha = 0.0f, float beta = 0.0f);
+
 /// Imports a float unary op that is one op of the math dialect.
 template <typename MathOp> mlir::LogicalResult importMathUnary(NodeContext &nc) {
   return importUnary(nc, [](mlir::OpBuilder &b, mlir::Location loc,

@@ -23,6 +23,19 @@ func.func @conv_epilogue(%x: tensor<1x3x10x10xf32>, %w: tensor<8x3x3x3xf32>,
   return %0 : tensor<1x8x8x8xf32>
 }
 
+// HardSwish: x * max(min(x / 6 + 1/2, 1), 0), one elementwise generic.
+// CHECK-LABEL: func @hard_swish
+// CHECK:       linalg.generic {{.*}} ins(%arg0 : tensor<2x3xf32>)
+// CHECK:         arith.mulf
+// CHECK-NEXT:    arith.addf
+// CHECK-NEXT:    arith.minimumf
+// CHECK-NEXT:    arith.maximumf
+// CHECK-NEXT:    arith.mulf
+func.func @hard_swish(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %0 = cambrian.activation %x {activation = #cambrian.activation<hard_swish>} : tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
 // CHECK-LABEL: func @depthwise
 // CHECK:       tensor.expand_shape {{.*}} into tensor<8x3x3xf32>
 // CHECK:       linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>}

@@ -175,6 +175,22 @@ func.func @pool_channels(%x: tensor<1x8x16x16xf32>) -> tensor<1x4x8x8xf32> {
 
 // -----
 
+func.func @activation_int(%x: tensor<4xi32>) -> tensor<4xi32> {
+  // expected-error @+1 {{needs a float tensor}}
+  %0 = cambrian.activation %x {activation = #cambrian.activation<relu>} : tensor<4xi32>
+  return %0 : tensor<4xi32>
+}
+
+// -----
+
+func.func @activation_none(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{applies no activation}}
+  %0 = cambrian.activation %x {activation = #cambrian.activation<none>} : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
 func.func @softmax_axis(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
   // expected-error @+1 {{axis 2 is out of range for rank 2}}
   %0 = cambrian.softmax %x {axis = 2 : i64} : tensor<2x4xf32>

@@ -42,6 +42,13 @@ func.func @matmul(%a: tensor<2x1x4x8xf32>, %b: tensor<3x8x16xf32>,
   return %0 : tensor<2x3x4x16xf32>
 }
 
+// CHECK-LABEL: func @activation
+func.func @activation(%x: tensor<2x?xf16>) -> tensor<2x?xf16> {
+  // CHECK: cambrian.activation %{{.*}} {activation = #cambrian.activation<leaky_relu, alpha = 1.000000e-01>} : tensor<2x?xf16>
+  %0 = cambrian.activation %x {activation = #cambrian.activation<leaky_relu, alpha = 0.1>} : tensor<2x?xf16>
+  return %0 : tensor<2x?xf16>
+}
+
 // CHECK-LABEL: func @pool
 func.func @pool(%x: tensor<1x8x16x16xf32>) -> tensor<1x8x8x8xf32> {
   // CHECK: cambrian.pool max %{{.*}} {dilations = array<i64: 1, 1>, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : tensor<1x8x16x16xf32> -> tensor<1x8x8x8xf32>
