@@ -26,6 +26,7 @@ void cambrian::buildGraphPipeline(OpPassManager &pm) {
   // Every target still consumes linalg, so the cambrian ops are decomposed
   // first; a target that maps them to kernels directly will run the
   // decomposition itself, after its own patterns.
+  pm.addPass(createFuseEpiloguePass());
   pm.addPass(cmb::createDecomposePass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

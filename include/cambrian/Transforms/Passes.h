@@ -3,6 +3,8 @@
 #ifndef CAMBRIAN_TRANSFORMS_PASSES_H
 #define CAMBRIAN_TRANSFORMS_PASSES_H
 
+#include "dialects/Cambrian/CambrianDialect.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -18,6 +20,9 @@ namespace cambrian {
 
 /// Adds the rewrite of FoldBatchNormPass to `patterns`.
 void populateFoldBatchNormPatterns(mlir::RewritePatternSet &patterns);
+
+/// Adds the rewrite of FuseEpiloguePass to `patterns`.
+void populateFuseEpiloguePatterns(mlir::RewritePatternSet &patterns);
 
 /// Adds the rewrite of FuseElementwisePass to `patterns`.
 void populateFuseElementwisePatterns(mlir::RewritePatternSet &patterns);

@@ -82,4 +82,29 @@ def FuseElementwisePass : Pass<"cambrian-fuse-elementwise"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def FuseEpiloguePass : Pass<"cambrian-fuse-epilogue"> {
+  let summary = "Move residual adds and activations into the epilogue of the op that produces their input";
+  let description = [{
+    For an op with an epilogue (`EpilogueOpInterface`: convolution, matmul)
+    whose result has one user:
+    - a same-shape elementwise add of that result and another tensor (an
+      ONNX Add without broadcasting) becomes the op's residual, when it has
+      neither a residual nor an activation yet;
+    - a `cambrian.activation` becomes the op's activation, when it has none.
+    So every target sees one op that stores
+    `activation(op + bias + residual)`; a target with a fused kernel maps
+    it as is, the decomposition spells it out again.
+
+    ```mlir
+    %c = cambrian.conv %x, %w bias %b {...} : (...) -> tensor<1x8x4x4xf32>
+    %y = cambrian.activation %c {activation = #cambrian.activation<relu>}
+           : tensor<1x8x4x4xf32>
+    // becomes
+    %y = cambrian.conv %x, %w bias %b {activation = #cambrian.activation<relu>, ...}
+    ```
+  }];
+  let dependentDialects = ["cambrian::cmb::CambrianDialect",
+                           "mlir::linalg::LinalgDialect"];
+}
+
 #endif // CAMBRIAN_TRANSFORMS_PASSES

@@ -1,0 +1,115 @@
+//===- FuseEpilogue.cpp - Activations into conv/matmul epilogues ----------===//
+//
+// Works on the cambrian dialect through EpilogueOpInterface, so an op that
+// gains an epilogue later (a quantized convolution, a crossbar tile) is
+// fused without this file naming it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cambrian/Transforms/Passes.h"
+#include "dialects/Cambrian/CambrianOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace cambrian {
+#define GEN_PASS_DEF_FUSEEPILOGUEPASS
+#include "cambrian/Transforms/Passes.h.inc"
+} // namespace cambrian
+
+using namespace mlir;
+using namespace cambrian::cmb;
+
+namespace {
+
+/// activation(producer) -> producer{activation}, when the activation is the
+/// producer's only user and the producer has none yet (an activation must
+/// be the epilogue's last step).
+struct FuseActivation : OpRewritePattern<ActivationOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(ActivationOp op,
+                                PatternRewriter &rewriter) const override {
+    auto producer = op.getInput().getDefiningOp<EpilogueOpInterface>();
+    if (!producer)
+      return rewriter.notifyMatchFailure(op, "input has no epilogue");
+    if (producer.hasActivation())
+      return rewriter.notifyMatchFailure(op, "producer already activates");
+    if (!op.getInput().hasOneUse())
+      return rewriter.notifyMatchFailure(op, "producer has other users");
+    rewriter.setInsertionPoint(producer);
+    Value fused = producer.cloneWithEpilogue(
+        rewriter, producer.getBias(), producer.getResidual(),
+        op.getActivation());
+    rewriter.replaceOp(op, fused);
+    rewriter.eraseOp(producer);
+    return success();
+  }
+};
+
+/// Whether `g` is `a + b` elementwise on two tensors of its result's type,
+/// both read whole (an ONNX Add without broadcasting, as imported).
+bool isSameShapeAdd(linalg::GenericOp g) {
+  if (!g.hasPureTensorSemantics() || g.getNumDpsInputs() != 2 ||
+      g.getNumDpsInits() != 1 || g.getNumReductionLoops() != 0 ||
+      !llvm::all_of(g.getIndexingMapsArray(),
+                    [](AffineMap m) { return m.isIdentity(); }))
+    return false;
+  Type result = g.getResult(0).getType();
+  if (llvm::any_of(g.getDpsInputs(),
+                   [&](Value v) { return v.getType() != result; }))
+    return false;
+  Block &body = g.getRegion().front();
+  if (body.getOperations().size() != 2)
+    return false;
+  auto add = body.getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
+  return add && llvm::is_contained(add->getOperands(), body.getArgument(0)) &&
+         llvm::is_contained(add->getOperands(), body.getArgument(1)) &&
+         add.getLhs() != add.getRhs();
+}
+
+/// add(producer, other) -> producer{residual = other}, when the add is the
+/// producer's only user and the producer has neither a residual nor an
+/// activation yet (the residual is added before the activation).
+struct FuseResidualAdd : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::GenericOp g,
+                                PatternRewriter &rewriter) const override {
+    if (!isSameShapeAdd(g))
+      return rewriter.notifyMatchFailure(g, "not a same-shape add");
+    for (unsigned i = 0; i < 2; ++i) {
+      Value sum = g.getDpsInputs()[i], other = g.getDpsInputs()[1 - i];
+      auto producer = sum.getDefiningOp<EpilogueOpInterface>();
+      if (!producer || producer.hasActivation() || producer.getResidual() ||
+          !sum.hasOneUse())
+        continue;
+      // At the add, where both the producer's operands and `other` exist.
+      rewriter.setInsertionPoint(g);
+      Value fused = producer.cloneWithEpilogue(rewriter, producer.getBias(),
+                                               other, /*activation=*/nullptr);
+      rewriter.replaceOp(g, fused);
+      rewriter.eraseOp(producer);
+      return success();
+    }
+    return rewriter.notifyMatchFailure(g, "no operand has a free epilogue");
+  }
+};
+
+struct FuseEpiloguePass
+    : cambrian::impl::FuseEpiloguePassBase<FuseEpiloguePass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    cambrian::populateFuseEpiloguePatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+void cambrian::populateFuseEpiloguePatterns(RewritePatternSet &patterns) {
+  patterns.add<FuseActivation, FuseResidualAdd>(patterns.getContext());
+}

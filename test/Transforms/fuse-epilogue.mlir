@@ -1,0 +1,116 @@
+// RUN: cambrian-opt %s --cambrian-fuse-epilogue --split-input-file | FileCheck %s
+
+// The activation becomes the convolution's, after its bias.
+// CHECK-LABEL: func @conv_relu
+// CHECK-NEXT:  %[[Y:.*]] = cambrian.conv %arg0, %arg1 bias %arg2 {activation = #cambrian.activation<relu>, dilations = array<i64: 1, 1>, strides = array<i64: 1, 1>}
+// CHECK-NEXT:  return %[[Y]]
+func.func @conv_relu(%x: tensor<1x3x6x6xf32>, %w: tensor<8x3x3x3xf32>, %b: tensor<8xf32>) -> tensor<1x8x4x4xf32> {
+  %c = cambrian.conv %x, %w bias %b {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>}
+         : (tensor<1x3x6x6xf32>, tensor<8x3x3x3xf32>, tensor<8xf32>) -> tensor<1x8x4x4xf32>
+  %y = cambrian.activation %c {activation = #cambrian.activation<relu>} : tensor<1x8x4x4xf32>
+  return %y : tensor<1x8x4x4xf32>
+}
+
+// -----
+
+// Matmuls take it too, residual and parameters kept.
+// CHECK-LABEL: func @matmul_clip
+// CHECK-NEXT:  %[[Y:.*]] = cambrian.matmul %arg0, %arg1 residual %arg2 {activation = #cambrian.activation<clip, alpha = 0.000000e+00, beta = 6.000000e+00>}
+// CHECK-NEXT:  return %[[Y]]
+func.func @matmul_clip(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %r: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  %m = cambrian.matmul %a, %b residual %r : (tensor<4x8xf32>, tensor<8x16xf32>, tensor<4x16xf32>) -> tensor<4x16xf32>
+  %y = cambrian.activation %m {activation = #cambrian.activation<clip, alpha = 0.0, beta = 6.0>} : tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}
+
+// -----
+
+// The raw product is used elsewhere: fusing would change that use.
+// CHECK-LABEL: func @shared_producer
+// CHECK:       %[[M:.*]] = cambrian.matmul %arg0, %arg1 :
+// CHECK-NEXT:  %[[Y:.*]] = cambrian.activation %[[M]]
+// CHECK-NEXT:  return %[[M]], %[[Y]]
+func.func @shared_producer(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>) -> (tensor<4x16xf32>, tensor<4x16xf32>) {
+  %m = cambrian.matmul %a, %b : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
+  %y = cambrian.activation %m {activation = #cambrian.activation<sigmoid>} : tensor<4x16xf32>
+  return %m, %y : tensor<4x16xf32>, tensor<4x16xf32>
+}
+
+// -----
+
+// A second activation cannot follow the first inside the epilogue.
+// CHECK-LABEL: func @already_activated
+// CHECK:       cambrian.matmul {{.*}} {activation = #cambrian.activation<relu>}
+// CHECK-NEXT:  cambrian.activation {{.*}} {activation = #cambrian.activation<tanh>}
+func.func @already_activated(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>) -> tensor<4x16xf32> {
+  %m = cambrian.matmul %a, %b {activation = #cambrian.activation<relu>} : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
+  %y = cambrian.activation %m {activation = #cambrian.activation<tanh>} : tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}
+
+// -----
+
+// Pooling has no epilogue.
+// CHECK-LABEL: func @after_pool
+// CHECK:       cambrian.pool
+// CHECK-NEXT:  cambrian.activation
+func.func @after_pool(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x2x2xf32> {
+  %p = cambrian.pool max %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>,
+         dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>}
+         : tensor<1x2x4x4xf32> -> tensor<1x2x2x2xf32>
+  %y = cambrian.activation %p {activation = #cambrian.activation<relu>} : tensor<1x2x2x2xf32>
+  return %y : tensor<1x2x2x2xf32>
+}
+
+// -----
+
+// A residual block: conv + bias, add the skip, Relu; all one conv.
+// CHECK-LABEL: func @residual_relu
+// CHECK-NEXT:  %[[Y:.*]] = cambrian.conv %arg0, %arg1 bias %arg2 residual %arg3 {activation = #cambrian.activation<relu>, dilations = array<i64: 1, 1>, strides = array<i64: 1, 1>}
+// CHECK-NEXT:  return %[[Y]]
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @residual_relu(%x: tensor<1x3x6x6xf32>, %w: tensor<8x3x3x3xf32>, %b: tensor<8xf32>,
+                         %skip: tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32> {
+  %c = cambrian.conv %x, %w bias %b {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>}
+         : (tensor<1x3x6x6xf32>, tensor<8x3x3x3xf32>, tensor<8xf32>) -> tensor<1x8x4x4xf32>
+  %e = tensor.empty() : tensor<1x8x4x4xf32>
+  %s = linalg.generic {indexing_maps = [#id, #id, #id],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+         ins(%skip, %c : tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>) outs(%e : tensor<1x8x4x4xf32>) {
+  ^bb0(%a: f32, %d: f32, %o: f32):
+    %r = arith.addf %a, %d : f32
+    linalg.yield %r : f32
+  } -> tensor<1x8x4x4xf32>
+  %y = cambrian.activation %s {activation = #cambrian.activation<relu>} : tensor<1x8x4x4xf32>
+  return %y : tensor<1x8x4x4xf32>
+}
+
+// -----
+
+// A broadcasting add, or one after the activation, is left alone.
+// CHECK-LABEL: func @not_residual
+// CHECK:       %[[M:.*]] = cambrian.matmul %arg0, %arg1 {activation = #cambrian.activation<relu>}
+// CHECK:       linalg.generic {{.*}} ins(%[[M]], %arg2 :
+// CHECK:       %[[N:.*]] = cambrian.matmul %arg0, %arg1 :
+// CHECK:       linalg.generic {{.*}} ins(%[[N]], %arg3 :
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d1)>
+func.func @not_residual(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %r: tensor<4x16xf32>,
+                        %v: tensor<16xf32>) -> (tensor<4x16xf32>, tensor<4x16xf32>) {
+  %m = cambrian.matmul %a, %b {activation = #cambrian.activation<relu>} : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
+  %e = tensor.empty() : tensor<4x16xf32>
+  %s = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]}
+         ins(%m, %r : tensor<4x16xf32>, tensor<4x16xf32>) outs(%e : tensor<4x16xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %z = arith.addf %x, %y : f32
+    linalg.yield %z : f32
+  } -> tensor<4x16xf32>
+  %n = cambrian.matmul %a, %b : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
+  %t = linalg.generic {indexing_maps = [#id2, #row, #id2], iterator_types = ["parallel", "parallel"]}
+         ins(%n, %v : tensor<4x16xf32>, tensor<16xf32>) outs(%e : tensor<4x16xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %z = arith.addf %x, %y : f32
+    linalg.yield %z : f32
+  } -> tensor<4x16xf32>
+  return %s, %t : tensor<4x16xf32>, tensor<4x16xf32>
+}
