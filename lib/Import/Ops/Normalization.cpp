@@ -22,10 +22,6 @@ namespace {
 Value addF(OpBuilder &b, Location loc, ValueRange v) {
   return arith::AddFOp::create(b, loc, v[0], v[1]);
 }
-Value squareF(OpBuilder &b, Location loc, ValueRange v) {
-  return arith::MulFOp::create(b, loc, v[0], v[0]);
-}
-
 /// The ONNX type statistics are computed in for input type `type`:
 /// float32 for 16-bit floats unless `stash_type` says otherwise.
 int32_t statsType(NodeContext &nc, int32_t type) {
@@ -35,70 +31,11 @@ int32_t statsType(NodeContext &nc, int32_t type) {
   return type;
 }
 
-/// Mean and reciprocal standard deviation of `x` over `axes` (kept as 1s).
-struct Moments {
-  Value mean, invStdDev, centered;
-};
-
-Moments moments(TensorBuilder &tb, Value x, ArrayRef<int64_t> axes,
-                double eps, bool center = true) {
-  ArrayRef<int64_t> xs = TensorBuilder::shapeOf(x);
-  Type elem = TensorBuilder::elementTypeOf(x);
-  double n = 1;
-  for (int64_t a : axes)
-    n *= xs[a];
-  auto scaleBy = [](double s) {
-    return [s](OpBuilder &b, Location loc, ValueRange v) -> Value {
-      return arith::MulFOp::create(b, loc, v[0], floatLike(b, loc, v[0], s));
-    };
-  };
-  Moments m;
-  Value sum = tb.reduce(x, axes, true, 0.0, elem, addF);
-  m.mean = tb.elementwise({sum}, TensorBuilder::shapeOf(sum), elem,
-                          scaleBy(1.0 / n));
-  m.centered =
-      center ? tb.elementwise({x, m.mean}, xs, elem,
-                              [](OpBuilder &b, Location loc, ValueRange v) {
-                                return arith::SubFOp::create(b, loc, v[0], v[1])
-                                    .getResult();
-                              })
-             : x;
-  Value sq = tb.reduce(m.centered, axes, true, 0.0, elem, addF, squareF);
-  m.invStdDev = tb.elementwise(
-      {sq}, TensorBuilder::shapeOf(sq), elem,
-      [n, eps](OpBuilder &b, Location loc, ValueRange v) {
-        Value var = arith::MulFOp::create(b, loc, v[0],
-                                          floatLike(b, loc, v[0], 1.0 / n));
-        return math::RsqrtOp::create(
-                   b, loc,
-                   arith::AddFOp::create(b, loc, var,
-                                         floatLike(b, loc, var, eps)))
-            .getResult();
-      });
-  return m;
-}
-
-/// y = x [* inv] [* scale] [+ bias], each operand broadcast (numpy rules)
-/// against x; absent operands are null.
-Value affine(TensorBuilder &tb, Value x, Value inv, Value scale, Value bias) {
-  SmallVector<Value> ops = {x};
-  for (Value v : {inv, scale})
-    if (v)
-      ops.push_back(v);
-  unsigned numMul = ops.size() - 1;
-  if (bias)
-    ops.push_back(bias);
-  return tb.elementwise(ops, TensorBuilder::shapeOf(x),
-                        TensorBuilder::elementTypeOf(x),
-                        [=](OpBuilder &b, Location loc, ValueRange v) {
-                          Value r = v[0];
-                          for (unsigned k = 1; k <= numMul; ++k)
-                            r = arith::MulFOp::create(b, loc, r, v[k]);
-                          if (v.size() > numMul + 1)
-                            r = arith::AddFOp::create(b, loc, r, v.back());
-                          return r;
-                        });
-}
+// The statistics and the final scale are the dialect's (computeMoments,
+// scaleAndShift), shared with cambrian-decompose.
+using cambrian::computeMoments;
+using cambrian::Moments;
+using cambrian::scaleAndShift;
 
 /// Input `i` converted to ONNX type `to`, or null when absent.
 Value optionalOperand(NodeContext &nc, unsigned i, int32_t to) {
@@ -153,8 +90,8 @@ LogicalResult importLayerNormalization(NodeContext &nc) {
   SmallVector<int64_t> axes;
   for (int64_t d = *axis; d < (int64_t)xs.size(); ++d)
     axes.push_back(d);
-  Moments m = moments(tb, x, axes, nc.attrFloat("epsilon", 1e-5));
-  Value y = affine(tb, m.centered, m.invStdDev, optionalOperand(nc, 1, st),
+  Moments m = computeMoments(tb, x, axes, nc.attrFloat("epsilon", 1e-5));
+  Value y = scaleAndShift(tb, m.centered, m.invStdDev, optionalOperand(nc, 1, st),
                    optionalOperand(nc, 2, st));
   nc.setResult(0, tb.convert(y, st, type), type);
   if (nc.hasOutput(1))
@@ -188,9 +125,9 @@ LogicalResult importRMSNormalization(NodeContext &nc) {
   SmallVector<int64_t> axes;
   for (int64_t d = *axis; d < (int64_t)xs.size(); ++d)
     axes.push_back(d);
-  Moments m = moments(tb, x, axes, nc.attrFloat("epsilon", 1e-5),
+  Moments m = computeMoments(tb, x, axes, nc.attrFloat("epsilon", 1e-5),
                       /*center=*/false);
-  Value y = affine(tb, x, m.invStdDev, optionalOperand(nc, 1, st), nullptr);
+  Value y = scaleAndShift(tb, x, m.invStdDev, optionalOperand(nc, 1, st), nullptr);
   nc.setResult(0, tb.convert(y, st, type), type);
   return success();
 }
@@ -212,8 +149,8 @@ LogicalResult importInstanceNormalization(NodeContext &nc) {
   for (int64_t d = 2; d < (int64_t)xs.size(); ++d)
     axes.push_back(d);
   cshape[0] = xs[1];
-  Moments m = moments(tb, x, axes, nc.attrFloat("epsilon", 1e-5));
-  Value y = affine(tb, m.centered, m.invStdDev,
+  Moments m = computeMoments(tb, x, axes, nc.attrFloat("epsilon", 1e-5));
+  Value y = scaleAndShift(tb, m.centered, m.invStdDev,
                    tb.reshape(optionalOperand(nc, 1, st), cshape),
                    tb.reshape(optionalOperand(nc, 2, st), cshape));
   nc.setResult(0, tb.convert(y, st, type), type);
@@ -253,9 +190,9 @@ LogicalResult importGroupNormalization(NodeContext &nc, bool perChannel) {
   int64_t spatial = numElements(xs.drop_front(2));
   // [N, G, C/G * spatial]: one row of statistics per (n, group).
   Value grouped = tb.reshape(x, {N, G, C / G, spatial});
-  Moments m = moments(tb, grouped, {2, 3}, nc.attrFloat("epsilon", 1e-5));
+  Moments m = computeMoments(tb, grouped, {2, 3}, nc.attrFloat("epsilon", 1e-5));
   // Per-group parameters (18) scale the grouped rows.
-  Value normed = affine(tb, m.centered, m.invStdDev,
+  Value normed = scaleAndShift(tb, m.centered, m.invStdDev,
                         tb.reshape(scale, {1, G, 1, 1}),
                         tb.reshape(bias, {1, G, 1, 1}));
   normed = tb.reshape(normed, xs);
@@ -290,8 +227,8 @@ LogicalResult importMeanVarianceNormalization(NodeContext &nc) {
   int32_t st = type == kDouble ? kDouble : kFloat;
   Value x = tb.convert(nc.operand(0), type, st);
   // ONNX's function body adds 1e-9 under the square root.
-  Moments m = moments(tb, x, axes, 1e-9);
-  Value y = affine(tb, m.centered, m.invStdDev, nullptr, nullptr);
+  Moments m = computeMoments(tb, x, axes, 1e-9);
+  Value y = scaleAndShift(tb, m.centered, m.invStdDev, nullptr, nullptr);
   nc.setResult(0, tb.convert(y, st, type), type);
   return success();
 }

@@ -34,13 +34,18 @@ Value emitPool(NodeContext &nc, cmb::PoolKind kind, const WindowGeometry &g,
                              nc.attrInt("ceil_mode", 0) != 0);
 }
 
-LogicalResult importAveragePool(NodeContext &nc) {
-  if (!isFloatType(nc.inputType(0)))
-    return nc.emitError() << "expects a floating-point input";
+/// The window of a Max/AveragePool node over its N, C, spatial... input.
+FailureOr<WindowGeometry> poolWindow(NodeContext &nc) {
   ArrayRef<int64_t> xs = nc.inputShape(0);
   if (xs.size() < 3)
     return nc.emitError() << "input needs rank >= 3 (N, C, spatial...)";
-  auto g = computeWindow(nc, xs.drop_front(2), {}, /*allowCeilMode=*/true);
+  return computeWindow(nc, xs.drop_front(2), {}, /*allowCeilMode=*/true);
+}
+
+LogicalResult importAveragePool(NodeContext &nc) {
+  if (!isFloatType(nc.inputType(0)))
+    return nc.emitError() << "expects a floating-point input";
+  auto g = poolWindow(nc);
   if (failed(g))
     return failure();
   bool includePad = nc.attrInt("count_include_pad", 0) != 0;
@@ -58,10 +63,7 @@ LogicalResult importMaxPool(NodeContext &nc) {
   if (failed(nc.checkInputType(0, {kFloat, kFloat16, kBFloat16, kDouble, kInt8,
                                    kUInt8})))
     return failure();
-  ArrayRef<int64_t> xs = nc.inputShape(0);
-  if (xs.size() < 3)
-    return nc.emitError() << "input needs rank >= 3 (N, C, spatial...)";
-  auto g = computeWindow(nc, xs.drop_front(2), {}, /*allowCeilMode=*/true);
+  auto g = poolWindow(nc);
   if (failed(g))
     return failure();
   if (!isUnsignedType(type)) {
