@@ -3,6 +3,8 @@
 // softmax(Q K^T * scale + bias) V over heads, with past keys/values appended,
 // grouped-query heads, boolean or additive masks, a causal mask, softcap and
 // (24) per-batch key padding lengths. 16-bit inputs compute in float32.
+// Most nodes are one cambrian.attention; the ones whose intermediates ONNX
+// exposes are spelled out here.
 //
 //===----------------------------------------------------------------------===//
 
@@ -111,37 +113,13 @@ LogicalResult importAttention(NodeContext &nc, bool hasNonpadKvSeqlen) {
     r = tb.broadcastTo(r, {s[0], s[1], QH / KVH, s[2], s[3]});
     return tb.reshape(r, {s[0], QH, s[2], s[3]});
   };
-  Value kr = repeatHeads(k), vr = repeatHeads(v);
 
-  double scale = nc.hasAttr("scale") ? nc.attrFloat("scale", 1.0)
-                                     : 1.0 / std::sqrt(double(H));
-  SmallVector<int64_t> scoreShape = {B, QH, S, L};
-  Value kt = tb.reshape(tb.transpose(kr, {0, 1, 3, 2}), {B * QH, H, L});
-  Value qk = tb.reshape(batchMatmul(tb, tb.reshape(q, {B * QH, S, H}), kt),
-                        scoreShape);
-  qk = tb.elementwise({qk}, scoreShape, elem,
-                      [scale](OpBuilder &b, Location loc, ValueRange x) {
-                        return arith::MulFOp::create(
-                                   b, loc, x[0], floatLike(b, loc, x[0], scale))
-                            .getResult();
-                      });
-  double softcap = nc.attrFloat("softcap", 0.0);
-  if (softcap > 0)
-    qk = tb.elementwise({qk}, scoreShape, elem,
-                        [softcap](OpBuilder &b, Location loc, ValueRange x) {
-                          Value c = floatLike(b, loc, x[0], softcap);
-                          Value t = math::TanhOp::create(
-                              b, loc, arith::DivFOp::create(b, loc, x[0], c));
-                          return arith::MulFOp::create(b, loc, t, c).getResult();
-                        });
-  Value qkOut = qk;
-
-  // The additive bias: the mask (padded as "masked" up to L), the causal
-  // triangle, and (24) the per-batch padding of the keys.
+  // The mask as an additive bias, padded as "masked" up to L columns.
   auto fconst = [elem](OpBuilder &b, Location loc, double x) -> Value {
     return arith::ConstantOp::create(b, loc, b.getFloatAttr(elem, x));
   };
-  Value scores = qk;
+  SmallVector<int64_t> scoreShape = {B, QH, S, L};
+  Value mask;
   if (nc.hasInput(3)) {
     ArrayRef<int64_t> ms = nc.inputShape(3);
     SmallVector<int64_t> padded(ms), bcast;
@@ -152,25 +130,87 @@ LogicalResult importAttention(NodeContext &nc, bool hasNonpadKvSeqlen) {
     if (!broadcastShapes(padded, scoreShape, bcast) ||
         ArrayRef<int64_t>(bcast) != ArrayRef<int64_t>(scoreShape))
       return nc.emitError() << "attn_mask does not broadcast to the scores";
-    Value m = nc.operand(3);
+    mask = nc.operand(3);
     if (nc.inputType(3) == kBool)
-      m = tb.elementwise({m}, ms, elem,
-                         [&](OpBuilder &b, Location loc, ValueRange x) {
-                           return arith::SelectOp::create(b, loc, x[0],
-                                                          fconst(b, loc, 0.0),
-                                                          fconst(b, loc, kNegInf))
-                               .getResult();
-                         });
+      mask = tb.elementwise({mask}, ms, elem,
+                            [&](OpBuilder &b, Location loc, ValueRange x) {
+                              return arith::SelectOp::create(
+                                         b, loc, x[0], fconst(b, loc, 0.0),
+                                         fconst(b, loc, kNegInf))
+                                  .getResult();
+                            });
     else
-      m = tb.convert(m, nc.inputType(3), ct);
+      mask = tb.convert(mask, nc.inputType(3), ct);
     if (ms.back() < L) {
       SmallVector<int64_t> low(ms.size(), 0), high(ms.size(), 0);
       high.back() = L - ms.back();
-      m = tb.pad(m, low, high, kNegInf);
+      mask = tb.pad(mask, low, high, kNegInf);
     }
-    scores = binaryF(tb, scores, m, scoreShape, /*add=*/true);
   }
-  if (nc.attrInt("is_causal", 0)) {
+  bool causal = nc.attrInt("is_causal", 0) != 0;
+  double softcap = nc.attrFloat("softcap", 0.0);
+  auto finish = [&](Value y, Value probs, Value scores, Value qkOut) {
+    if (rank == 3)
+      y = tb.reshape(tb.transpose(y, {0, 2, 1, 3}), {B, S, QH * HV});
+    nc.setResult(0, tb.convert(y, ct, type), type);
+    if (nc.hasOutput(1))
+      nc.setResult(1, tb.convert(presentK, ct, type), type);
+    if (nc.hasOutput(2))
+      nc.setResult(2, tb.convert(presentV, ct, type), type);
+    if (nc.hasOutput(3)) {
+      // As ONNX's reference: modes 0 and 1 give the (softcapped) product,
+      // 2 adds the bias, 3 is the softmax.
+      int64_t mode = nc.attrInt("qk_matmul_output_mode", 0);
+      Value out = mode == 2 ? scores : mode == 3 ? probs : qkOut;
+      nc.setResult(3, tb.convert(out, ct, type), type);
+    }
+    return success();
+  };
+  // One cambrian.attention unless the node asks for its intermediate
+  // scores, pads keys per batch, or is causal with a query block that does
+  // not end with the keys (ONNX aligns the triangle to the top left then;
+  // the op to the end of the keys, which is the same with past keys).
+  bool intermediates = nc.hasOutput(3) || (hasNonpadKvSeqlen && nc.hasInput(6));
+  if (!intermediates && (!causal || past + S == L)) {
+    FloatAttr scaleAttr;
+    if (nc.hasAttr("scale"))
+      scaleAttr = nc.builder().getF32FloatAttr(nc.attrFloat("scale", 1.0));
+    auto outType = RankedTensorType::get({B, QH, S, HV}, elem);
+    Value y = cmb::AttentionOp::create(
+        nc.builder(), nc.loc(), outType, q, k, v, mask, scaleAttr,
+        nc.builder().getBoolAttr(causal),
+        nc.builder().getF32FloatAttr(softcap));
+    return finish(y, nullptr, nullptr, nullptr);
+  }
+
+  Value kr = repeatHeads(k), vr = repeatHeads(v);
+  double scale = nc.hasAttr("scale") ? nc.attrFloat("scale", 1.0)
+                                     : 1.0 / std::sqrt(double(H));
+  Value kt = tb.reshape(tb.transpose(kr, {0, 1, 3, 2}), {B * QH, H, L});
+  Value qk = tb.reshape(batchMatmul(tb, tb.reshape(q, {B * QH, S, H}), kt),
+                        scoreShape);
+  qk = tb.elementwise({qk}, scoreShape, elem,
+                      [scale](OpBuilder &b, Location loc, ValueRange x) {
+                        return arith::MulFOp::create(
+                                   b, loc, x[0], floatLike(b, loc, x[0], scale))
+                            .getResult();
+                      });
+  if (softcap > 0)
+    qk = tb.elementwise({qk}, scoreShape, elem,
+                        [softcap](OpBuilder &b, Location loc, ValueRange x) {
+                          Value c = floatLike(b, loc, x[0], softcap);
+                          Value t = math::TanhOp::create(
+                              b, loc, arith::DivFOp::create(b, loc, x[0], c));
+                          return arith::MulFOp::create(b, loc, t, c).getResult();
+                        });
+  Value qkOut = qk;
+
+  // The additive bias: the mask, the causal triangle, and (24) the
+  // per-batch padding of the keys.
+  Value scores = qk;
+  if (mask)
+    scores = binaryF(tb, scores, mask, scoreShape, /*add=*/true);
+  if (causal) {
     // Query i (after `past` earlier positions) sees keys j <= past + i.
     std::vector<double> tri(S * L);
     for (int64_t i = 0; i < S; ++i)
@@ -201,21 +241,7 @@ LogicalResult importAttention(NodeContext &nc, bool hasNonpadKvSeqlen) {
       batchMatmul(tb, tb.reshape(probs, {B * QH, S, L}),
                   tb.reshape(vr, {B * QH, L, HV})),
       {B, QH, S, HV});
-  if (rank == 3)
-    y = tb.reshape(tb.transpose(y, {0, 2, 1, 3}), {B, S, QH * HV});
-  nc.setResult(0, tb.convert(y, ct, type), type);
-  if (nc.hasOutput(1))
-    nc.setResult(1, tb.convert(presentK, ct, type), type);
-  if (nc.hasOutput(2))
-    nc.setResult(2, tb.convert(presentV, ct, type), type);
-  if (nc.hasOutput(3)) {
-    // As ONNX's reference: modes 0 and 1 give the (softcapped) product,
-    // 2 adds the bias, 3 is the softmax.
-    int64_t mode = nc.attrInt("qk_matmul_output_mode", 0);
-    Value out = mode == 2 ? scores : mode == 3 ? probs : qkOut;
-    nc.setResult(3, tb.convert(out, ct, type), type);
-  }
-  return success();
+  return finish(y, probs, scores, qkOut);
 }
 
 LogicalResult importAttention23(NodeContext &nc) {
