@@ -101,6 +101,114 @@ void ActivationAttr::print(AsmPrinter &printer) const {
 }
 
 //===----------------------------------------------------------------------===//
+// WindowAttr
+//===----------------------------------------------------------------------===//
+
+int64_t cambrian::cmb::windowOutputSize(int64_t in, int64_t kernel,
+                                        int64_t stride, int64_t dilation,
+                                        int64_t padBegin, int64_t padEnd,
+                                        bool ceil) {
+  if (ShapedType::isDynamic(in))
+    return ShapedType::kDynamic;
+  int64_t span = dilation * (kernel - 1) + 1;
+  int64_t avail = in + padBegin + padEnd - span;
+  if (avail < 0)
+    return 0;
+  if (!ceil)
+    return avail / stride + 1;
+  int64_t out = (avail + stride - 1) / stride + 1;
+  if ((out - 1) * stride >= in + padBegin)
+    --out;
+  return out;
+}
+
+int64_t WindowAttr::outputSize(unsigned i, int64_t size) const {
+  unsigned nd = getKernel().size();
+  return windowOutputSize(size, getKernel()[i], getStrides()[i],
+                          getDilations()[i], getPadding()[i],
+                          getPadding()[nd + i], getCeilMode());
+}
+
+LogicalResult WindowAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 PoolKind, ArrayRef<int64_t> kernel,
+                                 ArrayRef<int64_t> strides,
+                                 ArrayRef<int64_t> dilations,
+                                 ArrayRef<int64_t> padding, bool) {
+  size_t nd = kernel.size();
+  if (nd < 1 || nd > 3)
+    return emitError() << "a window has 1 to 3 spatial dims, got " << nd;
+  if (strides.size() != nd || dilations.size() != nd ||
+      padding.size() != 2 * nd)
+    return emitError() << "a " << nd << "-D window needs " << nd
+                       << " strides and dilations and " << 2 * nd
+                       << " paddings";
+  for (ArrayRef<int64_t> v : {kernel, strides, dilations})
+    for (int64_t x : v)
+      if (x < 1)
+        return emitError() << "window sizes, strides and dilations must be "
+                              "positive, got "
+                           << x;
+  for (int64_t x : padding)
+    if (x < 0)
+      return emitError() << "window padding must not be negative, got " << x;
+  return success();
+}
+
+// `<max, kernel = [3, 3], strides = [2, 2], dilations = [1, 1],
+//   padding = [1, 1, 1, 1]>`, then `, ceil_mode` when set.
+Attribute WindowAttr::parse(AsmParser &parser, Type) {
+  StringRef kindName;
+  llvm::SMLoc kindLoc = parser.getCurrentLocation();
+  if (parser.parseLess() || parser.parseKeyword(&kindName))
+    return {};
+  std::optional<PoolKind> kind = symbolizePoolKind(kindName);
+  if (!kind) {
+    parser.emitError(kindLoc) << "unknown pooling kind '" << kindName << "'";
+    return {};
+  }
+  SmallVector<int64_t> lists[4];
+  const char *names[4] = {"kernel", "strides", "dilations", "padding"};
+  for (int k = 0; k < 4; ++k) {
+    if (parser.parseComma() || parser.parseKeyword(names[k]) ||
+        parser.parseEqual() ||
+        parser.parseCommaSeparatedList(
+            AsmParser::Delimiter::Square, [&]() -> ParseResult {
+              return parser.parseInteger(lists[k].emplace_back());
+            }))
+      return {};
+  }
+  bool ceil = false;
+  if (succeeded(parser.parseOptionalComma())) {
+    if (parser.parseKeyword("ceil_mode"))
+      return {};
+    ceil = true;
+  }
+  if (parser.parseGreater())
+    return {};
+  return parser.getChecked<WindowAttr>(parser.getContext(), *kind,
+                                       ArrayRef<int64_t>(lists[0]),
+                                       ArrayRef<int64_t>(lists[1]),
+                                       ArrayRef<int64_t>(lists[2]),
+                                       ArrayRef<int64_t>(lists[3]), ceil);
+}
+
+void WindowAttr::print(AsmPrinter &printer) const {
+  printer << "<" << stringifyPoolKind(getKind());
+  auto list = [&](StringRef name, ArrayRef<int64_t> v) {
+    printer << ", " << name << " = [";
+    llvm::interleaveComma(v, printer);
+    printer << "]";
+  };
+  list("kernel", getKernel());
+  list("strides", getStrides());
+  list("dilations", getDilations());
+  list("padding", getPadding());
+  if (getCeilMode())
+    printer << ", ceil_mode";
+  printer << ">";
+}
+
+//===----------------------------------------------------------------------===//
 // TensorSpecAttr: #cambrian.tensor<"name", f32, [1, ?, 3]>
 //===----------------------------------------------------------------------===//
 

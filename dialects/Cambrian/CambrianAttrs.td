@@ -83,6 +83,36 @@ def Cambrian_PoolKind : I32EnumAttr<"PoolKind", "how a window is reduced", [
   let cppNamespace = "::cambrian::cmb";
 }
 
+def Cambrian_WindowAttr : AttrDef<Cambrian_Dialect, "Window"> {
+  let mnemonic = "window";
+  let summary = "A pooling window an op applies to its result";
+  let description = [{
+    What a `cambrian.pool` does, as an attribute: the kind, the window,
+    strides and dilations per spatial dimension, the explicit padding
+    (begins, then ends) and ceil mode. A convolution carries one when
+    fusion has moved the pooling that follows it into it.
+
+    ```mlir
+    #cambrian.window<max, kernel = [3, 3], strides = [2, 2],
+                     dilations = [1, 1], padding = [1, 1, 1, 1]>
+    ```
+  }];
+  let parameters = (ins
+    EnumParameter<Cambrian_PoolKind>:$kind,
+    ArrayRefParameter<"int64_t", "window extent per spatial dim">:$kernel,
+    ArrayRefParameter<"int64_t", "stride per spatial dim">:$strides,
+    ArrayRefParameter<"int64_t", "dilation per spatial dim">:$dilations,
+    ArrayRefParameter<"int64_t", "padding: begins, then ends">:$padding,
+    "bool":$ceilMode);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The extent of the result along spatial dim `i` for an input of
+    /// `size` (dynamic stays dynamic).
+    int64_t outputSize(unsigned i, int64_t size) const;
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Module signature
 //===----------------------------------------------------------------------===//

@@ -28,7 +28,11 @@ def Cambrian_EpilogueOpInterface : OpInterface<"EpilogueOpInterface"> {
       }], "::mlir::Value", "cloneWithEpilogue",
       (ins "::mlir::OpBuilder &":$builder, "::mlir::Value":$bias,
            "::mlir::Value":$residual,
-           "::cambrian::cmb::ActivationAttr":$activation)>
+           "::cambrian::cmb::ActivationAttr":$activation)>,
+    InterfaceMethod<[{
+        Whether a pooling window follows the epilogue, which closes it:
+        nothing after the pooling can be folded in.
+      }], "bool", "hasTrailingPool", (ins), "", "return false;">
   ];
   let extraSharedClassDeclaration = [{
     /// Whether the op already applies an activation (which must come last,
@@ -36,6 +40,15 @@ def Cambrian_EpilogueOpInterface : OpInterface<"EpilogueOpInterface"> {
     bool hasActivation() {
       auto act = $_op.getActivationAttr();
       return act && !act.isNone();
+    }
+    /// Whether an activation can still be folded in.
+    bool acceptsActivation() {
+      return !hasActivation() && !$_op.hasTrailingPool();
+    }
+    /// Whether a residual can still be folded in (it comes before the
+    /// activation).
+    bool acceptsResidual() {
+      return !$_op.getResidual() && acceptsActivation();
     }
   }];
 }

@@ -95,26 +95,6 @@ static LogicalResult verifyWindowAttr(Operation *op, StringRef name,
   return success();
 }
 
-/// Size of a window reduction's output along one dimension (0 when the
-/// window does not fit), or dynamic. `padBegin` and `padEnd` pad the input;
-/// with `ceil` the count rounds up while the last window starts inside the
-/// input or the leading padding (ONNX's pooling rule).
-static int64_t windowOutput(int64_t in, int64_t kernel, int64_t stride,
-                            int64_t dilation, int64_t padBegin = 0,
-                            int64_t padEnd = 0, bool ceil = false) {
-  if (!isStatic(in))
-    return ShapedType::kDynamic;
-  int64_t span = dilation * (kernel - 1) + 1;
-  int64_t avail = in + padBegin + padEnd - span;
-  if (avail < 0)
-    return 0;
-  if (!ceil)
-    return avail / stride + 1;
-  int64_t out = (avail + stride - 1) / stride + 1;
-  if ((out - 1) * stride >= in + padBegin)
-    --out;
-  return out;
-}
 
 //===----------------------------------------------------------------------===//
 // ConvOp
@@ -155,16 +135,31 @@ LogicalResult ConvOp::verify() {
   if (!compatible(y.getDimSize(1), F))
     return emitOpError() << "result has " << dimString(y.getDimSize(1))
                          << " channels, the filter " << dimString(F);
+  // The convolution's own result; the op's result after its pooling.
+  SmallVector<int64_t> convShape(y.getShape());
+  WindowAttr pool = getPoolAttr();
+  if (pool && (int64_t)pool.getKernel().size() != nd)
+    return emitOpError() << "pooling window has " << pool.getKernel().size()
+                         << " dims, the convolution " << nd;
   for (int64_t i = 0; i < nd; ++i) {
     int64_t k = w.getDimSize(2 + i);
-    if (!isStatic(k))
+    if (!isStatic(k)) {
+      convShape[2 + i] = ShapedType::kDynamic;
       continue;
-    int64_t expect = windowOutput(x.getDimSize(2 + i), k, getStrides()[i],
-                                  getDilations()[i]);
+    }
+    int64_t expect = windowOutputSize(x.getDimSize(2 + i), k, getStrides()[i],
+                                      getDilations()[i]);
     if (expect == 0)
       return emitOpError() << "spatial dim " << i << " of size "
                            << x.getDimSize(2 + i)
                            << " is smaller than the dilated kernel";
+    convShape[2 + i] = expect;
+    if (pool) {
+      expect = pool.outputSize(i, expect);
+      if (expect == 0)
+        return emitOpError() << "convolution result dim " << i
+                             << " is smaller than the pooling window";
+    }
     if (!compatible(y.getDimSize(2 + i), expect))
       return emitOpError() << "result spatial dim " << i << " is "
                            << dimString(y.getDimSize(2 + i)) << ", expected "
@@ -172,14 +167,18 @@ LogicalResult ConvOp::verify() {
   }
   if (failed(verifySameFloatType(*this, {x, w}, y)))
     return failure();
-  return verifyEpilogue(*this, getBias(), getResidual(), y, F);
+  // The epilogue comes before the pooling: a residual is shaped like the
+  // convolution's own result.
+  return verifyEpilogue(*this, getBias(), getResidual(),
+                        y.clone(convShape), F);
 }
 
 Value ConvOp::cloneWithEpilogue(OpBuilder &builder, Value bias,
                                 Value residual, ActivationAttr activation) {
   return ConvOp::create(builder, getLoc(), getOutput().getType(), getInput(),
                         getFilter(), bias, residual, getStridesAttr(),
-                        getDilationsAttr(), getGroupsAttr(), activation)
+                        getDilationsAttr(), getGroupsAttr(), activation,
+                        getPoolAttr())
       .getOutput();
 }
 
@@ -268,7 +267,7 @@ LogicalResult PoolOp::verify() {
                            << dimString(y.getDimSize(i)) << ", the input's "
                            << dimString(x.getDimSize(i));
   for (int64_t i = 0; i < nd; ++i) {
-    int64_t expect = windowOutput(x.getDimSize(2 + i), getKernel()[i],
+    int64_t expect = windowOutputSize(x.getDimSize(2 + i), getKernel()[i],
                                   getStrides()[i], getDilations()[i], pad[i],
                                   pad[nd + i], getCeilMode());
     if (expect == 0)

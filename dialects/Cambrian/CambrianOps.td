@@ -16,12 +16,14 @@ def Cambrian_ConvOp : Cambrian_Op<"conv", [Pure, AttrSizedOperandSegments,
     Cambrian_EpilogueOpInterface]> {
   let summary = "Grouped N-D convolution (NCHW) with a fused epilogue";
   let description = [{
-    `output = activation(conv(input, filter) + bias + residual)` on
+    `output = pool(activation(conv(input, filter) + bias + residual))` on
     `input: N x C x S1..Sd`, `filter: F x C/groups x K1..Kd`, d in 1..3.
     There is no padding attribute: a padded input is a `tensor.pad`, which
-    targets may fold. Output spatial size is
+    targets may fold. The convolution's spatial size is
     `(S - dilation * (K - 1) - 1) / stride + 1`. `bias` has F elements;
-    `residual` has the output's type.
+    `residual` has the convolution's shape. `pool`, present only where the
+    target asked `cambrian-fuse-epilogue` for it, is a pooling window
+    applied last (the output is then the pooled shape).
 
     ```mlir
     %y = cambrian.conv %x, %w bias %b
@@ -37,7 +39,8 @@ def Cambrian_ConvOp : Cambrian_Op<"conv", [Pure, AttrSizedOperandSegments,
                        DenseI64ArrayAttr:$strides,
                        DenseI64ArrayAttr:$dilations,
                        DefaultValuedAttr<I64Attr, "1">:$groups,
-                       OptionalAttr<Cambrian_ActivationAttr>:$activation);
+                       OptionalAttr<Cambrian_ActivationAttr>:$activation,
+                       OptionalAttr<Cambrian_WindowAttr>:$pool);
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = [{
     $input `,` $filter (`bias` $bias^)? (`residual` $residual^)? attr-dict
@@ -49,6 +52,7 @@ def Cambrian_ConvOp : Cambrian_Op<"conv", [Pure, AttrSizedOperandSegments,
     ::mlir::Value cloneWithEpilogue(::mlir::OpBuilder &builder,
                                    ::mlir::Value bias, ::mlir::Value residual,
                                    ::cambrian::cmb::ActivationAttr activation);
+    bool hasTrailingPool() { return static_cast<bool>(getPoolAttr()); }
     /// Number of spatial dimensions.
     int64_t getSpatialRank() { return getInput().getType().getRank() - 2; }
   }];

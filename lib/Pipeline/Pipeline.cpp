@@ -17,7 +17,8 @@
 using namespace mlir;
 using namespace cambrian;
 
-void cambrian::buildGraphPipeline(OpPassManager &pm) {
+void cambrian::buildGraphPipeline(OpPassManager &pm,
+                                  const GraphFusions &fusions) {
   // Upstream's linalg-fuse-elementwise-ops is deliberately absent: its
   // reshape propagation rewrites named matmuls into generics that the
   // targets' kernel matching no longer recognises. Cambrian's own fusion
@@ -26,7 +27,9 @@ void cambrian::buildGraphPipeline(OpPassManager &pm) {
   // Every target still consumes linalg, so the cambrian ops are decomposed
   // first; a target that maps them to kernels directly will run the
   // decomposition itself, after its own patterns.
-  pm.addPass(createFuseEpiloguePass());
+  FuseEpiloguePassOptions epilogue;
+  epilogue.fuseConvPooling = fusions.convPooling;
+  pm.addPass(createFuseEpiloguePass(epilogue));
   pm.addPass(cmb::createDecomposePass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -108,7 +111,7 @@ LogicalResult cambrian::compileModel(MLIRContext &ctx, StringRef modelPath,
   }
 
   PassManager graph(&ctx);
-  buildGraphPipeline(graph);
+  buildGraphPipeline(graph, target->graphFusions());
   if (failed(graph.run(*module)))
     return failure();
   if (stopAfter == Phase::Graph) {

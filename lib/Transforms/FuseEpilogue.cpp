@@ -35,8 +35,8 @@ struct FuseActivation : OpRewritePattern<ActivationOp> {
     auto producer = op.getInput().getDefiningOp<EpilogueOpInterface>();
     if (!producer)
       return rewriter.notifyMatchFailure(op, "input has no epilogue");
-    if (producer.hasActivation())
-      return rewriter.notifyMatchFailure(op, "producer already activates");
+    if (!producer.acceptsActivation())
+      return rewriter.notifyMatchFailure(op, "producer's epilogue is closed");
     if (!op.getInput().hasOneUse())
       return rewriter.notifyMatchFailure(op, "producer has other users");
     rewriter.setInsertionPoint(producer);
@@ -83,8 +83,7 @@ struct FuseResidualAdd : OpRewritePattern<linalg::GenericOp> {
     for (unsigned i = 0; i < 2; ++i) {
       Value sum = g.getDpsInputs()[i], other = g.getDpsInputs()[1 - i];
       auto producer = sum.getDefiningOp<EpilogueOpInterface>();
-      if (!producer || producer.hasActivation() || producer.getResidual() ||
-          !sum.hasOneUse())
+      if (!producer || !producer.acceptsResidual() || !sum.hasOneUse())
         continue;
       // At the add, where both the producer's operands and `other` exist.
       rewriter.setInsertionPoint(g);
@@ -98,11 +97,45 @@ struct FuseResidualAdd : OpRewritePattern<linalg::GenericOp> {
   }
 };
 
+/// max_pool(conv) -> conv{pool}, when the pool is the convolution's only
+/// user and the convolution has no pooling yet. Only max: an average
+/// window's count_include_pad has no place on the convolution.
+struct FuseMaxPool : OpRewritePattern<PoolOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(PoolOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getKind() != PoolKind::Max)
+      return rewriter.notifyMatchFailure(op, "not max pooling");
+    auto conv = op.getInput().getDefiningOp<ConvOp>();
+    if (!conv || conv.getPoolAttr() || !op.getInput().hasOneUse())
+      return rewriter.notifyMatchFailure(op, "no convolution to join");
+    auto window = WindowAttr::get(
+        getContext(), op.getKind(), op.getKernel(), op.getStrides(),
+        op.getDilations(), op.getPadding(), op.getCeilMode());
+    rewriter.setInsertionPoint(conv);
+    auto fused = ConvOp::create(
+        rewriter, conv.getLoc(), op.getOutput().getType(), conv.getInput(),
+        conv.getFilter(), conv.getBias(), conv.getResidual(),
+        conv.getStridesAttr(), conv.getDilationsAttr(), conv.getGroupsAttr(),
+        conv.getActivationAttr(), window);
+    rewriter.replaceOp(op, fused.getOutput());
+    rewriter.eraseOp(conv);
+    return success();
+  }
+};
+
 struct FuseEpiloguePass
     : cambrian::impl::FuseEpiloguePassBase<FuseEpiloguePass> {
+  using FuseEpiloguePassBase::FuseEpiloguePassBase;
+
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     cambrian::populateFuseEpiloguePatterns(patterns);
+    // A pool reads the convolution directly only once the activation
+    // between them has joined it, so the epilogue fills in order.
+    if (fuseConvPooling)
+      patterns.add<FuseMaxPool>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -1,4 +1,5 @@
 // RUN: cambrian-opt %s --cambrian-fuse-epilogue --split-input-file | FileCheck %s
+// RUN: cambrian-opt %s --cambrian-fuse-epilogue="fuse-conv-pooling" --split-input-file | FileCheck %s --check-prefix=POOL
 
 // The activation becomes the convolution's, after its bias.
 // CHECK-LABEL: func @conv_relu
@@ -113,4 +114,42 @@ func.func @not_residual(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %r: tensor<4x
     linalg.yield %z : f32
   } -> tensor<4x16xf32>
   return %s, %t : tensor<4x16xf32>, tensor<4x16xf32>
+}
+
+// -----
+
+// Pooling joins only when the target asks for it (second RUN line); then
+// nothing more joins after it.
+// CHECK-LABEL: func @conv_relu_pool
+// CHECK:       cambrian.conv {{.*}} {activation = #cambrian.activation<relu>
+// CHECK-NEXT:  cambrian.pool max
+// POOL-LABEL:  func @conv_relu_pool
+// POOL-NEXT:   %[[Y:.*]] = cambrian.conv %arg0, %arg1 bias %arg2 {activation = #cambrian.activation<relu>, dilations = array<i64: 1, 1>, pool = #cambrian.window<max, kernel = [3, 3], strides = [2, 2], dilations = [1, 1], padding = [1, 1, 1, 1]>, strides = array<i64: 1, 1>} : (tensor<1x3x10x10xf32>, tensor<8x3x3x3xf32>, tensor<8xf32>) -> tensor<1x8x4x4xf32>
+// POOL-NEXT:   %[[Z:.*]] = cambrian.activation %[[Y]]
+// POOL-NEXT:   return %[[Z]]
+func.func @conv_relu_pool(%x: tensor<1x3x10x10xf32>, %w: tensor<8x3x3x3xf32>, %b: tensor<8xf32>) -> tensor<1x8x4x4xf32> {
+  %c = cambrian.conv %x, %w bias %b {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>}
+         : (tensor<1x3x10x10xf32>, tensor<8x3x3x3xf32>, tensor<8xf32>) -> tensor<1x8x8x8xf32>
+  %r = cambrian.activation %c {activation = #cambrian.activation<relu>} : tensor<1x8x8x8xf32>
+  %p = cambrian.pool max %r {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>,
+         dilations = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>}
+         : tensor<1x8x8x8xf32> -> tensor<1x8x4x4xf32>
+  %t = cambrian.activation %p {activation = #cambrian.activation<tanh>} : tensor<1x8x4x4xf32>
+  return %t : tensor<1x8x4x4xf32>
+}
+
+// -----
+
+// Average pooling keeps its own op.
+// POOL-LABEL:  func @conv_avgpool
+// POOL:        cambrian.conv
+// POOL-NOT:    pool =
+// POOL:        cambrian.pool average
+func.func @conv_avgpool(%x: tensor<1x3x6x6xf32>, %w: tensor<8x3x3x3xf32>) -> tensor<1x8x2x2xf32> {
+  %c = cambrian.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>}
+         : (tensor<1x3x6x6xf32>, tensor<8x3x3x3xf32>) -> tensor<1x8x4x4xf32>
+  %p = cambrian.pool average %c {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>,
+         dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>}
+         : tensor<1x8x4x4xf32> -> tensor<1x8x2x2xf32>
+  return %p : tensor<1x8x2x2xf32>
 }

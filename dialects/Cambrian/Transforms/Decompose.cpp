@@ -95,10 +95,15 @@ struct DecomposeConv : OpRewritePattern<ConvOp> {
     TensorBuilder tb(rewriter, op.getLoc());
     Value x = op.getInput(), w = op.getFilter();
     ArrayRef<int64_t> xs = TensorBuilder::shapeOf(x),
-                      ws = TensorBuilder::shapeOf(w),
-                      ys = op.getOutput().getType().getShape();
+                      ws = TensorBuilder::shapeOf(w);
     SmallVector<int64_t> strides(op.getStrides()),
         dilations(op.getDilations());
+    // The convolution's own result; a fused pooling window shrinks it after
+    // the epilogue.
+    SmallVector<int64_t> ys = {xs[0], ws[0]};
+    for (int64_t i = 0; i < nd; ++i)
+      ys.push_back(windowOutputSize(xs[2 + i], ws[2 + i], strides[i],
+                                    dilations[i]));
     SmallVector<int64_t> ys4(ys);
     if (nd == 1) {
       // A 1-D convolution is a 2-D one over a height of 1.
@@ -158,7 +163,14 @@ struct DecomposeConv : OpRewritePattern<ConvOp> {
       residual = tb.reshape(residual, ys4);
     y = emitEpilogue(tb, y, op.getBias(), biasShape, residual,
                      op.getActivationAttr());
-    rewriter.replaceOp(op, tb.reshape(y, ys));
+    y = tb.reshape(y, ys);
+    if (WindowAttr pool = op.getPoolAttr())
+      y = PoolOp::create(rewriter, op.getLoc(), op.getOutput().getType(),
+                         pool.getKind(), y, pool.getKernel(),
+                         pool.getStrides(), pool.getDilations(),
+                         pool.getPadding(), /*count_include_pad=*/false,
+                         pool.getCeilMode());
+    rewriter.replaceOp(op, y);
     return success();
   }
 };

@@ -26,8 +26,19 @@ struct CompileOptions {
   ImportOptions import;
 };
 
-/// Target-independent graph passes (today canonicalization and CSE).
-void buildGraphPipeline(mlir::OpPassManager &pm);
+/// The fusions of the graph pipeline whose result a target must be able to
+/// run as one kernel; each is off unless the target says it can.
+struct GraphFusions {
+  /// A max pooling joins the convolution before it (`pool` on
+  /// cambrian.conv).
+  bool convPooling = false;
+};
+
+/// Target-independent graph passes: epilogue fusion on the cambrian
+/// dialect (with the fusions `fusions` allows), the decomposition,
+/// canonicalization, CSE, batch-norm folding and elementwise fusion.
+void buildGraphPipeline(mlir::OpPassManager &pm,
+                        const GraphFusions &fusions = {});
 
 /// Registers the graph pipeline as `cambrian-graph-pipeline` for
 /// cambrian-opt.

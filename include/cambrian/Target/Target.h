@@ -114,6 +114,10 @@ public:
   /// The target's options at their defaults. The default has no options.
   virtual std::unique_ptr<TargetOptions> createOptions() const;
 
+  /// The fusions the graph pipeline may make for this target. The default
+  /// makes none of them.
+  virtual GraphFusions graphFusions() const { return {}; }
+
   /// The phases the target adds after `target`; `--emit=<name>` prints
   /// what `emitPhase` prints for it. The default adds none.
   virtual std::vector<TargetPhase> phases() const;

@@ -90,7 +90,10 @@ def FuseEpiloguePass : Pass<"cambrian-fuse-epilogue"> {
     - a same-shape elementwise add of that result and another tensor (an
       ONNX Add without broadcasting) becomes the op's residual, when it has
       neither a residual nor an activation yet;
-    - a `cambrian.activation` becomes the op's activation, when it has none.
+    - a `cambrian.activation` becomes the op's activation, when it has none;
+    - with `fuse-conv-pooling` (for targets that say they can run it: see
+      `Target::graphFusions`), a max `cambrian.pool` becomes the
+      convolution's trailing `pool` window, which closes the epilogue.
     So every target sees one op that stores
     `activation(op + bias + residual)`; a target with a fused kernel maps
     it as is, the decomposition spells it out again.
@@ -103,6 +106,10 @@ def FuseEpiloguePass : Pass<"cambrian-fuse-epilogue"> {
     %y = cambrian.conv %x, %w bias %b {activation = #cambrian.activation<relu>, ...}
     ```
   }];
+  let options = [
+    Option<"fuseConvPooling", "fuse-conv-pooling", "bool", "false",
+           "Move a max pooling into the convolution before it">
+  ];
   let dependentDialects = ["cambrian::cmb::CambrianDialect",
                            "mlir::linalg::LinalgDialect"];
 }

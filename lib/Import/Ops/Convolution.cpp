@@ -49,7 +49,8 @@ Value emitConv(NodeContext &nc, Value x, Value w, Value bias,
   auto type = RankedTensorType::get(yShape, nc.builder().getF32Type());
   return cmb::ConvOp::create(nc.builder(), nc.loc(), type, x, w, bias,
                              /*residual=*/Value(), geo.strides,
-                             geo.dilations, group, /*activation=*/nullptr);
+                             geo.dilations, group, /*activation=*/nullptr,
+                             /*pool=*/nullptr);
 }
 
 LogicalResult importConv(NodeContext &nc) {

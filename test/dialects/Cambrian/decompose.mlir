@@ -36,6 +36,23 @@ func.func @hard_swish(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
   return %0 : tensor<2x3xf32>
 }
 
+// A fused pooling window is a max pooling after the epilogue again.
+// CHECK-LABEL: func @conv_pool
+// CHECK:       linalg.conv_2d_nchw_fchw {{.*}} -> tensor<1x8x8x8xf32>
+// CHECK:       arith.maximumf
+// CHECK:       tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK:       linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]
+// CHECK-SAME:    outs(%{{.*}} : tensor<1x8x4x4xf32>)
+// CHECK-NOT:   cambrian.
+func.func @conv_pool(%x: tensor<1x3x10x10xf32>, %w: tensor<8x3x3x3xf32>) -> tensor<1x8x4x4xf32> {
+  %0 = cambrian.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>,
+         activation = #cambrian.activation<relu>,
+         pool = #cambrian.window<max, kernel = [3, 3], strides = [2, 2],
+                                 dilations = [1, 1], padding = [1, 1, 1, 1]>}
+         : (tensor<1x3x10x10xf32>, tensor<8x3x3x3xf32>) -> tensor<1x8x4x4xf32>
+  return %0 : tensor<1x8x4x4xf32>
+}
+
 // CHECK-LABEL: func @depthwise
 // CHECK:       tensor.expand_shape {{.*}} into tensor<8x3x3xf32>
 // CHECK:       linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>}

@@ -92,6 +92,62 @@ func.func @conv_element_type(%x: tensor<1x3x8x8xf16>, %w: tensor<8x3x3x3xf32>) -
 
 // -----
 
+func.func @conv_pool_shape(%x: tensor<1x3x10x10xf32>, %w: tensor<8x3x3x3xf32>) -> tensor<1x8x8x8xf32> {
+  // expected-error @+1 {{result spatial dim 0 is 8, expected 4}}
+  %0 = cambrian.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>,
+         pool = #cambrian.window<max, kernel = [3, 3], strides = [2, 2],
+                                 dilations = [1, 1], padding = [1, 1, 1, 1]>}
+         : (tensor<1x3x10x10xf32>, tensor<8x3x3x3xf32>) -> tensor<1x8x8x8xf32>
+  return %0 : tensor<1x8x8x8xf32>
+}
+
+// -----
+
+func.func @conv_pool_rank(%x: tensor<1x3x10x10xf32>, %w: tensor<8x3x3x3xf32>) -> tensor<1x8x4x4xf32> {
+  // expected-error @+1 {{pooling window has 1 dims, the convolution 2}}
+  %0 = cambrian.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>,
+         pool = #cambrian.window<max, kernel = [3], strides = [2],
+                                 dilations = [1], padding = [1, 1]>}
+         : (tensor<1x3x10x10xf32>, tensor<8x3x3x3xf32>) -> tensor<1x8x4x4xf32>
+  return %0 : tensor<1x8x4x4xf32>
+}
+
+// -----
+
+func.func @conv_pool_residual(%x: tensor<1x3x10x10xf32>, %w: tensor<8x3x3x3xf32>, %r: tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32> {
+  // expected-error @+1 {{residual type 'tensor<1x8x4x4xf32>' must match the result type 'tensor<1x8x8x8xf32>'}}
+  %0 = cambrian.conv %x, %w residual %r {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>,
+         pool = #cambrian.window<max, kernel = [3, 3], strides = [2, 2],
+                                 dilations = [1, 1], padding = [1, 1, 1, 1]>}
+         : (tensor<1x3x10x10xf32>, tensor<8x3x3x3xf32>, tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
+  return %0 : tensor<1x8x4x4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{a 2-D window needs 2 strides and dilations and 4 paddings}}
+func.func @window_lengths() attributes {w = #cambrian.window<max, kernel = [3, 3],
+    strides = [2], dilations = [1, 1], padding = [0, 0, 0, 0]>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{window padding must not be negative, got -1}}
+func.func @window_padding() attributes {w = #cambrian.window<max, kernel = [3],
+    strides = [2], dilations = [1], padding = [0, -1]>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{unknown pooling kind 'min'}}
+func.func @window_kind() attributes {w = #cambrian.window<min, kernel = [3], strides = [2], dilations = [1], padding = [0, 0]>} {
+  return
+}
+
+// -----
+
 func.func @matmul_contraction(%a: tensor<4x8xf32>, %b: tensor<7x16xf32>) -> tensor<4x16xf32> {
   // expected-error @+1 {{contraction sizes differ: 8 and 7}}
   %0 = cambrian.matmul %a, %b : (tensor<4x8xf32>, tensor<7x16xf32>) -> tensor<4x16xf32>

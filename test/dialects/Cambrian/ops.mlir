@@ -32,6 +32,17 @@ func.func @conv(%x: tensor<1x3x10x10xf32>, %w: tensor<8x3x3x3xf32>,
   return %0 : tensor<1x8x8x8xf32>
 }
 
+// CHECK-LABEL: func @conv_pool
+func.func @conv_pool(%x: tensor<1x3x10x10xf32>, %w: tensor<8x3x3x3xf32>)
+    -> tensor<1x8x5x4xf32> {
+  // CHECK: cambrian.conv %{{.*}}, %{{.*}} {dilations = array<i64: 1, 1>, pool = #cambrian.window<max, kernel = [3, 3], strides = [2, 2], dilations = [1, 1], padding = [1, 0, 1, 0], ceil_mode>, strides = array<i64: 1, 1>}
+  %0 = cambrian.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>,
+         pool = #cambrian.window<max, kernel = [3, 3], strides = [2, 2],
+                                 dilations = [1, 1], padding = [1, 0, 1, 0], ceil_mode>}
+         : (tensor<1x3x10x10xf32>, tensor<8x3x3x3xf32>) -> tensor<1x8x5x4xf32>
+  return %0 : tensor<1x8x5x4xf32>
+}
+
 // CHECK-LABEL: func @matmul
 func.func @matmul(%a: tensor<2x1x4x8xf32>, %b: tensor<3x8x16xf32>,
                   %c: tensor<16xf32>) -> tensor<2x3x4x16xf32> {
