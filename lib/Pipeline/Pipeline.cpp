@@ -17,16 +17,17 @@
 using namespace mlir;
 using namespace cambrian;
 
-void cambrian::buildGraphPipeline(OpPassManager &pm) {
+void cambrian::buildGraphPipeline(OpPassManager &pm,
+                                  std::function<bool(Operation *)> keep) {
   // Upstream's linalg-fuse-elementwise-ops is deliberately absent: its
   // reshape propagation rewrites named matmuls into generics that the
   // targets' kernel matching no longer recognises. Cambrian's own fusion
   // touches elementwise generics only.
   //
-  // Every target still consumes linalg, so the cambrian ops are decomposed
-  // first; a target that maps them to kernels directly will run the
-  // decomposition itself, after its own patterns.
-  pm.addPass(cmb::createDecomposePass());
+  // The cambrian ops are decomposed first, since folding and fusion work on
+  // linalg; those the target maps to kernels itself stay whole for its
+  // pipeline (which decomposes whatever it then leaves).
+  pm.addPass(cmb::createDecomposePass(std::move(keep)));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // Before fusion, which would merge the batch norm into its consumers
@@ -107,7 +108,8 @@ LogicalResult cambrian::compileModel(MLIRContext &ctx, StringRef modelPath,
   }
 
   PassManager graph(&ctx);
-  buildGraphPipeline(graph);
+  buildGraphPipeline(graph,
+                     [target](Operation *op) { return target->mapsOp(op); });
   if (failed(graph.run(*module)))
     return failure();
   if (stopAfter == Phase::Graph) {

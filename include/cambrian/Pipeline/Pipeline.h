@@ -8,6 +8,7 @@
 
 #include "mlir/Pass/PassManager.h"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,8 +27,13 @@ struct CompileOptions {
   ImportOptions import;
 };
 
-/// Target-independent graph passes (today canonicalization and CSE).
-void buildGraphPipeline(mlir::OpPassManager &pm);
+/// Target-independent graph passes: the shared decomposition of the cambrian
+/// ops, canonicalization, CSE, batch-norm folding and elementwise fusion.
+/// The cambrian ops `keep` accepts (those the target maps to kernels of its
+/// own, `Target::mapsOp`) are left for the target's pipeline.
+void buildGraphPipeline(
+    mlir::OpPassManager &pm,
+    std::function<bool(mlir::Operation *)> keep = {});
 
 /// Registers the graph pipeline as `cambrian-graph-pipeline` for
 /// cambrian-opt.
