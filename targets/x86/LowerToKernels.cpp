@@ -449,7 +449,7 @@ struct LowerToKernelsPass
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     // Last, single generics that may also be part of a chain lowered whole
-    // above (a softmax's row sums): per-plane sums and scaling.
+    // above (a log-softmax's row sums): per-plane sums and scaling.
     RewritePatternSet planes(&getContext());
     cambrian::x86::populateLowerPlanePatterns(planes);
     if (failed(applyPatternsGreedily(getOperation(), std::move(planes))))

@@ -201,7 +201,7 @@ def InterchangeWindowLoopsPass : Pass<"cambrian-x86-interchange-window-loops"> {
 
 def LowerToKernelsPass : Pass<"cambrian-x86-lower-to-kernels",
                               "mlir::ModuleOp"> {
-  let summary = "Lower matmuls and convolutions on memrefs to kernel calls";
+  let summary = "Lower matmuls, convolutions and x86kernel ops on memrefs to kernel calls";
   let description = [{
     Rewrites `linalg.matmul`, `linalg.batch_matmul`,
     `linalg.conv_2d_nchw_fchw`, `linalg.depthwise_conv_2d_nchw_chw` and
@@ -210,8 +210,10 @@ def LowerToKernelsPass : Pass<"cambrian-x86-lower-to-kernels",
     cache-blocked, vectorized GEMM and convolution. The elementwise ops that
     read a convolution's or matmul's result next (bias, residual add,
     activation) are folded into the call. Max pooling (`LowerPooling.cpp`),
-    last-axis Softmax and LayerNormalization chains
-    (`LowerNormalizations.cpp`) and dense `linalg.transpose`
+    the `x86kernel` ops (`LowerNormalizations.cpp`: softmax and layer
+    normalization, mapped from the cambrian ops before bufferization by
+    `cambrian-x86-map-to-kernels`; an operand with a non-dense layout goes
+    through a dense copy) and dense `linalg.transpose`
     (`LowerTranspose.cpp`) become kernel calls too. A `linalg.fill` of zero
     into the output right before the op is folded into the call
     (`accumulate = 0`). Ops whose operands the kernels cannot address stay as
@@ -260,6 +262,33 @@ def LowerToKernelsPass : Pass<"cambrian-x86-lower-to-kernels",
                            "mlir::func::FuncDialect",
                            "mlir::LLVM::LLVMDialect",
                            "mlir::memref::MemRefDialect"];
+}
+
+def MapToKernelsPass : Pass<"cambrian-x86-map-to-kernels"> {
+  let summary = "Map cambrian ops to x86 kernel ops, on tensors";
+  let description = [{
+    The first pass of the x86 pipeline: each cambrian op that a kernel of
+    the runtime computes whole becomes the `x86kernel` op of that kernel,
+    with a `tensor.empty` destination, before bufferization.
+    `cambrian.softmax` (not `log`) on f32 becomes `x86kernel.softmax`, between
+    transposes that move its axis last and back when it is not last;
+    `cambrian.layer_norm` on f32 whose scale (and bias) has one element per
+    normalized position becomes `x86kernel.layer_norm`. Other ops, types
+    and shapes are left to `cambrian-decompose`, which runs next. The graph
+    pipeline leaves exactly these ops undecomposed (`X86Target::mapsOp`
+    asks `mapsToKernel`, which this pass's patterns ask too).
+
+    ```mlir
+    %y = cambrian.softmax %x {axis = 1 : i64} : tensor<2x10xf32>
+    // becomes
+    %e = tensor.empty() : tensor<2x10xf32>
+    %y = x86kernel.softmax %x into %e
+           : (tensor<2x10xf32>, tensor<2x10xf32>) -> tensor<2x10xf32>
+    ```
+  }];
+  let dependentDialects = ["::cambrian::x86::X86KernelDialect",
+                           "mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
 }
 
 def UnshareInitsPass : Pass<"cambrian-x86-unshare-inits"> {

@@ -670,61 +670,36 @@ func.func @maxpool_padded(%x: memref<1x8x16x16xf32>, %y: memref<1x8x8x8xf32>) {
 
 // -----
 
-// Softmax over the last dimension as the importer writes it (max, exp of
-// the difference, sum, divide, with buffers of their own) is one kernel call
-// over 2*3 rows of 5.
+// x86kernel.softmax (cambrian.softmax mapped by cambrian-x86-map-to-kernels,
+// bufferized) is one kernel call over 2*3 rows of 5.
 // CHECK-LABEL: func.func @softmax
 // CHECK-DAG: %[[ROWS:.+]] = arith.constant 6 : i64
 // CHECK-DAG: %[[COLS:.+]] = arith.constant 5 : i64
 // CHECK: call @cmb_x86_softmax(%{{.+}}, %{{.+}}, %[[ROWS]], %[[COLS]])
-// CHECK-NOT: linalg.generic
+// CHECK-NOT: x86kernel.softmax
 // CHECK-NOT: memref.alloc
 func.func @softmax(%x: memref<2x3x5xf32>, %y: memref<2x3x5xf32>) {
-  %zero = arith.constant 0.0 : f32
-  %ninf = arith.constant 0xFF800000 : f32
-  %m = memref.alloc() : memref<2x3xf32>
-  linalg.fill ins(%ninf : f32) outs(%m : memref<2x3xf32>)
-  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>],
-                  iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%x : memref<2x3x5xf32>) outs(%m : memref<2x3xf32>) {
-  ^bb0(%in: f32, %out: f32):
-    %r = arith.maximumf %out, %in : f32
-    linalg.yield %r : f32
-  }
-  %mv = memref.expand_shape %m [[0], [1, 2]] output_shape [2, 3, 1] : memref<2x3xf32> into memref<2x3x1xf32>
-  %e = memref.alloc() : memref<2x3x5xf32>
-  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>],
-                  iterator_types = ["parallel", "parallel", "parallel"]}
-      ins(%x, %mv : memref<2x3x5xf32>, memref<2x3x1xf32>) outs(%e : memref<2x3x5xf32>) {
-  ^bb0(%in: f32, %mx: f32, %out: f32):
-    %d = arith.subf %in, %mx : f32
-    %r = math.exp %d : f32
-    linalg.yield %r : f32
-  }
-  %s = memref.alloc() : memref<2x3xf32>
-  linalg.fill ins(%zero : f32) outs(%s : memref<2x3xf32>)
-  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>],
-                  iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%e : memref<2x3x5xf32>) outs(%s : memref<2x3xf32>) {
-  ^bb0(%in: f32, %out: f32):
-    %r = arith.addf %out, %in : f32
-    linalg.yield %r : f32
-  }
-  %sv = memref.expand_shape %s [[0], [1, 2]] output_shape [2, 3, 1] : memref<2x3xf32> into memref<2x3x1xf32>
-  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>],
-                  iterator_types = ["parallel", "parallel", "parallel"]}
-      ins(%e, %sv : memref<2x3x5xf32>, memref<2x3x1xf32>) outs(%y : memref<2x3x5xf32>) {
-  ^bb0(%in: f32, %sm: f32, %out: f32):
-    %r = arith.divf %in, %sm : f32
-    linalg.yield %r : f32
-  }
+  x86kernel.softmax %x into %y : (memref<2x3x5xf32>, memref<2x3x5xf32>) -> ()
   return
 }
 
 // -----
 
-// The exponentials are also read by someone else (LogSoftmax-like reuse):
-// the chain stays as it is, but for the row sums (a plane's sum).
+// A strided output (a slice of a concatenation) is written through a dense
+// buffer and copied into place after the call.
+// CHECK-LABEL: func.func @softmax_strided_output
+// CHECK: %[[TMP:.+]] = memref.alloc() : memref<4x8xf32>
+// CHECK: call @cmb_x86_softmax
+// CHECK: memref.copy %[[TMP]], %{{.+}} : memref<4x8xf32> to memref<4x8xf32, strided<[16, 1]>>
+func.func @softmax_strided_output(%x: memref<4x8xf32>, %y: memref<4x8xf32, strided<[16, 1]>>) {
+  x86kernel.softmax %x into %y : (memref<4x8xf32>, memref<4x8xf32, strided<[16, 1]>>) -> ()
+  return
+}
+
+// -----
+
+// A softmax written as loops is never recognised (x86 maps cambrian.softmax
+// before bufferization): only its row sums become a plane-sum call.
 // CHECK-LABEL: func.func @softmax_shared_exp
 // CHECK-NOT: cmb_x86_softmax
 // CHECK-COUNT-2: linalg.generic
@@ -800,75 +775,31 @@ func.func @transpose_strided(%x: memref<4x8xf32, strided<[16, 1]>>, %y: memref<8
 
 // -----
 
-// LayerNormalization over the last dimension as the importer writes it
-// (sum, mean, difference, sum of squares, rsqrt, scale and shift) is one
-// kernel call over 4 rows of 8 with epsilon 1e-5 (bits 925353388).
+// x86kernel.layer_norm is one kernel call over 4 rows of 8 with epsilon
+// 1e-5 (bits 925353388); no bias is a null pointer.
 // CHECK-LABEL: func.func @layernorm
+// CHECK-DAG: %[[NULL:.+]] = llvm.mlir.zero : !llvm.ptr
 // CHECK-DAG: %[[ROWS:.+]] = arith.constant 4 : i64
 // CHECK-DAG: %[[COLS:.+]] = arith.constant 8 : i64
 // CHECK-DAG: %[[EPS:.+]] = arith.constant 925353388 : i64
 // CHECK: call @cmb_x86_layernorm(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %[[ROWS]], %[[COLS]], %[[EPS]])
-// CHECK-NOT: linalg.generic
-// CHECK-NOT: memref.alloc
-func.func @layernorm(%x: memref<4x8xf32>, %g: memref<8xf32>, %b: memref<8xf32>, %y: memref<4x8xf32>) {
-  %zero = arith.constant 0.0 : f32
-  %inv = arith.constant 0.125 : f32
-  %eps = arith.constant 9.99999974E-6 : f32
-  %s1 = memref.alloc() : memref<4xf32>
-  linalg.fill ins(%zero : f32) outs(%s1 : memref<4xf32>)
-  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
-                  iterator_types = ["parallel", "reduction"]}
-      ins(%x : memref<4x8xf32>) outs(%s1 : memref<4xf32>) {
-  ^bb0(%in: f32, %out: f32):
-    %r = arith.addf %out, %in : f32
-    linalg.yield %r : f32
-  }
-  %s1v = memref.expand_shape %s1 [[0, 1]] output_shape [4, 1] : memref<4xf32> into memref<4x1xf32>
-  %mean = memref.alloc() : memref<4x1xf32>
-  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>],
-                  iterator_types = ["parallel", "parallel"]}
-      ins(%s1v : memref<4x1xf32>) outs(%mean : memref<4x1xf32>) {
-  ^bb0(%in: f32, %out: f32):
-    %r = arith.mulf %in, %inv : f32
-    linalg.yield %r : f32
-  }
-  %d = memref.alloc() : memref<4x8xf32>
-  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, 0)>, affine_map<(d0, d1) -> (d0, d1)>],
-                  iterator_types = ["parallel", "parallel"]}
-      ins(%x, %mean : memref<4x8xf32>, memref<4x1xf32>) outs(%d : memref<4x8xf32>) {
-  ^bb0(%in: f32, %m: f32, %out: f32):
-    %r = arith.subf %in, %m : f32
-    linalg.yield %r : f32
-  }
-  %s2 = memref.alloc() : memref<4xf32>
-  linalg.fill ins(%zero : f32) outs(%s2 : memref<4xf32>)
-  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
-                  iterator_types = ["parallel", "reduction"]}
-      ins(%d : memref<4x8xf32>) outs(%s2 : memref<4xf32>) {
-  ^bb0(%in: f32, %out: f32):
-    %sq = arith.mulf %in, %in : f32
-    %r = arith.addf %out, %sq : f32
-    linalg.yield %r : f32
-  }
-  %s2v = memref.expand_shape %s2 [[0, 1]] output_shape [4, 1] : memref<4xf32> into memref<4x1xf32>
-  %rs = memref.alloc() : memref<4x1xf32>
-  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>],
-                  iterator_types = ["parallel", "parallel"]}
-      ins(%s2v : memref<4x1xf32>) outs(%rs : memref<4x1xf32>) {
-  ^bb0(%in: f32, %out: f32):
-    %v = arith.mulf %in, %inv : f32
-    %ve = arith.addf %v, %eps : f32
-    %r = math.rsqrt %ve : f32
-    linalg.yield %r : f32
-  }
-  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, 0)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>],
-                  iterator_types = ["parallel", "parallel"]}
-      ins(%d, %rs, %g, %b : memref<4x8xf32>, memref<4x1xf32>, memref<8xf32>, memref<8xf32>) outs(%y : memref<4x8xf32>) {
-  ^bb0(%dv: f32, %rv: f32, %gv: f32, %bv: f32, %out: f32):
-    %n = arith.mulf %dv, %rv : f32
-    %s = arith.mulf %n, %gv : f32
-    %r = arith.addf %s, %bv : f32
-    linalg.yield %r : f32
-  }
+// CHECK: call @cmb_x86_layernorm(%{{.+}}, %{{.+}}, %[[NULL]], %{{.+}}, %[[ROWS]], %[[COLS]], %[[EPS]])
+// CHECK-NOT: x86kernel.layer_norm
+func.func @layernorm(%x: memref<4x8xf32>, %g: memref<8xf32>, %b: memref<8xf32>, %y: memref<4x8xf32>, %z: memref<4x8xf32>) {
+  x86kernel.layer_norm %x, %g bias %b into %y {axis = 1 : i64, epsilon = 9.99999974E-6 : f32} : (memref<4x8xf32>, memref<8xf32>, memref<8xf32>, memref<4x8xf32>) -> ()
+  x86kernel.layer_norm %x, %g into %z {axis = 1 : i64, epsilon = 9.99999974E-6 : f32} : (memref<4x8xf32>, memref<8xf32>, memref<4x8xf32>) -> ()
+  return
+}
+
+// -----
+
+// Normalized over the trailing 2x4 of a 3x2x4 input: 3 rows of 8, the scale
+// read densely whatever its shape.
+// CHECK-LABEL: func.func @layernorm_trailing
+// CHECK-DAG: %[[ROWS:.+]] = arith.constant 3 : i64
+// CHECK-DAG: %[[COLS:.+]] = arith.constant 8 : i64
+// CHECK: call @cmb_x86_layernorm(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %[[ROWS]], %[[COLS]], %{{.+}})
+func.func @layernorm_trailing(%x: memref<3x2x4xf32>, %g: memref<2x4xf32>, %y: memref<3x2x4xf32>) {
+  x86kernel.layer_norm %x, %g into %y {axis = 1 : i64, epsilon = 9.99999974E-6 : f32} : (memref<3x2x4xf32>, memref<2x4xf32>, memref<3x2x4xf32>) -> ()
   return
 }
