@@ -58,6 +58,13 @@ bool mapsLayerNorm(cmb::LayerNormOp op) {
          (!op.getBias() || elements(op.getBias()) == cols);
 }
 
+/// 2-D max pooling on f32; the kernel pads with -inf implicitly, so any
+/// padding and ceil mode map.
+bool mapsPool(cmb::PoolOp op) {
+  return op.getKind() == cmb::PoolKind::Max && isStaticF32(op.getInput()) &&
+         op.getInput().getType().getRank() == 4;
+}
+
 /// cambrian.softmax to x86kernel.softmax over the last dimension, with
 /// the axis moved last and back by transposes (as the decomposition does;
 /// those become cmb_x86_transpose calls).
@@ -104,6 +111,26 @@ struct LayerNormToKernel : OpRewritePattern<cmb::LayerNormOp> {
   }
 };
 
+struct PoolToKernel : OpRewritePattern<cmb::PoolOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(cmb::PoolOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!mapsPool(op))
+      return rewriter.notifyMatchFailure(op, "no kernel: not a 2-D f32 max "
+                                             "pooling");
+    TensorBuilder tb(rewriter, op.getLoc());
+    RankedTensorType type = op.getOutput().getType();
+    Value init = tb.empty(type.getShape(), type.getElementType());
+    // Only the leading pads: the trailing ones are implicit in the kernel.
+    ArrayRef<int64_t> pad = op.getPadding();
+    rewriter.replaceOpWithNewOp<x86::MaxPool2dOp>(
+        op, TypeRange{type}, op.getInput(), init, op.getKernelAttr(),
+        op.getStridesAttr(), op.getDilationsAttr(),
+        rewriter.getDenseI64ArrayAttr({pad[0], pad[1]}));
+    return success();
+  }
+};
+
 struct MapToKernelsPass
     : cambrian::x86::impl::MapToKernelsPassBase<MapToKernelsPass> {
   void runOnOperation() override {
@@ -121,9 +148,12 @@ bool cambrian::x86::mapsToKernel(Operation *op) {
     return mapsSoftmax(softmax);
   if (auto norm = dyn_cast<cmb::LayerNormOp>(op))
     return mapsLayerNorm(norm);
+  if (auto pool = dyn_cast<cmb::PoolOp>(op))
+    return mapsPool(pool);
   return false;
 }
 
 void cambrian::x86::populateMapToKernelsPatterns(RewritePatternSet &patterns) {
-  patterns.add<SoftmaxToKernel, LayerNormToKernel>(patterns.getContext());
+  patterns.add<SoftmaxToKernel, LayerNormToKernel, PoolToKernel>(
+      patterns.getContext());
 }

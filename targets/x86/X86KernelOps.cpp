@@ -111,6 +111,7 @@ static LogicalResult bufferizeKernel(Operation *op, RewriterBase &rewriter,
 
 X86_KERNEL_OP_METHODS(SoftmaxOp)
 X86_KERNEL_OP_METHODS(LayerNormOp)
+X86_KERNEL_OP_METHODS(MaxPool2dOp)
 
 //===----------------------------------------------------------------------===//
 // Verifiers
@@ -151,6 +152,29 @@ LogicalResult LayerNormOp::verify() {
   if (getBias() && numElements(getBias()) != cols)
     return emitOpError() << "needs " << cols << " bias elements, one per "
                          << "normalized position";
+  return success();
+}
+
+LogicalResult MaxPool2dOp::verify() {
+  if (failed(verifyKernelOperands(*this)))
+    return failure();
+  auto xs = cast<ShapedType>(getInput().getType()).getShape();
+  auto ys = cast<ShapedType>(getOutput().getType()).getShape();
+  if (xs.size() != 4 || ys.size() != 4)
+    return emitOpError() << "needs NCHW input and output";
+  if (xs[0] != ys[0] || xs[1] != ys[1])
+    return emitOpError() << "needs the input's N and C for its output";
+  for (auto [name, values, least] :
+       {std::make_tuple("kernel", getKernel(), 1),
+        std::make_tuple("strides", getStrides(), 1),
+        std::make_tuple("dilations", getDilations(), 1),
+        std::make_tuple("padding", getPadding(), 0)}) {
+    if (values.size() != 2)
+      return emitOpError() << name << " needs 2 values, one per spatial "
+                           << "dimension";
+    if (llvm::any_of(values, [&](int64_t v) { return v < least; }))
+      return emitOpError() << name << " must be at least " << least;
+  }
   return success();
 }
 

@@ -71,4 +71,32 @@ def X86Kernel_LayerNormOp : X86Kernel_Op<"layer_norm"> {
   }];
 }
 
+def X86Kernel_MaxPool2dOp : X86Kernel_Op<"max_pool2d"> {
+  let summary = "2-D max pooling of NCHW planes (cmb_x86_maxpool2d)";
+  let description = [{
+    `output[n, c, oh, ow]` is the max of `input[n, c, oh * SH - PT + kh * DH,
+    ow * SW - PL + kw * DW]` over the `kernel` window (`strides` SH, SW;
+    `dilations` DH, DW; `padding` PT, PL the leading pads). Positions outside
+    the input never win (implicit -inf padding, on every side, so trailing
+    pads and ceil mode need no attribute); NaN propagates. f32, static
+    shapes.
+
+    ```mlir
+    %y = x86kernel.max_pool2d %x into %e {kernel = array<i64: 3, 3>,
+           strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>,
+           padding = array<i64: 1, 1>}
+           : (tensor<1x8x16x16xf32>, tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+    ```
+  }];
+  let arguments = (ins TensorOrMemRef<[F32]>:$input,
+                       TensorOrMemRef<[F32]>:$output,
+                       DenseI64ArrayAttr:$kernel,
+                       DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$padding);
+  let assemblyFormat = [{
+    $input `into` $output attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 #endif // CAMBRIAN_TARGETS_X86_X86KERNELOPS_TD

@@ -430,58 +430,32 @@ func.func @not_self_copies(%out: memref<1x16x6x6xf32>, %raw: memref<2048xi8>) {
 
 // -----
 
-// MaxPool as the importer writes it (stride 2, 3x3 window, -inf fill) calls
-// the pooling kernel, which starts from -inf itself (accumulate 0).
+// x86kernel.max_pool2d (stride 2, 3x3 window) calls the pooling kernel,
+// which overwrites its output (accumulate 0).
 // CHECK: memref.global "private" constant @__cmb_pool_params_64_111_111_55_55_3_3_2_2_1_1_0_0_0 : memref<14xi64>
 // CHECK-LABEL: func.func @maxpool
-// CHECK-NOT: linalg.fill
 // CHECK: call @cmb_x86_maxpool2d
-// CHECK-NOT: linalg.generic
+// CHECK-NOT: x86kernel.max_pool2d
 func.func @maxpool(%x: memref<1x64x111x111xf32>, %y: memref<1x64x55x55xf32>) {
-  %ninf = arith.constant 0xFF800000 : f32
-  %win = memref.alloc() : memref<3x3xf32>
-  linalg.fill ins(%ninf : f32) outs(%y : memref<1x64x55x55xf32>)
-  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 * 2 + d4, d3 * 2 + d5)>,
-                                   affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>,
-                                   affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>],
-                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
-      ins(%x, %win : memref<1x64x111x111xf32>, memref<3x3xf32>) outs(%y : memref<1x64x55x55xf32>) {
-  ^bb0(%in: f32, %w: f32, %acc: f32):
-    %m = arith.maximumf %acc, %in : f32
-    linalg.yield %m : f32
-  }
+  x86kernel.max_pool2d %x into %y {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>,
+                                   dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>}
+    : (memref<1x64x111x111xf32>, memref<1x64x55x55xf32>) -> ()
   return
 }
 
 // -----
 
-// Dilation 2 and no fill before (the output's values take part: accumulate
-// 1); a minimum is not a max pool and stays.
-// CHECK: memref.global "private" constant @__cmb_pool_params_2_9_9_5_5_2_2_1_1_2_2_1_0_0 : memref<14xi64>
+// Dilation 2, and an input with another layout (a slice of a
+// concatenation) read through a dense copy.
+// CHECK: memref.global "private" constant @__cmb_pool_params_2_9_9_5_5_2_2_1_1_2_2_0_0_0 : memref<14xi64>
 // CHECK-LABEL: func.func @maxpool_dilated
+// CHECK: %[[TMP:.+]] = memref.alloc() : memref<2x1x9x9xf32>
+// CHECK: memref.copy %{{.+}}, %[[TMP]]
 // CHECK: call @cmb_x86_maxpool2d
-// CHECK: linalg.generic
-// CHECK: arith.minimumf
-func.func @maxpool_dilated(%x: memref<2x1x9x9xf32>, %y: memref<2x1x5x5xf32>, %z: memref<2x1x5x5xf32>) {
-  %win = memref.alloc() : memref<2x2xf32>
-  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 + d4 * 2, d3 + d5 * 2)>,
-                                   affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>,
-                                   affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>],
-                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
-      ins(%x, %win : memref<2x1x9x9xf32>, memref<2x2xf32>) outs(%y : memref<2x1x5x5xf32>) {
-  ^bb0(%in: f32, %w: f32, %acc: f32):
-    %m = arith.maximumf %in, %acc : f32
-    linalg.yield %m : f32
-  }
-  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 + d4 * 2, d3 + d5 * 2)>,
-                                   affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>,
-                                   affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>],
-                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
-      ins(%x, %win : memref<2x1x9x9xf32>, memref<2x2xf32>) outs(%z : memref<2x1x5x5xf32>) {
-  ^bb0(%in: f32, %w: f32, %acc: f32):
-    %m = arith.minimumf %in, %acc : f32
-    linalg.yield %m : f32
-  }
+func.func @maxpool_dilated(%x: memref<2x1x9x9xf32, strided<[162, 81, 9, 1]>>, %y: memref<2x1x5x5xf32>) {
+  x86kernel.max_pool2d %x into %y {kernel = array<i64: 2, 2>, strides = array<i64: 1, 1>,
+                                   dilations = array<i64: 2, 2>, padding = array<i64: 0, 0>}
+    : (memref<2x1x9x9xf32, strided<[162, 81, 9, 1]>>, memref<2x1x5x5xf32>) -> ()
   return
 }
 
@@ -636,35 +610,16 @@ func.func @batched_residual_reshaped(%a: memref<2x4x16xf32>, %b: memref<2x16x8xf
 
 // -----
 
-// MaxPool with pads: the -inf filled copy of the input goes, the kernel
-// reads the input itself with padding top 1, left 1 (last two parameters).
+// With pads the kernel reads the input itself with padding top 1, left 1
+// (the last two parameters): no padded copy exists.
 // CHECK: memref.global "private" constant @__cmb_pool_params_8_16_16_8_8_3_3_2_2_1_1_0_1_1 : memref<14xi64>
 // CHECK-LABEL: func.func @maxpool_padded
-// CHECK-NOT: memref.copy
-// CHECK-NOT: linalg.map
+// CHECK-NOT: memref.alloc
 // CHECK: call @cmb_x86_maxpool2d
-// CHECK-NOT: linalg.generic
 func.func @maxpool_padded(%x: memref<1x8x16x16xf32>, %y: memref<1x8x8x8xf32>) {
-  %ninf = arith.constant 0xFF800000 : f32
-  %p = memref.alloc() : memref<1x8x18x18xf32>
-  linalg.map outs(%p : memref<1x8x18x18xf32>)
-    (%init: f32) {
-      linalg.yield %ninf : f32
-    }
-  %in = memref.subview %p[0, 0, 1, 1] [1, 8, 16, 16] [1, 1, 1, 1]
-      : memref<1x8x18x18xf32> to memref<1x8x16x16xf32, strided<[2592, 324, 18, 1], offset: 19>>
-  memref.copy %x, %in : memref<1x8x16x16xf32> to memref<1x8x16x16xf32, strided<[2592, 324, 18, 1], offset: 19>>
-  %win = memref.alloc() : memref<3x3xf32>
-  linalg.fill ins(%ninf : f32) outs(%y : memref<1x8x8x8xf32>)
-  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 * 2 + d4, d3 * 2 + d5)>,
-                                   affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>,
-                                   affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>],
-                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
-      ins(%p, %win : memref<1x8x18x18xf32>, memref<3x3xf32>) outs(%y : memref<1x8x8x8xf32>) {
-  ^bb0(%in0: f32, %w: f32, %acc: f32):
-    %m = arith.maximumf %acc, %in0 : f32
-    linalg.yield %m : f32
-  }
+  x86kernel.max_pool2d %x into %y {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>,
+                                   dilations = array<i64: 1, 1>, padding = array<i64: 1, 1>}
+    : (memref<1x8x16x16xf32>, memref<1x8x8x8xf32>) -> ()
   return
 }
 

@@ -70,3 +70,38 @@ func.func @layer_norm_broadcast_scale(%x: tensor<4x8xf32>, %g: tensor<1xf32>) ->
          : (tensor<4x8xf32>, tensor<1xf32>) -> tensor<4x8xf32>
   return %y : tensor<4x8xf32>
 }
+
+// -----
+
+// 2-D f32 max pooling keeps its leading pads; the kernel pads with -inf on
+// every side, so the trailing ones (and ceil mode) need nothing.
+// CHECK-LABEL: func.func @max_pool
+// CHECK-SAME: (%[[X:.+]]: tensor<1x8x16x16xf32>)
+// CHECK: %[[E:.+]] = tensor.empty() : tensor<1x8x8x8xf32>
+// CHECK: x86kernel.max_pool2d %[[X]] into %[[E]] {dilations = array<i64: 1, 1>, kernel = array<i64: 3, 3>, padding = array<i64: 1, 2>, strides = array<i64: 2, 2>}
+func.func @max_pool(%x: tensor<1x8x16x16xf32>) -> tensor<1x8x8x8xf32> {
+  %y = cambrian.pool max %x {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>,
+         dilations = array<i64: 1, 1>, padding = array<i64: 1, 2, 1, 0>}
+         : tensor<1x8x16x16xf32> -> tensor<1x8x8x8xf32>
+  return %y : tensor<1x8x8x8xf32>
+}
+
+// -----
+
+// Average pooling, 1-D max pooling and integer max pooling have no kernel.
+// CHECK-LABEL: func.func @pool_unmapped
+// CHECK-COUNT-3: cambrian.pool
+// CHECK-NOT: x86kernel
+func.func @pool_unmapped(%x: tensor<1x8x16x16xf32>, %s: tensor<1x8x16xf32>, %i: tensor<1x8x16x16xi8>)
+    -> (tensor<1x8x8x8xf32>, tensor<1x8x8xf32>, tensor<1x8x8x8xi8>) {
+  %a = cambrian.pool average %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>,
+         dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>}
+         : tensor<1x8x16x16xf32> -> tensor<1x8x8x8xf32>
+  %b = cambrian.pool max %s {kernel = array<i64: 2>, strides = array<i64: 2>,
+         dilations = array<i64: 1>, padding = array<i64: 0, 0>}
+         : tensor<1x8x16xf32> -> tensor<1x8x8xf32>
+  %c = cambrian.pool max %i {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>,
+         dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>}
+         : tensor<1x8x16x16xi8> -> tensor<1x8x8x8xi8>
+  return %a, %b, %c : tensor<1x8x8x8xf32>, tensor<1x8x8xf32>, tensor<1x8x8x8xi8>
+}

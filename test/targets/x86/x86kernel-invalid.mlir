@@ -70,3 +70,43 @@ func.func @f16(%x: memref<2x10xf16>, %y: memref<2x10xf16>) {
   x86kernel.softmax %x into %y : (memref<2x10xf16>, memref<2x10xf16>) -> ()
   return
 }
+
+// -----
+
+func.func @pool_rank(%x: memref<8x16x16xf32>, %y: memref<8x8x8xf32>) {
+  // expected-error @+1 {{needs NCHW input and output}}
+  x86kernel.max_pool2d %x into %y {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>} : (memref<8x16x16xf32>, memref<8x8x8xf32>) -> ()
+  return
+}
+
+// -----
+
+func.func @pool_channels(%x: memref<1x8x16x16xf32>, %y: memref<1x4x8x8xf32>) {
+  // expected-error @+1 {{needs the input's N and C for its output}}
+  x86kernel.max_pool2d %x into %y {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>} : (memref<1x8x16x16xf32>, memref<1x4x8x8xf32>) -> ()
+  return
+}
+
+// -----
+
+func.func @pool_kernel_size(%x: memref<1x8x16x16xf32>, %y: memref<1x8x8x8xf32>) {
+  // expected-error @+1 {{kernel needs 2 values, one per spatial dimension}}
+  x86kernel.max_pool2d %x into %y {kernel = array<i64: 3>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>} : (memref<1x8x16x16xf32>, memref<1x8x8x8xf32>) -> ()
+  return
+}
+
+// -----
+
+func.func @pool_stride(%x: memref<1x8x16x16xf32>, %y: memref<1x8x8x8xf32>) {
+  // expected-error @+1 {{strides must be at least 1}}
+  x86kernel.max_pool2d %x into %y {kernel = array<i64: 3, 3>, strides = array<i64: 0, 2>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>} : (memref<1x8x16x16xf32>, memref<1x8x8x8xf32>) -> ()
+  return
+}
+
+// -----
+
+func.func @pool_padding(%x: memref<1x8x16x16xf32>, %y: memref<1x8x8x8xf32>) {
+  // expected-error @+1 {{padding must be at least 0}}
+  x86kernel.max_pool2d %x into %y {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = array<i64: -1, 0>} : (memref<1x8x16x16xf32>, memref<1x8x8x8xf32>) -> ()
+  return
+}
