@@ -18,19 +18,21 @@ using namespace mlir;
 using namespace cambrian;
 
 void cambrian::buildGraphPipeline(OpPassManager &pm,
-                                  const GraphFusions &fusions) {
+                                  const GraphFusions &fusions,
+                                  std::function<bool(Operation *)> keep) {
   // Upstream's linalg-fuse-elementwise-ops is deliberately absent: its
   // reshape propagation rewrites named matmuls into generics that the
   // targets' kernel matching no longer recognises. Cambrian's own fusion
   // touches elementwise generics only.
   //
-  // Every target still consumes linalg, so the cambrian ops are decomposed
-  // first; a target that maps them to kernels directly will run the
-  // decomposition itself, after its own patterns.
+  // Epilogue fusion sees the dialect's ops whole. They are then decomposed,
+  // since folding and fusion work on linalg; those the target maps to
+  // kernels itself stay whole for its pipeline (which decomposes whatever it
+  // then leaves).
   FuseEpiloguePassOptions epilogue;
   epilogue.fuseConvPooling = fusions.convPooling;
   pm.addPass(createFuseEpiloguePass(epilogue));
-  pm.addPass(cmb::createDecomposePass());
+  pm.addPass(cmb::createDecomposePass(std::move(keep)));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // Before fusion, which would merge the batch norm into its consumers
@@ -111,7 +113,8 @@ LogicalResult cambrian::compileModel(MLIRContext &ctx, StringRef modelPath,
   }
 
   PassManager graph(&ctx);
-  buildGraphPipeline(graph, target->graphFusions());
+  buildGraphPipeline(graph, target->graphFusions(),
+                     [target](Operation *op) { return target->mapsOp(op); });
   if (failed(graph.run(*module)))
     return failure();
   if (stopAfter == Phase::Graph) {

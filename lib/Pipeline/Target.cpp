@@ -127,6 +127,8 @@ void Target::registerDialects(mlir::DialectRegistry &) const {}
 
 void Target::registerPasses() const {}
 
+bool Target::mapsOp(mlir::Operation *) const { return false; }
+
 std::unique_ptr<TargetOptions> Target::createOptions() const {
   return std::make_unique<TargetOptions>();
 }

@@ -142,3 +142,30 @@ bool cambrian::x86::isConstantInit(
   APFloat v(0.0f);
   return matchPattern(value, m_ConstantFloat(&v)) && accept(v);
 }
+
+/// A new dense buffer of the shape and element type of `v`.
+static Value denseAlloc(OpBuilder &b, Location loc, Value v) {
+  auto type = cast<MemRefType>(v.getType());
+  return memref::AllocOp::create(
+      b, loc, MemRefType::get(type.getShape(), type.getElementType()));
+}
+
+cambrian::x86::DenseOperands::DenseOperands(OpBuilder &b, Location loc,
+                                            Value output)
+    : b(b), loc(loc), original(output), dense(output) {
+  if (!isDenseRowMajor(output))
+    dense = denseAlloc(b, loc, output);
+}
+
+Value cambrian::x86::DenseOperands::input(Value v) {
+  if (isDenseRowMajor(v))
+    return v;
+  Value copy = denseAlloc(b, loc, v);
+  memref::CopyOp::create(b, loc, v, copy);
+  return copy;
+}
+
+void cambrian::x86::DenseOperands::finish() {
+  if (dense != original)
+    memref::CopyOp::create(b, loc, dense, original);
+}

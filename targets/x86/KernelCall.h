@@ -61,6 +61,26 @@ mlir::Value parameterBlock(mlir::Operation *op, llvm::StringRef prefix,
                            llvm::ArrayRef<int64_t> params,
                            mlir::PatternRewriter &rewriter);
 
+/// The operands of a kernel that addresses dense row-major buffers, at the
+/// builder's insertion point: an input with another layout is copied into a
+/// new dense buffer before the call, an output with another layout is
+/// written through one and copied out by `finish` after the call.
+class DenseOperands {
+public:
+  DenseOperands(mlir::OpBuilder &b, mlir::Location loc, mlir::Value output);
+  /// `v`, or a dense copy of it.
+  mlir::Value input(mlir::Value v);
+  /// What the kernel writes.
+  mlir::Value output() const { return dense; }
+  /// Copies the output back where it belongs, if it was written elsewhere.
+  void finish();
+
+private:
+  mlir::OpBuilder &b;
+  mlir::Location loc;
+  mlir::Value original, dense;
+};
+
 /// The patterns of the kernel calls beyond matmul and convolution.
 void populateLowerPoolingPatterns(mlir::RewritePatternSet &patterns);
 void populateLowerNormalizationPatterns(mlir::RewritePatternSet &patterns);

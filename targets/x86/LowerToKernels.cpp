@@ -183,7 +183,7 @@ struct BatchMatmulToKernel : OpRewritePattern<linalg::BatchMatmulOp> {
 /// The max pooling that is the only reader of the output of `conv` (about
 /// to become `call`), if cmb_x86_conv2d_maxpool can compute both: an
 /// ungrouped im2col convolution that overwrites a buffer of its own, which
-/// nothing reads but the pooling (through its -inf padded copy, if any).
+/// nothing reads but the pooling.
 std::optional<MaxPoolMatch> poolOfOutput(Operation *conv,
                                          const ConvCall &call) {
   ArrayRef<int64_t> p = call.params;
@@ -197,38 +197,24 @@ std::optional<MaxPoolMatch> poolOfOutput(Operation *conv,
   auto alloc = call.y.getDefiningOp<memref::AllocOp>();
   if (!alloc || alloc->getBlock() != conv->getBlock())
     return std::nullopt;
-  // The pooling reads y itself or the copy of y into its padded input.
   auto isConvSide = [&](Operation *user) {
     return user == conv || llvm::is_contained(call.deadAfter, user);
   };
-  linalg::GenericOp candidate;
+  MaxPool2dOp candidate;
   for (Operation *user : call.y.getUsers()) {
     if (isConvSide(user))
       continue;
-    Operation *reader = user;
-    if (auto copy = dyn_cast<memref::CopyOp>(user)) {
-      auto interior = copy.getTarget().getDefiningOp<memref::SubViewOp>();
-      if (!interior)
-        return std::nullopt;
-      reader = nullptr;
-      for (Operation *u : interior.getSource().getUsers())
-        if (isa<linalg::GenericOp>(u))
-          reader = u;
-    }
-    auto g = dyn_cast_or_null<linalg::GenericOp>(reader);
-    if (!g || (candidate && candidate != g))
+    auto pool = dyn_cast<MaxPool2dOp>(user);
+    if (!pool || pool.getInput() != call.y ||
+        (candidate && candidate != pool))
       return std::nullopt;
-    candidate = g;
+    candidate = pool;
   }
   if (!candidate)
     return std::nullopt;
   std::optional<MaxPoolMatch> pool = matchMaxPool(candidate);
-  if (!pool || pool->x != call.y)
+  if (!pool)
     return std::nullopt;
-  for (Operation *user : call.y.getUsers())
-    if (!isConvSide(user) && user != pool->op.getOperation() &&
-        !llvm::is_contained(pool->deadAfter, user))
-      return std::nullopt;
   // The fused call runs where the pooling is: what the convolution reads
   // must still hold there, and the pooled output must not be its input.
   Operation *at = pool->op;
@@ -245,7 +231,6 @@ std::optional<MaxPoolMatch> poolOfOutput(Operation *conv,
 /// pooling was; the convolution's output buffer goes away.
 void emitConvMaxPool(Operation *conv, ConvCall &call, MaxPoolMatch &pool,
                      PatternRewriter &rewriter) {
-  foldMaxPoolFill(pool, rewriter);
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(pool.op);
   Location loc = rewriter.getFusedLoc({conv->getLoc(), pool.op.getLoc()});
@@ -266,8 +251,6 @@ void emitConvMaxPool(Operation *conv, ConvCall &call, MaxPoolMatch &pool,
   func::CallOp::create(rewriter, loc, kConv2dMaxPool, TypeRange{}, args);
   Operation *yAlloc = call.y.getDefiningOp();
   rewriter.eraseOp(pool.op);
-  for (Operation *dead : pool.deadAfter)
-    rewriter.eraseOp(dead);
   rewriter.eraseOp(conv);
   for (Operation *dead : call.deadAfter)
     rewriter.eraseOp(dead);
@@ -437,7 +420,7 @@ struct LowerToKernelsPass
     if (failed(applyPatternsGreedily(getOperation(), std::move(cleanup))))
       return signalPassFailure();
     // Convolutions next, while the max poolings that may fuse into them
-    // are still generics.
+    // are still x86kernel ops.
     RewritePatternSet convolutions(&getContext());
     cambrian::x86::populateLowerConvolutionPatterns(convolutions, winograd,
                                                     packedConv, convPool);
@@ -449,7 +432,7 @@ struct LowerToKernelsPass
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     // Last, single generics that may also be part of a chain lowered whole
-    // above (a softmax's row sums): per-plane sums and scaling.
+    // above (a log-softmax's row sums): per-plane sums and scaling.
     RewritePatternSet planes(&getContext());
     cambrian::x86::populateLowerPlanePatterns(planes);
     if (failed(applyPatternsGreedily(getOperation(), std::move(planes))))

@@ -1,43 +1,36 @@
-//===- MaxPool.h - Recognising max pooling on buffers -----------*- C++ -*-===//
+//===- MaxPool.h - x86kernel.max_pool2d to kernel calls ---------*- C++ -*-===//
 //
-// The importer writes MaxPool as a linalg.generic with a window operand;
-// LowerPooling.cpp turns it into a cmb_x86_maxpool2d call, and a
-// convolution whose output only feeds such a pooling calls the fused
-// cmb_x86_conv2d_maxpool instead (LowerToKernels.cpp). Both start from the
-// match below.
+// x86kernel.max_pool2d (cambrian.pool max, mapped before bufferization)
+// becomes a cmb_x86_maxpool2d call (LowerPooling.cpp), or, when it is the
+// only reader of a convolution's output, part of one cmb_x86_conv2d_maxpool
+// call (LowerToKernels.cpp). Both start from the parameters below.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef CAMBRIAN_TARGETS_X86_MAXPOOL_H
 #define CAMBRIAN_TARGETS_X86_MAXPOOL_H
 
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/IR/PatternMatch.h"
+#include "targets/x86/X86KernelOps.h"
 
 #include <optional>
 
 namespace cambrian::x86 {
 
-/// A max pooling the kernel computes, matched without rewriting anything.
+/// A max pooling on buffers the kernel can address as they are.
 struct MaxPoolMatch {
-  mlir::linalg::GenericOp op;
-  /// The buffer pooled (the source of a -inf padded copy, which the kernel
-  /// pads implicitly) and the output.
+  MaxPool2dOp op;
+  /// The buffer pooled and the output, both dense.
   mlir::Value x, y;
-  /// The CMB_POOL_* parameter block; CMB_POOL_ACCUMULATE is set by
-  /// foldMaxPoolFill.
+  /// The CMB_POOL_* parameter block.
   llvm::SmallVector<int64_t> params;
-  /// The padded copy's ops, in the order they can be erased after `op`.
-  llvm::SmallVector<mlir::Operation *> deadAfter;
 };
 
-/// Matches `op` as a max pooling over (n, c, oh, ow, kh, kw) of a dense
-/// NCHW buffer.
-std::optional<MaxPoolMatch> matchMaxPool(mlir::linalg::GenericOp op);
+/// The CMB_POOL_* parameter block of `op` (which overwrites its output).
+llvm::SmallVector<int64_t> maxPoolParams(MaxPool2dOp op);
 
-/// Erases a -inf fill of the output right before the pooling (the kernel
-/// starts from -inf) and sets CMB_POOL_ACCUMULATE to whether there was none.
-void foldMaxPoolFill(MaxPoolMatch &m, mlir::PatternRewriter &rewriter);
+/// `op` on memrefs whose input and output are dense, as the fused kernel
+/// reads and writes them.
+std::optional<MaxPoolMatch> matchMaxPool(MaxPool2dOp op);
 
 } // namespace cambrian::x86
 

@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Pass/Pass.h"
+#include "targets/x86/X86KernelDialect.h"
 
 namespace cambrian::x86 {
 
@@ -38,6 +39,14 @@ void populateLowerConvolutionPatterns(mlir::RewritePatternSet &patterns,
                                       bool winograd = true,
                                       bool packedConv = true,
                                       bool convPool = true);
+
+/// Whether a kernel op of the x86 runtime computes the cambrian op `op`
+/// whole (then cambrian-x86-map-to-kernels rewrites it, and the graph
+/// pipeline leaves it undecomposed).
+bool mapsToKernel(mlir::Operation *op);
+
+/// The rewrites of cambrian-x86-map-to-kernels.
+void populateMapToKernelsPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace cambrian::x86
 

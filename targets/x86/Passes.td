@@ -179,7 +179,8 @@ def LowerReductionsPass : Pass<"cambrian-x86-lower-reductions"> {
 def InterchangeWindowLoopsPass : Pass<"cambrian-x86-interchange-window-loops"> {
   let summary = "Put the output's contiguous loop innermost in small-window reductions";
   let description = [{
-    Pooling is imported as a `linalg.generic` whose innermost loops are the
+    Pooling without a kernel (average pooling, 1-D and 3-D windows) is
+    decomposed into a `linalg.generic` whose innermost loops are the
     window's reductions (n, c, oh, ow, kh, kw): as loops, the innermost one
     runs 3 times over a scalar accumulator and LLVM cannot vectorize it.
     When all reduction loops of a generic have a small static window (at most
@@ -201,7 +202,7 @@ def InterchangeWindowLoopsPass : Pass<"cambrian-x86-interchange-window-loops"> {
 
 def LowerToKernelsPass : Pass<"cambrian-x86-lower-to-kernels",
                               "mlir::ModuleOp"> {
-  let summary = "Lower matmuls and convolutions on memrefs to kernel calls";
+  let summary = "Lower matmuls, convolutions and x86kernel ops on memrefs to kernel calls";
   let description = [{
     Rewrites `linalg.matmul`, `linalg.batch_matmul`,
     `linalg.conv_2d_nchw_fchw`, `linalg.depthwise_conv_2d_nchw_chw` and
@@ -209,9 +210,11 @@ def LowerToKernelsPass : Pass<"cambrian-x86-lower-to-kernels",
     calls of the x86 kernel library (`targets/x86/runtime/Kernels.h`): packed,
     cache-blocked, vectorized GEMM and convolution. The elementwise ops that
     read a convolution's or matmul's result next (bias, residual add,
-    activation) are folded into the call. Max pooling (`LowerPooling.cpp`),
-    last-axis Softmax and LayerNormalization chains
-    (`LowerNormalizations.cpp`) and dense `linalg.transpose`
+    activation) are folded into the call. The `x86kernel` ops (max pooling
+    in `LowerPooling.cpp`, softmax and layer normalization in
+    `LowerNormalizations.cpp`; mapped from the cambrian ops before
+    bufferization by `cambrian-x86-map-to-kernels`; an operand with a
+    non-dense layout goes through a dense copy) and dense `linalg.transpose`
     (`LowerTranspose.cpp`) become kernel calls too. A `linalg.fill` of zero
     into the output right before the op is folded into the call
     (`accumulate = 0`). Ops whose operands the kernels cannot address stay as
@@ -235,13 +238,13 @@ def LowerToKernelsPass : Pass<"cambrian-x86-lower-to-kernels",
     (`<weights>_packed`, `ConvPacked.cpp`).
 
     An im2col convolution (ungrouped, not 1x1 stride 1) whose output buffer
-    only a max pooling reads (as the stems of the ResNets and SqueezeNet:
+    only an `x86kernel.max_pool2d` reads (as the stems of the ResNets and SqueezeNet:
     convolution, ReLU, 3x3 stride-2 pooling) becomes one
     `cmb_x86_conv2d_maxpool` call in the pooling's place: the kernel
     computes the convolution rows each band of pooled rows needs into a
     buffer that stays in cache, so the convolution's map is never written
     out and its buffer disappears. Convolutions are lowered before the
-    other ops, while those poolings are still generics.
+    other ops, while those poolings are still x86kernel ops.
   }];
   let options = [
     Option<"winograd", "winograd", "bool", /*default=*/"true",
@@ -260,6 +263,35 @@ def LowerToKernelsPass : Pass<"cambrian-x86-lower-to-kernels",
                            "mlir::func::FuncDialect",
                            "mlir::LLVM::LLVMDialect",
                            "mlir::memref::MemRefDialect"];
+}
+
+def MapToKernelsPass : Pass<"cambrian-x86-map-to-kernels"> {
+  let summary = "Map cambrian ops to x86 kernel ops, on tensors";
+  let description = [{
+    The first pass of the x86 pipeline: each cambrian op that a kernel of
+    the runtime computes whole becomes the `x86kernel` op of that kernel,
+    with a `tensor.empty` destination, before bufferization.
+    `cambrian.softmax` (not `log`) on f32 becomes `x86kernel.softmax`, between
+    transposes that move its axis last and back when it is not last;
+    `cambrian.layer_norm` on f32 whose scale (and bias) has one element per
+    normalized position becomes `x86kernel.layer_norm`; 2-D f32
+    `cambrian.pool max` becomes `x86kernel.max_pool2d` with its leading
+    pads (the kernel pads with -inf on every side). Other ops, types
+    and shapes are left to `cambrian-decompose`, which runs next. The graph
+    pipeline leaves exactly these ops undecomposed (`X86Target::mapsOp`
+    asks `mapsToKernel`, which this pass's patterns ask too).
+
+    ```mlir
+    %y = cambrian.softmax %x {axis = 1 : i64} : tensor<2x10xf32>
+    // becomes
+    %e = tensor.empty() : tensor<2x10xf32>
+    %y = x86kernel.softmax %x into %e
+           : (tensor<2x10xf32>, tensor<2x10xf32>) -> tensor<2x10xf32>
+    ```
+  }];
+  let dependentDialects = ["::cambrian::x86::X86KernelDialect",
+                           "mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
 }
 
 def UnshareInitsPass : Pass<"cambrian-x86-unshare-inits"> {

@@ -1,13 +1,18 @@
 //===- X86Target.cpp - The x86 target -------------------------------------===//
 //
-// Lowers linalg-on-tensors to the LLVM dialect: bufferize (results become
-// out-parameters), call the kernel library for matmul and convolution,
-// turn the rest into loops that LLVM vectorizes, and emit a shared object.
+// Lowers the graph-level IR to the LLVM dialect: map the cambrian ops it
+// has kernels for to x86kernel ops and decompose the rest, bufferize
+// (results become out-parameters), call the kernel library for those ops,
+// matmul and convolution, turn the rest into loops that LLVM vectorizes,
+// and emit a shared object.
 //
 //===----------------------------------------------------------------------===//
 
 #include "targets/x86/X86Target.h"
 #include "targets/x86/Passes.h"
+#include "targets/x86/X86KernelDialect.h"
+
+#include "dialects/Cambrian/Passes.h"
 
 #include "cambrian/Target/TargetRegistry.h"
 
@@ -24,6 +29,11 @@ using namespace mlir;
 using namespace cambrian;
 
 void cambrian::x86::buildX86Pipeline(OpPassManager &pm, bool profile) {
+  // The cambrian ops the graph pipeline kept for the kernels (mapsOp), then
+  // any other left (when this pipeline runs alone, on imported IR).
+  pm.addPass(x86::createMapToKernelsPass());
+  pm.addPass(cmb::createDecomposePass());
+
   // Tensors to buffers; function results become caller-provided buffers.
   pm.addPass(x86::createUnshareInitsPass());
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
@@ -108,7 +118,9 @@ public:
     // The emitter translates the LLVM dialect to LLVM IR.
     registerBuiltinDialectTranslation(registry);
     registerLLVMDialectTranslation(registry);
+    registry.insert<x86::X86KernelDialect>();
   }
+  bool mapsOp(Operation *op) const override { return x86::mapsToKernel(op); }
   void registerPasses() const override {
     x86::registerX86Passes();
     x86::registerX86Pipeline();

@@ -15,6 +15,8 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include "llvm/ADT/StringSet.h"
+
 #include <cmath>
 #include <limits>
 
@@ -74,15 +76,34 @@ LogicalResult requireStatic(PatternRewriter &rewriter, Operation *op) {
   return success();
 }
 
+/// A decomposition of one op, which leaves alone the ops the target maps
+/// itself (`keep`): its own patterns take them later.
+template <typename OpTy>
+struct DecomposePattern : OpRewritePattern<OpTy> {
+  DecomposePattern(MLIRContext *ctx, KeepOpFn keep)
+      : OpRewritePattern<OpTy>(ctx), keep(std::move(keep)) {}
+
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const final {
+    if (keep && keep(op))
+      return rewriter.notifyMatchFailure(op, "the target maps this op itself");
+    return decompose(op, rewriter);
+  }
+  virtual LogicalResult decompose(OpTy op, PatternRewriter &rewriter) const = 0;
+
+private:
+  KeepOpFn keep;
+};
+
 //===----------------------------------------------------------------------===//
 // Convolution
 //===----------------------------------------------------------------------===//
 
-struct DecomposeConv : OpRewritePattern<ConvOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct DecomposeConv : DecomposePattern<ConvOp> {
+  using DecomposePattern::DecomposePattern;
 
-  LogicalResult matchAndRewrite(ConvOp op,
-                                PatternRewriter &rewriter) const override {
+  LogicalResult decompose(ConvOp op,
+                          PatternRewriter &rewriter) const override {
     if (failed(requireStatic(rewriter, op)))
       return failure();
     int64_t nd = op.getSpatialRank(), group = op.getGroups();
@@ -179,11 +200,11 @@ struct DecomposeConv : OpRewritePattern<ConvOp> {
 // Matmul
 //===----------------------------------------------------------------------===//
 
-struct DecomposeMatmul : OpRewritePattern<MatmulOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct DecomposeMatmul : DecomposePattern<MatmulOp> {
+  using DecomposePattern::DecomposePattern;
 
-  LogicalResult matchAndRewrite(MatmulOp op,
-                                PatternRewriter &rewriter) const override {
+  LogicalResult decompose(MatmulOp op,
+                          PatternRewriter &rewriter) const override {
     if (failed(requireStatic(rewriter, op)))
       return failure();
     TensorBuilder tb(rewriter, op.getLoc());
@@ -230,11 +251,11 @@ struct DecomposeMatmul : OpRewritePattern<MatmulOp> {
 // Pooling
 //===----------------------------------------------------------------------===//
 
-struct DecomposePool : OpRewritePattern<PoolOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct DecomposePool : DecomposePattern<PoolOp> {
+  using DecomposePattern::DecomposePattern;
 
-  LogicalResult matchAndRewrite(PoolOp op,
-                                PatternRewriter &rewriter) const override {
+  LogicalResult decompose(PoolOp op,
+                          PatternRewriter &rewriter) const override {
     if (failed(requireStatic(rewriter, op)))
       return failure();
     TensorBuilder tb(rewriter, op.getLoc());
@@ -369,11 +390,11 @@ void moveLast(int64_t rank, int64_t axis, SmallVectorImpl<int64_t> &perm,
 // Activation
 //===----------------------------------------------------------------------===//
 
-struct DecomposeActivation : OpRewritePattern<ActivationOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct DecomposeActivation : DecomposePattern<ActivationOp> {
+  using DecomposePattern::DecomposePattern;
 
-  LogicalResult matchAndRewrite(ActivationOp op,
-                                PatternRewriter &rewriter) const override {
+  LogicalResult decompose(ActivationOp op,
+                          PatternRewriter &rewriter) const override {
     if (failed(requireStatic(rewriter, op)))
       return failure();
     TensorBuilder tb(rewriter, op.getLoc());
@@ -389,11 +410,11 @@ struct DecomposeActivation : OpRewritePattern<ActivationOp> {
   }
 };
 
-struct DecomposeSoftmax : OpRewritePattern<SoftmaxOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct DecomposeSoftmax : DecomposePattern<SoftmaxOp> {
+  using DecomposePattern::DecomposePattern;
 
-  LogicalResult matchAndRewrite(SoftmaxOp op,
-                                PatternRewriter &rewriter) const override {
+  LogicalResult decompose(SoftmaxOp op,
+                          PatternRewriter &rewriter) const override {
     if (failed(requireStatic(rewriter, op)))
       return failure();
     TensorBuilder tb(rewriter, op.getLoc());
@@ -415,11 +436,11 @@ SmallVector<int64_t> trailingAxes(int64_t axis, int64_t rank) {
   return axes;
 }
 
-struct DecomposeLayerNorm : OpRewritePattern<LayerNormOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct DecomposeLayerNorm : DecomposePattern<LayerNormOp> {
+  using DecomposePattern::DecomposePattern;
 
-  LogicalResult matchAndRewrite(LayerNormOp op,
-                                PatternRewriter &rewriter) const override {
+  LogicalResult decompose(LayerNormOp op,
+                          PatternRewriter &rewriter) const override {
     if (failed(requireStatic(rewriter, op)))
       return failure();
     TensorBuilder tb(rewriter, op.getLoc());
@@ -433,11 +454,11 @@ struct DecomposeLayerNorm : OpRewritePattern<LayerNormOp> {
   }
 };
 
-struct DecomposeRmsNorm : OpRewritePattern<RmsNormOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct DecomposeRmsNorm : DecomposePattern<RmsNormOp> {
+  using DecomposePattern::DecomposePattern;
 
-  LogicalResult matchAndRewrite(RmsNormOp op,
-                                PatternRewriter &rewriter) const override {
+  LogicalResult decompose(RmsNormOp op,
+                          PatternRewriter &rewriter) const override {
     if (failed(requireStatic(rewriter, op)))
       return failure();
     TensorBuilder tb(rewriter, op.getLoc());
@@ -451,11 +472,11 @@ struct DecomposeRmsNorm : OpRewritePattern<RmsNormOp> {
   }
 };
 
-struct DecomposeGroupNorm : OpRewritePattern<GroupNormOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct DecomposeGroupNorm : DecomposePattern<GroupNormOp> {
+  using DecomposePattern::DecomposePattern;
 
-  LogicalResult matchAndRewrite(GroupNormOp op,
-                                PatternRewriter &rewriter) const override {
+  LogicalResult decompose(GroupNormOp op,
+                          PatternRewriter &rewriter) const override {
     if (failed(requireStatic(rewriter, op)))
       return failure();
     TensorBuilder tb(rewriter, op.getLoc());
@@ -479,11 +500,11 @@ struct DecomposeGroupNorm : OpRewritePattern<GroupNormOp> {
 // Attention
 //===----------------------------------------------------------------------===//
 
-struct DecomposeAttention : OpRewritePattern<AttentionOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct DecomposeAttention : DecomposePattern<AttentionOp> {
+  using DecomposePattern::DecomposePattern;
 
-  LogicalResult matchAndRewrite(AttentionOp op,
-                                PatternRewriter &rewriter) const override {
+  LogicalResult decompose(AttentionOp op,
+                          PatternRewriter &rewriter) const override {
     if (failed(requireStatic(rewriter, op)))
       return failure();
     TensorBuilder tb(rewriter, op.getLoc());
@@ -557,7 +578,11 @@ struct DecomposeAttention : OpRewritePattern<AttentionOp> {
           }
           return s;
         });
-    Value probs = emitSoftmax(tb, scores, 3, /*log=*/false);
+    // A softmax op of its own, so that a target with a softmax kernel can
+    // keep it; the others get it decomposed in turn.
+    Value probs = SoftmaxOp::create(rewriter, loc, scores.getType(), scores,
+                                    rewriter.getI64IntegerAttr(3),
+                                    rewriter.getBoolAttr(false));
     Value out = bmm(tb.reshape(probs, {BH, Sq, Skv}),
                     tb.reshape(v, {BH, Skv, Dv}), Sq, Dv);
     rewriter.replaceOp(op, tb.reshape(out, {B, Hq, Sq, Dv}));
@@ -617,11 +642,11 @@ Value paramTensor(TensorBuilder &tb, Type elem, ArrayRef<double> values,
                                    DenseElementsAttr::get(type, attrs));
 }
 
-struct DecomposeQuantize : OpRewritePattern<QuantizeOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct DecomposeQuantize : DecomposePattern<QuantizeOp> {
+  using DecomposePattern::DecomposePattern;
 
-  LogicalResult matchAndRewrite(QuantizeOp op,
-                                PatternRewriter &rewriter) const override {
+  LogicalResult decompose(QuantizeOp op,
+                          PatternRewriter &rewriter) const override {
     if (failed(requireStatic(rewriter, op)))
       return failure();
     TensorBuilder tb(rewriter, op.getLoc());
@@ -652,11 +677,11 @@ struct DecomposeQuantize : OpRewritePattern<QuantizeOp> {
   }
 };
 
-struct DecomposeDequantize : OpRewritePattern<DequantizeOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct DecomposeDequantize : DecomposePattern<DequantizeOp> {
+  using DecomposePattern::DecomposePattern;
 
-  LogicalResult matchAndRewrite(DequantizeOp op,
-                                PatternRewriter &rewriter) const override {
+  LogicalResult decompose(DequantizeOp op,
+                          PatternRewriter &rewriter) const override {
     if (failed(requireStatic(rewriter, op)))
       return failure();
     TensorBuilder tb(rewriter, op.getLoc());
@@ -692,14 +717,25 @@ struct DecomposeDequantize : OpRewritePattern<DequantizeOp> {
 
 struct DecomposePass
     : public cambrian::cmb::impl::DecomposePassBase<DecomposePass> {
+  using DecomposePassBase::DecomposePassBase;
+  explicit DecomposePass(KeepOpFn keepFn) : keepFn(std::move(keepFn)) {}
+
   void runOnOperation() override {
+    // The ops named by the `keep` option, or kept by the target's function.
+    llvm::StringSet<> names;
+    for (const std::string &name : keep)
+      names.insert(name);
+    KeepOpFn keepOp = [&](Operation *op) {
+      return names.contains(op->getName().getStringRef()) ||
+             (keepFn && keepFn(op));
+    };
     RewritePatternSet patterns(&getContext());
-    populateCambrianDecomposePatterns(patterns);
+    populateCambrianDecomposePatterns(patterns, keepOp);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     // An op left over has no decomposition: say which, once.
-    WalkResult r = getOperation()->walk([](Operation *op) {
-      if (isa<CambrianDialect>(op->getDialect())) {
+    WalkResult r = getOperation()->walk([&](Operation *op) {
+      if (isa<CambrianDialect>(op->getDialect()) && !keepOp(op)) {
         op->emitError() << "'" << op->getName()
                         << "' has no decomposition for these types or shapes";
         return WalkResult::interrupt();
@@ -709,15 +745,22 @@ struct DecomposePass
     if (r.wasInterrupted())
       signalPassFailure();
   }
+
+private:
+  KeepOpFn keepFn;
 };
 
 } // namespace
 
+std::unique_ptr<Pass> cambrian::cmb::createDecomposePass(KeepOpFn keep) {
+  return std::make_unique<DecomposePass>(std::move(keep));
+}
+
 void cambrian::cmb::populateCambrianDecomposePatterns(
-    RewritePatternSet &patterns) {
+    RewritePatternSet &patterns, KeepOpFn keep) {
   patterns.add<DecomposeActivation, DecomposeConv, DecomposeMatmul,
                DecomposePool,
                DecomposeSoftmax, DecomposeLayerNorm, DecomposeRmsNorm,
                DecomposeGroupNorm, DecomposeAttention, DecomposeQuantize,
-               DecomposeDequantize>(patterns.getContext());
+               DecomposeDequantize>(patterns.getContext(), keep);
 }

@@ -8,6 +8,7 @@
 
 #include "mlir/Pass/PassManager.h"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -34,11 +35,15 @@ struct GraphFusions {
   bool convPooling = false;
 };
 
-/// Target-independent graph passes: epilogue fusion on the cambrian
-/// dialect (with the fusions `fusions` allows), the decomposition,
-/// canonicalization, CSE, batch-norm folding and elementwise fusion.
+/// Target-independent graph passes: epilogue fusion on the cambrian dialect
+/// (with the fusions `fusions` allows), the shared decomposition of the
+/// cambrian ops, canonicalization, CSE, batch-norm folding and elementwise
+/// fusion. The cambrian ops `keep` accepts (those the target maps to
+/// kernels of its own, `Target::mapsOp`) are left for the target's
+/// pipeline.
 void buildGraphPipeline(mlir::OpPassManager &pm,
-                        const GraphFusions &fusions = {});
+                        const GraphFusions &fusions = {},
+                        std::function<bool(mlir::Operation *)> keep = {});
 
 /// Registers the graph pipeline as `cambrian-graph-pipeline` for
 /// cambrian-opt.

@@ -111,6 +111,11 @@ public:
   /// cambrian-opt runs them. Called once per process.
   virtual void registerPasses() const;
 
+  /// Whether the target maps the cambrian op `op` to a kernel of its own:
+  /// the graph pipeline then leaves it undecomposed, and the target's
+  /// pipeline must take it. The default maps none.
+  virtual bool mapsOp(mlir::Operation *op) const;
+
   /// The target's options at their defaults. The default has no options.
   virtual std::unique_ptr<TargetOptions> createOptions() const;
 

@@ -3,10 +3,10 @@
 
 // A convolution whose output only a max pooling reads, as bufferization
 // leaves ResNet's stem: zero-padded input, the convolution, bias and ReLU
-// into a new buffer, the -inf padded copy, the pooling. One fused call in
-// the pooling's place takes both parameter blocks (the convolution's with
-// padding 3, ReLU; the pooling's with padding 1); the convolution's
-// buffers, the padded copies and the -inf fill are gone.
+// into a new buffer, the pooling (x86kernel.max_pool2d, padding 1). One
+// fused call in the pooling's place takes both parameter blocks (the
+// convolution's with padding 3, ReLU; the pooling's with padding 1); the
+// convolution's buffers and its padded input copy are gone.
 // CHECK-DAG: memref.global "private" constant @__cmb_conv_params_1_3_32_32_8_7_7_16_16_2_2_1_1_3_3_1_0_1_0_0
 // CHECK-DAG: memref.global "private" constant @__cmb_pool_params_8_16_16_8_8_3_3_2_2_1_1_0_1_1
 // CHECK-LABEL: func.func @stem
@@ -15,6 +15,7 @@
 // CHECK-NOT: memref<1x8x18x18xf32>
 // CHECK-NOT: linalg.
 // CHECK-NOT: memref.copy
+// CHECK-NOT: x86kernel
 // CHECK: call @cmb_x86_conv2d_maxpool(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}) : (!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr) -> ()
 // CHECK-NOT: call
 // CHECK: return
@@ -24,7 +25,6 @@
 // APART-NOT: cmb_x86_conv2d_maxpool
 func.func @stem(%x: memref<1x3x32x32xf32>, %w: memref<8x3x7x7xf32>, %b: memref<8xf32>, %y: memref<1x8x8x8xf32>) {
   %zero = arith.constant 0.0 : f32
-  %ninf = arith.constant 0xFF800000 : f32
   %xp = memref.alloc() : memref<1x3x38x38xf32>
   linalg.fill ins(%zero : f32) outs(%xp : memref<1x3x38x38xf32>)
   %xin = memref.subview %xp[0, 0, 3, 3] [1, 3, 32, 32] [1, 1, 1, 1] : memref<1x3x38x38xf32> to memref<1x3x32x32xf32, strided<[4332, 1444, 38, 1], offset: 117>>
@@ -45,52 +45,32 @@ func.func @stem(%x: memref<1x3x32x32xf32>, %w: memref<8x3x7x7xf32>, %b: memref<8
     %m = arith.maximumf %s, %zero : f32
     linalg.yield %m : f32
   }
-  %rp = memref.alloc() : memref<1x8x18x18xf32>
-  linalg.fill ins(%ninf : f32) outs(%rp : memref<1x8x18x18xf32>)
-  %rin = memref.subview %rp[0, 0, 1, 1] [1, 8, 16, 16] [1, 1, 1, 1] : memref<1x8x18x18xf32> to memref<1x8x16x16xf32, strided<[2592, 324, 18, 1], offset: 19>>
-  memref.copy %r, %rin : memref<1x8x16x16xf32> to memref<1x8x16x16xf32, strided<[2592, 324, 18, 1], offset: 19>>
-  %win = memref.alloc() : memref<3x3xf32>
-  linalg.fill ins(%ninf : f32) outs(%y : memref<1x8x8x8xf32>)
-  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 * 2 + d4, d3 * 2 + d5)>,
-                                   affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>,
-                                   affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>],
-                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
-      ins(%rp, %win : memref<1x8x18x18xf32>, memref<3x3xf32>) outs(%y : memref<1x8x8x8xf32>) {
-  ^bb0(%in: f32, %wv: f32, %acc: f32):
-    %m = arith.maximumf %acc, %in : f32
-    linalg.yield %m : f32
-  }
+  x86kernel.max_pool2d %r into %y {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>,
+                                   dilations = array<i64: 1, 1>, padding = array<i64: 1, 1>}
+    : (memref<1x8x16x16xf32>, memref<1x8x8x8xf32>) -> ()
   return
 }
 
 // -----
 
-// The pooling reads the convolution's buffer itself (no padding) and its
-// output keeps its values (no fill: accumulate 1). Still fused.
-// CHECK-DAG: memref.global "private" constant @__cmb_pool_params_4_9_9_4_4_3_3_2_2_1_1_1_0_0
-// CHECK-LABEL: func.func @unpadded_accumulating
+// Without padding. Still fused.
+// CHECK-DAG: memref.global "private" constant @__cmb_pool_params_4_9_9_4_4_3_3_2_2_1_1_0_0_0
+// CHECK-LABEL: func.func @unpadded
 // CHECK-NOT: linalg.
 // CHECK: call @cmb_x86_conv2d_maxpool
 // CHECK-NOT: call
-// APART-LABEL: func.func @unpadded_accumulating
+// APART-LABEL: func.func @unpadded
 // APART: call @cmb_x86_conv2d(
 // APART: call @cmb_x86_maxpool2d(
-func.func @unpadded_accumulating(%x: memref<1x2x11x11xf32>, %w: memref<4x2x3x3xf32>, %y: memref<1x4x4x4xf32>) {
+func.func @unpadded(%x: memref<1x2x11x11xf32>, %w: memref<4x2x3x3xf32>, %y: memref<1x4x4x4xf32>) {
   %zero = arith.constant 0.0 : f32
   %c = memref.alloc() : memref<1x4x9x9xf32>
   linalg.fill ins(%zero : f32) outs(%c : memref<1x4x9x9xf32>)
   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
       ins(%x, %w : memref<1x2x11x11xf32>, memref<4x2x3x3xf32>) outs(%c : memref<1x4x9x9xf32>)
-  %win = memref.alloc() : memref<3x3xf32>
-  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 * 2 + d4, d3 * 2 + d5)>,
-                                   affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>,
-                                   affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>],
-                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
-      ins(%c, %win : memref<1x4x9x9xf32>, memref<3x3xf32>) outs(%y : memref<1x4x4x4xf32>) {
-  ^bb0(%in: f32, %wv: f32, %acc: f32):
-    %m = arith.maximumf %acc, %in : f32
-    linalg.yield %m : f32
-  }
+  x86kernel.max_pool2d %c into %y {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>,
+                                   dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>}
+    : (memref<1x4x9x9xf32>, memref<1x4x4x4xf32>) -> ()
   return
 }
 
@@ -112,50 +92,27 @@ func.func @not_fused(%x: memref<1x2x11x11xf32>, %w: memref<4x2x3x3xf32>, %w1: me
                      %y: memref<1x4x4x4xf32>, %z: memref<1x4x9x9xf32>, %y1: memref<1x4x5x5xf32>,
                      %acc: memref<1x4x9x9xf32>, %y2: memref<1x4x4x4xf32>) {
   %zero = arith.constant 0.0 : f32
-  %ninf = arith.constant 0xFF800000 : f32
-  %win = memref.alloc() : memref<3x3xf32>
   %c = memref.alloc() : memref<1x4x9x9xf32>
   linalg.fill ins(%zero : f32) outs(%c : memref<1x4x9x9xf32>)
   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
       ins(%x, %w : memref<1x2x11x11xf32>, memref<4x2x3x3xf32>) outs(%c : memref<1x4x9x9xf32>)
-  linalg.fill ins(%ninf : f32) outs(%y : memref<1x4x4x4xf32>)
-  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 * 2 + d4, d3 * 2 + d5)>,
-                                   affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>,
-                                   affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>],
-                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
-      ins(%c, %win : memref<1x4x9x9xf32>, memref<3x3xf32>) outs(%y : memref<1x4x4x4xf32>) {
-  ^bb0(%in: f32, %wv: f32, %a: f32):
-    %m = arith.maximumf %a, %in : f32
-    linalg.yield %m : f32
-  }
+  x86kernel.max_pool2d %c into %y {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>,
+                                   dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>}
+    : (memref<1x4x9x9xf32>, memref<1x4x4x4xf32>) -> ()
   memref.copy %c, %z : memref<1x4x9x9xf32> to memref<1x4x9x9xf32>
 
   %c1 = memref.alloc() : memref<1x4x11x11xf32>
   linalg.fill ins(%zero : f32) outs(%c1 : memref<1x4x11x11xf32>)
   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
       ins(%x, %w1 : memref<1x2x11x11xf32>, memref<4x2x1x1xf32>) outs(%c1 : memref<1x4x11x11xf32>)
-  linalg.fill ins(%ninf : f32) outs(%y1 : memref<1x4x5x5xf32>)
-  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 * 2 + d4, d3 * 2 + d5)>,
-                                   affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>,
-                                   affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>],
-                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
-      ins(%c1, %win : memref<1x4x11x11xf32>, memref<3x3xf32>) outs(%y1 : memref<1x4x5x5xf32>) {
-  ^bb0(%in: f32, %wv: f32, %a: f32):
-    %m = arith.maximumf %a, %in : f32
-    linalg.yield %m : f32
-  }
+  x86kernel.max_pool2d %c1 into %y1 {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>,
+                                   dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>}
+    : (memref<1x4x11x11xf32>, memref<1x4x5x5xf32>) -> ()
 
   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
       ins(%x, %w : memref<1x2x11x11xf32>, memref<4x2x3x3xf32>) outs(%acc : memref<1x4x9x9xf32>)
-  linalg.fill ins(%ninf : f32) outs(%y2 : memref<1x4x4x4xf32>)
-  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 * 2 + d4, d3 * 2 + d5)>,
-                                   affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>,
-                                   affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>],
-                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
-      ins(%acc, %win : memref<1x4x9x9xf32>, memref<3x3xf32>) outs(%y2 : memref<1x4x4x4xf32>) {
-  ^bb0(%in: f32, %wv: f32, %a: f32):
-    %m = arith.maximumf %a, %in : f32
-    linalg.yield %m : f32
-  }
+  x86kernel.max_pool2d %acc into %y2 {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>,
+                                   dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>}
+    : (memref<1x4x9x9xf32>, memref<1x4x4x4xf32>) -> ()
   return
 }

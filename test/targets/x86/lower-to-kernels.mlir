@@ -430,58 +430,32 @@ func.func @not_self_copies(%out: memref<1x16x6x6xf32>, %raw: memref<2048xi8>) {
 
 // -----
 
-// MaxPool as the importer writes it (stride 2, 3x3 window, -inf fill) calls
-// the pooling kernel, which starts from -inf itself (accumulate 0).
+// x86kernel.max_pool2d (stride 2, 3x3 window) calls the pooling kernel,
+// which overwrites its output (accumulate 0).
 // CHECK: memref.global "private" constant @__cmb_pool_params_64_111_111_55_55_3_3_2_2_1_1_0_0_0 : memref<14xi64>
 // CHECK-LABEL: func.func @maxpool
-// CHECK-NOT: linalg.fill
 // CHECK: call @cmb_x86_maxpool2d
-// CHECK-NOT: linalg.generic
+// CHECK-NOT: x86kernel.max_pool2d
 func.func @maxpool(%x: memref<1x64x111x111xf32>, %y: memref<1x64x55x55xf32>) {
-  %ninf = arith.constant 0xFF800000 : f32
-  %win = memref.alloc() : memref<3x3xf32>
-  linalg.fill ins(%ninf : f32) outs(%y : memref<1x64x55x55xf32>)
-  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 * 2 + d4, d3 * 2 + d5)>,
-                                   affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>,
-                                   affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>],
-                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
-      ins(%x, %win : memref<1x64x111x111xf32>, memref<3x3xf32>) outs(%y : memref<1x64x55x55xf32>) {
-  ^bb0(%in: f32, %w: f32, %acc: f32):
-    %m = arith.maximumf %acc, %in : f32
-    linalg.yield %m : f32
-  }
+  x86kernel.max_pool2d %x into %y {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>,
+                                   dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>}
+    : (memref<1x64x111x111xf32>, memref<1x64x55x55xf32>) -> ()
   return
 }
 
 // -----
 
-// Dilation 2 and no fill before (the output's values take part: accumulate
-// 1); a minimum is not a max pool and stays.
-// CHECK: memref.global "private" constant @__cmb_pool_params_2_9_9_5_5_2_2_1_1_2_2_1_0_0 : memref<14xi64>
+// Dilation 2, and an input with another layout (a slice of a
+// concatenation) read through a dense copy.
+// CHECK: memref.global "private" constant @__cmb_pool_params_2_9_9_5_5_2_2_1_1_2_2_0_0_0 : memref<14xi64>
 // CHECK-LABEL: func.func @maxpool_dilated
+// CHECK: %[[TMP:.+]] = memref.alloc() : memref<2x1x9x9xf32>
+// CHECK: memref.copy %{{.+}}, %[[TMP]]
 // CHECK: call @cmb_x86_maxpool2d
-// CHECK: linalg.generic
-// CHECK: arith.minimumf
-func.func @maxpool_dilated(%x: memref<2x1x9x9xf32>, %y: memref<2x1x5x5xf32>, %z: memref<2x1x5x5xf32>) {
-  %win = memref.alloc() : memref<2x2xf32>
-  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 + d4 * 2, d3 + d5 * 2)>,
-                                   affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>,
-                                   affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>],
-                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
-      ins(%x, %win : memref<2x1x9x9xf32>, memref<2x2xf32>) outs(%y : memref<2x1x5x5xf32>) {
-  ^bb0(%in: f32, %w: f32, %acc: f32):
-    %m = arith.maximumf %in, %acc : f32
-    linalg.yield %m : f32
-  }
-  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 + d4 * 2, d3 + d5 * 2)>,
-                                   affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>,
-                                   affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>],
-                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
-      ins(%x, %win : memref<2x1x9x9xf32>, memref<2x2xf32>) outs(%z : memref<2x1x5x5xf32>) {
-  ^bb0(%in: f32, %w: f32, %acc: f32):
-    %m = arith.minimumf %in, %acc : f32
-    linalg.yield %m : f32
-  }
+func.func @maxpool_dilated(%x: memref<2x1x9x9xf32, strided<[162, 81, 9, 1]>>, %y: memref<2x1x5x5xf32>) {
+  x86kernel.max_pool2d %x into %y {kernel = array<i64: 2, 2>, strides = array<i64: 1, 1>,
+                                   dilations = array<i64: 2, 2>, padding = array<i64: 0, 0>}
+    : (memref<2x1x9x9xf32, strided<[162, 81, 9, 1]>>, memref<2x1x5x5xf32>) -> ()
   return
 }
 
@@ -636,95 +610,51 @@ func.func @batched_residual_reshaped(%a: memref<2x4x16xf32>, %b: memref<2x16x8xf
 
 // -----
 
-// MaxPool with pads: the -inf filled copy of the input goes, the kernel
-// reads the input itself with padding top 1, left 1 (last two parameters).
+// With pads the kernel reads the input itself with padding top 1, left 1
+// (the last two parameters): no padded copy exists.
 // CHECK: memref.global "private" constant @__cmb_pool_params_8_16_16_8_8_3_3_2_2_1_1_0_1_1 : memref<14xi64>
 // CHECK-LABEL: func.func @maxpool_padded
-// CHECK-NOT: memref.copy
-// CHECK-NOT: linalg.map
+// CHECK-NOT: memref.alloc
 // CHECK: call @cmb_x86_maxpool2d
-// CHECK-NOT: linalg.generic
 func.func @maxpool_padded(%x: memref<1x8x16x16xf32>, %y: memref<1x8x8x8xf32>) {
-  %ninf = arith.constant 0xFF800000 : f32
-  %p = memref.alloc() : memref<1x8x18x18xf32>
-  linalg.map outs(%p : memref<1x8x18x18xf32>)
-    (%init: f32) {
-      linalg.yield %ninf : f32
-    }
-  %in = memref.subview %p[0, 0, 1, 1] [1, 8, 16, 16] [1, 1, 1, 1]
-      : memref<1x8x18x18xf32> to memref<1x8x16x16xf32, strided<[2592, 324, 18, 1], offset: 19>>
-  memref.copy %x, %in : memref<1x8x16x16xf32> to memref<1x8x16x16xf32, strided<[2592, 324, 18, 1], offset: 19>>
-  %win = memref.alloc() : memref<3x3xf32>
-  linalg.fill ins(%ninf : f32) outs(%y : memref<1x8x8x8xf32>)
-  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 * 2 + d4, d3 * 2 + d5)>,
-                                   affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>,
-                                   affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>],
-                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
-      ins(%p, %win : memref<1x8x18x18xf32>, memref<3x3xf32>) outs(%y : memref<1x8x8x8xf32>) {
-  ^bb0(%in0: f32, %w: f32, %acc: f32):
-    %m = arith.maximumf %acc, %in0 : f32
-    linalg.yield %m : f32
-  }
+  x86kernel.max_pool2d %x into %y {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>,
+                                   dilations = array<i64: 1, 1>, padding = array<i64: 1, 1>}
+    : (memref<1x8x16x16xf32>, memref<1x8x8x8xf32>) -> ()
   return
 }
 
 // -----
 
-// Softmax over the last dimension as the importer writes it (max, exp of
-// the difference, sum, divide, with buffers of their own) is one kernel call
-// over 2*3 rows of 5.
+// x86kernel.softmax (cambrian.softmax mapped by cambrian-x86-map-to-kernels,
+// bufferized) is one kernel call over 2*3 rows of 5.
 // CHECK-LABEL: func.func @softmax
 // CHECK-DAG: %[[ROWS:.+]] = arith.constant 6 : i64
 // CHECK-DAG: %[[COLS:.+]] = arith.constant 5 : i64
 // CHECK: call @cmb_x86_softmax(%{{.+}}, %{{.+}}, %[[ROWS]], %[[COLS]])
-// CHECK-NOT: linalg.generic
+// CHECK-NOT: x86kernel.softmax
 // CHECK-NOT: memref.alloc
 func.func @softmax(%x: memref<2x3x5xf32>, %y: memref<2x3x5xf32>) {
-  %zero = arith.constant 0.0 : f32
-  %ninf = arith.constant 0xFF800000 : f32
-  %m = memref.alloc() : memref<2x3xf32>
-  linalg.fill ins(%ninf : f32) outs(%m : memref<2x3xf32>)
-  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>],
-                  iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%x : memref<2x3x5xf32>) outs(%m : memref<2x3xf32>) {
-  ^bb0(%in: f32, %out: f32):
-    %r = arith.maximumf %out, %in : f32
-    linalg.yield %r : f32
-  }
-  %mv = memref.expand_shape %m [[0], [1, 2]] output_shape [2, 3, 1] : memref<2x3xf32> into memref<2x3x1xf32>
-  %e = memref.alloc() : memref<2x3x5xf32>
-  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>],
-                  iterator_types = ["parallel", "parallel", "parallel"]}
-      ins(%x, %mv : memref<2x3x5xf32>, memref<2x3x1xf32>) outs(%e : memref<2x3x5xf32>) {
-  ^bb0(%in: f32, %mx: f32, %out: f32):
-    %d = arith.subf %in, %mx : f32
-    %r = math.exp %d : f32
-    linalg.yield %r : f32
-  }
-  %s = memref.alloc() : memref<2x3xf32>
-  linalg.fill ins(%zero : f32) outs(%s : memref<2x3xf32>)
-  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>],
-                  iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%e : memref<2x3x5xf32>) outs(%s : memref<2x3xf32>) {
-  ^bb0(%in: f32, %out: f32):
-    %r = arith.addf %out, %in : f32
-    linalg.yield %r : f32
-  }
-  %sv = memref.expand_shape %s [[0], [1, 2]] output_shape [2, 3, 1] : memref<2x3xf32> into memref<2x3x1xf32>
-  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>],
-                  iterator_types = ["parallel", "parallel", "parallel"]}
-      ins(%e, %sv : memref<2x3x5xf32>, memref<2x3x1xf32>) outs(%y : memref<2x3x5xf32>) {
-  ^bb0(%in: f32, %sm: f32, %out: f32):
-    %r = arith.divf %in, %sm : f32
-    linalg.yield %r : f32
-  }
+  x86kernel.softmax %x into %y : (memref<2x3x5xf32>, memref<2x3x5xf32>) -> ()
   return
 }
 
 // -----
 
-// The exponentials are also read by someone else (LogSoftmax-like reuse):
-// the chain stays as it is, but for the row sums (a plane's sum).
+// A strided output (a slice of a concatenation) is written through a dense
+// buffer and copied into place after the call.
+// CHECK-LABEL: func.func @softmax_strided_output
+// CHECK: %[[TMP:.+]] = memref.alloc() : memref<4x8xf32>
+// CHECK: call @cmb_x86_softmax
+// CHECK: memref.copy %[[TMP]], %{{.+}} : memref<4x8xf32> to memref<4x8xf32, strided<[16, 1]>>
+func.func @softmax_strided_output(%x: memref<4x8xf32>, %y: memref<4x8xf32, strided<[16, 1]>>) {
+  x86kernel.softmax %x into %y : (memref<4x8xf32>, memref<4x8xf32, strided<[16, 1]>>) -> ()
+  return
+}
+
+// -----
+
+// A softmax written as loops is never recognised (x86 maps cambrian.softmax
+// before bufferization): only its row sums become a plane-sum call.
 // CHECK-LABEL: func.func @softmax_shared_exp
 // CHECK-NOT: cmb_x86_softmax
 // CHECK-COUNT-2: linalg.generic
@@ -800,75 +730,31 @@ func.func @transpose_strided(%x: memref<4x8xf32, strided<[16, 1]>>, %y: memref<8
 
 // -----
 
-// LayerNormalization over the last dimension as the importer writes it
-// (sum, mean, difference, sum of squares, rsqrt, scale and shift) is one
-// kernel call over 4 rows of 8 with epsilon 1e-5 (bits 925353388).
+// x86kernel.layer_norm is one kernel call over 4 rows of 8 with epsilon
+// 1e-5 (bits 925353388); no bias is a null pointer.
 // CHECK-LABEL: func.func @layernorm
+// CHECK-DAG: %[[NULL:.+]] = llvm.mlir.zero : !llvm.ptr
 // CHECK-DAG: %[[ROWS:.+]] = arith.constant 4 : i64
 // CHECK-DAG: %[[COLS:.+]] = arith.constant 8 : i64
 // CHECK-DAG: %[[EPS:.+]] = arith.constant 925353388 : i64
 // CHECK: call @cmb_x86_layernorm(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %[[ROWS]], %[[COLS]], %[[EPS]])
-// CHECK-NOT: linalg.generic
-// CHECK-NOT: memref.alloc
-func.func @layernorm(%x: memref<4x8xf32>, %g: memref<8xf32>, %b: memref<8xf32>, %y: memref<4x8xf32>) {
-  %zero = arith.constant 0.0 : f32
-  %inv = arith.constant 0.125 : f32
-  %eps = arith.constant 9.99999974E-6 : f32
-  %s1 = memref.alloc() : memref<4xf32>
-  linalg.fill ins(%zero : f32) outs(%s1 : memref<4xf32>)
-  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
-                  iterator_types = ["parallel", "reduction"]}
-      ins(%x : memref<4x8xf32>) outs(%s1 : memref<4xf32>) {
-  ^bb0(%in: f32, %out: f32):
-    %r = arith.addf %out, %in : f32
-    linalg.yield %r : f32
-  }
-  %s1v = memref.expand_shape %s1 [[0, 1]] output_shape [4, 1] : memref<4xf32> into memref<4x1xf32>
-  %mean = memref.alloc() : memref<4x1xf32>
-  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>],
-                  iterator_types = ["parallel", "parallel"]}
-      ins(%s1v : memref<4x1xf32>) outs(%mean : memref<4x1xf32>) {
-  ^bb0(%in: f32, %out: f32):
-    %r = arith.mulf %in, %inv : f32
-    linalg.yield %r : f32
-  }
-  %d = memref.alloc() : memref<4x8xf32>
-  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, 0)>, affine_map<(d0, d1) -> (d0, d1)>],
-                  iterator_types = ["parallel", "parallel"]}
-      ins(%x, %mean : memref<4x8xf32>, memref<4x1xf32>) outs(%d : memref<4x8xf32>) {
-  ^bb0(%in: f32, %m: f32, %out: f32):
-    %r = arith.subf %in, %m : f32
-    linalg.yield %r : f32
-  }
-  %s2 = memref.alloc() : memref<4xf32>
-  linalg.fill ins(%zero : f32) outs(%s2 : memref<4xf32>)
-  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
-                  iterator_types = ["parallel", "reduction"]}
-      ins(%d : memref<4x8xf32>) outs(%s2 : memref<4xf32>) {
-  ^bb0(%in: f32, %out: f32):
-    %sq = arith.mulf %in, %in : f32
-    %r = arith.addf %out, %sq : f32
-    linalg.yield %r : f32
-  }
-  %s2v = memref.expand_shape %s2 [[0, 1]] output_shape [4, 1] : memref<4xf32> into memref<4x1xf32>
-  %rs = memref.alloc() : memref<4x1xf32>
-  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>],
-                  iterator_types = ["parallel", "parallel"]}
-      ins(%s2v : memref<4x1xf32>) outs(%rs : memref<4x1xf32>) {
-  ^bb0(%in: f32, %out: f32):
-    %v = arith.mulf %in, %inv : f32
-    %ve = arith.addf %v, %eps : f32
-    %r = math.rsqrt %ve : f32
-    linalg.yield %r : f32
-  }
-  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, 0)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>],
-                  iterator_types = ["parallel", "parallel"]}
-      ins(%d, %rs, %g, %b : memref<4x8xf32>, memref<4x1xf32>, memref<8xf32>, memref<8xf32>) outs(%y : memref<4x8xf32>) {
-  ^bb0(%dv: f32, %rv: f32, %gv: f32, %bv: f32, %out: f32):
-    %n = arith.mulf %dv, %rv : f32
-    %s = arith.mulf %n, %gv : f32
-    %r = arith.addf %s, %bv : f32
-    linalg.yield %r : f32
-  }
+// CHECK: call @cmb_x86_layernorm(%{{.+}}, %{{.+}}, %[[NULL]], %{{.+}}, %[[ROWS]], %[[COLS]], %[[EPS]])
+// CHECK-NOT: x86kernel.layer_norm
+func.func @layernorm(%x: memref<4x8xf32>, %g: memref<8xf32>, %b: memref<8xf32>, %y: memref<4x8xf32>, %z: memref<4x8xf32>) {
+  x86kernel.layer_norm %x, %g bias %b into %y {axis = 1 : i64, epsilon = 9.99999974E-6 : f32} : (memref<4x8xf32>, memref<8xf32>, memref<8xf32>, memref<4x8xf32>) -> ()
+  x86kernel.layer_norm %x, %g into %z {axis = 1 : i64, epsilon = 9.99999974E-6 : f32} : (memref<4x8xf32>, memref<8xf32>, memref<4x8xf32>) -> ()
+  return
+}
+
+// -----
+
+// Normalized over the trailing 2x4 of a 3x2x4 input: 3 rows of 8, the scale
+// read densely whatever its shape.
+// CHECK-LABEL: func.func @layernorm_trailing
+// CHECK-DAG: %[[ROWS:.+]] = arith.constant 3 : i64
+// CHECK-DAG: %[[COLS:.+]] = arith.constant 8 : i64
+// CHECK: call @cmb_x86_layernorm(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %[[ROWS]], %[[COLS]], %{{.+}})
+func.func @layernorm_trailing(%x: memref<3x2x4xf32>, %g: memref<2x4xf32>, %y: memref<3x2x4xf32>) {
+  x86kernel.layer_norm %x, %g into %y {axis = 1 : i64, epsilon = 9.99999974E-6 : f32} : (memref<3x2x4xf32>, memref<2x4xf32>, memref<3x2x4xf32>) -> ()
   return
 }

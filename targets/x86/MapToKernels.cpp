@@ -1,0 +1,159 @@
+//===- MapToKernels.cpp - cambrian ops to x86 kernel ops ------------------===//
+//
+// The x86 target's own lowering of the cambrian ops it has kernels for: on
+// tensors, before bufferization, so that nothing has to be recognised later
+// in the loops that a decomposition would have made.
+//
+//===----------------------------------------------------------------------===//
+
+#include "targets/x86/Passes.h"
+#include "targets/x86/X86KernelOps.h"
+
+#include "dialects/Cambrian/CambrianOps.h"
+#include "dialects/Cambrian/Utils/TensorBuilder.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace cambrian::x86 {
+#define GEN_PASS_DEF_MAPTOKERNELSPASS
+#include "targets/x86/Passes.h.inc"
+} // namespace cambrian::x86
+
+using namespace mlir;
+using namespace cambrian;
+
+namespace {
+
+/// Whether `v` is a statically shaped f32 tensor.
+bool isStaticF32(Value v) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  return type && type.hasStaticShape() && type.getElementType().isF32();
+}
+
+/// The product of the dimensions of `type` from `axis` on.
+int64_t trailingElements(RankedTensorType type, int64_t axis) {
+  int64_t n = 1;
+  for (int64_t d : type.getShape().drop_front(axis))
+    n *= d;
+  return n;
+}
+
+bool mapsSoftmax(cmb::SoftmaxOp op) {
+  return !op.getLog() && isStaticF32(op.getInput()) &&
+         op.getInput().getType().getRank() >= 1;
+}
+
+/// The kernel normalizes rows of `cols` elements with `cols` scales and
+/// shifts: a scale broadcast from fewer elements is left to the loops.
+bool mapsLayerNorm(cmb::LayerNormOp op) {
+  if (!isStaticF32(op.getInput()) || !isStaticF32(op.getScale()) ||
+      (op.getBias() && !isStaticF32(op.getBias())))
+    return false;
+  int64_t cols = trailingElements(op.getInput().getType(), op.getAxis());
+  auto elements = [](Value v) {
+    return cast<RankedTensorType>(v.getType()).getNumElements();
+  };
+  return elements(op.getScale()) == cols &&
+         (!op.getBias() || elements(op.getBias()) == cols);
+}
+
+/// 2-D max pooling on f32; the kernel pads with -inf implicitly, so any
+/// padding and ceil mode map.
+bool mapsPool(cmb::PoolOp op) {
+  return op.getKind() == cmb::PoolKind::Max && isStaticF32(op.getInput()) &&
+         op.getInput().getType().getRank() == 4;
+}
+
+/// cambrian.softmax to x86kernel.softmax over the last dimension, with
+/// the axis moved last and back by transposes (as the decomposition does;
+/// those become cmb_x86_transpose calls).
+struct SoftmaxToKernel : OpRewritePattern<cmb::SoftmaxOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(cmb::SoftmaxOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!mapsSoftmax(op))
+      return rewriter.notifyMatchFailure(op, "no kernel: log-softmax, or "
+                                             "not static f32");
+    TensorBuilder tb(rewriter, op.getLoc());
+    int64_t rank = op.getInput().getType().getRank(), axis = op.getAxis();
+    SmallVector<int64_t> perm, inverse(rank);
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != axis)
+        perm.push_back(d);
+    perm.push_back(axis);
+    for (int64_t i = 0; i < rank; ++i)
+      inverse[perm[i]] = i;
+    Value x = tb.transpose(op.getInput(), perm);
+    Value init = tb.empty(TensorBuilder::shapeOf(x), rewriter.getF32Type());
+    Value y = x86::SoftmaxOp::create(rewriter, op.getLoc(),
+                                     TypeRange{x.getType()}, x, init)
+                  .getResult()[0];
+    rewriter.replaceOp(op, tb.transpose(y, inverse));
+    return success();
+  }
+};
+
+struct LayerNormToKernel : OpRewritePattern<cmb::LayerNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(cmb::LayerNormOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!mapsLayerNorm(op))
+      return rewriter.notifyMatchFailure(op, "no kernel: not static f32, or "
+                                             "a broadcast scale or bias");
+    TensorBuilder tb(rewriter, op.getLoc());
+    RankedTensorType type = op.getInput().getType();
+    Value init = tb.empty(type.getShape(), type.getElementType());
+    rewriter.replaceOpWithNewOp<x86::LayerNormOp>(
+        op, TypeRange{type}, op.getInput(), op.getScale(), op.getBias(), init,
+        op.getAxisAttr(), op.getEpsilonAttr());
+    return success();
+  }
+};
+
+struct PoolToKernel : OpRewritePattern<cmb::PoolOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(cmb::PoolOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!mapsPool(op))
+      return rewriter.notifyMatchFailure(op, "no kernel: not a 2-D f32 max "
+                                             "pooling");
+    TensorBuilder tb(rewriter, op.getLoc());
+    RankedTensorType type = op.getOutput().getType();
+    Value init = tb.empty(type.getShape(), type.getElementType());
+    // Only the leading pads: the trailing ones are implicit in the kernel.
+    ArrayRef<int64_t> pad = op.getPadding();
+    rewriter.replaceOpWithNewOp<x86::MaxPool2dOp>(
+        op, TypeRange{type}, op.getInput(), init, op.getKernelAttr(),
+        op.getStridesAttr(), op.getDilationsAttr(),
+        rewriter.getDenseI64ArrayAttr({pad[0], pad[1]}));
+    return success();
+  }
+};
+
+struct MapToKernelsPass
+    : cambrian::x86::impl::MapToKernelsPassBase<MapToKernelsPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    cambrian::x86::populateMapToKernelsPatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+bool cambrian::x86::mapsToKernel(Operation *op) {
+  if (auto softmax = dyn_cast<cmb::SoftmaxOp>(op))
+    return mapsSoftmax(softmax);
+  if (auto norm = dyn_cast<cmb::LayerNormOp>(op))
+    return mapsLayerNorm(norm);
+  if (auto pool = dyn_cast<cmb::PoolOp>(op))
+    return mapsPool(pool);
+  return false;
+}
+
+void cambrian::x86::populateMapToKernelsPatterns(RewritePatternSet &patterns) {
+  patterns.add<SoftmaxToKernel, LayerNormToKernel, PoolToKernel>(
+      patterns.getContext());
+}

@@ -1,0 +1,182 @@
+//===- X86KernelOps.cpp - x86 kernel-call ops -----------------------------===//
+//
+// Verifiers, memory effects and bufferization of the kernel ops. All of
+// them are destination-style: the last operand is what the kernel writes,
+// every other operand is read.
+//
+//===----------------------------------------------------------------------===//
+
+#include "targets/x86/X86KernelOps.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+
+using namespace mlir;
+using namespace mlir::bufferization;
+using namespace cambrian::x86;
+
+//===----------------------------------------------------------------------===//
+// Shared by every kernel op
+//===----------------------------------------------------------------------===//
+
+/// Operands all tensors (with one result) or all memrefs (with none), of
+/// static shapes: the kernels take extents as constants.
+static LogicalResult verifyKernelOperands(Operation *op) {
+  bool tensors = isa<RankedTensorType>(op->getOperand(0).getType());
+  for (Type t : op->getOperandTypes()) {
+    if (isa<RankedTensorType>(t) != tensors)
+      return op->emitOpError() << "needs all operands tensors or all memrefs";
+    if (!cast<ShapedType>(t).hasStaticShape())
+      return op->emitOpError() << "needs static shapes";
+  }
+  return success();
+}
+
+/// Reads of the inputs and a write of the destination, on memrefs; on
+/// tensors the op has no effect (it is removed when its result is unused).
+static void
+kernelEffects(Operation *op,
+              SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+                  &effects) {
+  auto dps = cast<DestinationStyleOpInterface>(op);
+  for (OpOperand &operand : op->getOpOperands()) {
+    if (!isa<MemRefType>(operand.get().getType()))
+      continue;
+    if (dps.isDpsInit(&operand))
+      effects.emplace_back(MemoryEffects::Write::get(), &operand,
+                           SideEffects::DefaultResource::get());
+    else
+      effects.emplace_back(MemoryEffects::Read::get(), &operand,
+                           SideEffects::DefaultResource::get());
+  }
+}
+
+/// The same op on the buffers of its operands; the destination's buffer
+/// (in place, or a new one where the analysis decided so) is the result.
+static LogicalResult bufferizeKernel(Operation *op, RewriterBase &rewriter,
+                                     const BufferizationOptions &options,
+                                     BufferizationState &state) {
+  auto dps = cast<DestinationStyleOpInterface>(op);
+  if (dps.hasPureBufferSemantics())
+    return success();
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(op);
+  SmallVector<Value> buffers;
+  for (Value v : op->getOperands()) {
+    FailureOr<Value> buffer = getBuffer(rewriter, v, options, state);
+    if (failed(buffer))
+      return failure();
+    buffers.push_back(*buffer);
+  }
+  OperationState memrefOp(op->getLoc(), op->getName());
+  memrefOp.addOperands(buffers);
+  memrefOp.propertiesAttr = op->getPropertiesAsAttribute();
+  memrefOp.addAttributes(llvm::to_vector(op->getDiscardableAttrs()));
+  rewriter.create(memrefOp);
+  SmallVector<Value> results;
+  for (OpOperand &init : dps.getDpsInitsMutable())
+    results.push_back(buffers[init.getOperandNumber()]);
+  replaceOpWithBufferizedValues(rewriter, op, results);
+  return success();
+}
+
+/// The interface methods every kernel op forwards to the functions above.
+#define X86_KERNEL_OP_METHODS(OpTy)                                            \
+  void OpTy::getEffects(                                                       \
+      SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>      \
+          &effects) {                                                          \
+    kernelEffects(*this, effects);                                             \
+  }                                                                            \
+  bool OpTy::bufferizesToMemoryRead(OpOperand &operand,                        \
+                                    const AnalysisState &) {                   \
+    /* The kernels overwrite their destination without reading it. */         \
+    return !isDpsInit(&operand);                                               \
+  }                                                                            \
+  bool OpTy::bufferizesToMemoryWrite(OpOperand &operand,                       \
+                                     const AnalysisState &) {                  \
+    return isDpsInit(&operand);                                                \
+  }                                                                            \
+  AliasingValueList OpTy::getAliasingValues(OpOperand &operand,                \
+                                            const AnalysisState &) {           \
+    if (!isDpsInit(&operand))                                                  \
+      return {};                                                               \
+    return {{getTiedOpResult(&operand), BufferRelation::Equivalent}};          \
+  }                                                                            \
+  LogicalResult OpTy::bufferize(RewriterBase &rewriter,                        \
+                                const BufferizationOptions &options,           \
+                                BufferizationState &state) {                   \
+    return bufferizeKernel(*this, rewriter, options, state);                   \
+  }
+
+X86_KERNEL_OP_METHODS(SoftmaxOp)
+X86_KERNEL_OP_METHODS(LayerNormOp)
+X86_KERNEL_OP_METHODS(MaxPool2dOp)
+
+//===----------------------------------------------------------------------===//
+// Verifiers
+//===----------------------------------------------------------------------===//
+
+/// The number of elements of the static shaped `v`.
+static int64_t numElements(Value v) {
+  return cast<ShapedType>(v.getType()).getNumElements();
+}
+
+LogicalResult SoftmaxOp::verify() {
+  if (failed(verifyKernelOperands(*this)))
+    return failure();
+  auto x = cast<ShapedType>(getInput().getType());
+  if (x.getRank() < 1)
+    return emitOpError() << "needs a rank of at least 1";
+  if (x.getShape() != cast<ShapedType>(getOutput().getType()).getShape())
+    return emitOpError() << "needs the input's shape for its output";
+  return success();
+}
+
+LogicalResult LayerNormOp::verify() {
+  if (failed(verifyKernelOperands(*this)))
+    return failure();
+  auto x = cast<ShapedType>(getInput().getType());
+  if (x.getShape() != cast<ShapedType>(getOutput().getType()).getShape())
+    return emitOpError() << "needs the input's shape for its output";
+  int64_t axis = getAxis();
+  if (axis < 0 || axis >= x.getRank())
+    return emitOpError() << "axis " << axis << " is not a dimension of a rank "
+                         << x.getRank() << " input";
+  int64_t cols = 1;
+  for (int64_t d : x.getShape().drop_front(axis))
+    cols *= d;
+  if (numElements(getScale()) != cols)
+    return emitOpError() << "needs " << cols << " scale elements, one per "
+                         << "normalized position";
+  if (getBias() && numElements(getBias()) != cols)
+    return emitOpError() << "needs " << cols << " bias elements, one per "
+                         << "normalized position";
+  return success();
+}
+
+LogicalResult MaxPool2dOp::verify() {
+  if (failed(verifyKernelOperands(*this)))
+    return failure();
+  auto xs = cast<ShapedType>(getInput().getType()).getShape();
+  auto ys = cast<ShapedType>(getOutput().getType()).getShape();
+  if (xs.size() != 4 || ys.size() != 4)
+    return emitOpError() << "needs NCHW input and output";
+  if (xs[0] != ys[0] || xs[1] != ys[1])
+    return emitOpError() << "needs the input's N and C for its output";
+  for (auto [name, values, least] :
+       {std::make_tuple("kernel", getKernel(), 1),
+        std::make_tuple("strides", getStrides(), 1),
+        std::make_tuple("dilations", getDilations(), 1),
+        std::make_tuple("padding", getPadding(), 0)}) {
+    if (values.size() != 2)
+      return emitOpError() << name << " needs 2 values, one per spatial "
+                           << "dimension";
+    if (llvm::any_of(values, [&](int64_t v) { return v < least; }))
+      return emitOpError() << name << " must be at least " << least;
+  }
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "targets/x86/X86KernelOps.cpp.inc"

@@ -1,0 +1,102 @@
+//===- X86KernelOps.td - x86 kernel-call ops ----------------*- tablegen -*-===//
+
+#ifndef CAMBRIAN_TARGETS_X86_X86KERNELOPS_TD
+#define CAMBRIAN_TARGETS_X86_X86KERNELOPS_TD
+
+include "targets/x86/X86KernelDialect.td"
+include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+/// A kernel on tensors (one result, the `into` operand's) or on memrefs
+/// (no result). The last operand is the destination.
+class X86Kernel_Op<string mnemonic, list<Trait> traits = []>
+    : Op<X86Kernel_Dialect, mnemonic, !listconcat(traits, [
+        DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
+        DestinationStyleOpInterface,
+        DeclareOpInterfaceMethods<BufferizableOpInterface,
+            ["bufferizesToMemoryRead", "bufferizesToMemoryWrite",
+             "getAliasingValues", "bufferize"]>])> {
+  let results = (outs Variadic<AnyRankedTensor>:$result);
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() {
+      return getOutputMutable();
+    }
+  }];
+}
+
+def X86Kernel_SoftmaxOp : X86Kernel_Op<"softmax"> {
+  let summary = "Softmax over the last dimension (cmb_x86_softmax)";
+  let description = [{
+    `output = exp(x - max) / sum(exp(x - max))` along the last dimension of
+    a statically shaped f32 `input`; `output` has the same shape.
+
+    ```mlir
+    %y = x86kernel.softmax %x into %e
+           : (tensor<2x10xf32>, tensor<2x10xf32>) -> tensor<2x10xf32>
+    x86kernel.softmax %a into %b : (memref<2x10xf32>, memref<2x10xf32>) -> ()
+    ```
+  }];
+  let arguments = (ins TensorOrMemRef<[F32]>:$input,
+                       TensorOrMemRef<[F32]>:$output);
+  let assemblyFormat = [{
+    $input `into` $output attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def X86Kernel_LayerNormOp : X86Kernel_Op<"layer_norm"> {
+  let summary = "Layer normalization of rows (cmb_x86_layernorm)";
+  let description = [{
+    Normalizes each row of `input` seen as `rows x cols` (`cols` the
+    product of its trailing dimensions from `axis` on) to zero mean and
+    unit variance (`epsilon` added to the variance), then multiplies by
+    `scale` and adds `bias`, each `cols` dense f32 elements.
+
+    ```mlir
+    %y = x86kernel.layer_norm %x, %g bias %b into %e
+           {axis = 1 : i64, epsilon = 1.0e-5 : f32}
+           : (tensor<4x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<4x8xf32>)
+             -> tensor<4x8xf32>
+    ```
+  }];
+  let arguments = (ins TensorOrMemRef<[F32]>:$input,
+                       TensorOrMemRef<[F32]>:$scale,
+                       Optional<TensorOrMemRef<[F32]>>:$bias,
+                       TensorOrMemRef<[F32]>:$output,
+                       I64Attr:$axis, F32Attr:$epsilon);
+  let assemblyFormat = [{
+    $input `,` $scale (`bias` $bias^)? `into` $output attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def X86Kernel_MaxPool2dOp : X86Kernel_Op<"max_pool2d"> {
+  let summary = "2-D max pooling of NCHW planes (cmb_x86_maxpool2d)";
+  let description = [{
+    `output[n, c, oh, ow]` is the max of `input[n, c, oh * SH - PT + kh * DH,
+    ow * SW - PL + kw * DW]` over the `kernel` window (`strides` SH, SW;
+    `dilations` DH, DW; `padding` PT, PL the leading pads). Positions outside
+    the input never win (implicit -inf padding, on every side, so trailing
+    pads and ceil mode need no attribute); NaN propagates. f32, static
+    shapes.
+
+    ```mlir
+    %y = x86kernel.max_pool2d %x into %e {kernel = array<i64: 3, 3>,
+           strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>,
+           padding = array<i64: 1, 1>}
+           : (tensor<1x8x16x16xf32>, tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+    ```
+  }];
+  let arguments = (ins TensorOrMemRef<[F32]>:$input,
+                       TensorOrMemRef<[F32]>:$output,
+                       DenseI64ArrayAttr:$kernel,
+                       DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$padding);
+  let assemblyFormat = [{
+    $input `into` $output attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+#endif // CAMBRIAN_TARGETS_X86_X86KERNELOPS_TD

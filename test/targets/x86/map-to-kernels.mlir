@@ -1,0 +1,107 @@
+// RUN: cambrian-opt %s --cambrian-x86-map-to-kernels --split-input-file | FileCheck %s
+
+// A last-axis f32 softmax is the kernel op, into a new tensor.
+// CHECK-LABEL: func.func @softmax_last
+// CHECK-SAME: (%[[X:.+]]: tensor<2x10xf32>)
+// CHECK: %[[E:.+]] = tensor.empty() : tensor<2x10xf32>
+// CHECK: %[[Y:.+]] = x86kernel.softmax %[[X]] into %[[E]]
+// CHECK: return %[[Y]]
+func.func @softmax_last(%x: tensor<2x10xf32>) -> tensor<2x10xf32> {
+  %y = cambrian.softmax %x {axis = 1 : i64} : tensor<2x10xf32>
+  return %y : tensor<2x10xf32>
+}
+
+// -----
+
+// Another axis is moved last and back, as the decomposition does.
+// CHECK-LABEL: func.func @softmax_axis
+// CHECK: %[[T:.+]] = linalg.transpose ins(%{{.+}} : tensor<2x3x4xf32>) outs(%{{.+}} : tensor<2x4x3xf32>) permutation = [0, 2, 1]
+// CHECK: %[[Y:.+]] = x86kernel.softmax %[[T]] into %{{.+}} : (tensor<2x4x3xf32>, tensor<2x4x3xf32>) -> tensor<2x4x3xf32>
+// CHECK: linalg.transpose ins(%[[Y]] : tensor<2x4x3xf32>) outs(%{{.+}} : tensor<2x3x4xf32>) permutation = [0, 2, 1]
+func.func @softmax_axis(%x: tensor<2x3x4xf32>) -> tensor<2x3x4xf32> {
+  %y = cambrian.softmax %x {axis = 1 : i64} : tensor<2x3x4xf32>
+  return %y : tensor<2x3x4xf32>
+}
+
+// -----
+
+// No kernel for log-softmax or f16: left to the decomposition.
+// CHECK-LABEL: func.func @softmax_unmapped
+// CHECK: cambrian.softmax %{{.+}} {axis = 1 : i64, log = true}
+// CHECK: cambrian.softmax %{{.+}} {axis = 1 : i64} : tensor<2x10xf16>
+// CHECK-NOT: x86kernel
+func.func @softmax_unmapped(%x: tensor<2x10xf32>, %h: tensor<2x10xf16>) -> (tensor<2x10xf32>, tensor<2x10xf16>) {
+  %y = cambrian.softmax %x {axis = 1 : i64, log = true} : tensor<2x10xf32>
+  %z = cambrian.softmax %h {axis = 1 : i64} : tensor<2x10xf16>
+  return %y, %z : tensor<2x10xf32>, tensor<2x10xf16>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @layer_norm
+// CHECK-SAME: (%[[X:.+]]: tensor<4x8xf32>, %[[G:.+]]: tensor<8xf32>, %[[B:.+]]: tensor<8xf32>)
+// CHECK: %[[E:.+]] = tensor.empty() : tensor<4x8xf32>
+// CHECK: x86kernel.layer_norm %[[X]], %[[G]] bias %[[B]] into %[[E]] {axis = 1 : i64, epsilon = 9.99999974E-6 : f32}
+func.func @layer_norm(%x: tensor<4x8xf32>, %g: tensor<8xf32>, %b: tensor<8xf32>) -> tensor<4x8xf32> {
+  %y = cambrian.layer_norm %x, %g bias %b {axis = 1 : i64, epsilon = 1.0e-5 : f32}
+         : (tensor<4x8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
+
+// -----
+
+// Over the trailing 2x4, with a scale of all 8 positions and no bias.
+// CHECK-LABEL: func.func @layer_norm_trailing
+// CHECK: x86kernel.layer_norm %{{.+}}, %{{.+}} into %{{.+}} {axis = 1 : i64
+func.func @layer_norm_trailing(%x: tensor<3x2x4xf32>, %g: tensor<2x4xf32>) -> tensor<3x2x4xf32> {
+  %y = cambrian.layer_norm %x, %g {axis = 1 : i64, epsilon = 1.0e-5 : f32}
+         : (tensor<3x2x4xf32>, tensor<2x4xf32>) -> tensor<3x2x4xf32>
+  return %y : tensor<3x2x4xf32>
+}
+
+// -----
+
+// A scale broadcast from one element is not what the kernel reads.
+// CHECK-LABEL: func.func @layer_norm_broadcast_scale
+// CHECK: cambrian.layer_norm
+// CHECK-NOT: x86kernel
+func.func @layer_norm_broadcast_scale(%x: tensor<4x8xf32>, %g: tensor<1xf32>) -> tensor<4x8xf32> {
+  %y = cambrian.layer_norm %x, %g {axis = 1 : i64, epsilon = 1.0e-5 : f32}
+         : (tensor<4x8xf32>, tensor<1xf32>) -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
+
+// -----
+
+// 2-D f32 max pooling keeps its leading pads; the kernel pads with -inf on
+// every side, so the trailing ones (and ceil mode) need nothing.
+// CHECK-LABEL: func.func @max_pool
+// CHECK-SAME: (%[[X:.+]]: tensor<1x8x16x16xf32>)
+// CHECK: %[[E:.+]] = tensor.empty() : tensor<1x8x8x8xf32>
+// CHECK: x86kernel.max_pool2d %[[X]] into %[[E]] {dilations = array<i64: 1, 1>, kernel = array<i64: 3, 3>, padding = array<i64: 1, 2>, strides = array<i64: 2, 2>}
+func.func @max_pool(%x: tensor<1x8x16x16xf32>) -> tensor<1x8x8x8xf32> {
+  %y = cambrian.pool max %x {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>,
+         dilations = array<i64: 1, 1>, padding = array<i64: 1, 2, 1, 0>}
+         : tensor<1x8x16x16xf32> -> tensor<1x8x8x8xf32>
+  return %y : tensor<1x8x8x8xf32>
+}
+
+// -----
+
+// Average pooling, 1-D max pooling and integer max pooling have no kernel.
+// CHECK-LABEL: func.func @pool_unmapped
+// CHECK-COUNT-3: cambrian.pool
+// CHECK-NOT: x86kernel
+func.func @pool_unmapped(%x: tensor<1x8x16x16xf32>, %s: tensor<1x8x16xf32>, %i: tensor<1x8x16x16xi8>)
+    -> (tensor<1x8x8x8xf32>, tensor<1x8x8xf32>, tensor<1x8x8x8xi8>) {
+  %a = cambrian.pool average %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>,
+         dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>}
+         : tensor<1x8x16x16xf32> -> tensor<1x8x8x8xf32>
+  %b = cambrian.pool max %s {kernel = array<i64: 2>, strides = array<i64: 2>,
+         dilations = array<i64: 1>, padding = array<i64: 0, 0>}
+         : tensor<1x8x16xf32> -> tensor<1x8x8xf32>
+  %c = cambrian.pool max %i {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>,
+         dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>}
+         : tensor<1x8x16x16xi8> -> tensor<1x8x8x8xi8>
+  return %a, %b, %c : tensor<1x8x8x8xf32>, tensor<1x8x8xf32>, tensor<1x8x8x8xi8>
+}

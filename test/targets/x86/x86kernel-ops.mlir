@@ -1,0 +1,33 @@
+// RUN: cambrian-opt %s | cambrian-opt | FileCheck %s
+// The x86kernel ops round-trip, on tensors and on memrefs.
+
+// CHECK-LABEL: func.func @tensors
+// CHECK: x86kernel.softmax %{{.+}} into %{{.+}} : (tensor<2x10xf32>, tensor<2x10xf32>) -> tensor<2x10xf32>
+// CHECK: x86kernel.layer_norm %{{.+}}, %{{.+}} bias %{{.+}} into %{{.+}} {axis = 1 : i64, epsilon = 9.99999974E-6 : f32}
+func.func @tensors(%x: tensor<2x10xf32>, %g: tensor<10xf32>, %e: tensor<2x10xf32>) -> (tensor<2x10xf32>, tensor<2x10xf32>) {
+  %y = x86kernel.softmax %x into %e : (tensor<2x10xf32>, tensor<2x10xf32>) -> tensor<2x10xf32>
+  %z = x86kernel.layer_norm %x, %g bias %g into %e {axis = 1 : i64, epsilon = 1.0e-5 : f32}
+         : (tensor<2x10xf32>, tensor<10xf32>, tensor<10xf32>, tensor<2x10xf32>) -> tensor<2x10xf32>
+  return %y, %z : tensor<2x10xf32>, tensor<2x10xf32>
+}
+
+// CHECK-LABEL: func.func @memrefs
+// CHECK: x86kernel.softmax %{{.+}} into %{{.+}} : (memref<2x10xf32>, memref<2x10xf32>) -> ()
+// CHECK: x86kernel.layer_norm %{{.+}}, %{{.+}} into %{{.+}} {axis = 1 : i64, epsilon = 9.99999974E-6 : f32} : (memref<2x10xf32>, memref<10xf32>, memref<2x10xf32>) -> ()
+func.func @memrefs(%x: memref<2x10xf32>, %g: memref<10xf32>, %y: memref<2x10xf32>) {
+  x86kernel.softmax %x into %y : (memref<2x10xf32>, memref<2x10xf32>) -> ()
+  x86kernel.layer_norm %x, %g into %y {axis = 1 : i64, epsilon = 1.0e-5 : f32}
+    : (memref<2x10xf32>, memref<10xf32>, memref<2x10xf32>) -> ()
+  return
+}
+
+// CHECK-LABEL: func.func @max_pool
+// CHECK: x86kernel.max_pool2d %{{.+}} into %{{.+}} {dilations = array<i64: 1, 1>, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x8x16x16xf32>, tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+// CHECK: x86kernel.max_pool2d %{{.+}} into %{{.+}} {{.+}} : (memref<1x8x16x16xf32>, memref<1x8x8x8xf32>) -> ()
+func.func @max_pool(%x: tensor<1x8x16x16xf32>, %e: tensor<1x8x8x8xf32>, %a: memref<1x8x16x16xf32>, %b: memref<1x8x8x8xf32>) -> tensor<1x8x8x8xf32> {
+  %y = x86kernel.max_pool2d %x into %e {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = array<i64: 1, 1>}
+         : (tensor<1x8x16x16xf32>, tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+  x86kernel.max_pool2d %a into %b {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = array<i64: 1, 1>}
+    : (memref<1x8x16x16xf32>, memref<1x8x8x8xf32>) -> ()
+  return %y : tensor<1x8x8x8xf32>
+}
