@@ -10,7 +10,6 @@
 #include "dialects/Cambrian/CambrianOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -49,51 +48,33 @@ struct FuseActivation : OpRewritePattern<ActivationOp> {
   }
 };
 
-/// Whether `g` is `a + b` elementwise on two tensors of its result's type,
-/// both read whole (an ONNX Add without broadcasting, as imported).
-bool isSameShapeAdd(linalg::GenericOp g) {
-  if (!g.hasPureTensorSemantics() || g.getNumDpsInputs() != 2 ||
-      g.getNumDpsInits() != 1 || g.getNumReductionLoops() != 0 ||
-      !llvm::all_of(g.getIndexingMapsArray(),
-                    [](AffineMap m) { return m.isIdentity(); }))
-    return false;
-  Type result = g.getResult(0).getType();
-  if (llvm::any_of(g.getDpsInputs(),
-                   [&](Value v) { return v.getType() != result; }))
-    return false;
-  Block &body = g.getRegion().front();
-  if (body.getOperations().size() != 2)
-    return false;
-  auto add = body.getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
-  return add && llvm::is_contained(add->getOperands(), body.getArgument(0)) &&
-         llvm::is_contained(add->getOperands(), body.getArgument(1)) &&
-         add.getLhs() != add.getRhs();
-}
-
 /// add(producer, other) -> producer{residual = other}, when the add is the
 /// producer's only user and the producer has neither a residual nor an
 /// activation yet (the residual is added before the activation).
-struct FuseResidualAdd : OpRewritePattern<linalg::GenericOp> {
+struct FuseResidualAdd : OpRewritePattern<arith::AddFOp> {
   using OpRewritePattern::OpRewritePattern;
 
-  LogicalResult matchAndRewrite(linalg::GenericOp g,
+  LogicalResult matchAndRewrite(arith::AddFOp add,
                                 PatternRewriter &rewriter) const override {
-    if (!isSameShapeAdd(g))
-      return rewriter.notifyMatchFailure(g, "not a same-shape add");
+    // The importer writes a same-shape ONNX Add as arith.addf on tensors.
+    if (!isa<RankedTensorType>(add.getType()) ||
+        add.getLhs().getType() != add.getRhs().getType())
+      return rewriter.notifyMatchFailure(add, "not a same-shape tensor add");
     for (unsigned i = 0; i < 2; ++i) {
-      Value sum = g.getDpsInputs()[i], other = g.getDpsInputs()[1 - i];
+      Value sum = add->getOperand(i), other = add->getOperand(1 - i);
       auto producer = sum.getDefiningOp<EpilogueOpInterface>();
-      if (!producer || !producer.acceptsResidual() || !sum.hasOneUse())
+      if (!producer || !producer.acceptsResidual() || !sum.hasOneUse() ||
+          other == sum)
         continue;
       // At the add, where both the producer's operands and `other` exist.
-      rewriter.setInsertionPoint(g);
+      rewriter.setInsertionPoint(add);
       Value fused = producer.cloneWithEpilogue(rewriter, producer.getBias(),
                                                other, /*activation=*/nullptr);
-      rewriter.replaceOp(g, fused);
+      rewriter.replaceOp(add, fused);
       rewriter.eraseOp(producer);
       return success();
     }
-    return rewriter.notifyMatchFailure(g, "no operand has a free epilogue");
+    return rewriter.notifyMatchFailure(add, "no operand has a free epilogue");
   }
 };
 

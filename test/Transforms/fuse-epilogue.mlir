@@ -69,29 +69,22 @@ func.func @after_pool(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x2x2xf32> {
 // CHECK-LABEL: func @residual_relu
 // CHECK-NEXT:  %[[Y:.*]] = cambrian.conv %arg0, %arg1 bias %arg2 residual %arg3 {activation = #cambrian.activation<relu>, dilations = array<i64: 1, 1>, strides = array<i64: 1, 1>}
 // CHECK-NEXT:  return %[[Y]]
-#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 func.func @residual_relu(%x: tensor<1x3x6x6xf32>, %w: tensor<8x3x3x3xf32>, %b: tensor<8xf32>,
                          %skip: tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32> {
   %c = cambrian.conv %x, %w bias %b {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>}
          : (tensor<1x3x6x6xf32>, tensor<8x3x3x3xf32>, tensor<8xf32>) -> tensor<1x8x4x4xf32>
-  %e = tensor.empty() : tensor<1x8x4x4xf32>
-  %s = linalg.generic {indexing_maps = [#id, #id, #id],
-                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
-         ins(%skip, %c : tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>) outs(%e : tensor<1x8x4x4xf32>) {
-  ^bb0(%a: f32, %d: f32, %o: f32):
-    %r = arith.addf %a, %d : f32
-    linalg.yield %r : f32
-  } -> tensor<1x8x4x4xf32>
+  %s = arith.addf %skip, %c : tensor<1x8x4x4xf32>
   %y = cambrian.activation %s {activation = #cambrian.activation<relu>} : tensor<1x8x4x4xf32>
   return %y : tensor<1x8x4x4xf32>
 }
 
 // -----
 
-// A broadcasting add, or one after the activation, is left alone.
+// An add after the activation, or one the importer spelled out as a
+// broadcasting loop, is left alone.
 // CHECK-LABEL: func @not_residual
 // CHECK:       %[[M:.*]] = cambrian.matmul %arg0, %arg1 {activation = #cambrian.activation<relu>}
-// CHECK:       linalg.generic {{.*}} ins(%[[M]], %arg2 :
+// CHECK-NEXT:  arith.addf %[[M]], %arg2 : tensor<4x16xf32>
 // CHECK:       %[[N:.*]] = cambrian.matmul %arg0, %arg1 :
 // CHECK:       linalg.generic {{.*}} ins(%[[N]], %arg3 :
 #id2 = affine_map<(d0, d1) -> (d0, d1)>
@@ -99,13 +92,8 @@ func.func @residual_relu(%x: tensor<1x3x6x6xf32>, %w: tensor<8x3x3x3xf32>, %b: t
 func.func @not_residual(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %r: tensor<4x16xf32>,
                         %v: tensor<16xf32>) -> (tensor<4x16xf32>, tensor<4x16xf32>) {
   %m = cambrian.matmul %a, %b {activation = #cambrian.activation<relu>} : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
+  %s = arith.addf %m, %r : tensor<4x16xf32>
   %e = tensor.empty() : tensor<4x16xf32>
-  %s = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]}
-         ins(%m, %r : tensor<4x16xf32>, tensor<4x16xf32>) outs(%e : tensor<4x16xf32>) {
-  ^bb0(%x: f32, %y: f32, %o: f32):
-    %z = arith.addf %x, %y : f32
-    linalg.yield %z : f32
-  } -> tensor<4x16xf32>
   %n = cambrian.matmul %a, %b : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
   %t = linalg.generic {indexing_maps = [#id2, #row, #id2], iterator_types = ["parallel", "parallel"]}
          ins(%n, %v : tensor<4x16xf32>, tensor<16xf32>) outs(%e : tensor<4x16xf32>) {

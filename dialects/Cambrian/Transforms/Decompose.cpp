@@ -387,6 +387,28 @@ void moveLast(int64_t rank, int64_t axis, SmallVectorImpl<int64_t> &perm,
 }
 
 //===----------------------------------------------------------------------===//
+// Elementwise arithmetic on tensors
+//===----------------------------------------------------------------------===//
+
+/// arith.addf on two tensors of one shape (an ONNX Add the epilogue fusion
+/// did not take) as an elementwise generic.
+struct DecomposeTensorAdd : OpRewritePattern<arith::AddFOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(arith::AddFOp op,
+                                PatternRewriter &rewriter) const override {
+    auto type = dyn_cast<RankedTensorType>(op.getType());
+    if (!type || !type.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "not a static tensor add");
+    TensorBuilder tb(rewriter, op.getLoc());
+    rewriter.replaceOp(op, tb.elementwise({op.getLhs(), op.getRhs()},
+                                          type.getShape(),
+                                          type.getElementType(), addF));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
 // Activation
 //===----------------------------------------------------------------------===//
 
@@ -758,6 +780,7 @@ std::unique_ptr<Pass> cambrian::cmb::createDecomposePass(KeepOpFn keep) {
 
 void cambrian::cmb::populateCambrianDecomposePatterns(
     RewritePatternSet &patterns, KeepOpFn keep) {
+  patterns.add<DecomposeTensorAdd>(patterns.getContext());
   patterns.add<DecomposeActivation, DecomposeConv, DecomposeMatmul,
                DecomposePool,
                DecomposeSoftmax, DecomposeLayerNorm, DecomposeRmsNorm,

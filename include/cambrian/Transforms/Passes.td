@@ -87,9 +87,9 @@ def FuseEpiloguePass : Pass<"cambrian-fuse-epilogue"> {
   let description = [{
     For an op with an epilogue (`EpilogueOpInterface`: convolution, matmul)
     whose result has one user:
-    - a same-shape elementwise add of that result and another tensor (an
-      ONNX Add without broadcasting) becomes the op's residual, when it has
-      neither a residual nor an activation yet;
+    - an `arith.addf` of that result and another tensor of its type (how
+      the importer writes an ONNX Add without broadcasting) becomes the
+      op's residual, when it has neither a residual nor an activation yet;
     - a `cambrian.activation` becomes the op's activation, when it has none;
     - with `fuse-conv-pooling` (for targets that say they can run it: see
       `Target::graphFusions`), a max `cambrian.pool` becomes the
@@ -111,7 +111,7 @@ def FuseEpiloguePass : Pass<"cambrian-fuse-epilogue"> {
            "Move a max pooling into the convolution before it">
   ];
   let dependentDialects = ["cambrian::cmb::CambrianDialect",
-                           "mlir::linalg::LinalgDialect"];
+                           "mlir::arith::ArithDialect"];
 }
 
 #endif // CAMBRIAN_TRANSFORMS_PASSES

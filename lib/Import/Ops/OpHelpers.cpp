@@ -258,6 +258,19 @@ LogicalResult cambrian::onnx_import::importBinary(NodeContext &nc,
     return success();
   }
 
+  // A float Add of two tensors of one shape stays an op (arith.addf on
+  // tensors), so that epilogue fusion can take it as a residual without
+  // reading loop bodies; the decomposition makes it a loop like the rest.
+  if (kind == BinaryKind::Add && n == 2 && isFloatType(type) &&
+      nc.inputShape(0) == ArrayRef<int64_t>(shape) &&
+      nc.inputShape(1) == ArrayRef<int64_t>(shape)) {
+    nc.setResult(0,
+                 arith::AddFOp::create(nc.builder(), nc.loc(), nc.operand(0),
+                                       nc.operand(1)),
+                 type);
+    return success();
+  }
+
   SmallVector<Value> operands;
   for (unsigned i = 0; i < n; ++i)
     operands.push_back(nc.operand(i));

@@ -23,6 +23,18 @@ func.func @conv_epilogue(%x: tensor<1x3x10x10xf32>, %w: tensor<8x3x3x3xf32>,
   return %0 : tensor<1x8x8x8xf32>
 }
 
+// A same-shape tensor add (an imported ONNX Add) is one elementwise
+// generic; scalar adds are left alone.
+// CHECK-LABEL: func @tensor_add
+// CHECK:       linalg.generic {{.*}} ins(%arg0, %arg1 : tensor<2x3xf32>, tensor<2x3xf32>)
+// CHECK:         arith.addf %{{.*}}, %{{.*}} : f32
+// CHECK:       arith.addf %arg2, %arg2 : f32
+func.func @tensor_add(%a: tensor<2x3xf32>, %b: tensor<2x3xf32>, %s: f32) -> (tensor<2x3xf32>, f32) {
+  %0 = arith.addf %a, %b : tensor<2x3xf32>
+  %1 = arith.addf %s, %s : f32
+  return %0, %1 : tensor<2x3xf32>, f32
+}
+
 // HardSwish: x * max(min(x / 6 + 1/2, 1), 0), one elementwise generic.
 // CHECK-LABEL: func @hard_swish
 // CHECK:       linalg.generic {{.*}} ins(%arg0 : tensor<2x3xf32>)
