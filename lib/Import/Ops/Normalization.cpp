@@ -142,17 +142,14 @@ LogicalResult importInstanceNormalization(NodeContext &nc) {
     if (nc.inputShape(i) != ArrayRef<int64_t>{xs[1]})
       return nc.emitError() << "input " << i << " must have shape [" << xs[1]
                             << "]";
+  // A group normalization with one channel per group.
   int32_t st = statsType(nc, type);
   TensorBuilder tb = nc.tb();
   Value x = tb.convert(nc.operand(0), type, st);
-  SmallVector<int64_t> axes, cshape(xs.size() - 1, 1);
-  for (int64_t d = 2; d < (int64_t)xs.size(); ++d)
-    axes.push_back(d);
-  cshape[0] = xs[1];
-  Moments m = computeMoments(tb, x, axes, nc.attrFloat("epsilon", 1e-5));
-  Value y = scaleAndShift(tb, m.centered, m.invStdDev,
-                   tb.reshape(optionalOperand(nc, 1, st), cshape),
-                   tb.reshape(optionalOperand(nc, 2, st), cshape));
+  Value y = cmb::GroupNormOp::create(
+      nc.builder(), nc.loc(), x.getType(), x, optionalOperand(nc, 1, st),
+      optionalOperand(nc, 2, st), xs[1],
+      APFloat(float(nc.attrFloat("epsilon", 1e-5))));
   nc.setResult(0, tb.convert(y, st, type), type);
   return success();
 }
@@ -166,7 +163,7 @@ LogicalResult importGroupNormalization(NodeContext &nc, bool perChannel) {
   ArrayRef<int64_t> xs = nc.inputShape(0);
   if (!nc.hasAttr("num_groups"))
     return nc.emitError() << "missing attribute 'num_groups'";
-  int64_t G = nc.attrInt("num_groups", 1), N = xs[0], C = xs[1];
+  int64_t G = nc.attrInt("num_groups", 1), C = xs[1];
   if (G <= 0 || C % G)
     return nc.emitError() << "num_groups " << G << " does not divide the "
                           << C << " channels";
@@ -179,24 +176,20 @@ LogicalResult importGroupNormalization(NodeContext &nc, bool perChannel) {
   TensorBuilder tb = nc.tb();
   Value x = tb.convert(nc.operand(0), type, st);
   Value scale = optionalOperand(nc, 1, st), bias = optionalOperand(nc, 2, st);
-  // Per-channel parameters (21) are what cambrian.group_norm takes.
-  if (perChannel) {
-    Value y = cmb::GroupNormOp::create(
-        nc.builder(), nc.loc(), x.getType(), x, scale, bias, G,
-        APFloat(float(nc.attrFloat("epsilon", 1e-5))));
-    nc.setResult(0, tb.convert(y, st, type), type);
-    return success();
+  // cambrian.group_norm takes per-channel parameters (as opset 21 does);
+  // before 21 each group's value serves its C/G channels.
+  if (!perChannel) {
+    auto spread = [&](Value p) {
+      return tb.reshape(tb.broadcastTo(tb.reshape(p, {G, 1}), {G, C / G}),
+                        {C});
+    };
+    scale = spread(scale);
+    bias = spread(bias);
   }
-  int64_t spatial = numElements(xs.drop_front(2));
-  // [N, G, C/G * spatial]: one row of statistics per (n, group).
-  Value grouped = tb.reshape(x, {N, G, C / G, spatial});
-  Moments m = computeMoments(tb, grouped, {2, 3}, nc.attrFloat("epsilon", 1e-5));
-  // Per-group parameters (18) scale the grouped rows.
-  Value normed = scaleAndShift(tb, m.centered, m.invStdDev,
-                        tb.reshape(scale, {1, G, 1, 1}),
-                        tb.reshape(bias, {1, G, 1, 1}));
-  normed = tb.reshape(normed, xs);
-  nc.setResult(0, tb.convert(normed, st, type), type);
+  Value y = cmb::GroupNormOp::create(
+      nc.builder(), nc.loc(), x.getType(), x, scale, bias, G,
+      APFloat(float(nc.attrFloat("epsilon", 1e-5))));
+  nc.setResult(0, tb.convert(y, st, type), type);
   return success();
 }
 
