@@ -49,9 +49,9 @@ struct FuseActivation : OpRewritePattern<ActivationOp> {
   }
 };
 
-/// Whether `g` is `a + b` elementwise on two tensors of its result's type,
-/// both read whole (an ONNX Add without broadcasting, as imported).
-bool isSameShapeAdd(linalg::GenericOp g) {
+/// Whether `g` is `a op b` elementwise on two tensors of its result's type,
+/// both read whole (an ONNX Add or Mul without broadcasting, as imported).
+template <typename BinaryOp> bool isSameShapeBinary(linalg::GenericOp g) {
   if (!g.hasPureTensorSemantics() || g.getNumDpsInputs() != 2 ||
       g.getNumDpsInits() != 1 || g.getNumReductionLoops() != 0 ||
       !llvm::all_of(g.getIndexingMapsArray(),
@@ -64,11 +64,38 @@ bool isSameShapeAdd(linalg::GenericOp g) {
   Block &body = g.getRegion().front();
   if (body.getOperations().size() != 2)
     return false;
-  auto add = body.getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
-  return add && llvm::is_contained(add->getOperands(), body.getArgument(0)) &&
-         llvm::is_contained(add->getOperands(), body.getArgument(1)) &&
-         add.getLhs() != add.getRhs();
+  auto op = body.getTerminator()->getOperand(0).getDefiningOp<BinaryOp>();
+  return op && llvm::is_contained(op->getOperands(), body.getArgument(0)) &&
+         llvm::is_contained(op->getOperands(), body.getArgument(1)) &&
+         op.getLhs() != op.getRhs();
 }
+
+/// mul(x, sigmoid(x)) -> silu(x), when the sigmoid has no other user: the
+/// SiLU (Swish) that ONNX spells as two nodes becomes one activation, which
+/// FuseActivation then moves into the op that produces x (x had two users,
+/// the sigmoid and the mul, so neither could join it before).
+struct FuseSiluProduct : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::GenericOp g,
+                                PatternRewriter &rewriter) const override {
+    if (!isSameShapeBinary<arith::MulFOp>(g))
+      return rewriter.notifyMatchFailure(g, "not a same-shape product");
+    for (unsigned i = 0; i < 2; ++i) {
+      Value x = g.getDpsInputs()[i], s = g.getDpsInputs()[1 - i];
+      auto sigmoid = s.getDefiningOp<ActivationOp>();
+      if (!sigmoid || sigmoid.getInput() != x || !s.hasOneUse() ||
+          sigmoid.getActivation().getKind() != ActivationKind::Sigmoid)
+        continue;
+      rewriter.replaceOpWithNewOp<ActivationOp>(
+          g, g.getResult(0).getType(), x,
+          ActivationAttr::get(getContext(), ActivationKind::Silu));
+      rewriter.eraseOp(sigmoid);
+      return success();
+    }
+    return rewriter.notifyMatchFailure(g, "not x * sigmoid(x)");
+  }
+};
 
 /// add(producer, other) -> producer{residual = other}, when the add is the
 /// producer's only user and the producer has neither a residual nor an
@@ -78,7 +105,7 @@ struct FuseResidualAdd : OpRewritePattern<linalg::GenericOp> {
 
   LogicalResult matchAndRewrite(linalg::GenericOp g,
                                 PatternRewriter &rewriter) const override {
-    if (!isSameShapeAdd(g))
+    if (!isSameShapeBinary<arith::AddFOp>(g))
       return rewriter.notifyMatchFailure(g, "not a same-shape add");
     for (unsigned i = 0; i < 2; ++i) {
       Value sum = g.getDpsInputs()[i], other = g.getDpsInputs()[1 - i];
@@ -144,5 +171,6 @@ struct FuseEpiloguePass
 } // namespace
 
 void cambrian::populateFuseEpiloguePatterns(RewritePatternSet &patterns) {
-  patterns.add<FuseActivation, FuseResidualAdd>(patterns.getContext());
+  patterns.add<FuseActivation, FuseResidualAdd, FuseSiluProduct>(
+      patterns.getContext());
 }

@@ -118,6 +118,61 @@ func.func @not_residual(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %r: tensor<4x
 
 // -----
 
+// x * sigmoid(x) (ONNX's two-node SiLU) becomes one silu activation, which
+// then joins the convolution that had two users before.
+// CHECK-LABEL: func @conv_silu
+// CHECK-NEXT:  %[[Y:.*]] = cambrian.conv %arg0, %arg1 bias %arg2 {activation = #cambrian.activation<silu>, dilations = array<i64: 1, 1>, strides = array<i64: 1, 1>}
+// CHECK-NEXT:  return %[[Y]]
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @conv_silu(%x: tensor<1x3x6x6xf32>, %w: tensor<8x3x3x3xf32>, %b: tensor<8xf32>) -> tensor<1x8x4x4xf32> {
+  %c = cambrian.conv %x, %w bias %b {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>}
+         : (tensor<1x3x6x6xf32>, tensor<8x3x3x3xf32>, tensor<8xf32>) -> tensor<1x8x4x4xf32>
+  %s = cambrian.activation %c {activation = #cambrian.activation<sigmoid>} : tensor<1x8x4x4xf32>
+  %e = tensor.empty() : tensor<1x8x4x4xf32>
+  %y = linalg.generic {indexing_maps = [#id4, #id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+         ins(%s, %c : tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>) outs(%e : tensor<1x8x4x4xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %z = arith.mulf %p, %q : f32
+    linalg.yield %z : f32
+  } -> tensor<1x8x4x4xf32>
+  return %y : tensor<1x8x4x4xf32>
+}
+
+// -----
+
+// The sigmoid is used elsewhere (an SE block's gate), or multiplies another
+// tensor: no SiLU.
+// CHECK-LABEL: func @not_silu
+// CHECK:       %[[C:.*]] = cambrian.conv
+// CHECK:       %[[S:.*]] = cambrian.activation %[[C]] {activation = #cambrian.activation<sigmoid>}
+// CHECK:       linalg.generic {{.*}} ins(%[[C]], %[[S]] :
+// CHECK:       %[[T:.*]] = cambrian.activation %arg3 {activation = #cambrian.activation<sigmoid>}
+// CHECK:       linalg.generic {{.*}} ins(%[[C]], %[[T]] :
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @not_silu(%x: tensor<1x3x6x6xf32>, %w: tensor<8x3x3x3xf32>, %b: tensor<8xf32>,
+                    %g: tensor<1x8x4x4xf32>) -> (tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>) {
+  %c = cambrian.conv %x, %w bias %b {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>}
+         : (tensor<1x3x6x6xf32>, tensor<8x3x3x3xf32>, tensor<8xf32>) -> tensor<1x8x4x4xf32>
+  %s = cambrian.activation %c {activation = #cambrian.activation<sigmoid>} : tensor<1x8x4x4xf32>
+  %e = tensor.empty() : tensor<1x8x4x4xf32>
+  %y = linalg.generic {indexing_maps = [#id4, #id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+         ins(%c, %s : tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>) outs(%e : tensor<1x8x4x4xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %z = arith.mulf %p, %q : f32
+    linalg.yield %z : f32
+  } -> tensor<1x8x4x4xf32>
+  %t = cambrian.activation %g {activation = #cambrian.activation<sigmoid>} : tensor<1x8x4x4xf32>
+  %u = linalg.generic {indexing_maps = [#id4, #id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+         ins(%c, %t : tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>) outs(%e : tensor<1x8x4x4xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %z = arith.mulf %p, %q : f32
+    linalg.yield %z : f32
+  } -> tensor<1x8x4x4xf32>
+  return %y, %s, %u : tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>
+}
+
+// -----
+
 // Pooling joins only when the target asks for it (second RUN line); then
 // nothing more joins after it.
 // CHECK-LABEL: func @conv_relu_pool

@@ -99,6 +99,8 @@ def FuseEpiloguePass : Pass<"cambrian-fuse-epilogue"> {
       ONNX Add without broadcasting) becomes the op's residual, when it has
       neither a residual nor an activation yet;
     - a `cambrian.activation` becomes the op's activation, when it has none;
+      `x * sigmoid(x)` (a same-shape Mul of a tensor and its own sigmoid,
+      as ONNX spells SiLU) first becomes one `silu` activation;
     - with `fuse-conv-pooling` (for targets that say they can run it: see
       `Target::graphFusions`), a max `cambrian.pool` becomes the
       convolution's trailing `pool` window, which closes the epilogue.
