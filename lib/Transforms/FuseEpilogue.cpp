@@ -11,8 +11,12 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <cmath>
 
 namespace cambrian {
 #define GEN_PASS_DEF_FUSEEPILOGUEPASS
@@ -124,6 +128,128 @@ struct FuseResidualAdd : OpRewritePattern<linalg::GenericOp> {
   }
 };
 
+/// One ONNX elementwise node as imported: a generic whose body is one op of
+/// `x` (read whole, of the result's type) and at most one scalar constant
+/// (a splat tensor read through any map).
+struct ScalarStep {
+  Operation *op = nullptr;
+  Value x;
+  std::optional<double> constant;
+};
+
+std::optional<double> splatValue(Value v) {
+  DenseFPElementsAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)) || !attr.isSplat())
+    return std::nullopt;
+  return attr.getSplatValue<APFloat>().convertToDouble();
+}
+
+std::optional<ScalarStep> matchScalarStep(Value v) {
+  auto g = v.getDefiningOp<linalg::GenericOp>();
+  if (!g || !g.hasPureTensorSemantics() || g.getNumDpsInits() != 1 ||
+      g.getNumReductionLoops() != 0 || g.payloadUsesValueFromOperand(
+                                           g.getDpsInitOperand(0)))
+    return std::nullopt;
+  Block &body = g.getRegion().front();
+  if (body.getOperations().size() != 2)
+    return std::nullopt;
+  ScalarStep step;
+  step.op = &body.front();
+  if (body.getTerminator()->getOperand(0) != step.op->getResult(0))
+    return std::nullopt;
+  for (OpOperand *in : g.getDpsInputOperands()) {
+    if (in->get().getType() == v.getType() &&
+        g.getMatchingIndexingMap(in).isIdentity() && !step.x) {
+      step.x = in->get();
+    } else if (std::optional<double> k = splatValue(in->get());
+               k && !step.constant) {
+      step.constant = k;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (!step.x)
+    return std::nullopt;
+  return step;
+}
+
+/// Whether `v` is `x op c` (either order for a commutative op) of a
+/// generic step, with `c` within float precision of `k`; returns `x`.
+template <typename OpTy> Value matchStep(Value v, double k) {
+  std::optional<ScalarStep> step = matchScalarStep(v);
+  if (!step || !isa<OpTy>(step->op) || !step->constant ||
+      std::abs(*step->constant - k) > 1e-6 * std::max(1.0, std::abs(k)))
+    return nullptr;
+  return step->x;
+}
+
+/// The producer of `x` if an activation of `x` can join its epilogue now.
+EpilogueOpInterface freeProducer(Value x) {
+  auto producer = x.getDefiningOp<EpilogueOpInterface>();
+  return producer && producer.acceptsActivation() ? producer : nullptr;
+}
+
+/// x * (1 + erf(x / sqrt 2)) * 0.5, as torch exports GELU node by node
+/// (Div, Erf, Add, Mul, Mul), becomes one gelu_erf activation when it can
+/// join the op that produces x; so can a Tanh node.
+struct FuseActivationChain : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::GenericOp g,
+                                PatternRewriter &rewriter) const override {
+    Value root = g.getResult(0);
+    std::optional<ScalarStep> step = matchScalarStep(root);
+    if (step && isa<math::TanhOp>(step->op) && !step->constant &&
+        freeProducer(step->x) && step->x.hasOneUse())
+      return replace(g, step->x, ActivationKind::Tanh, {}, rewriter);
+    // The outer Mul by 0.5, then the Mul of x and 1 + erf(x / sqrt 2).
+    Value prod = matchStep<arith::MulFOp>(root, 0.5);
+    auto mul = prod ? prod.getDefiningOp<linalg::GenericOp>() : nullptr;
+    if (!mul || !prod.hasOneUse() || !isSameShapeBinary<arith::MulFOp>(mul))
+      return rewriter.notifyMatchFailure(g, "not Tanh or a GELU chain");
+    for (unsigned i = 0; i < 2; ++i) {
+      Value x = mul.getDpsInputs()[i], sum = mul.getDpsInputs()[1 - i];
+      Value erf = sum.hasOneUse() ? matchStep<arith::AddFOp>(sum, 1.0)
+                                  : nullptr;
+      std::optional<ScalarStep> erfStep =
+          erf ? matchScalarStep(erf) : std::nullopt;
+      if (!erfStep || !isa<math::ErfOp>(erfStep->op) || erfStep->constant ||
+          !erf.hasOneUse())
+        continue;
+      Value scaled = erfStep->x;
+      if (!scaled.hasOneUse())
+        continue;
+      Value in = matchStep<arith::DivFOp>(scaled, M_SQRT2);
+      if (!in)
+        in = matchStep<arith::MulFOp>(scaled, M_SQRT1_2);
+      // x feeds exactly the two ends of the chain.
+      if (in != x || !freeProducer(x) ||
+          llvm::range_size(x.getUsers()) != 2)
+        continue;
+      SmallVector<Operation *> chain = {
+          mul, sum.getDefiningOp(), erf.getDefiningOp(),
+          scaled.getDefiningOp()};
+      return replace(g, x, ActivationKind::GeluErf, chain, rewriter);
+    }
+    return rewriter.notifyMatchFailure(g, "not a GELU chain");
+  }
+
+  /// Replaces `g` by the activation `kind` of `x`; `chain` (producers
+  /// first to last of g's input) dies with it.
+  LogicalResult replace(linalg::GenericOp g, Value x, ActivationKind kind,
+                        ArrayRef<Operation *> chain,
+                        PatternRewriter &rewriter) const {
+    rewriter.setInsertionPoint(g);
+    Value act = ActivationOp::create(rewriter, g.getLoc(),
+                                     g.getResult(0).getType(), x,
+                                     ActivationAttr::get(getContext(), kind));
+    rewriter.replaceOp(g, act);
+    for (Operation *op : chain)
+      rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 /// max_pool(conv) -> conv{pool}, when the pool is the convolution's only
 /// user and the convolution has no pooling yet. Only max: an average
 /// window's count_include_pad has no place on the convolution.
@@ -171,6 +297,6 @@ struct FuseEpiloguePass
 } // namespace
 
 void cambrian::populateFuseEpiloguePatterns(RewritePatternSet &patterns) {
-  patterns.add<FuseActivation, FuseResidualAdd, FuseSiluProduct>(
-      patterns.getContext());
+  patterns.add<FuseActivation, FuseResidualAdd, FuseSiluProduct,
+               FuseActivationChain>(patterns.getContext());
 }

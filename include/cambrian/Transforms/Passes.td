@@ -100,7 +100,9 @@ def FuseEpiloguePass : Pass<"cambrian-fuse-epilogue"> {
       neither a residual nor an activation yet;
     - a `cambrian.activation` becomes the op's activation, when it has none;
       `x * sigmoid(x)` (a same-shape Mul of a tensor and its own sigmoid,
-      as ONNX spells SiLU) first becomes one `silu` activation;
+      as ONNX spells SiLU) first becomes one `silu` activation, and so do
+      torch's node-by-node GELU (`x * (1 + erf(x / sqrt 2)) * 0.5`) and a
+      Tanh node, when they can join the op producing x at once;
     - with `fuse-conv-pooling` (for targets that say they can run it: see
       `Target::graphFusions`), a max `cambrian.pool` becomes the
       convolution's trailing `pool` window, which closes the epilogue.
