@@ -130,7 +130,7 @@ struct FuseResidualAdd : OpRewritePattern<linalg::GenericOp> {
 
 /// One ONNX elementwise node as imported: a generic whose body is one op of
 /// `x` (read whole, of the result's type) and at most one scalar constant
-/// (a splat tensor read through any map).
+/// (a splat tensor read through any map), in that operand order.
 struct ScalarStep {
   Operation *op = nullptr;
   Value x;
@@ -157,24 +157,29 @@ std::optional<ScalarStep> matchScalarStep(Value v) {
   step.op = &body.front();
   if (body.getTerminator()->getOperand(0) != step.op->getResult(0))
     return std::nullopt;
+  // The body op reads x's argument first, then the constant's if any.
+  SmallVector<Value, 2> args;
   for (OpOperand *in : g.getDpsInputOperands()) {
+    BlockArgument arg = g.getMatchingBlockArgument(in);
     if (in->get().getType() == v.getType() &&
         g.getMatchingIndexingMap(in).isIdentity() && !step.x) {
       step.x = in->get();
+      args.insert(args.begin(), arg);
     } else if (std::optional<double> k = splatValue(in->get());
                k && !step.constant) {
       step.constant = k;
+      args.push_back(arg);
     } else {
       return std::nullopt;
     }
   }
-  if (!step.x)
+  if (!step.x || !llvm::equal(step.op->getOperands(), args))
     return std::nullopt;
   return step;
 }
 
-/// Whether `v` is `x op c` (either order for a commutative op) of a
-/// generic step, with `c` within float precision of `k`; returns `x`.
+/// Whether `v` is `x op c` of a generic step, with `c` within float
+/// precision of `k`; returns `x`.
 template <typename OpTy> Value matchStep(Value v, double k) {
   std::optional<ScalarStep> step = matchScalarStep(v);
   if (!step || !isa<OpTy>(step->op) || !step->constant ||

@@ -331,3 +331,51 @@ func.func @conv_avgpool(%x: tensor<1x3x6x6xf32>, %w: tensor<8x3x3x3xf32>) -> ten
          : tensor<1x8x4x4xf32> -> tensor<1x8x2x2xf32>
   return %p : tensor<1x8x2x2xf32>
 }
+
+// -----
+
+// sqrt 2 / x is not x / sqrt 2: the chain keeps its nodes.
+// CHECK-LABEL: func @gelu_chain_reversed_div
+// CHECK:       cambrian.matmul %arg0, %arg1 :
+// CHECK:       arith.divf
+// CHECK:       math.erf
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#sc2 = affine_map<(d0, d1) -> ()>
+func.func @gelu_chain_reversed_div(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>) -> tensor<4x16xf32> {
+  %m = cambrian.matmul %a, %b : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
+  %sqrt2 = arith.constant dense<1.41421354> : tensor<f32>
+  %one = arith.constant dense<1.0> : tensor<f32>
+  %half = arith.constant dense<0.5> : tensor<f32>
+  %e = tensor.empty() : tensor<4x16xf32>
+  %d = linalg.generic {indexing_maps = [#id2, #sc2, #id2], iterator_types = ["parallel", "parallel"]}
+         ins(%m, %sqrt2 : tensor<4x16xf32>, tensor<f32>) outs(%e : tensor<4x16xf32>) {
+  ^bb0(%x: f32, %k: f32, %o: f32):
+    %z = arith.divf %k, %x : f32
+    linalg.yield %z : f32
+  } -> tensor<4x16xf32>
+  %r = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+         ins(%d : tensor<4x16xf32>) outs(%e : tensor<4x16xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %z = math.erf %x : f32
+    linalg.yield %z : f32
+  } -> tensor<4x16xf32>
+  %s = linalg.generic {indexing_maps = [#id2, #sc2, #id2], iterator_types = ["parallel", "parallel"]}
+         ins(%r, %one : tensor<4x16xf32>, tensor<f32>) outs(%e : tensor<4x16xf32>) {
+  ^bb0(%x: f32, %k: f32, %o: f32):
+    %z = arith.addf %x, %k : f32
+    linalg.yield %z : f32
+  } -> tensor<4x16xf32>
+  %p = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]}
+         ins(%m, %s : tensor<4x16xf32>, tensor<4x16xf32>) outs(%e : tensor<4x16xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %z = arith.mulf %x, %y : f32
+    linalg.yield %z : f32
+  } -> tensor<4x16xf32>
+  %h = linalg.generic {indexing_maps = [#id2, #sc2, #id2], iterator_types = ["parallel", "parallel"]}
+         ins(%p, %half : tensor<4x16xf32>, tensor<f32>) outs(%e : tensor<4x16xf32>) {
+  ^bb0(%x: f32, %k: f32, %o: f32):
+    %z = arith.mulf %x, %k : f32
+    linalg.yield %z : f32
+  } -> tensor<4x16xf32>
+  return %h : tensor<4x16xf32>
+}
