@@ -29,6 +29,11 @@ void cambrian::buildGraphPipeline(OpPassManager &pm,
   // since folding and fusion work on linalg; those the target maps to
   // kernels itself stay whole for its pipeline (which decomposes whatever it
   // then leaves).
+  //
+  // Batch norms fold into a conv or matmul first on the dialect (before
+  // an activation joins the epilogue behind them, and so that an op the
+  // target maps whole gets them too), then on the decomposed linalg ops.
+  pm.addPass(createFoldBatchNormPass());
   FuseEpiloguePassOptions epilogue;
   epilogue.fuseConvPooling = fusions.convPooling;
   pm.addPass(createFuseEpiloguePass(epilogue));

@@ -5,10 +5,14 @@
 // The elementwise side is recognised by evaluating its body per channel
 // (as an affine map of the convolution's value), not by matching one
 // spelling, so the bias add, the batch norm and their fused form all fold.
+// It works on the cambrian dialect (a conv or matmul keeps its epilogue
+// and gets a new filter and bias, for targets that map the op to a
+// kernel) and on the linalg ops a decomposition leaves.
 //
 //===----------------------------------------------------------------------===//
 
 #include "cambrian/Transforms/Passes.h"
+#include "dialects/Cambrian/CambrianOps.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -538,6 +542,112 @@ struct FoldAffineIntoWeights : OpRewritePattern<linalg::GenericOp> {
   }
 };
 
+//===----------------------------------------------------------------------===//
+// On the dialect: cambrian.conv and cambrian.matmul
+//===----------------------------------------------------------------------===//
+
+/// The per-channel layout of a cambrian op's weights: element i of
+/// `weights` belongs to output channel (i / weightInner) % F.
+struct DialectProducer {
+  Value weights;
+  ChannelDims channels;
+  int64_t weightInner;
+};
+
+std::optional<DialectProducer> matchDialectProducer(Operation *op) {
+  if (auto conv = dyn_cast<cambrian::cmb::ConvOp>(op)) {
+    // Filter F x C/groups x K.., output N x F x S..
+    int64_t inner = 1;
+    for (int64_t d : conv.getFilter().getType().getShape().drop_front())
+      inner *= d;
+    return DialectProducer{conv.getFilter(), {1, 2}, inner};
+  }
+  if (auto mm = dyn_cast<cambrian::cmb::MatmulOp>(op)) {
+    // rhs B.. x K x N, output B.. x M x N: the channel is the column.
+    int64_t rank = mm.getOutput().getType().getRank();
+    return DialectProducer{mm.getRhs(), {rank - 1, rank}, 1};
+  }
+  return std::nullopt;
+}
+
+/// A per-channel affine generic after a cambrian.conv or cambrian.matmul
+/// whose epilogue has only a bias so far: the scale moves into a new
+/// constant filter, the shift into the bias. Then the op keeps its
+/// epilogue for fusion and for a target that maps it whole.
+struct FoldAffineIntoEpilogue : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp g,
+                                PatternRewriter &rewriter) const override {
+    Value x = variableInput(g);
+    auto producer =
+        x ? x.getDefiningOp<cambrian::cmb::EpilogueOpInterface>() : nullptr;
+    if (!producer || !cast<RankedTensorType>(x.getType()).hasStaticShape())
+      return rewriter.notifyMatchFailure(g, "no static conv or matmul above");
+    // A residual or activation would have to be applied before the affine.
+    if (producer.getResidual() || !producer.acceptsActivation() ||
+        !x.hasOneUse())
+      return rewriter.notifyMatchFailure(g, "epilogue beyond a bias, or "
+                                            "other users");
+    std::optional<DialectProducer> p = matchDialectProducer(producer);
+    if (!p)
+      return rewriter.notifyMatchFailure(g, "weights of unknown layout");
+    std::optional<Affine> a = analyzeGeneric(g, x, p->channels);
+    if (!a)
+      return rewriter.notifyMatchFailure(g, "not per-channel affine");
+    int64_t F = numChannels(x, p->channels);
+    // A bias add scales nothing: the weights stay as they are (uncopied,
+    // and they need not be constants).
+    bool scales = llvm::any_of(a->a, [](float s) { return s != 1.0f; });
+    std::optional<F32Constant> w;
+    if (scales && !(w = readF32Constant(p->weights)))
+      return rewriter.notifyMatchFailure(g, "weights are not f32 constants");
+    SmallVector<float> shift(a->b);
+    if (Value bias = producer.getBias()) {
+      std::optional<F32Constant> b = readF32Constant(bias);
+      if (!b || (int64_t)b->data.size() != F)
+        return rewriter.notifyMatchFailure(g, "bias is not an f32 constant");
+      for (int64_t c = 0; c < F; ++c)
+        shift[c] += b->data[c] * a->a[c];
+    }
+    auto finite = [](float v) { return std::isfinite(v); };
+    if (w) {
+      for (int64_t i = 0, e = w->data.size(); i < e; ++i)
+        w->data[i] *= a->a[(i / p->weightInner) % F];
+      if (!llvm::all_of(w->data, finite))
+        return rewriter.notifyMatchFailure(g, "folding would overflow");
+    }
+    if (!llvm::all_of(shift, finite))
+      return rewriter.notifyMatchFailure(g, "folding would overflow");
+
+    Location loc = producer->getLoc();
+    rewriter.setInsertionPoint(producer);
+    std::string name =
+        (w && w->resource ? *w->resource : std::string("weights")) + "_folded";
+    Value weights = p->weights;
+    if (w)
+      weights = makeF32Constant(
+          rewriter, loc, cast<RankedTensorType>(p->weights.getType()),
+          w->data, w->resource.has_value(), name);
+    Value bias;
+    if (producer.getBias() ||
+        llvm::any_of(shift, [](float t) { return t != 0.0f; }))
+      bias = makeF32Constant(
+          rewriter, loc, RankedTensorType::get({F}, rewriter.getF32Type()),
+          shift, /*asResource=*/false, name + "_bias");
+    // The clone keeps every attribute (strides, groups, ...); only the
+    // weights and the bias change.
+    Operation *folded = rewriter.clone(*producer);
+    folded->setOperand(1, weights); // the filter, or the matmul's rhs
+    auto epilogue = cast<cambrian::cmb::EpilogueOpInterface>(folded);
+    Value result = epilogue.cloneWithEpilogue(rewriter, bias, nullptr,
+                                              epilogue.getActivationAttr());
+    rewriter.eraseOp(folded);
+    rewriter.replaceOp(g, result);
+    rewriter.eraseOp(producer);
+    return success();
+  }
+};
+
 struct FoldBatchNormPass
     : cambrian::impl::FoldBatchNormPassBase<FoldBatchNormPass> {
   void runOnOperation() override {
@@ -551,5 +661,6 @@ struct FoldBatchNormPass
 } // namespace
 
 void cambrian::populateFoldBatchNormPatterns(RewritePatternSet &patterns) {
-  patterns.add<FoldAffineIntoWeights>(patterns.getContext());
+  patterns.add<FoldAffineIntoWeights, FoldAffineIntoEpilogue>(
+      patterns.getContext());
 }

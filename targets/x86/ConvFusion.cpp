@@ -458,9 +458,27 @@ ActivationMatch cambrian::x86::matchActivation(Value v, linalg::GenericOp g) {
 
 namespace {
 
+/// A convolution call whose output an elementwise epilogue can be folded
+/// into (rank 4, bias per output channel, loop d1).
+struct EpilogueSite {
+  mlir::Operation *op = nullptr;
+  /// The output buffer; replaced by the generic's output when folded.
+  mlir::Value y;
+  /// The buffers the op reads, which the result must not overwrite.
+  llvm::SmallVector<mlir::Value, 2> reads;
+  unsigned biasDim = 1;
+  int64_t biasSize = 0;
+  /// What has been folded so far: a bias buffer, accumulation into y (the
+  /// residual's buffer), the activation.
+  mlir::Value bias;
+  bool accumulate = false;
+  ActivationMatch act{0, 0.0f, 0.0f, mlir::Value()};
+  llvm::SmallVector<mlir::Operation *> deadAfter;
+};
+
 /// Folds one elementwise generic that reads `site.y` into the site; see
 /// foldEpilogue.
-bool foldOneEpilogueOp(cambrian::x86::EpilogueSite &site,
+bool foldOneEpilogueOp(EpilogueSite &site,
                        PatternRewriter &rewriter) {
   Operation *conv = site.op;
   Value y = site.y;
@@ -478,52 +496,26 @@ bool foldOneEpilogueOp(cambrian::x86::EpilogueSite &site,
   Value z = out->get();
   auto yType = cast<MemRefType>(y.getType());
   auto zType = cast<MemRefType>(z.getType());
-  // The generic runs over y's shape, or (a matmul's output read through a
-  // reshape) over as many elements with the same last dimension, where the
-  // bias then lies.
-  unsigned biasDim = site.biasDim;
-  if (site.reshapable) {
-    if (zType.getNumElements() != yType.getNumElements() ||
-        zType.getShape().back() != yType.getShape().back())
-      return false;
-    biasDim = g.getNumLoops() - 1;
-  } else if (zType.getShape() != yType.getShape()) {
+  if (zType.getShape() != yType.getShape())
     return false;
-  }
   // z may be a dense view of a larger buffer (a slice of a Concat's result).
   if (!g.getMatchingIndexingMap(out).isIdentity() || !isDenseF32(z) ||
       g.payloadUsesValueFromOperand(out))
     return false;
 
-  // Operands: y once (identity, or through reshapes), at most one bias, at
-  // most one residual (a whole tensor shaped like the result), scalars.
+  // Operands: y once, at most one bias, at most one residual (a whole
+  // tensor shaped like the result), scalars.
   BlockArgument yArg, biasArg, resArg;
   Value bias, residual;
-  SmallVector<Operation *> views; // y's reshapes, the one g reads last
   for (OpOperand *in : g.getDpsInputOperands()) {
     BlockArgument arg = g.getMatchingBlockArgument(in);
     Value v = in->get();
     bool identity = g.getMatchingIndexingMap(in).isIdentity();
-    SmallVector<Operation *> chain;
-    if (site.reshapable && rootBuffer(v) == yRoot && v != y) {
-      // A chain of expand/collapse_shape from y, each used only by the next.
-      Value cur = v;
-      while (cur != y && cur.getDefiningOp<ViewLikeOpInterface>() &&
-             isa<memref::ExpandShapeOp, memref::CollapseShapeOp>(
-                 cur.getDefiningOp()) &&
-             cur.hasOneUse()) {
-        chain.push_back(cur.getDefiningOp());
-        cur = cur.getDefiningOp()->getOperand(0);
-      }
-      if (cur != y)
-        return false;
-    }
-    if (v == y || !chain.empty()) {
+    if (v == y) {
       if (yArg || !identity)
         return false;
       yArg = arg;
-      views = chain;
-    } else if (!bias && isPerChannel(in, g, site.biasSize, biasDim)) {
+    } else if (!bias && isPerChannel(in, g, site.biasSize, site.biasDim)) {
       bias = v;
       biasArg = arg;
     } else if (!residual && identity &&
@@ -543,7 +535,7 @@ bool foldOneEpilogueOp(cambrian::x86::EpilogueSite &site,
   if (!inPlace) {
     auto alloc = y.getDefiningOp<memref::AllocOp>();
     if (!alloc || llvm::any_of(y.getUsers(), [&](Operation *u) {
-          return u != conv && u != g && (views.empty() || u != views.back());
+          return u != conv && u != g;
         }))
       return false;
     Value zRoot = rootBuffer(z);
@@ -632,7 +624,6 @@ bool foldOneEpilogueOp(cambrian::x86::EpilogueSite &site,
     });
   // Erased in order: the generic first, then the buffers that died.
   site.deadAfter.push_back(g);
-  llvm::append_range(site.deadAfter, views);
   if (!inPlace)
     site.deadAfter.push_back(y.getDefiningOp());
   if (replaceZ)
@@ -642,14 +633,18 @@ bool foldOneEpilogueOp(cambrian::x86::EpilogueSite &site,
 
 } // namespace
 
-void cambrian::x86::foldEpilogue(EpilogueSite &site,
-                                 PatternRewriter &rewriter) {
+namespace {
+
+/// Folds the elementwise generics that read `site.y` next, one at a time.
+void foldEpilogueOps(EpilogueSite &site, PatternRewriter &rewriter) {
   // Accumulating into y would need y's old content where the result goes.
   if (site.accumulate)
     return;
   while (foldOneEpilogueOp(site, rewriter)) {
   }
 }
+
+} // namespace
 
 void cambrian::x86::foldEpilogue(Operation *conv, ConvCall &call,
                                  PatternRewriter &rewriter) {
@@ -662,7 +657,7 @@ void cambrian::x86::foldEpilogue(Operation *conv, ConvCall &call,
   site.bias = call.bias;
   site.accumulate = call.params[CMB_CONV_ACCUMULATE] != 0;
   site.act.kind = call.params[CMB_CONV_ACTIVATION];
-  foldEpilogue(site, rewriter);
+  foldEpilogueOps(site, rewriter);
   call.y = site.y;
   call.bias = site.bias;
   call.params[CMB_CONV_ACCUMULATE] = site.accumulate;

@@ -64,32 +64,6 @@ matchPaddedInput(mlir::Operation *consumer, mlir::Value x,
 /// padding parameters. The fill, copy and buffer are queued in `deadAfter`.
 void foldInputPadding(mlir::Operation *conv, ConvCall &call);
 
-/// A kernel call whose output an elementwise epilogue can be folded into:
-/// a convolution (rank 4, bias per output channel, loop d1) or a matmul
-/// (rank 2 or 3, bias per column, the last loop).
-struct EpilogueSite {
-  mlir::Operation *op = nullptr;
-  /// The output buffer; replaced by the generic's output when folded.
-  mlir::Value y;
-  /// The buffers the op reads, which the result must not overwrite.
-  llvm::SmallVector<mlir::Value, 2> reads;
-  unsigned biasDim = 1;
-  int64_t biasSize = 0;
-  /// Whether the epilogue may read y through expand/collapse_shape views and
-  /// run over their shape (a matmul's: the bias is then per last dimension).
-  bool reshapable = false;
-  /// What has been folded so far: a bias buffer, accumulation into y (the
-  /// residual's buffer), the activation.
-  mlir::Value bias;
-  bool accumulate = false;
-  ActivationMatch act{0, 0.0f, 0.0f, mlir::Value()};
-  llvm::SmallVector<mlir::Operation *> deadAfter;
-};
-
-/// Folds the elementwise linalg.generics that read `site.y` next, as
-/// foldEpilogue below does for a convolution call.
-void foldEpilogue(EpilogueSite &site, mlir::PatternRewriter &rewriter);
-
 /// Folds the elementwise linalg.generics that read `call.y` next (in place,
 /// or into a buffer of their own while y dies), computing act(y + bias[f]
 /// + residual) with each term optional and act none, relu or clip(0, 6),

@@ -1,6 +1,7 @@
 //===- KernelCall.cpp - Building calls of the x86 kernel library ----------===//
 
 #include "targets/x86/KernelCall.h"
+#include "targets/x86/runtime/Kernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -168,4 +169,42 @@ Value cambrian::x86::DenseOperands::input(Value v) {
 void cambrian::x86::DenseOperands::finish() {
   if (dense != original)
     memref::CopyOp::create(b, loc, dense, original);
+}
+
+std::optional<cambrian::x86::KernelActivation>
+cambrian::x86::kernelActivation(cmb::ActivationAttr act) {
+  using cmb::ActivationKind;
+  if (!act)
+    return KernelActivation{};
+  float alpha = act.getAlphaF32(), beta = act.getBetaF32();
+  switch (act.getKind()) {
+  case ActivationKind::None:
+    return KernelActivation{};
+  case ActivationKind::Relu:
+    return KernelActivation{CMB_CONV_ACT_RELU};
+  case ActivationKind::Clip:
+    if (alpha == 0.0f && beta == 6.0f)
+      return KernelActivation{CMB_CONV_ACT_RELU6};
+    return std::nullopt;
+  case ActivationKind::LeakyRelu:
+    return KernelActivation{CMB_CONV_ACT_LEAKY_RELU, alpha};
+  case ActivationKind::HardSigmoid:
+    return KernelActivation{CMB_CONV_ACT_HARDSIGMOID, alpha, beta};
+  case ActivationKind::HardSwish:
+    // ONNX's HardSwish is x * HardSigmoid(x) with alpha 1/6, beta 1/2.
+    return KernelActivation{CMB_CONV_ACT_HARDSWISH, (float)(1.0 / 6.0), 0.5f};
+  case ActivationKind::Sigmoid:
+    return KernelActivation{CMB_CONV_ACT_SIGMOID};
+  case ActivationKind::Silu:
+    return KernelActivation{CMB_CONV_ACT_SILU};
+  case ActivationKind::Tanh:
+    return KernelActivation{CMB_CONV_ACT_TANH};
+  case ActivationKind::GeluErf:
+    return KernelActivation{CMB_CONV_ACT_GELU};
+  case ActivationKind::GeluTanh:
+    return KernelActivation{CMB_CONV_ACT_GELU_TANH};
+  case ActivationKind::Elu:
+    return std::nullopt;
+  }
+  return std::nullopt;
 }

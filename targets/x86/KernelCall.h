@@ -10,8 +10,12 @@
 #ifndef CAMBRIAN_TARGETS_X86_KERNELCALL_H
 #define CAMBRIAN_TARGETS_X86_KERNELCALL_H
 
+#include "dialects/Cambrian/CambrianDialect.h"
+
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/PatternMatch.h"
+
+#include <optional>
 
 namespace cambrian::x86 {
 
@@ -80,6 +84,17 @@ private:
   mlir::Location loc;
   mlir::Value original, dense;
 };
+
+/// An activation as the kernels take it: a CMB_CONV_ACT_* and its
+/// parameters.
+struct KernelActivation {
+  int64_t kind = 0;
+  float alpha = 0.0f, beta = 0.0f;
+};
+
+/// `act` (null for none) as the kernels apply it, or none when they have no
+/// such activation (Elu, a Clip other than (0, 6)).
+std::optional<KernelActivation> kernelActivation(cmb::ActivationAttr act);
 
 /// The patterns of the kernel calls beyond matmul and convolution.
 void populateLowerPoolingPatterns(mlir::RewritePatternSet &patterns);

@@ -15,6 +15,7 @@
 #include "targets/x86/MaxPool.h"
 #include "targets/x86/Passes.h"
 #include "targets/x86/Winograd.h"
+#include "targets/x86/X86KernelOps.h"
 #include "targets/x86/runtime/Kernels.h"
 #include "targets/x86/runtime/PackedPanels.h"
 
@@ -65,13 +66,23 @@ bool isStreamedWeight(Value b, Operation *anchor) {
   return bytes > kCachedWeightBytes;
 }
 
-/// C[b] (+)= A[b] * B[b] with A, B, C of rank 2 (batch 1) or 3.
+/// What the GEMM kernel applies as it stores: a bias per column, the
+/// activation, and whether it adds to what C holds.
+struct GemmEpilogue {
+  Value bias;
+  KernelActivation act;
+  bool accumulate = false;
+};
+
+/// C[b] (+)= A[b] * B[b] with A, B, C of rank 2 (batch 1) or 3, then the
+/// epilogue.
 LogicalResult lowerGemm(Operation *op, Value a, Value b, Value c,
-                        PatternRewriter &rewriter) {
+                        const GemmEpilogue &epi, PatternRewriter &rewriter) {
   auto sa = staticStrides(a), sb = staticStrides(b), sc = staticStrides(c);
   if (failed(sa) || failed(sb) || failed(sc))
     return rewriter.notifyMatchFailure(op, "needs static f32 strided memrefs");
-  if (sa->back() != 1 || sb->back() != 1 || sc->back() != 1)
+  if (sa->back() != 1 || sb->back() != 1 || sc->back() != 1 ||
+      (epi.bias && !isDenseRowMajor(epi.bias)))
     return rewriter.notifyMatchFailure(op, "needs unit inner strides");
   auto as = cast<MemRefType>(a.getType()).getShape();
   auto cs = cast<MemRefType>(c.getType()).getShape();
@@ -81,33 +92,10 @@ LogicalResult lowerGemm(Operation *op, Value a, Value b, Value c,
   auto ld = [](ArrayRef<int64_t> s) { return s[s.size() - 2]; };
   auto bs = [&](ArrayRef<int64_t> s) { return batched ? s[0] : 0; };
   Location loc = op->getLoc();
-  int64_t flags = foldZeroFill(op, c, rewriter) ? 0 : CMB_SGEMM_ACCUMULATE;
+  int64_t flags = epi.accumulate ? CMB_SGEMM_ACCUMULATE : 0;
   if (isStreamedWeight(b, op))
     flags |= CMB_SGEMM_STREAM_B;
-
-  // Bias per column, residual and activation from the generics that read C
-  // next (Gemm's bias, BERT's GELU and residual adds).
-  cambrian::x86::EpilogueSite site;
-  site.op = op;
-  site.y = c;
-  site.reads = {a, b};
-  site.biasDim = cs.size() - 1;
-  site.biasSize = N;
-  site.reshapable = true;
-  site.accumulate = flags & CMB_SGEMM_ACCUMULATE;
-  cambrian::x86::foldEpilogue(site, rewriter);
-  if (site.y != c) {
-    // A dense buffer with as many elements, maybe of another rank: address
-    // it as C would be laid out densely.
-    c = site.y;
-    if (cs.size() == 3)
-      *sc = {M * N, N, 1};
-    else
-      *sc = {N, 1};
-  }
-  if (site.accumulate)
-    flags |= CMB_SGEMM_ACCUMULATE;
-  const bool epilogue = site.bias || site.act.kind != CMB_CONV_ACT_NONE;
+  const bool epilogue = epi.bias || epi.act.kind != CMB_CONV_ACT_NONE;
 
   // Constant weights (a whole K x N global, so one GEMM) go into the module
   // packed.
@@ -143,18 +131,47 @@ LogicalResult lowerGemm(Operation *op, Value a, Value b, Value c,
     kernel = kSgemmEpilogue;
     auto ptrType = LLVM::LLVMPointerType::get(rewriter.getContext());
     args.append(
-        {site.bias ? elementPointer(rewriter, loc, site.bias)
-                   : LLVM::ZeroOp::create(rewriter, loc, ptrType).getResult(),
-         i64Const(rewriter, loc, site.act.kind),
-         i64Const(rewriter, loc, llvm::bit_cast<uint32_t>(site.act.alpha)),
-         i64Const(rewriter, loc, llvm::bit_cast<uint32_t>(site.act.beta))});
+        {epi.bias ? elementPointer(rewriter, loc, epi.bias)
+                  : LLVM::ZeroOp::create(rewriter, loc, ptrType).getResult(),
+         i64Const(rewriter, loc, epi.act.kind),
+         i64Const(rewriter, loc, llvm::bit_cast<uint32_t>(epi.act.alpha)),
+         i64Const(rewriter, loc, llvm::bit_cast<uint32_t>(epi.act.beta))});
   }
   declareKernel(op, kernel, ValueRange(args).getTypes());
   func::CallOp::create(rewriter, loc, kernel, TypeRange{}, args);
   rewriter.eraseOp(op);
-  for (Operation *dead : site.deadAfter)
-    rewriter.eraseOp(dead);
   return success();
+}
+
+/// x86kernel.matmul, which carries its epilogue.
+struct MatmulKernelToCall : OpRewritePattern<MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureBufferSemantics())
+      return failure();
+    std::optional<KernelActivation> act =
+        kernelActivation(op.getActivationAttr());
+    if (!act)
+      return rewriter.notifyMatchFailure(op, "an activation without kernel");
+    return lowerGemm(op, op.getLhs(), op.getRhs(), op.getOutput(),
+                     {op.getBias(), *act, op.getAccumulate()}, rewriter);
+  }
+};
+
+/// A linalg matmul the target did not map (one a decomposition made, such
+/// as attention's): a plain product, from a zero fill or accumulating.
+LogicalResult lowerLinalgGemm(Operation *op, Value a, Value b, Value c,
+                              PatternRewriter &rewriter) {
+  // Checked before the fill goes: lowerGemm may still refuse the operands.
+  for (Value v : {a, b, c})
+    if (FailureOr<SmallVector<int64_t>> s = staticStrides(v);
+        failed(s) || s->back() != 1)
+      return rewriter.notifyMatchFailure(op, "needs static f32 strided "
+                                             "memrefs, unit inner strides");
+  GemmEpilogue epi;
+  epi.accumulate = !foldZeroFill(op, c, rewriter);
+  return lowerGemm(op, a, b, c, epi, rewriter);
 }
 
 struct MatmulToKernel : OpRewritePattern<linalg::MatmulOp> {
@@ -164,8 +181,8 @@ struct MatmulToKernel : OpRewritePattern<linalg::MatmulOp> {
     if (!op.hasPureBufferSemantics() || !std::remove_reference_t<decltype(op)>::isDefaultIndexingMaps(op.getIndexingMaps()) ||
         op.getCast() != linalg::TypeFn::cast_signed)
       return failure();
-    return lowerGemm(op, op.getInputs()[0], op.getInputs()[1],
-                     op.getOutputs()[0], rewriter);
+    return lowerLinalgGemm(op, op.getInputs()[0], op.getInputs()[1],
+                           op.getOutputs()[0], rewriter);
   }
 };
 
@@ -175,8 +192,8 @@ struct BatchMatmulToKernel : OpRewritePattern<linalg::BatchMatmulOp> {
                                 PatternRewriter &rewriter) const override {
     if (!op.hasPureBufferSemantics() || !std::remove_reference_t<decltype(op)>::isDefaultIndexingMaps(op.getIndexingMaps()))
       return failure();
-    return lowerGemm(op, op.getInputs()[0], op.getInputs()[1],
-                     op.getOutputs()[0], rewriter);
+    return lowerLinalgGemm(op, op.getInputs()[0], op.getInputs()[1],
+                           op.getOutputs()[0], rewriter);
   }
 };
 
@@ -455,7 +472,8 @@ void cambrian::x86::populateLowerToKernelsPatterns(RewritePatternSet &patterns,
                                                   bool winograd,
                                                   bool packedConv,
                                                   bool convPool) {
-  patterns.add<MatmulToKernel, BatchMatmulToKernel>(patterns.getContext());
+  patterns.add<MatmulToKernel, BatchMatmulToKernel, MatmulKernelToCall>(
+      patterns.getContext());
   populateLowerConvolutionPatterns(patterns, winograd, packedConv, convPool);
   populateLowerPoolingPatterns(patterns);
   populateLowerNormalizationPatterns(patterns);

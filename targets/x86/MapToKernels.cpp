@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "targets/x86/KernelCall.h"
 #include "targets/x86/Passes.h"
 #include "targets/x86/X86KernelOps.h"
 
@@ -64,6 +65,60 @@ bool mapsPool(cmb::PoolOp op) {
   return op.getKind() == cmb::PoolKind::Max && isStaticF32(op.getInput()) &&
          op.getInput().getType().getRank() == 4;
 }
+
+/// f32 static operands and an activation the GEMM kernel applies as it
+/// stores.
+bool mapsMatmul(cmb::MatmulOp op) {
+  return isStaticF32(op.getLhs()) && isStaticF32(op.getRhs()) &&
+         isStaticF32(op.getOutput()) &&
+         (!op.getBias() || isStaticF32(op.getBias())) &&
+         (!op.getResidual() || isStaticF32(op.getResidual())) &&
+         x86::kernelActivation(op.getActivationAttr()).has_value();
+}
+
+/// cambrian.matmul to x86kernel.matmul, shaped as the decomposition shapes
+/// it: weights shared over the batch make one GEMM over all rows of the
+/// lhs; otherwise both sides are broadcast to one flat batch. A residual
+/// is the destination, accumulated into.
+struct MatmulToKernel : OpRewritePattern<cmb::MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(cmb::MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!mapsMatmul(op))
+      return rewriter.notifyMatchFailure(op, "no kernel: not static f32, or "
+                                             "an activation it lacks");
+    TensorBuilder tb(rewriter, op.getLoc());
+    Value a = op.getLhs(), b = op.getRhs();
+    ArrayRef<int64_t> as = TensorBuilder::shapeOf(a),
+                      bs = TensorBuilder::shapeOf(b),
+                      ys = op.getOutput().getType().getShape();
+    int64_t M = as[as.size() - 2], K = as.back(), N = bs.back();
+    SmallVector<int64_t> shape;
+    if (bs.size() == 2) {
+      int64_t rows = ShapedType::getNumElements(as) / K;
+      a = tb.reshape(a, {rows, K});
+      shape = {rows, N};
+    } else {
+      ArrayRef<int64_t> batch = ys.drop_back(2);
+      int64_t B = ShapedType::getNumElements(batch);
+      SmallVector<int64_t> aFull(batch), bFull(batch);
+      aFull.append({M, K});
+      bFull.append({K, N});
+      a = tb.reshape(tb.broadcastTo(a, aFull), {B, M, K});
+      b = tb.reshape(tb.broadcastTo(b, bFull), {B, K, N});
+      shape = {B, M, N};
+    }
+    Value init = op.getResidual()
+                     ? tb.reshape(op.getResidual(), shape)
+                     : tb.empty(shape, rewriter.getF32Type());
+    auto kernel = x86::MatmulOp::create(
+        rewriter, op.getLoc(), TypeRange{init.getType()}, a, b, op.getBias(),
+        init, op.getActivationAttr(),
+        op.getResidual() ? rewriter.getUnitAttr() : UnitAttr());
+    rewriter.replaceOp(op, tb.reshape(kernel.getResult()[0], ys));
+    return success();
+  }
+};
 
 /// cambrian.softmax to x86kernel.softmax over the last dimension, with
 /// the axis moved last and back by transposes (as the decomposition does;
@@ -150,10 +205,12 @@ bool cambrian::x86::mapsToKernel(Operation *op) {
     return mapsLayerNorm(norm);
   if (auto pool = dyn_cast<cmb::PoolOp>(op))
     return mapsPool(pool);
+  if (auto matmul = dyn_cast<cmb::MatmulOp>(op))
+    return mapsMatmul(matmul);
   return false;
 }
 
 void cambrian::x86::populateMapToKernelsPatterns(RewritePatternSet &patterns) {
-  patterns.add<SoftmaxToKernel, LayerNormToKernel, PoolToKernel>(
-      patterns.getContext());
+  patterns.add<SoftmaxToKernel, LayerNormToKernel, PoolToKernel,
+               MatmulToKernel>(patterns.getContext());
 }

@@ -209,8 +209,10 @@ def LowerToKernelsPass : Pass<"cambrian-x86-lower-to-kernels",
     `linalg.conv_2d_ngchw_gfchw` on f32 memrefs with unit inner strides into
     calls of the x86 kernel library (`targets/x86/runtime/Kernels.h`): packed,
     cache-blocked, vectorized GEMM and convolution. The elementwise ops that
-    read a convolution's or matmul's result next (bias, residual add,
-    activation) are folded into the call. The `x86kernel` ops (max pooling
+    read a convolution's result next (bias, residual add, activation) are
+    folded into the call; a linalg matmul (one the target did not map) is a
+    plain GEMM. The `x86kernel` ops (`x86kernel.matmul` with its epilogue
+    here, max pooling
     in `LowerPooling.cpp`, softmax and layer normalization in
     `LowerNormalizations.cpp`; mapped from the cambrian ops before
     bufferization by `cambrian-x86-map-to-kernels`; an operand with a
@@ -276,7 +278,10 @@ def MapToKernelsPass : Pass<"cambrian-x86-map-to-kernels"> {
     `cambrian.layer_norm` on f32 whose scale (and bias) has one element per
     normalized position becomes `x86kernel.layer_norm`; 2-D f32
     `cambrian.pool max` becomes `x86kernel.max_pool2d` with its leading
-    pads (the kernel pads with -inf on every side). Other ops, types
+    pads (the kernel pads with -inf on every side); f32 `cambrian.matmul`
+    with an activation the GEMM applies becomes `x86kernel.matmul` (one
+    GEMM over all rows when the weights are 2-D, else one flat batch; a
+    residual is the destination, accumulated into). Other ops, types
     and shapes are left to `cambrian-decompose`, which runs next. The graph
     pipeline leaves exactly these ops undecomposed (`X86Target::mapsOp`
     asks `mapsToKernel`, which this pass's patterns ask too).

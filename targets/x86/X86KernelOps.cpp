@@ -90,8 +90,8 @@ static LogicalResult bufferizeKernel(Operation *op, RewriterBase &rewriter,
   }                                                                            \
   bool OpTy::bufferizesToMemoryRead(OpOperand &operand,                        \
                                     const AnalysisState &) {                   \
-    /* The kernels overwrite their destination without reading it. */         \
-    return !isDpsInit(&operand);                                               \
+    /* Most kernels overwrite their destination without reading it. */       \
+    return !isDpsInit(&operand) || readsOutput();                              \
   }                                                                            \
   bool OpTy::bufferizesToMemoryWrite(OpOperand &operand,                       \
                                      const AnalysisState &) {                  \
@@ -109,6 +109,7 @@ static LogicalResult bufferizeKernel(Operation *op, RewriterBase &rewriter,
     return bufferizeKernel(*this, rewriter, options, state);                   \
   }
 
+X86_KERNEL_OP_METHODS(MatmulOp)
 X86_KERNEL_OP_METHODS(SoftmaxOp)
 X86_KERNEL_OP_METHODS(LayerNormOp)
 X86_KERNEL_OP_METHODS(MaxPool2dOp)
@@ -120,6 +121,27 @@ X86_KERNEL_OP_METHODS(MaxPool2dOp)
 /// The number of elements of the static shaped `v`.
 static int64_t numElements(Value v) {
   return cast<ShapedType>(v.getType()).getNumElements();
+}
+
+LogicalResult MatmulOp::verify() {
+  if (failed(verifyKernelOperands(*this)))
+    return failure();
+  auto as = cast<ShapedType>(getLhs().getType()).getShape(),
+       bs = cast<ShapedType>(getRhs().getType()).getShape(),
+       ys = cast<ShapedType>(getOutput().getType()).getShape();
+  if (as.size() != bs.size() || as.size() != ys.size() || as.size() < 2 ||
+      as.size() > 3)
+    return emitOpError() << "needs operands all of rank 2 or all of rank 3";
+  if (as.size() == 3 && (as[0] != bs[0] || as[0] != ys[0]))
+    return emitOpError() << "needs one batch size";
+  int64_t r = as.size();
+  if (as[r - 1] != bs[r - 2] || ys[r - 2] != as[r - 2] ||
+      ys[r - 1] != bs[r - 1])
+    return emitOpError() << "needs lhs M x K, rhs K x N and output M x N";
+  if (getBias() && numElements(getBias()) != ys[r - 1])
+    return emitOpError() << "needs " << ys[r - 1]
+                         << " bias elements, one per column";
+  return success();
 }
 
 LogicalResult SoftmaxOp::verify() {

@@ -4,6 +4,7 @@
 #define CAMBRIAN_TARGETS_X86_X86KERNELOPS_H
 
 #include "targets/x86/X86KernelDialect.h"
+#include "dialects/Cambrian/CambrianDialect.h"
 
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"

@@ -4,6 +4,7 @@
 #define CAMBRIAN_TARGETS_X86_X86KERNELOPS_TD
 
 include "targets/x86/X86KernelDialect.td"
+include "dialects/Cambrian/CambrianAttrs.td"
 include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.td"
 include "mlir/Interfaces/DestinationStyleOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
@@ -23,6 +24,45 @@ class X86Kernel_Op<string mnemonic, list<Trait> traits = []>
     ::mlir::MutableOperandRange getDpsInitsMutable() {
       return getOutputMutable();
     }
+    /// Whether the kernel reads its destination (most overwrite it).
+    bool readsOutput() { return false; }
+  }];
+}
+
+def X86Kernel_MatmulOp : X86Kernel_Op<"matmul"> {
+  let summary = "Matrix product with an epilogue (cmb_x86_sgemm[_epilogue])";
+  let description = [{
+    `output = activation(lhs @ rhs + bias (+ output, with accumulate))` on
+    f32 `lhs: [B x] M x K`, `rhs: [B x] K x N` and `output: [B x] M x N`
+    (all rank 2, or all rank 3 with one batch). `bias` has N elements, one
+    per column. With `accumulate` the kernel adds the product to what
+    `output` holds (a residual: the destination is then read too). The
+    activation is one the kernel applies as it stores (runtime/Kernels.h,
+    CMB_CONV_ACT_*).
+
+    ```mlir
+    %y = x86kernel.matmul %a, %b bias %c into %e
+           {activation = #cambrian.activation<gelu_erf>}
+           : (tensor<64x256xf32>, tensor<256x1024xf32>, tensor<1024xf32>,
+              tensor<64x1024xf32>) -> tensor<64x1024xf32>
+    ```
+  }];
+  let arguments = (ins TensorOrMemRef<[F32]>:$lhs,
+                       TensorOrMemRef<[F32]>:$rhs,
+                       Optional<TensorOrMemRef<[F32]>>:$bias,
+                       TensorOrMemRef<[F32]>:$output,
+                       OptionalAttr<Cambrian_ActivationAttr>:$activation,
+                       UnitAttr:$accumulate);
+  let assemblyFormat = [{
+    $lhs `,` $rhs (`bias` $bias^)? `into` $output attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() {
+      return getOutputMutable();
+    }
+    /// A residual is accumulated into the destination, which is then read.
+    bool readsOutput() { return getAccumulate(); }
   }];
 }
 

@@ -344,6 +344,158 @@ func.func @matmul_bn(%x: tensor<2x3xf32>) -> tensor<2x2xf32> {
 #id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 #chan = affine_map<(d0, d1, d2, d3) -> (d1, 0, 0)>
 
+// On the dialect: cambrian.conv with a bias -> BatchNormalization. The op
+// stays whole (a target may map it) with W * s and b * s + t.
+// CHECK-LABEL: func.func @cambrian_conv_bias_bn
+// CHECK-SAME: (%[[X:.+]]: tensor<1x2x4x4xf32>)
+// CHECK-DAG: %[[W:.+]] = arith.constant dense<{{.*}}2.000000e+00{{.*}}-2.000000e+00{{.*}}8.000000e+00{{.*}}2.000000e+00{{.*}}> : tensor<2x2x1x1xf32>
+// CHECK-DAG: %[[B:.+]] = arith.constant dense<[2.500000e+00, 7.000000e+00]> : tensor<2xf32>
+// CHECK: %[[Y:.+]] = cambrian.conv %[[X]], %[[W]] bias %[[B]] {dilations = array<i64: 1, 1>, strides = array<i64: 1, 1>}
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[Y]]
+func.func @cambrian_conv_bias_bn(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> {
+  %w = arith.constant dense<[[[[1.0]], [[-1.0]]], [[[2.0]], [[0.5]]]]> : tensor<2x2x1x1xf32>
+  %bias = arith.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  %s = arith.constant dense<[[[2.0]], [[4.0]]]> : tensor<2x1x1xf32>
+  %t = arith.constant dense<[[[0.5]], [[-1.0]]]> : tensor<2x1x1xf32>
+  %y = cambrian.conv %x, %w bias %bias {dilations = array<i64: 1, 1>, strides = array<i64: 1, 1>}
+      : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>, tensor<2xf32>) -> tensor<1x2x4x4xf32>
+  %e = tensor.empty() : tensor<1x2x4x4xf32>
+  %n = linalg.generic {indexing_maps = [#id, #chan, #chan, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y, %s, %t : tensor<1x2x4x4xf32>, tensor<2x1x1xf32>, tensor<2x1x1xf32>) outs(%e : tensor<1x2x4x4xf32>) {
+  ^bb0(%v: f32, %a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %v, %a : f32
+    %r = arith.addf %m, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x4xf32>
+  return %n : tensor<1x2x4x4xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#chan = affine_map<(d0, d1, d2, d3) -> (d1, 0, 0)>
+
+// A grouped cambrian.conv (2 groups, one filter each) without a bias: each
+// filter is scaled by its channel's s, the shift becomes the bias; strides
+// and groups are kept.
+// CHECK-LABEL: func.func @cambrian_grouped_bn
+// CHECK-DAG: %[[W:.+]] = arith.constant dense<{{\[}}[{{\[}}[2.000000e+00]]], [{{\[}}[-4.000000e+00]]]]> : tensor<2x1x1x1xf32>
+// CHECK-DAG: %[[B:.+]] = arith.constant dense<[0.000000e+00, 1.000000e+00]> : tensor<2xf32>
+// CHECK: %[[Y:.+]] = cambrian.conv %{{.+}}, %[[W]] bias %[[B]] {dilations = array<i64: 1, 1>, groups = 2 : i64, strides = array<i64: 2, 2>}
+// CHECK: return %[[Y]]
+func.func @cambrian_grouped_bn(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x2x2xf32> {
+  %w = arith.constant dense<[[[[1.0]]], [[[-1.0]]]]> : tensor<2x1x1x1xf32>
+  %s = arith.constant dense<[[[2.0]], [[4.0]]]> : tensor<2x1x1xf32>
+  %t = arith.constant dense<[[[0.0]], [[1.0]]]> : tensor<2x1x1xf32>
+  %y = cambrian.conv %x, %w {dilations = array<i64: 1, 1>, strides = array<i64: 2, 2>, groups = 2 : i64}
+      : (tensor<1x2x4x4xf32>, tensor<2x1x1x1xf32>) -> tensor<1x2x2x2xf32>
+  %e = tensor.empty() : tensor<1x2x2x2xf32>
+  %n = linalg.generic {indexing_maps = [#id, #chan, #chan, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y, %s, %t : tensor<1x2x2x2xf32>, tensor<2x1x1xf32>, tensor<2x1x1xf32>) outs(%e : tensor<1x2x2x2xf32>) {
+  ^bb0(%v: f32, %a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %v, %a : f32
+    %r = arith.addf %m, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x2x2xf32>
+  return %n : tensor<1x2x2x2xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#col = affine_map<(d0, d1, d2) -> (d2)>
+
+// A batched cambrian.matmul -> x * s + t per column: the rhs's columns are
+// scaled.
+// CHECK-LABEL: func.func @cambrian_matmul_bn
+// CHECK-SAME: (%[[X:.+]]: tensor<2x2x3xf32>)
+// CHECK-DAG: %[[W:.+]] = arith.constant dense<{{\[}}[2.000000e+00, 1.000000e+00], [6.000000e+00, 2.000000e+00], [1.000000e+01, 3.000000e+00]]> : tensor<3x2xf32>
+// CHECK-DAG: %[[B:.+]] = arith.constant dense<[1.000000e+00, -1.000000e+00]> : tensor<2xf32>
+// CHECK: %[[Y:.+]] = cambrian.matmul %[[X]], %[[W]] bias %[[B]]
+// CHECK: return %[[Y]]
+func.func @cambrian_matmul_bn(%x: tensor<2x2x3xf32>) -> tensor<2x2x2xf32> {
+  %w = arith.constant dense<[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]> : tensor<3x2xf32>
+  %s = arith.constant dense<[2.0, 0.5]> : tensor<2xf32>
+  %t = arith.constant dense<[1.0, -1.0]> : tensor<2xf32>
+  %y = cambrian.matmul %x, %w : (tensor<2x2x3xf32>, tensor<3x2xf32>) -> tensor<2x2x2xf32>
+  %e = tensor.empty() : tensor<2x2x2xf32>
+  %n = linalg.generic {indexing_maps = [#id, #col, #col, #id], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%y, %s, %t : tensor<2x2x2xf32>, tensor<2xf32>, tensor<2xf32>) outs(%e : tensor<2x2x2xf32>) {
+  ^bb0(%v: f32, %a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %v, %a : f32
+    %r = arith.addf %m, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<2x2x2xf32>
+  return %n : tensor<2x2x2xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#col = affine_map<(d0, d1) -> (d1)>
+
+// A bias add scales nothing: it joins the epilogue of a matmul whose rhs is
+// not a constant, and the rhs stays.
+// CHECK-LABEL: func.func @cambrian_matmul_bias_add
+// CHECK-SAME: (%[[X:.+]]: tensor<2x3xf32>, %[[W:.+]]: tensor<3x2xf32>)
+// CHECK: %[[B:.+]] = arith.constant dense<[1.000000e+00, -1.000000e+00]> : tensor<2xf32>
+// CHECK: %[[Y:.+]] = cambrian.matmul %[[X]], %[[W]] bias %[[B]]
+// CHECK: return %[[Y]]
+func.func @cambrian_matmul_bias_add(%x: tensor<2x3xf32>, %w: tensor<3x2xf32>) -> tensor<2x2xf32> {
+  %t = arith.constant dense<[1.0, -1.0]> : tensor<2xf32>
+  %y = cambrian.matmul %x, %w : (tensor<2x3xf32>, tensor<3x2xf32>) -> tensor<2x2xf32>
+  %e = tensor.empty() : tensor<2x2xf32>
+  %n = linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%y, %t : tensor<2x2xf32>, tensor<2xf32>) outs(%e : tensor<2x2xf32>) {
+  ^bb0(%v: f32, %b: f32, %o: f32):
+    %r = arith.addf %v, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<2x2xf32>
+  return %n : tensor<2x2xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#chan = affine_map<(d0, d1, d2, d3) -> (d1, 0, 0)>
+
+// Not folded: the activation comes before the batch norm, the scale would
+// change it (relu(x) * s != relu(x * s) for s < 0); and a conv whose result
+// has another user.
+// CHECK-LABEL: func.func @cambrian_no_fold
+// CHECK: cambrian.conv %{{.+}}, %[[W:.+]] {activation = #cambrian.activation<relu>
+// CHECK: linalg.generic
+// CHECK: cambrian.conv %{{.+}}, %[[W]] {dilations
+// CHECK: linalg.generic
+func.func @cambrian_no_fold(%x: tensor<1x2x4x4xf32>) -> (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) {
+  %w = arith.constant dense<[[[[1.0]], [[-1.0]]], [[[2.0]], [[0.5]]]]> : tensor<2x2x1x1xf32>
+  %s = arith.constant dense<[[[2.0]], [[-4.0]]]> : tensor<2x1x1xf32>
+  %e = tensor.empty() : tensor<1x2x4x4xf32>
+  %y = cambrian.conv %x, %w {activation = #cambrian.activation<relu>, dilations = array<i64: 1, 1>, strides = array<i64: 1, 1>}
+      : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %n = linalg.generic {indexing_maps = [#id, #chan, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y, %s : tensor<1x2x4x4xf32>, tensor<2x1x1xf32>) outs(%e : tensor<1x2x4x4xf32>) {
+  ^bb0(%v: f32, %a: f32, %o: f32):
+    %m = arith.mulf %v, %a : f32
+    linalg.yield %m : f32
+  } -> tensor<1x2x4x4xf32>
+  %z = cambrian.conv %x, %w {dilations = array<i64: 1, 1>, strides = array<i64: 1, 1>}
+      : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %m2 = linalg.generic {indexing_maps = [#id, #chan, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%z, %s : tensor<1x2x4x4xf32>, tensor<2x1x1xf32>) outs(%e : tensor<1x2x4x4xf32>) {
+  ^bb0(%v: f32, %a: f32, %o: f32):
+    %m = arith.mulf %v, %a : f32
+    linalg.yield %m : f32
+  } -> tensor<1x2x4x4xf32>
+  return %n, %m2, %z : tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#chan = affine_map<(d0, d1, d2, d3) -> (d1, 0, 0)>
+
 // A grouped conv (N G F H W, reshaped to N C H W) with its weights in a
 // dense resource: the new weights are a resource too, the bias is added
 // after the reshape, where the channels are one dim.

@@ -390,20 +390,25 @@ void moveLast(int64_t rank, int64_t axis, SmallVectorImpl<int64_t> &perm,
 // Elementwise arithmetic on tensors
 //===----------------------------------------------------------------------===//
 
-/// arith.addf on two tensors of one shape (an ONNX Add the epilogue fusion
-/// did not take) as an elementwise generic.
-struct DecomposeTensorAdd : OpRewritePattern<arith::AddFOp> {
-  using OpRewritePattern::OpRewritePattern;
+/// arith.addf / mulf on two tensors of one shape (an ONNX Add or Mul that
+/// epilogue fusion did not take) as an elementwise generic.
+template <typename ArithOp>
+struct DecomposeTensorArith : OpRewritePattern<ArithOp> {
+  using OpRewritePattern<ArithOp>::OpRewritePattern;
 
-  LogicalResult matchAndRewrite(arith::AddFOp op,
+  LogicalResult matchAndRewrite(ArithOp op,
                                 PatternRewriter &rewriter) const override {
     auto type = dyn_cast<RankedTensorType>(op.getType());
     if (!type || !type.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "not a static tensor add");
+      return rewriter.notifyMatchFailure(op, "not a static tensor op");
     TensorBuilder tb(rewriter, op.getLoc());
-    rewriter.replaceOp(op, tb.elementwise({op.getLhs(), op.getRhs()},
-                                          type.getShape(),
-                                          type.getElementType(), addF));
+    rewriter.replaceOp(
+        op, tb.elementwise({op.getLhs(), op.getRhs()}, type.getShape(),
+                           type.getElementType(),
+                           [](OpBuilder &b, Location loc, ValueRange v) {
+                             return ArithOp::create(b, loc, v[0], v[1])
+                                 .getResult();
+                           }));
     return success();
   }
 };
@@ -780,7 +785,8 @@ std::unique_ptr<Pass> cambrian::cmb::createDecomposePass(KeepOpFn keep) {
 
 void cambrian::cmb::populateCambrianDecomposePatterns(
     RewritePatternSet &patterns, KeepOpFn keep) {
-  patterns.add<DecomposeTensorAdd>(patterns.getContext());
+  patterns.add<DecomposeTensorArith<arith::AddFOp>,
+               DecomposeTensorArith<arith::MulFOp>>(patterns.getContext());
   patterns.add<DecomposeActivation, DecomposeConv, DecomposeMatmul,
                DecomposePool,
                DecomposeSoftmax, DecomposeLayerNorm, DecomposeRmsNorm,

@@ -21,7 +21,15 @@ def FoldBatchNormPass : Pass<"cambrian-fold-batchnorm"> {
     a per-channel bias (which the x86 kernels take in their epilogue)
     instead of an extra pass over the activations.
 
-    The producer is a `linalg.conv_2d_nchw_fchw`, `depthwise_conv_2d_nchw_chw`,
+    On the dialect, the producer is a `cambrian.conv` or `cambrian.matmul`
+    whose epilogue has at most a constant bias, and the generic that reads
+    it (its only user) computes `x * s + t` per output channel (dim 1, or
+    the matmul's last dim): the op is rebuilt with a new constant filter
+    (or rhs) and bias `b * s + t`, so a target that maps the op whole gets
+    the fold too, and an activation after the batch norm can then join the
+    epilogue. A plain bias add (s = 1) needs no constant weights.
+
+    On linalg, the producer is a `linalg.conv_2d_nchw_fchw`, `depthwise_conv_2d_nchw_chw`,
     `conv_2d_ngchw_gfchw` or `matmul` (default maps) with a zero-filled
     init, f32 weights that are constants (possibly behind reshapes), and no
     user but the chain being folded. The chain is any number of elementwise
@@ -91,6 +99,10 @@ def FuseEpiloguePass : Pass<"cambrian-fuse-epilogue"> {
       the importer writes an ONNX Add without broadcasting) becomes the
       op's residual, when it has neither a residual nor an activation yet;
     - a `cambrian.activation` becomes the op's activation, when it has none;
+      `x * sigmoid(x)` (a same-shape Mul of a tensor and its own sigmoid,
+      as ONNX spells SiLU) first becomes one `silu` activation, and so do
+      torch's node-by-node GELU (`x * (1 + erf(x / sqrt 2)) * 0.5`) and a
+      Tanh node, when they can join the op producing x at once;
     - with `fuse-conv-pooling` (for targets that say they can run it: see
       `Target::graphFusions`), a max `cambrian.pool` becomes the
       convolution's trailing `pool` window, which closes the epilogue.

@@ -258,16 +258,18 @@ LogicalResult cambrian::onnx_import::importBinary(NodeContext &nc,
     return success();
   }
 
-  // A float Add of two tensors of one shape stays an op (arith.addf on
-  // tensors), so that epilogue fusion can take it as a residual without
-  // reading loop bodies; the decomposition makes it a loop like the rest.
-  if (kind == BinaryKind::Add && n == 2 && isFloatType(type) &&
-      nc.inputShape(0) == ArrayRef<int64_t>(shape) &&
+  // A float Add or Mul of two tensors of one shape stays an op (arith on
+  // tensors), so that epilogue fusion can take it (a residual, SiLU's
+  // product) without reading loop bodies; the decomposition makes it a loop
+  // like the rest.
+  if ((kind == BinaryKind::Add || kind == BinaryKind::Mul) && n == 2 &&
+      isFloatType(type) && nc.inputShape(0) == ArrayRef<int64_t>(shape) &&
       nc.inputShape(1) == ArrayRef<int64_t>(shape)) {
-    nc.setResult(0,
-                 arith::AddFOp::create(nc.builder(), nc.loc(), nc.operand(0),
-                                       nc.operand(1)),
-                 type);
+    Value a = nc.operand(0), b = nc.operand(1);
+    Value r = kind == BinaryKind::Add
+                  ? Value(arith::AddFOp::create(nc.builder(), nc.loc(), a, b))
+                  : Value(arith::MulFOp::create(nc.builder(), nc.loc(), a, b));
+    nc.setResult(0, r, type);
     return success();
   }
 

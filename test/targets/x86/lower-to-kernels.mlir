@@ -495,80 +495,64 @@ func.func @cached_weights(%a: memref<4x64xf32>, %c: memref<4x32xf32>) {
 
 // -----
 
-// Gemm's bias (per column, read through the reshape to the model's 3-D
-// shape) and a Relu fold into the GEMM call: cmb_x86_sgemm_epilogue with
-// the bias pointer and activation 1, writing the generic's buffer.
-// CHECK-LABEL: func.func @gemm_bias_relu
-// CHECK-DAG: %[[ACT:.+]] = arith.constant 1 : i64
-// CHECK: call @cmb_x86_sgemm_epilogue({{.*}}, %[[ACT]], %{{.+}}, %{{.+}})
-// CHECK-NOT: linalg.generic
-// CHECK-NOT: memref.expand_shape
-func.func @gemm_bias_relu(%a: memref<8x16xf32>, %b: memref<16x32xf32>, %bias: memref<32xf32>) -> memref<1x8x32xf32> {
-  %zero = arith.constant 0.0 : f32
-  %c = memref.alloc() : memref<8x32xf32>
-  linalg.fill ins(%zero : f32) outs(%c : memref<8x32xf32>)
-  linalg.matmul ins(%a, %b : memref<8x16xf32>, memref<16x32xf32>) outs(%c : memref<8x32xf32>)
-  %e = memref.expand_shape %c [[0, 1], [2]] output_shape [1, 8, 32] : memref<8x32xf32> into memref<1x8x32xf32>
-  %y = memref.alloc() : memref<1x8x32xf32>
-  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>],
-                  iterator_types = ["parallel", "parallel", "parallel"]}
-      ins(%bias, %e : memref<32xf32>, memref<1x8x32xf32>) outs(%y : memref<1x8x32xf32>) {
-  ^bb0(%bi: f32, %v: f32, %o: f32):
-    %s = arith.addf %bi, %v : f32
-    %r = arith.maximumf %s, %zero : f32
-    linalg.yield %r : f32
-  }
-  return %y : memref<1x8x32xf32>
+// x86kernel.matmul carries its epilogue: the bias pointer and the
+// activation (9, GELU) go to cmb_x86_sgemm_epilogue, which overwrites C
+// (flags 0).
+// CHECK-LABEL: func.func @kernel_matmul_bias_gelu
+// CHECK-DAG: %[[ACT:.+]] = arith.constant 9 : i64
+// CHECK-DAG: %[[FLAGS:.+]] = arith.constant 0 : i64
+// CHECK: call @cmb_x86_sgemm_epilogue({{.*}}, %[[FLAGS]], %{{.+}}, %[[ACT]], %{{.+}}, %{{.+}})
+// CHECK-NOT: x86kernel.matmul
+func.func @kernel_matmul_bias_gelu(%a: memref<8x16xf32>, %b: memref<16x32xf32>, %bias: memref<32xf32>, %c: memref<8x32xf32>) {
+  x86kernel.matmul %a, %b bias %bias into %c {activation = #cambrian.activation<gelu_erf>}
+    : (memref<8x16xf32>, memref<16x32xf32>, memref<32xf32>, memref<8x32xf32>) -> ()
+  return
 }
 
 // -----
 
-// A residual add after the GEMM: the call accumulates into the residual's
-// buffer (flags 1) with no activation (0), and that buffer is returned.
-// CHECK-LABEL: func.func @gemm_residual
+// A residual is the destination, accumulated into (flags 1); without a
+// bias or activation the plain GEMM does it.
+// CHECK-LABEL: func.func @kernel_matmul_residual
+// CHECK: %[[ONE:.+]] = arith.constant 1 : i64
+// CHECK: call @cmb_x86_sgemm({{.*}}, %[[ONE]]) :
+func.func @kernel_matmul_residual(%a: memref<8x16xf32>, %b: memref<16x32xf32>, %r: memref<8x32xf32>) {
+  x86kernel.matmul %a, %b into %r {accumulate}
+    : (memref<8x16xf32>, memref<16x32xf32>, memref<8x32xf32>) -> ()
+  return
+}
+
+// -----
+
+// A batched kernel matmul: batch strides 64 (A), 128 (B) and 32 (C), a
+// residual and Relu (1).
+// CHECK-LABEL: func.func @kernel_matmul_batched
+// CHECK-DAG: %[[S32:.+]] = arith.constant 32 : i64
+// CHECK-DAG: %[[S8:.+]] = arith.constant 8 : i64
 // CHECK-DAG: %[[ONE:.+]] = arith.constant 1 : i64
-// CHECK-DAG: %[[NONE:.+]] = arith.constant 0 : i64
-// CHECK: %[[R:.+]] = memref.alloc() : memref<8x32xf32>
-// CHECK: linalg.fill {{.*}} outs(%[[R]]
-// CHECK: call @cmb_x86_sgemm_epilogue({{.*}}, %[[ONE]], %{{.+}}, %[[NONE]], %{{.+}}, %{{.+}})
-// CHECK-NOT: linalg.generic
-// CHECK: return %[[R]]
-func.func @gemm_residual(%a: memref<8x16xf32>, %b: memref<16x32xf32>, %bias: memref<32xf32>) -> memref<8x32xf32> {
-  %zero = arith.constant 0.0 : f32
-  %one = arith.constant 1.0 : f32
-  %r = memref.alloc() : memref<8x32xf32>
-  linalg.fill ins(%one : f32) outs(%r : memref<8x32xf32>)
-  %c = memref.alloc() : memref<8x32xf32>
-  linalg.fill ins(%zero : f32) outs(%c : memref<8x32xf32>)
-  linalg.matmul ins(%a, %b : memref<8x16xf32>, memref<16x32xf32>) outs(%c : memref<8x32xf32>)
-  %y = memref.alloc() : memref<8x32xf32>
-  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>],
-                  iterator_types = ["parallel", "parallel"]}
-      ins(%r, %bias, %c : memref<8x32xf32>, memref<32xf32>, memref<8x32xf32>) outs(%y : memref<8x32xf32>) {
-  ^bb0(%ri: f32, %bi: f32, %v: f32, %o: f32):
-    %s = arith.addf %bi, %v : f32
-    %t = arith.addf %ri, %s : f32
-    linalg.yield %t : f32
-  }
-  return %y : memref<8x32xf32>
+// CHECK: call @cmb_x86_sgemm_epilogue({{.*}}, %[[S32]], %[[S8]], %[[ONE]], %{{.+}}, %[[ONE]], %{{.+}}, %{{.+}})
+func.func @kernel_matmul_batched(%a: memref<2x4x16xf32>, %b: memref<2x16x8xf32>, %bias: memref<8xf32>, %r: memref<2x4x8xf32>) {
+  x86kernel.matmul %a, %b bias %bias into %r {accumulate, activation = #cambrian.activation<relu>}
+    : (memref<2x4x16xf32>, memref<2x16x8xf32>, memref<8xf32>, memref<2x4x8xf32>) -> ()
+  return
 }
 
 // -----
 
-// A bias per row is not a matmul epilogue: the generic stays after a plain
-// GEMM call.
-// CHECK-LABEL: func.func @gemm_row_bias
+// A linalg matmul (one the target did not map) is a plain GEMM: nothing
+// after it is folded in, the elementwise generic stays.
+// CHECK-LABEL: func.func @linalg_matmul_then_bias
 // CHECK: call @cmb_x86_sgemm(
 // CHECK: linalg.generic
-func.func @gemm_row_bias(%a: memref<8x16xf32>, %b: memref<16x32xf32>, %bias: memref<8xf32>) -> memref<8x32xf32> {
+func.func @linalg_matmul_then_bias(%a: memref<8x16xf32>, %b: memref<16x32xf32>, %bias: memref<32xf32>) -> memref<8x32xf32> {
   %zero = arith.constant 0.0 : f32
   %c = memref.alloc() : memref<8x32xf32>
   linalg.fill ins(%zero : f32) outs(%c : memref<8x32xf32>)
   linalg.matmul ins(%a, %b : memref<8x16xf32>, memref<16x32xf32>) outs(%c : memref<8x32xf32>)
   %y = memref.alloc() : memref<8x32xf32>
-  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>],
                   iterator_types = ["parallel", "parallel"]}
-      ins(%bias, %c : memref<8xf32>, memref<8x32xf32>) outs(%y : memref<8x32xf32>) {
+      ins(%bias, %c : memref<32xf32>, memref<8x32xf32>) outs(%y : memref<8x32xf32>) {
   ^bb0(%bi: f32, %v: f32, %o: f32):
     %s = arith.addf %bi, %v : f32
     linalg.yield %s : f32
@@ -578,34 +562,16 @@ func.func @gemm_row_bias(%a: memref<8x16xf32>, %b: memref<16x32xf32>, %bias: mem
 
 // -----
 
-// A batched matmul whose residual add runs over another rank: the call
-// accumulates into the residual's buffer addressed as the dense 2x4x8
-// result (batch stride 32, ldc 8), not with that buffer's own strides.
-// CHECK-LABEL: func.func @batched_residual_reshaped
-// CHECK-DAG: %[[S32:.+]] = arith.constant 32 : i64
-// CHECK-DAG: %[[S8:.+]] = arith.constant 8 : i64
-// CHECK-DAG: %[[ONE:.+]] = arith.constant 1 : i64
-// CHECK: call @cmb_x86_sgemm_epilogue({{.*}}, %[[S32]], %[[S8]], %[[ONE]], %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}})
-// CHECK-NOT: linalg.generic
-func.func @batched_residual_reshaped(%a: memref<2x4x16xf32>, %b: memref<2x16x8xf32>, %bias: memref<8xf32>) -> memref<1x2x4x8xf32> {
-  %zero = arith.constant 0.0 : f32
-  %one = arith.constant 1.0 : f32
-  %r = memref.alloc() : memref<1x2x4x8xf32>
-  linalg.fill ins(%one : f32) outs(%r : memref<1x2x4x8xf32>)
-  %c = memref.alloc() : memref<2x4x8xf32>
-  linalg.fill ins(%zero : f32) outs(%c : memref<2x4x8xf32>)
-  linalg.batch_matmul ins(%a, %b : memref<2x4x16xf32>, memref<2x16x8xf32>) outs(%c : memref<2x4x8xf32>)
-  %e = memref.expand_shape %c [[0, 1], [2], [3]] output_shape [1, 2, 4, 8] : memref<2x4x8xf32> into memref<1x2x4x8xf32>
-  %y = memref.alloc() : memref<1x2x4x8xf32>
-  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>],
-                  iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
-      ins(%r, %bias, %e : memref<1x2x4x8xf32>, memref<8xf32>, memref<1x2x4x8xf32>) outs(%y : memref<1x2x4x8xf32>) {
-  ^bb0(%ri: f32, %bi: f32, %v: f32, %o: f32):
-    %s = arith.addf %bi, %v : f32
-    %t = arith.addf %ri, %s : f32
-    linalg.yield %t : f32
-  }
-  return %y : memref<1x2x4x8xf32>
+// f64 has no kernel: the matmul stays, and so does the fill it starts from.
+// CHECK-LABEL: func.func @f64_matmul
+// CHECK: linalg.fill
+// CHECK: linalg.matmul
+// CHECK-NOT: call
+func.func @f64_matmul(%a: memref<4x8xf64>, %b: memref<8x16xf64>, %c: memref<4x16xf64>) {
+  %zero = arith.constant 0.0 : f64
+  linalg.fill ins(%zero : f64) outs(%c : memref<4x16xf64>)
+  linalg.matmul ins(%a, %b : memref<4x8xf64>, memref<8x16xf64>) outs(%c : memref<4x16xf64>)
+  return
 }
 
 // -----

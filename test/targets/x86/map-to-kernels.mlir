@@ -105,3 +105,47 @@ func.func @pool_unmapped(%x: tensor<1x8x16x16xf32>, %s: tensor<1x8x16xf32>, %i: 
          : tensor<1x8x16x16xi8> -> tensor<1x8x8x8xi8>
   return %a, %b, %c : tensor<1x8x8x8xf32>, tensor<1x8x8xf32>, tensor<1x8x8x8xi8>
 }
+
+// -----
+
+// A matmul with its epilogue is the kernel op; weights shared over the
+// batch make one GEMM over all rows (lhs collapsed, result expanded back).
+// CHECK-LABEL: func.func @matmul_bias_gelu
+// CHECK-SAME: (%[[A:.+]]: tensor<2x4x8xf32>, %[[B:.+]]: tensor<8x16xf32>, %[[C:.+]]: tensor<16xf32>)
+// CHECK: %[[A2:.+]] = tensor.expand_shape %{{.+}} : tensor<64xf32> into tensor<8x8xf32>
+// CHECK: %[[E:.+]] = tensor.empty() : tensor<8x16xf32>
+// CHECK: %[[Y:.+]] = x86kernel.matmul %[[A2]], %[[B]] bias %[[C]] into %[[E]] {activation = #cambrian.activation<gelu_erf>}
+// CHECK: tensor.expand_shape %{{.+}} : tensor<128xf32> into tensor<2x4x16xf32>
+func.func @matmul_bias_gelu(%a: tensor<2x4x8xf32>, %b: tensor<8x16xf32>, %c: tensor<16xf32>) -> tensor<2x4x16xf32> {
+  %y = cambrian.matmul %a, %b bias %c {activation = #cambrian.activation<gelu_erf>}
+         : (tensor<2x4x8xf32>, tensor<8x16xf32>, tensor<16xf32>) -> tensor<2x4x16xf32>
+  return %y : tensor<2x4x16xf32>
+}
+
+// -----
+
+// A residual is the destination, accumulated into; batched operands keep
+// their batch.
+// CHECK-LABEL: func.func @matmul_residual
+// CHECK-SAME: (%[[A:.+]]: tensor<2x4x8xf32>, %[[B:.+]]: tensor<2x8x16xf32>, %[[R:.+]]: tensor<2x4x16xf32>)
+// CHECK: %[[Y:.+]] = x86kernel.matmul %[[A]], %[[B]] into %[[R]] {accumulate}
+// CHECK: return %[[Y]]
+func.func @matmul_residual(%a: tensor<2x4x8xf32>, %b: tensor<2x8x16xf32>, %r: tensor<2x4x16xf32>) -> tensor<2x4x16xf32> {
+  %y = cambrian.matmul %a, %b residual %r : (tensor<2x4x8xf32>, tensor<2x8x16xf32>, tensor<2x4x16xf32>) -> tensor<2x4x16xf32>
+  return %y : tensor<2x4x16xf32>
+}
+
+// -----
+
+// No kernel: an activation the GEMM lacks (Elu, a Clip other than (0, 6)),
+// or f16.
+// CHECK-LABEL: func.func @matmul_unmapped
+// CHECK-COUNT-3: cambrian.matmul
+// CHECK-NOT: x86kernel
+func.func @matmul_unmapped(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %h: tensor<4x8xf16>, %g: tensor<8x16xf16>)
+    -> (tensor<4x16xf32>, tensor<4x16xf32>, tensor<4x16xf16>) {
+  %x = cambrian.matmul %a, %b {activation = #cambrian.activation<elu, alpha = 1.0>} : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
+  %y = cambrian.matmul %a, %b {activation = #cambrian.activation<clip, alpha = 0.0, beta = 1.0>} : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
+  %z = cambrian.matmul %h, %g : (tensor<4x8xf16>, tensor<8x16xf16>) -> tensor<4x16xf16>
+  return %x, %y, %z : tensor<4x16xf32>, tensor<4x16xf32>, tensor<4x16xf16>
+}

@@ -28,3 +28,18 @@ func.func @layer_norm(%x: tensor<4x8xf32>, %g: tensor<8xf32>) -> (tensor<4x8xf32
          : (tensor<4x8xf32>, tensor<8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
   return %y, %x : tensor<4x8xf32>, tensor<4x8xf32>
 }
+
+// -----
+
+// An accumulating matmul reads its destination: a residual still live
+// after it is copied first, not overwritten.
+// CHECK-LABEL: func.func @matmul_accumulate
+// CHECK-SAME: (%[[A:.+]]: memref<4x8xf32{{.*}}>, %[[B:.+]]: memref<8x16xf32{{.*}}>, %[[R:.+]]: memref<4x16xf32{{.*}}>)
+// CHECK: %[[Y:.+]] = memref.alloc() {{.*}}: memref<4x16xf32>
+// CHECK: memref.copy %[[R]], %[[Y]]
+// CHECK: x86kernel.matmul %[[A]], %[[B]] into %[[Y]] {accumulate}
+// CHECK: return %[[Y]], %[[R]]
+func.func @matmul_accumulate(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %r: tensor<4x16xf32>) -> (tensor<4x16xf32>, tensor<4x16xf32>) {
+  %y = x86kernel.matmul %a, %b into %r {accumulate} : (tensor<4x8xf32>, tensor<8x16xf32>, tensor<4x16xf32>) -> tensor<4x16xf32>
+  return %y, %r : tensor<4x16xf32>, tensor<4x16xf32>
+}

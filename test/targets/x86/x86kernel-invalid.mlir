@@ -110,3 +110,35 @@ func.func @pool_padding(%x: memref<1x8x16x16xf32>, %y: memref<1x8x8x8xf32>) {
   x86kernel.max_pool2d %x into %y {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = array<i64: -1, 0>} : (memref<1x8x16x16xf32>, memref<1x8x8x8xf32>) -> ()
   return
 }
+
+// -----
+
+func.func @matmul_ranks(%a: memref<2x4x8xf32>, %b: memref<8x16xf32>, %c: memref<2x4x16xf32>) {
+  // expected-error @+1 {{needs operands all of rank 2 or all of rank 3}}
+  x86kernel.matmul %a, %b into %c : (memref<2x4x8xf32>, memref<8x16xf32>, memref<2x4x16xf32>) -> ()
+  return
+}
+
+// -----
+
+func.func @matmul_batch(%a: memref<2x4x8xf32>, %b: memref<3x8x16xf32>, %c: memref<2x4x16xf32>) {
+  // expected-error @+1 {{needs one batch size}}
+  x86kernel.matmul %a, %b into %c : (memref<2x4x8xf32>, memref<3x8x16xf32>, memref<2x4x16xf32>) -> ()
+  return
+}
+
+// -----
+
+func.func @matmul_shapes(%a: memref<4x8xf32>, %b: memref<4x16xf32>, %c: memref<4x16xf32>) {
+  // expected-error @+1 {{needs lhs M x K, rhs K x N and output M x N}}
+  x86kernel.matmul %a, %b into %c : (memref<4x8xf32>, memref<4x16xf32>, memref<4x16xf32>) -> ()
+  return
+}
+
+// -----
+
+func.func @matmul_bias(%a: memref<4x8xf32>, %b: memref<8x16xf32>, %bias: memref<4xf32>, %c: memref<4x16xf32>) {
+  // expected-error @+1 {{needs 16 bias elements, one per column}}
+  x86kernel.matmul %a, %b bias %bias into %c : (memref<4x8xf32>, memref<8x16xf32>, memref<4xf32>, memref<4x16xf32>) -> ()
+  return
+}

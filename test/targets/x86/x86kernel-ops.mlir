@@ -31,3 +31,14 @@ func.func @max_pool(%x: tensor<1x8x16x16xf32>, %e: tensor<1x8x8x8xf32>, %a: memr
     : (memref<1x8x16x16xf32>, memref<1x8x8x8xf32>) -> ()
   return %y : tensor<1x8x8x8xf32>
 }
+
+// CHECK-LABEL: func.func @matmul
+// CHECK: x86kernel.matmul %{{.+}}, %{{.+}} bias %{{.+}} into %{{.+}} {activation = #cambrian.activation<relu>} : (tensor<4x8xf32>, tensor<8x16xf32>, tensor<16xf32>, tensor<4x16xf32>) -> tensor<4x16xf32>
+// CHECK: x86kernel.matmul %{{.+}}, %{{.+}} into %{{.+}} {accumulate} : (memref<2x4x8xf32>, memref<2x8x16xf32>, memref<2x4x16xf32>) -> ()
+func.func @matmul(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %bias: tensor<16xf32>, %e: tensor<4x16xf32>,
+                  %a3: memref<2x4x8xf32>, %b3: memref<2x8x16xf32>, %c3: memref<2x4x16xf32>) -> tensor<4x16xf32> {
+  %y = x86kernel.matmul %a, %b bias %bias into %e {activation = #cambrian.activation<relu>}
+         : (tensor<4x8xf32>, tensor<8x16xf32>, tensor<16xf32>, tensor<4x16xf32>) -> tensor<4x16xf32>
+  x86kernel.matmul %a3, %b3 into %c3 {accumulate} : (memref<2x4x8xf32>, memref<2x8x16xf32>, memref<2x4x16xf32>) -> ()
+  return %y : tensor<4x16xf32>
+}
