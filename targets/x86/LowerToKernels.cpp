@@ -215,7 +215,7 @@ std::optional<MaxPoolMatch> poolOfOutput(Operation *conv,
   if (!alloc || alloc->getBlock() != conv->getBlock())
     return std::nullopt;
   auto isConvSide = [&](Operation *user) {
-    return user == conv || llvm::is_contained(call.deadAfter, user);
+    return user == conv;
   };
   MaxPool2dOp candidate;
   for (Operation *user : call.y.getUsers()) {
@@ -269,45 +269,17 @@ void emitConvMaxPool(Operation *conv, ConvCall &call, MaxPoolMatch &pool,
   Operation *yAlloc = call.y.getDefiningOp();
   rewriter.eraseOp(pool.op);
   rewriter.eraseOp(conv);
-  for (Operation *dead : call.deadAfter)
-    rewriter.eraseOp(dead);
   if (yAlloc->use_empty())
     rewriter.eraseOp(yAlloc);
 }
 
-/// Common lowering of the three NCHW convolution forms. `shape` holds N, C,
-/// H, W, F, KH, KW, OH, OW; `groups` as in ONNX. Padding, bias and
-/// activation around the op are folded into the call where possible.
-template <typename ConvOp>
-LogicalResult lowerConv(ConvOp op, ArrayRef<int64_t> shape, int64_t groups,
-                        bool allowWinograd, bool allowPacked,
-                        bool allowPoolFusion, PatternRewriter &rewriter) {
-  cambrian::x86::ConvCall call;
-  call.x = op.getInputs()[0];
-  call.w = op.getInputs()[1];
-  call.y = op.getOutputs()[0];
-  call.params.assign(CMB_CONV_NUM_PARAMS, 0);
-  for (int i = 0; i < 9; ++i)
-    call.params[CMB_CONV_N + i] = shape[i];
-  auto strides = llvm::to_vector(op.getStrides().template getValues<int64_t>());
-  auto dilations =
-      llvm::to_vector(op.getDilations().template getValues<int64_t>());
-  call.params[CMB_CONV_STRIDE_H] = strides[0];
-  call.params[CMB_CONV_STRIDE_W] = strides[1];
-  call.params[CMB_CONV_DILATION_H] = dilations[0];
-  call.params[CMB_CONV_DILATION_W] = dilations[1];
-  call.params[CMB_CONV_GROUPS] = groups;
-  if (isa<MemRefType>(call.x.getType()) &&
-      cast<MemRefType>(call.x.getType()).getRank() == 4)
-    cambrian::x86::foldInputPadding(op, call);
-  if (!isDenseRowMajor(call.x) || !isDenseRowMajor(call.w) ||
-      !isDenseRowMajor(call.y))
-    return rewriter.notifyMatchFailure(op, "needs dense f32 operands");
+/// The call of `call`'s convolution in place of `op`: Winograd or packed
+/// weights where their cost models pick them and `allow...` says so, or
+/// one call with the max pooling that alone reads its output.
+LogicalResult emitConv(Operation *op, cambrian::x86::ConvCall &call,
+                       bool allowWinograd, bool allowPacked,
+                       bool allowPoolFusion, PatternRewriter &rewriter) {
   Location loc = op->getLoc();
-  call.params[CMB_CONV_ACCUMULATE] = !foldZeroFill(op, call.y, rewriter);
-  if (cast<MemRefType>(call.y.getType()).getRank() == 4)
-    cambrian::x86::foldEpilogue(op, call, rewriter);
-
   StringRef kernel = kConv2d;
   if (allowWinograd && cambrian::x86::preferWinograd(call.params)) {
     if (Value u =
@@ -342,59 +314,68 @@ LogicalResult lowerConv(ConvOp op, ArrayRef<int64_t> shape, int64_t groups,
   declareKernel(op, kernel, ValueRange(args).getTypes());
   func::CallOp::create(rewriter, loc, kernel, TypeRange{}, args);
   rewriter.eraseOp(op);
-  for (Operation *dead : call.deadAfter)
-    rewriter.eraseOp(dead);
   return success();
 }
 
-struct ConvNchwFchwToKernel : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
-  ConvNchwFchwToKernel(MLIRContext *ctx, bool winograd, bool packed,
-                       bool poolFusion)
+/// x86kernel.conv2d, which carries its padding and epilogue: the
+/// parameter block comes from the op, the kernel choice as for any
+/// convolution (Winograd, packed weights and the max-pooling fusion for
+/// ungrouped ones only).
+struct Conv2dKernelToCall : OpRewritePattern<Conv2dOp> {
+  Conv2dKernelToCall(MLIRContext *ctx, bool winograd, bool packed,
+                     bool poolFusion)
       : OpRewritePattern(ctx), winograd(winograd), packed(packed),
         poolFusion(poolFusion) {}
   bool winograd, packed, poolFusion;
-  LogicalResult matchAndRewrite(linalg::Conv2DNchwFchwOp op,
+  LogicalResult matchAndRewrite(Conv2dOp op,
                                 PatternRewriter &rewriter) const override {
     if (!op.hasPureBufferSemantics())
-      return failure();
-    auto x = shapeOf(op.getInputs()[0]), w = shapeOf(op.getInputs()[1]),
-         y = shapeOf(op.getOutputs()[0]);
+      return rewriter.notifyMatchFailure(op, "not bufferized yet");
+    std::optional<KernelActivation> act =
+        kernelActivation(op.getActivationAttr());
+    if (!act)
+      return rewriter.notifyMatchFailure(op, "an activation without kernel");
+    // The kernel addresses dense buffers: others go through dense copies
+    // (and then the call stays where the convolution is).
+    Location loc = op.getLoc();
+    Value bias = op.getBias();
+    bool dense = isDenseRowMajor(op.getInput()) &&
+                 isDenseRowMajor(op.getFilter()) &&
+                 isDenseRowMajor(op.getOutput()) &&
+                 (!bias || isDenseRowMajor(bias));
+    DenseOperands operands(rewriter, loc, op.getOutput());
+    cambrian::x86::ConvCall call;
+    call.x = operands.input(op.getInput());
+    call.w = operands.input(op.getFilter());
+    call.y = operands.output();
+    call.bias = bias ? operands.input(bias) : Value();
+    if (op.getAccumulate() && call.y != op.getOutput())
+      memref::CopyOp::create(rewriter, loc, op.getOutput(), call.y);
+    auto x = shapeOf(call.x), w = shapeOf(call.w), y = shapeOf(call.y);
+    int64_t groups = op.getGroups();
+    call.params.assign(CMB_CONV_NUM_PARAMS, 0);
     int64_t shape[9] = {x[0], x[1], x[2], x[3], w[0], w[2], w[3], y[2], y[3]};
-    return lowerConv(op, shape, /*groups=*/1, winograd, packed, poolFusion,
-                     rewriter);
-  }
-};
-
-struct DepthwiseConvToKernel
-    : OpRewritePattern<linalg::DepthwiseConv2DNchwChwOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(linalg::DepthwiseConv2DNchwChwOp op,
-                                PatternRewriter &rewriter) const override {
-    if (!op.hasPureBufferSemantics())
+    for (int i = 0; i < 9; ++i)
+      call.params[CMB_CONV_N + i] = shape[i];
+    call.params[CMB_CONV_STRIDE_H] = op.getStrides()[0];
+    call.params[CMB_CONV_STRIDE_W] = op.getStrides()[1];
+    call.params[CMB_CONV_DILATION_H] = op.getDilations()[0];
+    call.params[CMB_CONV_DILATION_W] = op.getDilations()[1];
+    call.params[CMB_CONV_PAD_TOP] = op.getPadding()[0];
+    call.params[CMB_CONV_PAD_LEFT] = op.getPadding()[1];
+    call.params[CMB_CONV_GROUPS] = groups;
+    call.params[CMB_CONV_ACCUMULATE] = op.getAccumulate();
+    call.params[CMB_CONV_ACTIVATION] = act->kind;
+    if (act->kind != CMB_CONV_ACT_NONE) {
+      call.params[CMB_CONV_ACT_ALPHA] = llvm::bit_cast<uint32_t>(act->alpha);
+      call.params[CMB_CONV_ACT_BETA] = llvm::bit_cast<uint32_t>(act->beta);
+    }
+    bool ungrouped = groups == 1;
+    if (failed(emitConv(op, call, winograd && ungrouped, packed && ungrouped,
+                        poolFusion && ungrouped && dense, rewriter)))
       return failure();
-    auto x = shapeOf(op.getInputs()[0]), w = shapeOf(op.getInputs()[1]),
-         y = shapeOf(op.getOutputs()[0]);
-    int64_t shape[9] = {x[0], x[1], x[2], x[3], x[1], w[1], w[2], y[2], y[3]};
-    return lowerConv(op, shape, /*groups=*/x[1], /*allowWinograd=*/false,
-                     /*allowPacked=*/false, /*allowPoolFusion=*/false,
-                     rewriter);
-  }
-};
-
-struct GroupedConvToKernel : OpRewritePattern<linalg::Conv2DNgchwGfchwOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(linalg::Conv2DNgchwGfchwOp op,
-                                PatternRewriter &rewriter) const override {
-    if (!op.hasPureBufferSemantics())
-      return failure();
-    // x: N G Cg H W, w: G Fg Cg KH KW, y: N G Fg OH OW
-    auto x = shapeOf(op.getInputs()[0]), w = shapeOf(op.getInputs()[1]),
-         y = shapeOf(op.getOutputs()[0]);
-    int64_t shape[9] = {x[0],        x[1] * x[2], x[3], x[4], w[0] * w[1],
-                        w[3],        w[4],        y[3], y[4]};
-    return lowerConv(op, shape, /*groups=*/x[1], /*allowWinograd=*/false,
-                     /*allowPacked=*/false, /*allowPoolFusion=*/false,
-                     rewriter);
+    operands.finish();
+    return success();
   }
 };
 
@@ -462,10 +443,8 @@ struct LowerToKernelsPass
 void cambrian::x86::populateLowerConvolutionPatterns(
     RewritePatternSet &patterns, bool winograd, bool packedConv,
     bool convPool) {
-  patterns.add<DepthwiseConvToKernel, GroupedConvToKernel>(
-      patterns.getContext());
-  patterns.add<ConvNchwFchwToKernel>(patterns.getContext(), winograd,
-                                     packedConv, convPool);
+  patterns.add<Conv2dKernelToCall>(patterns.getContext(), winograd,
+                                   packedConv, convPool);
 }
 
 void cambrian::x86::populateLowerToKernelsPatterns(RewritePatternSet &patterns,

@@ -13,6 +13,8 @@
 #include "dialects/Cambrian/CambrianOps.h"
 #include "dialects/Cambrian/Utils/TensorBuilder.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -75,6 +77,85 @@ bool mapsMatmul(cmb::MatmulOp op) {
          (!op.getResidual() || isStaticF32(op.getResidual())) &&
          x86::kernelActivation(op.getActivationAttr()).has_value();
 }
+
+/// 1-D or 2-D f32 convolutions without a pooling window, with an
+/// activation the kernels apply.
+bool mapsConv(cmb::ConvOp op) {
+  int64_t rank = op.getInput().getType().getRank();
+  return (rank == 3 || rank == 4) && isStaticF32(op.getInput()) &&
+         isStaticF32(op.getFilter()) && isStaticF32(op.getOutput()) &&
+         (!op.getBias() || isStaticF32(op.getBias())) &&
+         (!op.getResidual() || isStaticF32(op.getResidual())) &&
+         !op.getPoolAttr() &&
+         x86::kernelActivation(op.getActivationAttr()).has_value();
+}
+
+/// The leading spatial pads of a zero `tensor.pad` in front of a
+/// convolution, which the kernel applies implicitly (the trailing ones
+/// follow from the output size); none for any other padding.
+std::optional<SmallVector<int64_t>> implicitPadding(tensor::PadOp pad) {
+  Value value = pad.getConstantPaddingValue();
+  if (!value || !matchPattern(value, m_AnyZeroFloat()))
+    return std::nullopt;
+  ArrayRef<int64_t> low = pad.getStaticLow(), high = pad.getStaticHigh();
+  if (llvm::any_of(low, ShapedType::isDynamic) ||
+      llvm::any_of(high, ShapedType::isDynamic) || low[0] || low[1] ||
+      high[0] || high[1])
+    return std::nullopt;
+  return SmallVector<int64_t>(low.drop_front(2));
+}
+
+/// cambrian.conv to x86kernel.conv2d: a zero padding in front is absorbed
+/// (leading pads as attributes), a 1-D convolution is a 2-D one of unit
+/// height, and a residual is the destination, accumulated into.
+struct ConvToKernel : OpRewritePattern<cmb::ConvOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(cmb::ConvOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!mapsConv(op))
+      return rewriter.notifyMatchFailure(op, "no kernel: not 1-D/2-D static "
+                                             "f32, pooled, or an activation "
+                                             "it lacks");
+    TensorBuilder tb(rewriter, op.getLoc());
+    Value x = op.getInput(), w = op.getFilter();
+    bool is1d = op.getInput().getType().getRank() == 3;
+    SmallVector<int64_t> pads(is1d ? 1 : 2, 0);
+    if (auto pad = x.getDefiningOp<tensor::PadOp>())
+      if (std::optional<SmallVector<int64_t>> p = implicitPadding(pad)) {
+        x = pad.getSource();
+        pads = *p;
+      }
+    SmallVector<int64_t> strides(op.getStrides()),
+        dilations(op.getDilations());
+    RankedTensorType type = op.getOutput().getType();
+    SmallVector<int64_t> ys(type.getShape());
+    Value residual = op.getResidual();
+    if (is1d) {
+      // N x C x L as N x C x 1 x L, F x C/g x K as F x C/g x 1 x K.
+      auto unitHeight = [](ArrayRef<int64_t> s) {
+        return SmallVector<int64_t>{s[0], s[1], 1, s[2]};
+      };
+      x = tb.reshape(x, unitHeight(TensorBuilder::shapeOf(x)));
+      w = tb.reshape(w, unitHeight(TensorBuilder::shapeOf(w)));
+      ys = unitHeight(ys);
+      if (residual)
+        residual = tb.reshape(residual, ys);
+      strides.insert(strides.begin(), 1);
+      dilations.insert(dilations.begin(), 1);
+      pads.insert(pads.begin(), 0);
+    }
+    Value init = residual ? residual : tb.empty(ys, rewriter.getF32Type());
+    auto kernel = x86::Conv2dOp::create(
+        rewriter, op.getLoc(), TypeRange{init.getType()}, x, w, op.getBias(),
+        init, rewriter.getDenseI64ArrayAttr(strides),
+        rewriter.getDenseI64ArrayAttr(dilations),
+        rewriter.getDenseI64ArrayAttr(pads), op.getGroupsAttr(),
+        op.getActivationAttr(),
+        residual ? rewriter.getUnitAttr() : UnitAttr());
+    rewriter.replaceOp(op, tb.reshape(kernel.getResult()[0], type.getShape()));
+    return success();
+  }
+};
 
 /// cambrian.matmul to x86kernel.matmul, shaped as the decomposition shapes
 /// it: weights shared over the batch make one GEMM over all rows of the
@@ -207,10 +288,12 @@ bool cambrian::x86::mapsToKernel(Operation *op) {
     return mapsPool(pool);
   if (auto matmul = dyn_cast<cmb::MatmulOp>(op))
     return mapsMatmul(matmul);
+  if (auto conv = dyn_cast<cmb::ConvOp>(op))
+    return mapsConv(conv);
   return false;
 }
 
 void cambrian::x86::populateMapToKernelsPatterns(RewritePatternSet &patterns) {
   patterns.add<SoftmaxToKernel, LayerNormToKernel, PoolToKernel,
-               MatmulToKernel>(patterns.getContext());
+               MatmulToKernel, ConvToKernel>(patterns.getContext());
 }

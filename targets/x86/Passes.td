@@ -204,15 +204,12 @@ def LowerToKernelsPass : Pass<"cambrian-x86-lower-to-kernels",
                               "mlir::ModuleOp"> {
   let summary = "Lower matmuls, convolutions and x86kernel ops on memrefs to kernel calls";
   let description = [{
-    Rewrites `linalg.matmul`, `linalg.batch_matmul`,
-    `linalg.conv_2d_nchw_fchw`, `linalg.depthwise_conv_2d_nchw_chw` and
-    `linalg.conv_2d_ngchw_gfchw` on f32 memrefs with unit inner strides into
-    calls of the x86 kernel library (`targets/x86/runtime/Kernels.h`): packed,
-    cache-blocked, vectorized GEMM and convolution. The elementwise ops that
-    read a convolution's result next (bias, residual add, activation) are
-    folded into the call; a linalg matmul (one the target did not map) is a
-    plain GEMM. The `x86kernel` ops (`x86kernel.matmul` with its epilogue
-    here, max pooling
+    Rewrites `linalg.matmul` and `linalg.batch_matmul` (ones the target did
+    not map: a plain GEMM) on f32 memrefs with unit inner strides, and
+    `x86kernel.matmul` and `x86kernel.conv2d` with their padding and
+    epilogues, into calls of the x86 kernel library
+    (`targets/x86/runtime/Kernels.h`): packed, cache-blocked, vectorized GEMM
+    and convolution. The other `x86kernel` ops (max pooling
     in `LowerPooling.cpp`, softmax and layer normalization in
     `LowerNormalizations.cpp`; mapped from the cambrian ops before
     bufferization by `cambrian-x86-map-to-kernels`; an operand with a
@@ -278,7 +275,9 @@ def MapToKernelsPass : Pass<"cambrian-x86-map-to-kernels"> {
     `cambrian.layer_norm` on f32 whose scale (and bias) has one element per
     normalized position becomes `x86kernel.layer_norm`; 2-D f32
     `cambrian.pool max` becomes `x86kernel.max_pool2d` with its leading
-    pads (the kernel pads with -inf on every side); f32 `cambrian.matmul`
+    pads (the kernel pads with -inf on every side); 1-D and 2-D f32
+    `cambrian.conv` becomes `x86kernel.conv2d`, absorbing a zero
+    `tensor.pad` in front as its implicit padding; f32 `cambrian.matmul`
     with an activation the GEMM applies becomes `x86kernel.matmul` (one
     GEMM over all rows when the weights are 2-D, else one flat batch; a
     residual is the destination, accumulated into). Other ops, types

@@ -109,6 +109,7 @@ static LogicalResult bufferizeKernel(Operation *op, RewriterBase &rewriter,
     return bufferizeKernel(*this, rewriter, options, state);                   \
   }
 
+X86_KERNEL_OP_METHODS(Conv2dOp)
 X86_KERNEL_OP_METHODS(MatmulOp)
 X86_KERNEL_OP_METHODS(SoftmaxOp)
 X86_KERNEL_OP_METHODS(LayerNormOp)
@@ -121,6 +122,38 @@ X86_KERNEL_OP_METHODS(MaxPool2dOp)
 /// The number of elements of the static shaped `v`.
 static int64_t numElements(Value v) {
   return cast<ShapedType>(v.getType()).getNumElements();
+}
+
+LogicalResult Conv2dOp::verify() {
+  if (failed(verifyKernelOperands(*this)))
+    return failure();
+  auto xs = cast<ShapedType>(getInput().getType()).getShape(),
+       ws = cast<ShapedType>(getFilter().getType()).getShape(),
+       ys = cast<ShapedType>(getOutput().getType()).getShape();
+  if (xs.size() != 4 || ws.size() != 4 || ys.size() != 4)
+    return emitOpError() << "needs NCHW input, FCHW filter and NCHW output";
+  int64_t groups = getGroups();
+  if (groups < 1 || xs[1] % groups != 0 || ws[0] % groups != 0 ||
+      ws[1] * groups != xs[1])
+    return emitOpError() << "needs C and F divisible by " << groups
+                         << " groups, with C / groups filter channels";
+  if (xs[0] != ys[0] || ws[0] != ys[1])
+    return emitOpError() << "needs the input's N and the filter's F for "
+                         << "its output";
+  for (auto [name, values, least] :
+       {std::make_tuple("strides", getStrides(), 1),
+        std::make_tuple("dilations", getDilations(), 1),
+        std::make_tuple("padding", getPadding(), 0)}) {
+    if (values.size() != 2)
+      return emitOpError() << name << " needs 2 values, one per spatial "
+                           << "dimension";
+    if (llvm::any_of(values, [&](int64_t v) { return v < least; }))
+      return emitOpError() << name << " must be at least " << least;
+  }
+  if (getBias() && numElements(getBias()) != ws[0])
+    return emitOpError() << "needs " << ws[0]
+                         << " bias elements, one per filter";
+  return success();
 }
 
 LogicalResult MatmulOp::verify() {

@@ -29,6 +29,50 @@ class X86Kernel_Op<string mnemonic, list<Trait> traits = []>
   }];
 }
 
+def X86Kernel_Conv2dOp : X86Kernel_Op<"conv2d"> {
+  let summary = "2-D NCHW convolution with an epilogue (cmb_x86_conv2d*)";
+  let description = [{
+    `output = activation(conv(input, filter) + bias (+ output, with
+    accumulate))` on f32 `input: N x C x H x W`, `filter: F x C/groups x KH
+    x KW` and `output: N x F x OH x OW`. The input is read with implicit zero
+    padding: `padding` holds the leading pads (top, left); reads past the
+    bottom or right edge are zeros too, so the trailing pads follow from
+    OH and OW. `bias` has F elements. With `accumulate` the kernel adds to
+    what `output` holds (a residual). Which kernel runs (im2col, Winograd,
+    packed, depthwise, fused with a max pooling) is decided when the op
+    becomes a call.
+
+    ```mlir
+    %y = x86kernel.conv2d %x, %w bias %b into %e {strides = array<i64: 1, 1>,
+           dilations = array<i64: 1, 1>, padding = array<i64: 1, 1>,
+           groups = 1 : i64, activation = #cambrian.activation<relu>}
+           : (tensor<1x3x8x8xf32>, tensor<16x3x3x3xf32>, tensor<16xf32>,
+              tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32>
+    ```
+  }];
+  let arguments = (ins TensorOrMemRef<[F32]>:$input,
+                       TensorOrMemRef<[F32]>:$filter,
+                       Optional<TensorOrMemRef<[F32]>>:$bias,
+                       TensorOrMemRef<[F32]>:$output,
+                       DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$padding,
+                       DefaultValuedAttr<I64Attr, "1">:$groups,
+                       OptionalAttr<Cambrian_ActivationAttr>:$activation,
+                       UnitAttr:$accumulate);
+  let assemblyFormat = [{
+    $input `,` $filter (`bias` $bias^)? `into` $output attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() {
+      return getOutputMutable();
+    }
+    /// A residual is accumulated into the destination, which is then read.
+    bool readsOutput() { return getAccumulate(); }
+  }];
+}
+
 def X86Kernel_MatmulOp : X86Kernel_Op<"matmul"> {
   let summary = "Matrix product with an epilogue (cmb_x86_sgemm[_epilogue])";
   let description = [{

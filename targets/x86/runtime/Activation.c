@@ -69,6 +69,12 @@ CMB_INLINE void applyRowsKind(float *p, int64_t rows, int64_t n, int64_t ld,
 
 void cmb_act_apply_rows(float *p, int64_t rows, int64_t n, int64_t ld,
                         const cmb_act *a) {
+  // Rows that follow each other are one run: short rows (a 1x1 map's
+  // output planes) would each take a whole vector for a few floats.
+  if (ld == n) {
+    n *= rows;
+    rows = 1;
+  }
   const float alpha = a->alpha, beta = a->beta;
   switch (a->kind) {
   case CMB_CONV_ACT_NONE:

@@ -2,11 +2,9 @@
 // RUN: cambrian-opt %s --cambrian-x86-lower-to-kernels="conv-pool=false" --split-input-file | FileCheck %s --check-prefix=APART
 
 // A convolution whose output only a max pooling reads, as bufferization
-// leaves ResNet's stem: zero-padded input, the convolution, bias and ReLU
-// into a new buffer, the pooling (x86kernel.max_pool2d, padding 1). One
-// fused call in the pooling's place takes both parameter blocks (the
-// convolution's with padding 3, ReLU; the pooling's with padding 1); the
-// convolution's buffers and its padded input copy are gone.
+// leaves ResNet's stem: the convolution (padding 3, bias and ReLU) into a
+// new buffer, the pooling (padding 1). One fused call in the pooling's
+// place takes both parameter blocks; the convolution's buffer is gone.
 // CHECK-DAG: memref.global "private" constant @__cmb_conv_params_1_3_32_32_8_7_7_16_16_2_2_1_1_3_3_1_0_1_0_0
 // CHECK-DAG: memref.global "private" constant @__cmb_pool_params_8_16_16_8_8_3_3_2_2_1_1_0_1_1
 // CHECK-LABEL: func.func @stem
@@ -24,27 +22,10 @@
 // APART: call @cmb_x86_maxpool2d(
 // APART-NOT: cmb_x86_conv2d_maxpool
 func.func @stem(%x: memref<1x3x32x32xf32>, %w: memref<8x3x7x7xf32>, %b: memref<8xf32>, %y: memref<1x8x8x8xf32>) {
-  %zero = arith.constant 0.0 : f32
-  %xp = memref.alloc() : memref<1x3x38x38xf32>
-  linalg.fill ins(%zero : f32) outs(%xp : memref<1x3x38x38xf32>)
-  %xin = memref.subview %xp[0, 0, 3, 3] [1, 3, 32, 32] [1, 1, 1, 1] : memref<1x3x38x38xf32> to memref<1x3x32x32xf32, strided<[4332, 1444, 38, 1], offset: 117>>
-  memref.copy %x, %xin : memref<1x3x32x32xf32> to memref<1x3x32x32xf32, strided<[4332, 1444, 38, 1], offset: 117>>
-  %c = memref.alloc() : memref<1x8x16x16xf32>
-  linalg.fill ins(%zero : f32) outs(%c : memref<1x8x16x16xf32>)
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
-      ins(%xp, %w : memref<1x3x38x38xf32>, memref<8x3x7x7xf32>) outs(%c : memref<1x8x16x16xf32>)
-  %bias = memref.expand_shape %b [[0, 1, 2]] output_shape [8, 1, 1] : memref<8xf32> into memref<8x1x1xf32>
   %r = memref.alloc() : memref<1x8x16x16xf32>
-  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>,
-                                   affine_map<(d0, d1, d2, d3) -> (d1, 0, 0)>,
-                                   affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>],
-                  iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
-      ins(%c, %bias : memref<1x8x16x16xf32>, memref<8x1x1xf32>) outs(%r : memref<1x8x16x16xf32>) {
-  ^bb0(%in: f32, %bi: f32, %out: f32):
-    %s = arith.addf %in, %bi : f32
-    %m = arith.maximumf %s, %zero : f32
-    linalg.yield %m : f32
-  }
+  x86kernel.conv2d %x, %w bias %b into %r {dilations = array<i64: 1, 1>, padding = array<i64: 3, 3>, strides = array<i64: 2, 2>,
+                                           activation = #cambrian.activation<relu>}
+    : (memref<1x3x32x32xf32>, memref<8x3x7x7xf32>, memref<8xf32>, memref<1x8x16x16xf32>) -> ()
   x86kernel.max_pool2d %r into %y {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>,
                                    dilations = array<i64: 1, 1>, padding = array<i64: 1, 1>}
     : (memref<1x8x16x16xf32>, memref<1x8x8x8xf32>) -> ()
@@ -65,9 +46,8 @@ func.func @stem(%x: memref<1x3x32x32xf32>, %w: memref<8x3x7x7xf32>, %b: memref<8
 func.func @unpadded(%x: memref<1x2x11x11xf32>, %w: memref<4x2x3x3xf32>, %y: memref<1x4x4x4xf32>) {
   %zero = arith.constant 0.0 : f32
   %c = memref.alloc() : memref<1x4x9x9xf32>
-  linalg.fill ins(%zero : f32) outs(%c : memref<1x4x9x9xf32>)
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-      ins(%x, %w : memref<1x2x11x11xf32>, memref<4x2x3x3xf32>) outs(%c : memref<1x4x9x9xf32>)
+  x86kernel.conv2d %x, %w into %c {dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>, strides = array<i64: 1, 1>}
+    : (memref<1x2x11x11xf32>, memref<4x2x3x3xf32>, memref<1x4x9x9xf32>) -> ()
   x86kernel.max_pool2d %c into %y {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>,
                                    dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>}
     : (memref<1x4x9x9xf32>, memref<1x4x4x4xf32>) -> ()
@@ -93,24 +73,23 @@ func.func @not_fused(%x: memref<1x2x11x11xf32>, %w: memref<4x2x3x3xf32>, %w1: me
                      %acc: memref<1x4x9x9xf32>, %y2: memref<1x4x4x4xf32>) {
   %zero = arith.constant 0.0 : f32
   %c = memref.alloc() : memref<1x4x9x9xf32>
-  linalg.fill ins(%zero : f32) outs(%c : memref<1x4x9x9xf32>)
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-      ins(%x, %w : memref<1x2x11x11xf32>, memref<4x2x3x3xf32>) outs(%c : memref<1x4x9x9xf32>)
+  x86kernel.conv2d %x, %w into %c {dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>, strides = array<i64: 1, 1>}
+    : (memref<1x2x11x11xf32>, memref<4x2x3x3xf32>, memref<1x4x9x9xf32>) -> ()
   x86kernel.max_pool2d %c into %y {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>,
                                    dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>}
     : (memref<1x4x9x9xf32>, memref<1x4x4x4xf32>) -> ()
   memref.copy %c, %z : memref<1x4x9x9xf32> to memref<1x4x9x9xf32>
 
   %c1 = memref.alloc() : memref<1x4x11x11xf32>
-  linalg.fill ins(%zero : f32) outs(%c1 : memref<1x4x11x11xf32>)
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-      ins(%x, %w1 : memref<1x2x11x11xf32>, memref<4x2x1x1xf32>) outs(%c1 : memref<1x4x11x11xf32>)
+  x86kernel.conv2d %x, %w1 into %c1 {dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>, strides = array<i64: 1, 1>}
+    : (memref<1x2x11x11xf32>, memref<4x2x1x1xf32>, memref<1x4x11x11xf32>) -> ()
   x86kernel.max_pool2d %c1 into %y1 {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>,
                                    dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>}
     : (memref<1x4x11x11xf32>, memref<1x4x5x5xf32>) -> ()
 
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-      ins(%x, %w : memref<1x2x11x11xf32>, memref<4x2x3x3xf32>) outs(%acc : memref<1x4x9x9xf32>)
+  x86kernel.conv2d %x, %w into %acc {dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>, strides = array<i64: 1, 1>, accumulate}
+
+    : (memref<1x2x11x11xf32>, memref<4x2x3x3xf32>, memref<1x4x9x9xf32>) -> ()
   x86kernel.max_pool2d %acc into %y2 {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>,
                                    dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>}
     : (memref<1x4x9x9xf32>, memref<1x4x4x4xf32>) -> ()

@@ -12,7 +12,7 @@
 // CHECK: %[[W:.+]] = memref.get_global @w_packed : memref<4096xf32>
 // CHECK: memref.extract_strided_metadata %[[W]]
 // CHECK: call @cmb_x86_conv2d_packed
-// CHECK-NOT: linalg.conv_2d_nchw_fchw
+// CHECK-NOT: x86kernel.conv2d
 // CHECK: w_packed: "0x040000000000803F0000803F
 // OFF-LABEL: func.func @pointwise_small_map
 // OFF: memref.get_global @w : memref<64x64x1x1xf32>
@@ -22,9 +22,8 @@ memref.global "private" constant @w : memref<64x64x1x1xf32> = dense<1.0>
 func.func @pointwise_small_map(%x: memref<1x64x7x7xf32>, %y: memref<1x64x7x7xf32>) {
   %zero = arith.constant 0.0 : f32
   %w = memref.get_global @w : memref<64x64x1x1xf32>
-  linalg.fill ins(%zero : f32) outs(%y : memref<1x64x7x7xf32>)
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%x, %w : memref<1x64x7x7xf32>, memref<64x64x1x1xf32>) outs(%y : memref<1x64x7x7xf32>)
+  x86kernel.conv2d %x, %w into %y {dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>, strides = array<i64: 1, 1>}
+    : (memref<1x64x7x7xf32>, memref<64x64x1x1xf32>, memref<1x64x7x7xf32>) -> ()
   return
 }
 
@@ -42,12 +41,11 @@ func.func @strided_shared(%x: memref<1x32x15x15xf32>, %y: memref<1x64x7x7xf32>,
                           %z: memref<1x64x7x7xf32>) {
   %zero = arith.constant 0.0 : f32
   %w = memref.get_global @w2 : memref<64x32x3x3xf32>
-  linalg.fill ins(%zero : f32) outs(%y : memref<1x64x7x7xf32>)
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
-    ins(%x, %w : memref<1x32x15x15xf32>, memref<64x32x3x3xf32>) outs(%y : memref<1x64x7x7xf32>)
+  x86kernel.conv2d %x, %w into %y {dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>, strides = array<i64: 2, 2>}
+    : (memref<1x32x15x15xf32>, memref<64x32x3x3xf32>, memref<1x64x7x7xf32>) -> ()
   %w1 = memref.get_global @w2 : memref<64x32x3x3xf32>
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
-    ins(%x, %w1 : memref<1x32x15x15xf32>, memref<64x32x3x3xf32>) outs(%z : memref<1x64x7x7xf32>)
+  x86kernel.conv2d %x, %w1 into %z {dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>, strides = array<i64: 2, 2>, accumulate}
+    : (memref<1x32x15x15xf32>, memref<64x32x3x3xf32>, memref<1x64x7x7xf32>) -> ()
   return
 }
 
@@ -69,17 +67,16 @@ func.func @not_packed(%big: memref<1x64x56x56xf32>, %ybig: memref<1x64x56x56xf32
                       %x14: memref<1x64x14x14xf32>, %y14: memref<1x24x14x14xf32>) {
   %zero = arith.constant 0.0 : f32
   %w = memref.get_global @w3 : memref<64x64x1x1xf32>
-  linalg.fill ins(%zero : f32) outs(%ybig : memref<1x64x56x56xf32>)
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%big, %w : memref<1x64x56x56xf32>, memref<64x64x1x1xf32>) outs(%ybig : memref<1x64x56x56xf32>)
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%x, %wr : memref<1x64x7x7xf32>, memref<64x64x1x1xf32>) outs(%y : memref<1x64x7x7xf32>)
+  x86kernel.conv2d %big, %w into %ybig {dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>, strides = array<i64: 1, 1>}
+    : (memref<1x64x56x56xf32>, memref<64x64x1x1xf32>, memref<1x64x56x56xf32>) -> ()
+  x86kernel.conv2d %x, %wr into %y {dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>, strides = array<i64: 1, 1>, accumulate}
+    : (memref<1x64x7x7xf32>, memref<64x64x1x1xf32>, memref<1x64x7x7xf32>) -> ()
   %ws = memref.get_global @w4 : memref<64x16x1x1xf32>
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%xs, %ws : memref<1x16x7x7xf32>, memref<64x16x1x1xf32>) outs(%y : memref<1x64x7x7xf32>)
+  x86kernel.conv2d %xs, %ws into %y {dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>, strides = array<i64: 1, 1>, accumulate}
+    : (memref<1x16x7x7xf32>, memref<64x16x1x1xf32>, memref<1x64x7x7xf32>) -> ()
   %wn = memref.get_global @w5 : memref<24x64x1x1xf32>
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%x14, %wn : memref<1x64x14x14xf32>, memref<24x64x1x1xf32>) outs(%y14 : memref<1x24x14x14xf32>)
+  x86kernel.conv2d %x14, %wn into %y14 {dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>, strides = array<i64: 1, 1>, accumulate}
+    : (memref<1x64x14x14xf32>, memref<24x64x1x1xf32>, memref<1x24x14x14xf32>) -> ()
   return
 }
 
@@ -112,15 +109,15 @@ func.func @depth_by_map(%x28: memref<1x64x28x28xf32>, %x28d: memref<1x144x28x28x
   %w144 = memref.get_global @w144 : memref<192x144x1x1xf32>
   %w48 = memref.get_global @w48 : memref<192x48x1x1xf32>
   %w32 = memref.get_global @w32 : memref<192x32x1x1xf32>
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%x28, %w64 : memref<1x64x28x28xf32>, memref<192x64x1x1xf32>) outs(%y28 : memref<1x192x28x28xf32>)
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%x28d, %w144 : memref<1x144x28x28xf32>, memref<192x144x1x1xf32>) outs(%y28 : memref<1x192x28x28xf32>)
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%x14s, %w48 : memref<1x48x14x14xf32>, memref<192x48x1x1xf32>) outs(%y14 : memref<1x192x14x14xf32>)
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%x14, %w64 : memref<1x64x14x14xf32>, memref<192x64x1x1xf32>) outs(%y14 : memref<1x192x14x14xf32>)
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%x7, %w32 : memref<1x32x7x7xf32>, memref<192x32x1x1xf32>) outs(%y7 : memref<1x192x7x7xf32>)
+  x86kernel.conv2d %x28, %w64 into %y28 {dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>, strides = array<i64: 1, 1>, accumulate}
+    : (memref<1x64x28x28xf32>, memref<192x64x1x1xf32>, memref<1x192x28x28xf32>) -> ()
+  x86kernel.conv2d %x28d, %w144 into %y28 {dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>, strides = array<i64: 1, 1>, accumulate}
+    : (memref<1x144x28x28xf32>, memref<192x144x1x1xf32>, memref<1x192x28x28xf32>) -> ()
+  x86kernel.conv2d %x14s, %w48 into %y14 {dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>, strides = array<i64: 1, 1>, accumulate}
+    : (memref<1x48x14x14xf32>, memref<192x48x1x1xf32>, memref<1x192x14x14xf32>) -> ()
+  x86kernel.conv2d %x14, %w64 into %y14 {dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>, strides = array<i64: 1, 1>, accumulate}
+    : (memref<1x64x14x14xf32>, memref<192x64x1x1xf32>, memref<1x192x14x14xf32>) -> ()
+  x86kernel.conv2d %x7, %w32 into %y7 {dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>, strides = array<i64: 1, 1>, accumulate}
+    : (memref<1x32x7x7xf32>, memref<192x32x1x1xf32>, memref<1x192x7x7xf32>) -> ()
   return
 }

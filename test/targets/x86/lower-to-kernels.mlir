@@ -28,12 +28,11 @@ func.func @matmul_accumulate(%a: memref<4x8xf32>, %b: memref<8x16xf32>, %c: memr
 // CHECK: memref.global "private" constant @__cmb_conv_params_1_3_10_10_8_3_3_4_4_2_2_1_1_0_0_1_0_0_0_0 : memref<20xi64>
 // CHECK-LABEL: func.func @conv
 // CHECK: call @cmb_x86_conv2d
-// CHECK-NOT: linalg.conv_2d_nchw_fchw
+// CHECK-NOT: x86kernel.conv2d
 func.func @conv(%x: memref<1x3x10x10xf32>, %w: memref<8x3x3x3xf32>, %y: memref<1x8x4x4xf32>) {
   %zero = arith.constant 0.0 : f32
-  linalg.fill ins(%zero : f32) outs(%y : memref<1x8x4x4xf32>)
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
-    ins(%x, %w : memref<1x3x10x10xf32>, memref<8x3x3x3xf32>) outs(%y : memref<1x8x4x4xf32>)
+  x86kernel.conv2d %x, %w into %y {dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>, strides = array<i64: 2, 2>}
+    : (memref<1x3x10x10xf32>, memref<8x3x3x3xf32>, memref<1x8x4x4xf32>) -> ()
   return
 }
 
@@ -51,362 +50,66 @@ func.func @strided(%a: memref<4x8xf32, strided<[1, 4]>>, %b: memref<8x16xf32>, %
 
 // -----
 
-// A zero-filled buffer with the input copied into its middle, read only by
-// the convolution, becomes the kernel's implicit padding: the call reads the
-// input itself with H, W = 8 and padding top 1, left 1.
-// CHECK: memref.global "private" constant @__cmb_conv_params_1_3_8_8_4_3_3_8_8_1_1_1_1_1_1_1_0_0
-// CHECK-LABEL: func.func @padded
+// x86kernel.conv2d carries its padding and epilogue into the parameter
+// block: H, W = 8 with padding top 1, left 1, then groups 1, accumulate 0,
+// activation 2 (Clip(0, 6)) and the bias pointer.
+// CHECK: memref.global "private" constant @__cmb_conv_params_1_3_8_8_4_3_3_8_8_1_1_1_1_1_1_1_0_2_0_0
+// CHECK-LABEL: func.func @conv_padded_bias_relu6
 // CHECK-SAME: (%[[X:[^:]+]]: memref<1x3x8x8xf32>
-// CHECK-NOT: memref.alloc
-// CHECK-NOT: memref.copy
-// CHECK: memref.extract_strided_metadata %[[X]]
-// CHECK: call @cmb_x86_conv2d
-func.func @padded(%x: memref<1x3x8x8xf32>, %w: memref<4x3x3x3xf32>, %y: memref<1x4x8x8xf32>) {
-  %zero = arith.constant 0.0 : f32
-  %p = memref.alloc() : memref<1x3x10x10xf32>
-  linalg.map outs(%p : memref<1x3x10x10xf32>)
-    (%init: f32) {
-      linalg.yield %zero : f32
-    }
-  %in = memref.subview %p[0, 0, 1, 1] [1, 3, 8, 8] [1, 1, 1, 1]
-      : memref<1x3x10x10xf32> to memref<1x3x8x8xf32, strided<[300, 100, 10, 1], offset: 11>>
-  memref.copy %x, %in : memref<1x3x8x8xf32> to memref<1x3x8x8xf32, strided<[300, 100, 10, 1], offset: 11>>
-  linalg.fill ins(%zero : f32) outs(%y : memref<1x4x8x8xf32>)
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%p, %w : memref<1x3x10x10xf32>, memref<4x3x3x3xf32>) outs(%y : memref<1x4x8x8xf32>)
+// CHECK: call @cmb_x86_conv2d(
+// CHECK-NOT: x86kernel
+func.func @conv_padded_bias_relu6(%x: memref<1x3x8x8xf32>, %w: memref<4x3x3x3xf32>, %b: memref<4xf32>, %y: memref<1x4x8x8xf32>) {
+  x86kernel.conv2d %x, %w bias %b into %y {dilations = array<i64: 1, 1>, padding = array<i64: 1, 1>, strides = array<i64: 1, 1>,
+                                           activation = #cambrian.activation<clip, alpha = 0.0, beta = 6.0>}
+    : (memref<1x3x8x8xf32>, memref<4x3x3x3xf32>, memref<4xf32>, memref<1x4x8x8xf32>) -> ()
   return
 }
 
 // -----
 
-// The padded buffer is also read by someone else: it stays.
-// CHECK: memref.global "private" constant @__cmb_conv_params_1_3_10_10_4_3_3_8_8_1_1_1_1_0_0_1_0_0
-// CHECK-LABEL: func.func @padded_shared
-// CHECK: memref.copy
-// CHECK: call @cmb_x86_conv2d
-func.func @padded_shared(%x: memref<1x3x8x8xf32>, %w: memref<4x3x3x3xf32>, %y: memref<1x4x8x8xf32>, %z: memref<1x3x10x10xf32>) {
-  %zero = arith.constant 0.0 : f32
-  %p = memref.alloc() : memref<1x3x10x10xf32>
-  linalg.fill ins(%zero : f32) outs(%p : memref<1x3x10x10xf32>)
-  %in = memref.subview %p[0, 0, 1, 1] [1, 3, 8, 8] [1, 1, 1, 1]
-      : memref<1x3x10x10xf32> to memref<1x3x8x8xf32, strided<[300, 100, 10, 1], offset: 11>>
-  memref.copy %x, %in : memref<1x3x8x8xf32> to memref<1x3x8x8xf32, strided<[300, 100, 10, 1], offset: 11>>
-  linalg.fill ins(%zero : f32) outs(%y : memref<1x4x8x8xf32>)
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%p, %w : memref<1x3x10x10xf32>, memref<4x3x3x3xf32>) outs(%y : memref<1x4x8x8xf32>)
-  memref.copy %p, %z : memref<1x3x10x10xf32> to memref<1x3x10x10xf32>
+// A residual is the destination, accumulated into (accumulate 1), then
+// HardSwish (5, with alpha 1/6 and beta 1/2 as float bits).
+// CHECK: memref.global "private" constant @__cmb_conv_params_1_4_6_6_4_1_1_6_6_1_1_1_1_0_0_1_1_5_1042983595_1056964608
+// CHECK-LABEL: func.func @conv_residual_hardswish
+// CHECK: call @cmb_x86_conv2d(
+func.func @conv_residual_hardswish(%x: memref<1x4x6x6xf32>, %w: memref<4x4x1x1xf32>, %r: memref<1x4x6x6xf32>) {
+  x86kernel.conv2d %x, %w into %r {dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>, strides = array<i64: 1, 1>,
+                                   accumulate, activation = #cambrian.activation<hard_swish>}
+    : (memref<1x4x6x6xf32>, memref<4x4x1x1xf32>, memref<1x4x6x6xf32>) -> ()
   return
 }
 
 // -----
 
-// Bias and Clip(0, 6) applied in place after the conv, as two generics: both
-// fold into the call (bias pointer, activation 2 = relu6).
-// CHECK: memref.global "private" constant @__cmb_conv_params_1_4_6_6_8_1_1_6_6_1_1_1_1_0_0_1_0_2
-// CHECK-LABEL: func.func @bias_relu6_in_place
-// CHECK-SAME: %[[B:[^:]+]]: memref<8xf32>
-// CHECK: %[[B3:.+]] = memref.expand_shape %[[B]]
-// CHECK: memref.extract_strided_metadata %[[B3]]
-// CHECK: call @cmb_x86_conv2d
-// CHECK-NOT: linalg.generic
-// CHECK: return
-#id = affine_map<(n, f, h, w) -> (n, f, h, w)>
-#ch = affine_map<(n, f, h, w) -> (f, 0, 0)>
-#sc = affine_map<(n, f, h, w) -> ()>
-memref.global "private" constant @zero : memref<f32> = dense<0.0>
-memref.global "private" constant @six : memref<f32> = dense<6.0>
-func.func @bias_relu6_in_place(%x: memref<1x4x6x6xf32>, %w: memref<8x4x1x1xf32>, %b: memref<8xf32>, %y: memref<1x8x6x6xf32>) {
-  %zero = arith.constant 0.0 : f32
-  linalg.fill ins(%zero : f32) outs(%y : memref<1x8x6x6xf32>)
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%x, %w : memref<1x4x6x6xf32>, memref<8x4x1x1xf32>) outs(%y : memref<1x8x6x6xf32>)
-  %b3 = memref.expand_shape %b [[0, 1, 2]] output_shape [8, 1, 1] : memref<8xf32> into memref<8x1x1xf32>
-  linalg.generic {indexing_maps = [#id, #ch, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
-      ins(%y, %b3 : memref<1x8x6x6xf32>, memref<8x1x1xf32>) outs(%y : memref<1x8x6x6xf32>) {
-  ^bb0(%v: f32, %bv: f32, %o: f32):
-    %s = arith.addf %v, %bv : f32
-    linalg.yield %s : f32
-  }
-  %lo = memref.get_global @zero : memref<f32>
-  %hi = memref.get_global @six : memref<f32>
-  linalg.generic {indexing_maps = [#id, #sc, #sc, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
-      ins(%y, %lo, %hi : memref<1x8x6x6xf32>, memref<f32>, memref<f32>) outs(%y : memref<1x8x6x6xf32>) {
-  ^bb0(%v: f32, %l: f32, %h: f32, %o: f32):
-    %m = arith.maximumf %v, %l : f32
-    %n = arith.minimumf %m, %h : f32
-    linalg.yield %n : f32
-  }
+// An input the kernel cannot address (a spatial window of a larger map)
+// goes through a dense copy.
+// CHECK-LABEL: func.func @conv_strided_input
+// CHECK: %[[D:.+]] = memref.alloc() {{.*}}: memref<1x2x4x4xf32>
+// CHECK: memref.copy %{{.+}}, %[[D]]
+// CHECK: call @cmb_x86_conv2d(
+func.func @conv_strided_input(%x: memref<1x2x8x8xf32>, %w: memref<4x2x1x1xf32>, %y: memref<1x4x4x4xf32>) {
+  %v = memref.subview %x[0, 0, 2, 2] [1, 2, 4, 4] [1, 1, 1, 1] : memref<1x2x8x8xf32> to memref<1x2x4x4xf32, strided<[128, 64, 8, 1], offset: 18>>
+  x86kernel.conv2d %v, %w into %y {dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>, strides = array<i64: 1, 1>}
+    : (memref<1x2x4x4xf32, strided<[128, 64, 8, 1], offset: 18>>, memref<4x2x1x1xf32>, memref<1x4x4x4xf32>) -> ()
   return
 }
 
 // -----
 
-// A fused bias + relu that writes a buffer of its own: the call writes that
-// buffer directly and the conv's own buffer disappears.
-// CHECK: memref.global "private" constant @__cmb_conv_params_1_4_6_6_8_1_1_6_6_1_1_1_1_0_0_1_0_1
-// CHECK-LABEL: func.func @bias_relu_out_of_place
-// CHECK-SAME: %[[Z:[^:]+]]: memref<1x8x6x6xf32>)
-// CHECK-NOT: memref.alloc
-// CHECK: memref.extract_strided_metadata %[[Z]]
-// CHECK: call @cmb_x86_conv2d
-// CHECK-NOT: linalg.generic
-#id = affine_map<(n, f, h, w) -> (n, f, h, w)>
-#ch = affine_map<(n, f, h, w) -> (f)>
-func.func @bias_relu_out_of_place(%x: memref<1x4x6x6xf32>, %w: memref<8x4x1x1xf32>, %b: memref<8xf32>, %z: memref<1x8x6x6xf32>) {
-  %zero = arith.constant 0.0 : f32
-  %y = memref.alloc() : memref<1x8x6x6xf32>
-  linalg.fill ins(%zero : f32) outs(%y : memref<1x8x6x6xf32>)
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%x, %w : memref<1x4x6x6xf32>, memref<8x4x1x1xf32>) outs(%y : memref<1x8x6x6xf32>)
-  linalg.generic {indexing_maps = [#id, #ch, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
-      ins(%y, %b : memref<1x8x6x6xf32>, memref<8xf32>) outs(%z : memref<1x8x6x6xf32>) {
-  ^bb0(%v: f32, %bv: f32, %o: f32):
-    %s = arith.addf %bv, %v : f32
-    %r = arith.maximumf %s, %zero : f32
-    linalg.yield %r : f32
-  }
-  return
-}
-
-// -----
-
-// Not an epilogue: an exp body (no activation of the kernel's), and an
-// accumulating conv, keep their generics.
-// CHECK-LABEL: func.func @no_epilogue
-// CHECK: call @cmb_x86_conv2d
-// CHECK: linalg.generic
-// CHECK: call @cmb_x86_conv2d
-// CHECK: linalg.generic
-#id = affine_map<(n, f, h, w) -> (n, f, h, w)>
-func.func @no_epilogue(%x: memref<1x4x6x6xf32>, %w: memref<8x4x1x1xf32>, %y: memref<1x8x6x6xf32>, %y2: memref<1x8x6x6xf32>) {
-  %zero = arith.constant 0.0 : f32
-  linalg.fill ins(%zero : f32) outs(%y : memref<1x8x6x6xf32>)
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%x, %w : memref<1x4x6x6xf32>, memref<8x4x1x1xf32>) outs(%y : memref<1x8x6x6xf32>)
-  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
-      ins(%y : memref<1x8x6x6xf32>) outs(%y : memref<1x8x6x6xf32>) {
-  ^bb0(%v: f32, %o: f32):
-    %e = math.exp %v : f32
-    linalg.yield %e : f32
-  }
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%x, %w : memref<1x4x6x6xf32>, memref<8x4x1x1xf32>) outs(%y2 : memref<1x8x6x6xf32>)
-  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
-      ins(%y2 : memref<1x8x6x6xf32>) outs(%y2 : memref<1x8x6x6xf32>) {
-  ^bb0(%v: f32, %o: f32):
-    %r = arith.maximumf %v, %zero : f32
-    linalg.yield %r : f32
-  }
-  return
-}
-
-// -----
-
-// Bias + HardSwish as the importer writes it, fused: activation 5 with
-// alpha = 1/6 and beta = 0.5 as float32 bits (0x3E2AAAAB, 0x3F000000).
-// CHECK: memref.global "private" constant @__cmb_conv_params_1_4_6_6_8_1_1_6_6_1_1_1_1_0_0_1_0_5_1042983595_1056964608
-// CHECK-LABEL: func.func @bias_hardswish
-// CHECK: call @cmb_x86_conv2d
-// CHECK-NOT: linalg.generic
-// CHECK: return
-#id = affine_map<(n, f, h, w) -> (n, f, h, w)>
-#ch = affine_map<(n, f, h, w) -> (f)>
-func.func @bias_hardswish(%x: memref<1x4x6x6xf32>, %w: memref<8x4x1x1xf32>, %b: memref<8xf32>, %y: memref<1x8x6x6xf32>) {
-  %zero = arith.constant 0.0 : f32
-  %one = arith.constant 1.0 : f32
-  %sixth = arith.constant 0.166666672 : f32
-  %half = arith.constant 0.5 : f32
-  linalg.fill ins(%zero : f32) outs(%y : memref<1x8x6x6xf32>)
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%x, %w : memref<1x4x6x6xf32>, memref<8x4x1x1xf32>) outs(%y : memref<1x8x6x6xf32>)
-  linalg.generic {indexing_maps = [#id, #ch, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
-      ins(%y, %b : memref<1x8x6x6xf32>, memref<8xf32>) outs(%y : memref<1x8x6x6xf32>) {
-  ^bb0(%v: f32, %bv: f32, %o: f32):
-    %s = arith.addf %v, %bv : f32
-    %m = arith.mulf %s, %sixth : f32
-    %a = arith.addf %m, %half : f32
-    %lo = arith.minimumf %a, %one : f32
-    %h = arith.maximumf %lo, %zero : f32
-    %r = arith.mulf %s, %h : f32
-    linalg.yield %r : f32
-  }
-  return
-}
-
-// -----
-
-// x * sigmoid(x) (SiLU, activation 7) and torch's decomposed GELU
-// x * (erf(x / sqrt 2) + 1) * 0.5 (activation 9) fuse; x * sigmoid(x) * 2
-// and erf without the 1/sqrt(2) are not activations of the kernel's.
-// CHECK-DAG: memref.global "private" constant @__cmb_conv_params_1_4_6_6_8_1_1_6_6_1_1_1_1_0_0_1_0_7_0_0
-// CHECK-DAG: memref.global "private" constant @__cmb_conv_params_1_4_6_6_8_1_1_6_6_1_1_1_1_0_0_1_0_9_0_0
-// CHECK-LABEL: func.func @silu_gelu
-// CHECK: call @cmb_x86_conv2d
-// CHECK-NOT: linalg.generic
-// CHECK: call @cmb_x86_conv2d
-// CHECK-NOT: linalg.generic
-// CHECK: call @cmb_x86_conv2d
-// CHECK-NEXT: linalg.generic
-// CHECK: math.exp
-// CHECK: call @cmb_x86_conv2d
-// CHECK-NEXT: linalg.generic
-// CHECK: math.erf
-// CHECK: return
-#id = affine_map<(n, f, h, w) -> (n, f, h, w)>
-func.func @silu_gelu(%x: memref<1x4x6x6xf32>, %w: memref<8x4x1x1xf32>, %y1: memref<1x8x6x6xf32>, %y2: memref<1x8x6x6xf32>, %y3: memref<1x8x6x6xf32>, %y4: memref<1x8x6x6xf32>) {
-  %zero = arith.constant 0.0 : f32
-  %one = arith.constant 1.0 : f32
-  %two = arith.constant 2.0 : f32
-  %half = arith.constant 0.5 : f32
-  %sqrt2 = arith.constant 1.41421354 : f32
-  linalg.fill ins(%zero : f32) outs(%y1 : memref<1x8x6x6xf32>)
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%x, %w : memref<1x4x6x6xf32>, memref<8x4x1x1xf32>) outs(%y1 : memref<1x8x6x6xf32>)
-  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
-      ins(%y1 : memref<1x8x6x6xf32>) outs(%y1 : memref<1x8x6x6xf32>) {
-  ^bb0(%v: f32, %o: f32):
-    %n = arith.negf %v : f32
-    %e = math.exp %n : f32
-    %d = arith.addf %e, %one : f32
-    %s = arith.divf %one, %d : f32
-    %r = arith.mulf %v, %s : f32
-    linalg.yield %r : f32
-  }
-  linalg.fill ins(%zero : f32) outs(%y2 : memref<1x8x6x6xf32>)
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%x, %w : memref<1x4x6x6xf32>, memref<8x4x1x1xf32>) outs(%y2 : memref<1x8x6x6xf32>)
-  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
-      ins(%y2 : memref<1x8x6x6xf32>) outs(%y2 : memref<1x8x6x6xf32>) {
-  ^bb0(%v: f32, %o: f32):
-    %q = arith.divf %v, %sqrt2 : f32
-    %e = math.erf %q : f32
-    %a = arith.addf %e, %one : f32
-    %m = arith.mulf %v, %a : f32
-    %r = arith.mulf %m, %half : f32
-    linalg.yield %r : f32
-  }
-  linalg.fill ins(%zero : f32) outs(%y3 : memref<1x8x6x6xf32>)
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%x, %w : memref<1x4x6x6xf32>, memref<8x4x1x1xf32>) outs(%y3 : memref<1x8x6x6xf32>)
-  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
-      ins(%y3 : memref<1x8x6x6xf32>) outs(%y3 : memref<1x8x6x6xf32>) {
-  ^bb0(%v: f32, %o: f32):
-    %n = arith.negf %v : f32
-    %e = math.exp %n : f32
-    %d = arith.addf %e, %one : f32
-    %s = arith.divf %one, %d : f32
-    %p = arith.mulf %v, %s : f32
-    %r = arith.mulf %p, %two : f32
-    linalg.yield %r : f32
-  }
-  linalg.fill ins(%zero : f32) outs(%y4 : memref<1x8x6x6xf32>)
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%x, %w : memref<1x4x6x6xf32>, memref<8x4x1x1xf32>) outs(%y4 : memref<1x8x6x6xf32>)
-  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
-      ins(%y4 : memref<1x8x6x6xf32>) outs(%y4 : memref<1x8x6x6xf32>) {
-  ^bb0(%v: f32, %o: f32):
-    %e = math.erf %v : f32
-    %a = arith.addf %e, %one : f32
-    %m = arith.mulf %v, %a : f32
-    %r = arith.mulf %m, %half : f32
-    linalg.yield %r : f32
-  }
-  return
-}
-
-// -----
-
-// A residual block's epilogue, relu(y + bias + r) into a fresh buffer, with
-// r dead afterwards: the call accumulates into r's buffer (accumulate = 1,
-// relu), which replaces the fresh buffer from then on.
-// CHECK: memref.global "private" constant @__cmb_conv_params_1_4_6_6_4_1_1_6_6_1_1_1_1_0_0_1_1_1
-// CHECK-LABEL: func.func @residual
-// CHECK: %[[R:.+]] = memref.alloc() : memref<1x4x6x6xf32>
-// CHECK: linalg.copy ins(%{{.+}} : memref<1x4x6x6xf32>) outs(%[[R]] :
-// CHECK-NOT: memref.alloc
-// CHECK: memref.extract_strided_metadata %[[R]]
-// CHECK: call @cmb_x86_conv2d
-// CHECK-NOT: linalg.generic
-// CHECK: linalg.copy ins(%[[R]] : memref<1x4x6x6xf32>) outs(%{{.+}} :
-#id = affine_map<(n, f, h, w) -> (n, f, h, w)>
-#ch = affine_map<(n, f, h, w) -> (f)>
-func.func @residual(%in: memref<1x4x6x6xf32>, %x: memref<1x4x6x6xf32>, %w: memref<4x4x1x1xf32>, %b: memref<4xf32>, %out: memref<1x4x6x6xf32>) {
-  %zero = arith.constant 0.0 : f32
-  %r = memref.alloc() : memref<1x4x6x6xf32>
-  linalg.copy ins(%in : memref<1x4x6x6xf32>) outs(%r : memref<1x4x6x6xf32>)
-  %y = memref.alloc() : memref<1x4x6x6xf32>
-  linalg.fill ins(%zero : f32) outs(%y : memref<1x4x6x6xf32>)
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%x, %w : memref<1x4x6x6xf32>, memref<4x4x1x1xf32>) outs(%y : memref<1x4x6x6xf32>)
-  %z = memref.alloc() : memref<1x4x6x6xf32>
-  linalg.generic {indexing_maps = [#id, #ch, #id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
-      ins(%y, %b, %r : memref<1x4x6x6xf32>, memref<4xf32>, memref<1x4x6x6xf32>) outs(%z : memref<1x4x6x6xf32>) {
-  ^bb0(%v: f32, %bv: f32, %rv: f32, %o: f32):
-    %s = arith.addf %v, %bv : f32
-    %t = arith.addf %s, %rv : f32
-    %u = arith.maximumf %t, %zero : f32
-    linalg.yield %u : f32
-  }
-  linalg.copy ins(%z : memref<1x4x6x6xf32>) outs(%out : memref<1x4x6x6xf32>)
-  return
-}
-
-// -----
-
-// The residual is read again later: its buffer cannot take the result.
-// CHECK-LABEL: func.func @residual_live
-// CHECK: call @cmb_x86_conv2d
-// CHECK: linalg.generic
-#id = affine_map<(n, f, h, w) -> (n, f, h, w)>
-func.func @residual_live(%in: memref<1x4x6x6xf32>, %x: memref<1x4x6x6xf32>, %w: memref<4x4x1x1xf32>, %out: memref<1x4x6x6xf32>, %out2: memref<1x4x6x6xf32>) {
-  %zero = arith.constant 0.0 : f32
-  %r = memref.alloc() : memref<1x4x6x6xf32>
-  linalg.copy ins(%in : memref<1x4x6x6xf32>) outs(%r : memref<1x4x6x6xf32>)
-  %y = memref.alloc() : memref<1x4x6x6xf32>
-  linalg.fill ins(%zero : f32) outs(%y : memref<1x4x6x6xf32>)
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%x, %w : memref<1x4x6x6xf32>, memref<4x4x1x1xf32>) outs(%y : memref<1x4x6x6xf32>)
-  %z = memref.alloc() : memref<1x4x6x6xf32>
-  linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
-      ins(%y, %r : memref<1x4x6x6xf32>, memref<1x4x6x6xf32>) outs(%z : memref<1x4x6x6xf32>) {
-  ^bb0(%v: f32, %rv: f32, %o: f32):
-    %t = arith.addf %rv, %v : f32
-    linalg.yield %t : f32
-  }
-  linalg.copy ins(%z : memref<1x4x6x6xf32>) outs(%out : memref<1x4x6x6xf32>)
-  linalg.copy ins(%r : memref<1x4x6x6xf32>) outs(%out2 : memref<1x4x6x6xf32>)
-  return
-}
-
-// -----
-
-// A Concat input: the Relu writes into a slice of the concatenated buffer,
-// and bufferization then copies that slice onto itself. The self-copy goes,
-// and the convolution writes the slice directly with the Relu fused
-// (activation 1 in the parameter block).
-// CHECK: memref.global "private" constant @__cmb_conv_params_1_4_6_6_8_1_1_6_6_1_1_1_1_0_0_1_0_1_0_0
-// CHECK-LABEL: func.func @into_concat_slice
-// CHECK: %[[S:.+]] = memref.subview %{{.+}}[0, 8, 0, 0] [1, 8, 6, 6] [1, 1, 1, 1]
-// CHECK: memref.extract_strided_metadata %[[S]]
-// CHECK: call @cmb_x86_conv2d
-// CHECK-NOT: linalg.generic
-// CHECK-NOT: memref.copy
-func.func @into_concat_slice(%x: memref<1x4x6x6xf32>, %w: memref<8x4x1x1xf32>, %out: memref<1x16x6x6xf32>) {
-  %zero = arith.constant 0.0 : f32
-  %y = memref.alloc() : memref<1x8x6x6xf32>
-  linalg.fill ins(%zero : f32) outs(%y : memref<1x8x6x6xf32>)
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%x, %w : memref<1x4x6x6xf32>, memref<8x4x1x1xf32>) outs(%y : memref<1x8x6x6xf32>)
-  %s = memref.subview %out[0, 8, 0, 0] [1, 8, 6, 6] [1, 1, 1, 1] : memref<1x16x6x6xf32> to memref<1x8x6x6xf32, strided<[576, 36, 6, 1], offset: 288>>
-  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>],
-                  iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
-      ins(%y : memref<1x8x6x6xf32>) outs(%s : memref<1x8x6x6xf32, strided<[576, 36, 6, 1], offset: 288>>) {
-  ^bb0(%in: f32, %o: f32):
-    %r = arith.maximumf %in, %zero : f32
-    linalg.yield %r : f32
-  }
-  %s2 = memref.subview %out[0, 8, 0, 0] [1, 8, 6, 6] [1, 1, 1, 1] : memref<1x16x6x6xf32> to memref<1x8x6x6xf32, strided<[576, 36, 6, 1], offset: 288>>
-  memref.copy %s, %s2 : memref<1x8x6x6xf32, strided<[576, 36, 6, 1], offset: 288>> to memref<1x8x6x6xf32, strided<[576, 36, 6, 1], offset: 288>>
+// A depthwise convolution (groups = C = F) is one call with its groups;
+// a 1-D convolution comes as a 2-D one of unit height.
+// CHECK-DAG: memref.global "private" constant @__cmb_conv_params_1_8_1_16_8_1_3_1_16_1_1_1_1_0_1_1_0_0_0_0
+// CHECK-DAG: memref.global "private" constant @__cmb_conv_params_1_8_6_6_8_3_3_6_6_1_1_1_1_1_1_8_0_7_0_0
+// CHECK-LABEL: func.func @depthwise_and_1d
+// CHECK: call @cmb_x86_conv2d(
+// CHECK: call @cmb_x86_conv2d(
+func.func @depthwise_and_1d(%x: memref<1x8x6x6xf32>, %w: memref<8x1x3x3xf32>, %y: memref<1x8x6x6xf32>,
+                            %s: memref<1x8x1x16xf32>, %v: memref<8x8x1x3xf32>, %t: memref<1x8x1x16xf32>) {
+  x86kernel.conv2d %x, %w into %y {dilations = array<i64: 1, 1>, padding = array<i64: 1, 1>, strides = array<i64: 1, 1>,
+                                   groups = 8 : i64, activation = #cambrian.activation<silu>}
+    : (memref<1x8x6x6xf32>, memref<8x1x3x3xf32>, memref<1x8x6x6xf32>) -> ()
+  x86kernel.conv2d %s, %v into %t {dilations = array<i64: 1, 1>, padding = array<i64: 0, 1>, strides = array<i64: 1, 1>}
+    : (memref<1x8x1x16xf32>, memref<8x8x1x3xf32>, memref<1x8x1x16xf32>) -> ()
   return
 }
 

@@ -149,3 +149,62 @@ func.func @matmul_unmapped(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %h: tensor
   %z = cambrian.matmul %h, %g : (tensor<4x8xf16>, tensor<8x16xf16>) -> tensor<4x16xf16>
   return %x, %y, %z : tensor<4x16xf32>, tensor<4x16xf32>, tensor<4x16xf16>
 }
+
+// -----
+
+// A convolution with its epilogue is the kernel op; the zero padding in
+// front is absorbed (leading pads 1, 2; the trailing ones follow from the
+// output size).
+// CHECK-LABEL: func.func @conv_padded
+// CHECK-SAME: (%[[X:.+]]: tensor<1x3x8x8xf32>, %[[W:.+]]: tensor<4x3x3x3xf32>, %[[B:.+]]: tensor<4xf32>)
+// CHECK-NOT: tensor.pad
+// CHECK: %[[E:.+]] = tensor.empty() : tensor<1x4x8x9xf32>
+// CHECK: x86kernel.conv2d %[[X]], %[[W]] bias %[[B]] into %[[E]] {activation = #cambrian.activation<relu>, dilations = array<i64: 1, 1>, padding = array<i64: 1, 2>, strides = array<i64: 1, 1>}
+func.func @conv_padded(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<4xf32>) -> tensor<1x4x8x9xf32> {
+  %zero = arith.constant 0.0 : f32
+  %p = tensor.pad %x low[0, 0, 1, 2] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x3x8x8xf32> to tensor<1x3x10x11xf32>
+  %y = cambrian.conv %p, %w bias %b {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>,
+                                     activation = #cambrian.activation<relu>}
+         : (tensor<1x3x10x11xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>) -> tensor<1x4x8x9xf32>
+  return %y : tensor<1x4x8x9xf32>
+}
+
+// -----
+
+// A 1-D convolution with a residual: unit height, the residual reshaped as
+// the destination, accumulated into; a padding of another value stays.
+// CHECK-LABEL: func.func @conv_1d_residual
+// CHECK: %[[P:.+]] = tensor.pad
+// CHECK: %[[X:.+]] = tensor.expand_shape %{{.+}} : tensor<{{[0-9]+}}xf32> into tensor<1x2x1x10xf32>
+// CHECK: x86kernel.conv2d %[[X]], %{{.+}} into %{{.+}} {accumulate, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>, strides = array<i64: 1, 1>}
+// CHECK-SAME: -> tensor<1x4x1x8xf32>
+func.func @conv_1d_residual(%x: tensor<1x2x8xf32>, %w: tensor<4x2x3xf32>, %r: tensor<1x4x8xf32>) -> tensor<1x4x8xf32> {
+  %one = arith.constant 1.0 : f32
+  %p = tensor.pad %x low[0, 0, 1] high[0, 0, 1] {
+  ^bb0(%i: index, %j: index, %k: index):
+    tensor.yield %one : f32
+  } : tensor<1x2x8xf32> to tensor<1x2x10xf32>
+  %y = cambrian.conv %p, %w residual %r {strides = array<i64: 1>, dilations = array<i64: 1>}
+         : (tensor<1x2x10xf32>, tensor<4x2x3xf32>, tensor<1x4x8xf32>) -> tensor<1x4x8xf32>
+  return %y : tensor<1x4x8xf32>
+}
+
+// -----
+
+// No kernel: a 3-D convolution, a pooling window, an activation the
+// kernels lack.
+// CHECK-LABEL: func.func @conv_unmapped
+// CHECK-COUNT-2: cambrian.conv
+// CHECK-NOT: x86kernel
+func.func @conv_unmapped(%x: tensor<1x2x4x4x4xf32>, %w: tensor<2x2x1x1x1xf32>, %y: tensor<1x2x4x4xf32>, %v: tensor<2x2x1x1xf32>)
+    -> (tensor<1x2x4x4x4xf32>, tensor<1x2x4x4xf32>) {
+  %a = cambrian.conv %x, %w {strides = array<i64: 1, 1, 1>, dilations = array<i64: 1, 1, 1>}
+         : (tensor<1x2x4x4x4xf32>, tensor<2x2x1x1x1xf32>) -> tensor<1x2x4x4x4xf32>
+  %b = cambrian.conv %y, %v {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>,
+                             activation = #cambrian.activation<elu, alpha = 1.0>}
+         : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  return %a, %b : tensor<1x2x4x4x4xf32>, tensor<1x2x4x4xf32>
+}

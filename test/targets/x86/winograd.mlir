@@ -11,7 +11,7 @@
 // CHECK: %[[U:.+]] = memref.get_global @w_winograd : memref<36x16x16xf32>
 // CHECK: memref.extract_strided_metadata %[[U]]
 // CHECK: call @cmb_x86_conv2d_winograd
-// CHECK-NOT: linalg.conv_2d_nchw_fchw
+// CHECK-NOT: x86kernel.conv2d
 // CHECK: w_winograd: "0x040000000000803D
 // OFF-LABEL: func.func @winograd
 // OFF: memref.get_global @w : memref<16x16x3x3xf32>
@@ -21,9 +21,8 @@ memref.global "private" constant @w : memref<16x16x3x3xf32> = dense<1.0>
 func.func @winograd(%x: memref<1x16x30x30xf32>, %y: memref<1x16x28x28xf32>) {
   %zero = arith.constant 0.0 : f32
   %w = memref.get_global @w : memref<16x16x3x3xf32>
-  linalg.fill ins(%zero : f32) outs(%y : memref<1x16x28x28xf32>)
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%x, %w : memref<1x16x30x30xf32>, memref<16x16x3x3xf32>) outs(%y : memref<1x16x28x28xf32>)
+  x86kernel.conv2d %x, %w into %y {dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>, strides = array<i64: 1, 1>}
+    : (memref<1x16x30x30xf32>, memref<16x16x3x3xf32>, memref<1x16x28x28xf32>) -> ()
   return
 }
 
@@ -38,9 +37,8 @@ memref.global "private" constant @w2 : memref<16x16x3x3xf32> = dense<1.0>
 func.func @small_map(%x: memref<1x16x16x16xf32>, %y: memref<1x16x14x14xf32>) {
   %zero = arith.constant 0.0 : f32
   %w = memref.get_global @w2 : memref<16x16x3x3xf32>
-  linalg.fill ins(%zero : f32) outs(%y : memref<1x16x14x14xf32>)
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%x, %w : memref<1x16x16x16xf32>, memref<16x16x3x3xf32>) outs(%y : memref<1x16x14x14xf32>)
+  x86kernel.conv2d %x, %w into %y {dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>, strides = array<i64: 1, 1>}
+    : (memref<1x16x16x16xf32>, memref<16x16x3x3xf32>, memref<1x16x14x14xf32>) -> ()
   return
 }
 
@@ -57,16 +55,13 @@ func.func @not_winograd(%x: memref<1x16x30x30xf32>, %wa: memref<16x16x3x3xf32>,
                         %y: memref<1x16x28x28xf32>, %s: memref<1x16x14x14xf32>,
                         %n: memref<1x8x28x28xf32>) {
   %zero = arith.constant 0.0 : f32
-  linalg.fill ins(%zero : f32) outs(%y : memref<1x16x28x28xf32>)
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%x, %wa : memref<1x16x30x30xf32>, memref<16x16x3x3xf32>) outs(%y : memref<1x16x28x28xf32>)
+  x86kernel.conv2d %x, %wa into %y {dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>, strides = array<i64: 1, 1>}
+    : (memref<1x16x30x30xf32>, memref<16x16x3x3xf32>, memref<1x16x28x28xf32>) -> ()
   %w = memref.get_global @w3 : memref<16x16x3x3xf32>
-  linalg.fill ins(%zero : f32) outs(%s : memref<1x16x14x14xf32>)
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
-    ins(%x, %w : memref<1x16x30x30xf32>, memref<16x16x3x3xf32>) outs(%s : memref<1x16x14x14xf32>)
+  x86kernel.conv2d %x, %w into %s {dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>, strides = array<i64: 2, 2>}
+    : (memref<1x16x30x30xf32>, memref<16x16x3x3xf32>, memref<1x16x14x14xf32>) -> ()
   %w8 = memref.get_global @w4 : memref<8x16x3x3xf32>
-  linalg.fill ins(%zero : f32) outs(%n : memref<1x8x28x28xf32>)
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%x, %w8 : memref<1x16x30x30xf32>, memref<8x16x3x3xf32>) outs(%n : memref<1x8x28x28xf32>)
+  x86kernel.conv2d %x, %w8 into %n {dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>, strides = array<i64: 1, 1>}
+    : (memref<1x16x30x30xf32>, memref<8x16x3x3xf32>, memref<1x8x28x28xf32>) -> ()
   return
 }

@@ -142,3 +142,30 @@ func.func @matmul_bias(%a: memref<4x8xf32>, %b: memref<8x16xf32>, %bias: memref<
   x86kernel.matmul %a, %b bias %bias into %c : (memref<4x8xf32>, memref<8x16xf32>, memref<4xf32>, memref<4x16xf32>) -> ()
   return
 }
+
+// -----
+
+func.func @conv_groups(%x: memref<1x6x4x4xf32>, %w: memref<4x2x1x1xf32>, %y: memref<1x4x4x4xf32>) {
+  // expected-error @+1 {{needs C and F divisible by 2 groups, with C / groups filter channels}}
+  x86kernel.conv2d %x, %w into %y {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>, groups = 2 : i64}
+    : (memref<1x6x4x4xf32>, memref<4x2x1x1xf32>, memref<1x4x4x4xf32>) -> ()
+  return
+}
+
+// -----
+
+func.func @conv_padding(%x: memref<1x2x4x4xf32>, %w: memref<4x2x1x1xf32>, %y: memref<1x4x4x4xf32>) {
+  // expected-error @+1 {{padding needs 2 values, one per spatial dimension}}
+  x86kernel.conv2d %x, %w into %y {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 0>}
+    : (memref<1x2x4x4xf32>, memref<4x2x1x1xf32>, memref<1x4x4x4xf32>) -> ()
+  return
+}
+
+// -----
+
+func.func @conv_output(%x: memref<1x2x4x4xf32>, %w: memref<4x2x1x1xf32>, %y: memref<1x3x4x4xf32>) {
+  // expected-error @+1 {{needs the input's N and the filter's F for its output}}
+  x86kernel.conv2d %x, %w into %y {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>}
+    : (memref<1x2x4x4xf32>, memref<4x2x1x1xf32>, memref<1x3x4x4xf32>) -> ()
+  return
+}

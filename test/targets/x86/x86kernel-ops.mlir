@@ -42,3 +42,12 @@ func.func @matmul(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %bias: tensor<16xf3
   x86kernel.matmul %a3, %b3 into %c3 {accumulate} : (memref<2x4x8xf32>, memref<2x8x16xf32>, memref<2x4x16xf32>) -> ()
   return %y : tensor<4x16xf32>
 }
+
+// CHECK-LABEL: func.func @conv2d
+// CHECK: x86kernel.conv2d %{{.+}}, %{{.+}} bias %{{.+}} into %{{.+}} {accumulate, activation = #cambrian.activation<relu>, dilations = array<i64: 1, 1>, groups = 2 : i64, padding = array<i64: 1, 0>, strides = array<i64: 2, 2>} : (tensor<1x4x8x8xf32>, tensor<6x2x3x3xf32>, tensor<6xf32>, tensor<1x6x4x3xf32>) -> tensor<1x6x4x3xf32>
+func.func @conv2d(%x: tensor<1x4x8x8xf32>, %w: tensor<6x2x3x3xf32>, %b: tensor<6xf32>, %r: tensor<1x6x4x3xf32>) -> tensor<1x6x4x3xf32> {
+  %y = x86kernel.conv2d %x, %w bias %b into %r {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = array<i64: 1, 0>,
+                                                groups = 2 : i64, accumulate, activation = #cambrian.activation<relu>}
+         : (tensor<1x4x8x8xf32>, tensor<6x2x3x3xf32>, tensor<6xf32>, tensor<1x6x4x3xf32>) -> tensor<1x6x4x3xf32>
+  return %y : tensor<1x6x4x3xf32>
+}
