@@ -13,6 +13,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Quant/IR/Quant.h"
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <cmath>
@@ -104,6 +106,50 @@ Value smallAwareToFloat(OpBuilder &b, Location loc, Value v, int32_t type) {
   return TensorBuilder::castScalar(b, loc, v, storage, kFloat);
 }
 
+/// The `!quant.uniform` element type of a QuantizeLinear/DequantizeLinear
+/// node whose parameters the dialect can carry: int8 or uint8 over f32,
+/// constant positive scales and zero points, per tensor or per axis (no
+/// blocks). Null otherwise: the node is then spelled out below.
+quant::QuantizedType quantizedType(NodeContext &nc, int32_t qt,
+                                   ArrayRef<int64_t> xs) {
+  if ((qt != kInt8 && qt != kUInt8) || nc.attrInt("block_size", 0) != 0 ||
+      nc.inputType(1) != kFloat)
+    return nullptr;
+  const HostTensor *scale = nc.constantInput(1);
+  const HostTensor *zp = nc.hasInput(2) ? nc.constantInput(2) : nullptr;
+  if (!scale || (nc.hasInput(2) && (!zp || nc.inputType(2) != qt)))
+    return nullptr;
+  int64_t n = scale->size();
+  ArrayRef<int64_t> ss = scale->shape();
+  bool perAxis = !(n == 1 && ss.size() <= 1);
+  FailureOr<int64_t> axis = perAxis ? nc.normalizeAxis(nc.attrInt("axis", 1),
+                                                       xs.size())
+                                    : FailureOr<int64_t>(0);
+  if (failed(axis) || (perAxis && (ss.size() != 1 || ss[0] != xs[*axis])) ||
+      (zp && zp->size() != n))
+    return nullptr;
+  auto [lo, hi] = *quantRange(qt);
+  SmallVector<double> scales;
+  SmallVector<int64_t> zps;
+  for (int64_t i = 0; i < n; ++i) {
+    double sc = scale->getDouble(i);
+    int64_t z = zp ? (int64_t)zp->getDouble(i) : 0;
+    if (!std::isfinite(sc) || sc <= 0)
+      return nullptr;
+    scales.push_back(sc);
+    zps.push_back(z);
+  }
+  MLIRContext *ctx = nc.context();
+  unsigned flags = qt == kInt8 ? quant::QuantizationFlags::Signed : 0;
+  auto storage = IntegerType::get(ctx, 8);
+  auto f32 = Float32Type::get(ctx);
+  if (!perAxis)
+    return quant::UniformQuantizedType::get(flags, storage, f32, scales[0],
+                                            zps[0], (int64_t)lo, (int64_t)hi);
+  return quant::UniformQuantizedPerAxisType::get(
+      flags, storage, f32, scales, zps, *axis, (int64_t)lo, (int64_t)hi);
+}
+
 /// QuantizeLinear (10, 13, 19, 21, 23, 24, 25).
 LogicalResult importQuantizeLinear(NodeContext &nc) {
   int32_t xt = nc.inputType(0);
@@ -119,6 +165,19 @@ LogicalResult importQuantizeLinear(NodeContext &nc) {
                           << " is not supported";
   bool saturate = nc.attrInt("saturate", 1) != 0;
   ArrayRef<int64_t> xs = nc.inputShape(0);
+  // One cambrian.quantize; its storage (i8) is what flows on.
+  if (quant::QuantizedType type = quantizedType(nc, qt, xs);
+      type && xt == kFloat) {
+    Value q = cmb::QuantizeOp::create(nc.builder(), nc.loc(),
+                                      RankedTensorType::get(xs, type),
+                                      nc.operand(0));
+    nc.setResult(0,
+                 quant::StorageCastOp::create(
+                     nc.builder(), nc.loc(),
+                     RankedTensorType::get(xs, type.getStorageType()), q),
+                 qt);
+    return success();
+  }
   int64_t axis = nc.attrInt("axis", 1);
   int64_t block = nc.attrInt("block_size", 0);
   auto scale = paramFor(nc, 1, xs, axis, block);
@@ -164,6 +223,19 @@ LogicalResult importDequantizeLinear(NodeContext &nc) {
   if (yt == 0)
     yt = st;
   ArrayRef<int64_t> xs = nc.inputShape(0);
+  // The storage seen as its quantized type, then one cambrian.dequantize.
+  if (quant::QuantizedType type = quantizedType(nc, qt, xs);
+      type && yt == kFloat) {
+    Value q = quant::StorageCastOp::create(nc.builder(), nc.loc(),
+                                           RankedTensorType::get(xs, type),
+                                           nc.operand(0));
+    nc.setResult(0,
+                 cmb::DequantizeOp::create(
+                     nc.builder(), nc.loc(),
+                     RankedTensorType::get(xs, nc.builder().getF32Type()), q),
+                 kFloat);
+    return success();
+  }
   int64_t axis = nc.attrInt("axis", 1);
   int64_t block = nc.attrInt("block_size", 0);
   auto scale = paramFor(nc, 1, xs, axis, block);
