@@ -87,6 +87,8 @@ struct DecomposePattern : OpRewritePattern<OpTy> {
                                 PatternRewriter &rewriter) const final {
     if (keep && keep(op))
       return rewriter.notifyMatchFailure(op, "the target maps this op itself");
+    if (failed(requireStatic(rewriter, op)))
+      return failure();
     return decompose(op, rewriter);
   }
   virtual LogicalResult decompose(OpTy op, PatternRewriter &rewriter) const = 0;
@@ -104,8 +106,6 @@ struct DecomposeConv : DecomposePattern<ConvOp> {
 
   LogicalResult decompose(ConvOp op,
                           PatternRewriter &rewriter) const override {
-    if (failed(requireStatic(rewriter, op)))
-      return failure();
     int64_t nd = op.getSpatialRank(), group = op.getGroups();
     if (!isa<FloatType>(op.getOutput().getType().getElementType()))
       return rewriter.notifyMatchFailure(op, "integer convolutions are "
@@ -205,8 +205,6 @@ struct DecomposeMatmul : DecomposePattern<MatmulOp> {
 
   LogicalResult decompose(MatmulOp op,
                           PatternRewriter &rewriter) const override {
-    if (failed(requireStatic(rewriter, op)))
-      return failure();
     TensorBuilder tb(rewriter, op.getLoc());
     Value a = op.getLhs(), b = op.getRhs();
     ArrayRef<int64_t> as = TensorBuilder::shapeOf(a),
@@ -256,8 +254,6 @@ struct DecomposePool : DecomposePattern<PoolOp> {
 
   LogicalResult decompose(PoolOp op,
                           PatternRewriter &rewriter) const override {
-    if (failed(requireStatic(rewriter, op)))
-      return failure();
     TensorBuilder tb(rewriter, op.getLoc());
     Value x = op.getInput();
     ArrayRef<int64_t> xs = TensorBuilder::shapeOf(x),
@@ -422,8 +418,6 @@ struct DecomposeActivation : DecomposePattern<ActivationOp> {
 
   LogicalResult decompose(ActivationOp op,
                           PatternRewriter &rewriter) const override {
-    if (failed(requireStatic(rewriter, op)))
-      return failure();
     TensorBuilder tb(rewriter, op.getLoc());
     ActivationAttr act = op.getActivation();
     RankedTensorType type = op.getOutput().getType();
@@ -442,8 +436,6 @@ struct DecomposeSoftmax : DecomposePattern<SoftmaxOp> {
 
   LogicalResult decompose(SoftmaxOp op,
                           PatternRewriter &rewriter) const override {
-    if (failed(requireStatic(rewriter, op)))
-      return failure();
     TensorBuilder tb(rewriter, op.getLoc());
     int64_t rank = op.getInput().getType().getRank();
     // Normalise over one axis: move it last, reduce, move it back.
@@ -468,8 +460,6 @@ struct DecomposeLayerNorm : DecomposePattern<LayerNormOp> {
 
   LogicalResult decompose(LayerNormOp op,
                           PatternRewriter &rewriter) const override {
-    if (failed(requireStatic(rewriter, op)))
-      return failure();
     TensorBuilder tb(rewriter, op.getLoc());
     Value x = op.getInput();
     Moments m = computeMoments(
@@ -486,8 +476,6 @@ struct DecomposeRmsNorm : DecomposePattern<RmsNormOp> {
 
   LogicalResult decompose(RmsNormOp op,
                           PatternRewriter &rewriter) const override {
-    if (failed(requireStatic(rewriter, op)))
-      return failure();
     TensorBuilder tb(rewriter, op.getLoc());
     Value x = op.getInput();
     Moments m = computeMoments(
@@ -504,8 +492,6 @@ struct DecomposeGroupNorm : DecomposePattern<GroupNormOp> {
 
   LogicalResult decompose(GroupNormOp op,
                           PatternRewriter &rewriter) const override {
-    if (failed(requireStatic(rewriter, op)))
-      return failure();
     TensorBuilder tb(rewriter, op.getLoc());
     ArrayRef<int64_t> xs = op.getInput().getType().getShape();
     int64_t G = op.getNumGroups(), N = xs[0], C = xs[1];
@@ -532,8 +518,6 @@ struct DecomposeAttention : DecomposePattern<AttentionOp> {
 
   LogicalResult decompose(AttentionOp op,
                           PatternRewriter &rewriter) const override {
-    if (failed(requireStatic(rewriter, op)))
-      return failure();
     TensorBuilder tb(rewriter, op.getLoc());
     Location loc = op.getLoc();
     ArrayRef<int64_t> qs = op.getQuery().getType().getShape(),
@@ -674,8 +658,6 @@ struct DecomposeQuantize : DecomposePattern<QuantizeOp> {
 
   LogicalResult decompose(QuantizeOp op,
                           PatternRewriter &rewriter) const override {
-    if (failed(requireStatic(rewriter, op)))
-      return failure();
     TensorBuilder tb(rewriter, op.getLoc());
     RankedTensorType out = op.getOutput().getType();
     QuantParams p =
@@ -709,8 +691,6 @@ struct DecomposeDequantize : DecomposePattern<DequantizeOp> {
 
   LogicalResult decompose(DequantizeOp op,
                           PatternRewriter &rewriter) const override {
-    if (failed(requireStatic(rewriter, op)))
-      return failure();
     TensorBuilder tb(rewriter, op.getLoc());
     RankedTensorType in = op.getInput().getType();
     RankedTensorType out = op.getOutput().getType();
