@@ -11,6 +11,7 @@
 #include "targets/x86/X86KernelOps.h"
 
 #include "dialects/Cambrian/CambrianOps.h"
+#include "dialects/Cambrian/Utils/MatmulOperands.h"
 #include "dialects/Cambrian/Utils/TensorBuilder.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -157,10 +158,8 @@ struct ConvToKernel : OpRewritePattern<cmb::ConvOp> {
   }
 };
 
-/// cambrian.matmul to x86kernel.matmul, shaped as the decomposition shapes
-/// it: weights shared over the batch make one GEMM over all rows of the
-/// lhs; otherwise both sides are broadcast to one flat batch. A residual
-/// is the destination, accumulated into.
+/// cambrian.matmul to x86kernel.matmul, cut as the decomposition cuts it
+/// (cmb::flattenMatmul). A residual is the destination, accumulated into.
 struct MatmulToKernel : OpRewritePattern<cmb::MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(cmb::MatmulOp op,
@@ -169,26 +168,10 @@ struct MatmulToKernel : OpRewritePattern<cmb::MatmulOp> {
       return rewriter.notifyMatchFailure(op, "no kernel: not static f32, or "
                                              "an activation it lacks");
     TensorBuilder tb(rewriter, op.getLoc());
-    Value a = op.getLhs(), b = op.getRhs();
-    ArrayRef<int64_t> as = TensorBuilder::shapeOf(a),
-                      bs = TensorBuilder::shapeOf(b),
-                      ys = op.getOutput().getType().getShape();
-    int64_t M = as[as.size() - 2], K = as.back(), N = bs.back();
-    SmallVector<int64_t> shape;
-    if (bs.size() == 2) {
-      int64_t rows = ShapedType::getNumElements(as) / K;
-      a = tb.reshape(a, {rows, K});
-      shape = {rows, N};
-    } else {
-      ArrayRef<int64_t> batch = ys.drop_back(2);
-      int64_t B = ShapedType::getNumElements(batch);
-      SmallVector<int64_t> aFull(batch), bFull(batch);
-      aFull.append({M, K});
-      bFull.append({K, N});
-      a = tb.reshape(tb.broadcastTo(a, aFull), {B, M, K});
-      b = tb.reshape(tb.broadcastTo(b, bFull), {B, K, N});
-      shape = {B, M, N};
-    }
+    ArrayRef<int64_t> ys = op.getOutput().getType().getShape();
+    cmb::FlatMatmul flat = cmb::flattenMatmul(tb, op);
+    Value a = flat.lhs, b = flat.rhs;
+    ArrayRef<int64_t> shape = flat.shape;
     Value init = op.getResidual()
                      ? tb.reshape(op.getResidual(), shape)
                      : tb.empty(shape, rewriter.getF32Type());

@@ -124,6 +124,28 @@ static int64_t numElements(Value v) {
   return cast<ShapedType>(v.getType()).getNumElements();
 }
 
+/// One window attribute of a 2-D kernel op: its name, its values and the
+/// least each may be.
+struct WindowField {
+  const char *name;
+  ArrayRef<int64_t> values;
+  int64_t least;
+};
+
+/// Each field has two values (one per spatial dimension), none below its
+/// least.
+static LogicalResult verifyWindow(Operation *op,
+                                  std::initializer_list<WindowField> fields) {
+  for (const WindowField &f : fields) {
+    if (f.values.size() != 2)
+      return op->emitOpError() << f.name << " needs 2 values, one per spatial "
+                               << "dimension";
+    if (llvm::any_of(f.values, [&](int64_t v) { return v < f.least; }))
+      return op->emitOpError() << f.name << " must be at least " << f.least;
+  }
+  return success();
+}
+
 LogicalResult Conv2dOp::verify() {
   if (failed(verifyKernelOperands(*this)))
     return failure();
@@ -140,16 +162,10 @@ LogicalResult Conv2dOp::verify() {
   if (xs[0] != ys[0] || ws[0] != ys[1])
     return emitOpError() << "needs the input's N and the filter's F for "
                          << "its output";
-  for (auto [name, values, least] :
-       {std::make_tuple("strides", getStrides(), 1),
-        std::make_tuple("dilations", getDilations(), 1),
-        std::make_tuple("padding", getPadding(), 0)}) {
-    if (values.size() != 2)
-      return emitOpError() << name << " needs 2 values, one per spatial "
-                           << "dimension";
-    if (llvm::any_of(values, [&](int64_t v) { return v < least; }))
-      return emitOpError() << name << " must be at least " << least;
-  }
+  if (failed(verifyWindow(*this, {{"strides", getStrides(), 1},
+                                  {"dilations", getDilations(), 1},
+                                  {"padding", getPadding(), 0}})))
+    return failure();
   if (getBias() && numElements(getBias()) != ws[0])
     return emitOpError() << "needs " << ws[0]
                          << " bias elements, one per filter";
@@ -219,17 +235,11 @@ LogicalResult MaxPool2dOp::verify() {
     return emitOpError() << "needs NCHW input and output";
   if (xs[0] != ys[0] || xs[1] != ys[1])
     return emitOpError() << "needs the input's N and C for its output";
-  for (auto [name, values, least] :
-       {std::make_tuple("kernel", getKernel(), 1),
-        std::make_tuple("strides", getStrides(), 1),
-        std::make_tuple("dilations", getDilations(), 1),
-        std::make_tuple("padding", getPadding(), 0)}) {
-    if (values.size() != 2)
-      return emitOpError() << name << " needs 2 values, one per spatial "
-                           << "dimension";
-    if (llvm::any_of(values, [&](int64_t v) { return v < least; }))
-      return emitOpError() << name << " must be at least " << least;
-  }
+  if (failed(verifyWindow(*this, {{"kernel", getKernel(), 1},
+                                  {"strides", getStrides(), 1},
+                                  {"dilations", getDilations(), 1},
+                                  {"padding", getPadding(), 0}})))
+    return failure();
   return success();
 }
 

@@ -9,6 +9,7 @@
 #include "dialects/Cambrian/CambrianOps.h"
 #include "dialects/Cambrian/Passes.h"
 #include "dialects/Cambrian/Utils/Activation.h"
+#include "dialects/Cambrian/Utils/MatmulOperands.h"
 #include "dialects/Cambrian/Utils/TensorBuilder.h"
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
@@ -206,36 +207,24 @@ struct DecomposeMatmul : DecomposePattern<MatmulOp> {
   LogicalResult decompose(MatmulOp op,
                           PatternRewriter &rewriter) const override {
     TensorBuilder tb(rewriter, op.getLoc());
-    Value a = op.getLhs(), b = op.getRhs();
-    ArrayRef<int64_t> as = TensorBuilder::shapeOf(a),
-                      bs = TensorBuilder::shapeOf(b),
-                      ys = op.getOutput().getType().getShape();
+    ArrayRef<int64_t> ys = op.getOutput().getType().getShape();
     Type elem = op.getOutput().getType().getElementType();
-    int64_t M = as[as.size() - 2], K = as.back(), N = bs.back();
+    int64_t N = ys.back();
+    FlatMatmul flat = flattenMatmul(tb, op);
+    Value init = tb.splat(tb.scalar(elem, 0.0), flat.shape);
     Value y;
-    if (bs.size() == 2) {
-      // Weights shared over the batch: one big matmul over all rows of A.
-      int64_t rows = ShapedType::getNumElements(as) / K;
-      Value a2 = tb.reshape(a, {rows, K});
-      Value init = tb.splat(tb.scalar(elem, 0.0), {rows, N});
-      y = linalg::MatmulOp::create(rewriter, op.getLoc(),
-                                   TypeRange{init.getType()},
-                                   ValueRange{a2, b}, ValueRange{init})
-              .getResult(0);
-    } else {
-      ArrayRef<int64_t> batch = ys.drop_back(2);
-      int64_t B = ShapedType::getNumElements(batch);
-      SmallVector<int64_t> aFull(batch), bFull(batch);
-      aFull.append({M, K});
-      bFull.append({K, N});
-      Value a3 = tb.reshape(tb.broadcastTo(a, aFull), {B, M, K});
-      Value b3 = tb.reshape(tb.broadcastTo(b, bFull), {B, K, N});
-      Value init = tb.splat(tb.scalar(elem, 0.0), {B, M, N});
+    if (flat.isBatch())
       y = linalg::BatchMatmulOp::create(rewriter, op.getLoc(),
                                         TypeRange{init.getType()},
-                                        ValueRange{a3, b3}, ValueRange{init})
+                                        ValueRange{flat.lhs, flat.rhs},
+                                        ValueRange{init})
               .getResult(0);
-    }
+    else
+      y = linalg::MatmulOp::create(rewriter, op.getLoc(),
+                                   TypeRange{init.getType()},
+                                   ValueRange{flat.lhs, flat.rhs},
+                                   ValueRange{init})
+              .getResult(0);
     y = tb.reshape(y, ys);
     SmallVector<int64_t> biasShape = {N};
     y = emitEpilogue(tb, y, op.getBias(), biasShape, op.getResidual(),

@@ -1,0 +1,27 @@
+//===- MatmulOperands.cpp - A cambrian.matmul as one GEMM or batch --------===//
+
+#include "dialects/Cambrian/Utils/MatmulOperands.h"
+
+using namespace mlir;
+using namespace cambrian;
+using namespace cambrian::cmb;
+
+FlatMatmul cambrian::cmb::flattenMatmul(TensorBuilder &tb, MatmulOp op) {
+  Value a = op.getLhs(), b = op.getRhs();
+  ArrayRef<int64_t> as = TensorBuilder::shapeOf(a),
+                    bs = TensorBuilder::shapeOf(b),
+                    ys = op.getOutput().getType().getShape();
+  int64_t M = as[as.size() - 2], K = as.back(), N = bs.back();
+  if (bs.size() == 2) {
+    int64_t rows = ShapedType::getNumElements(as) / K;
+    return {tb.reshape(a, {rows, K}), b, {rows, N}};
+  }
+  ArrayRef<int64_t> batch = ys.drop_back(2);
+  int64_t B = ShapedType::getNumElements(batch);
+  SmallVector<int64_t> aFull(batch), bFull(batch);
+  aFull.append({M, K});
+  bFull.append({K, N});
+  return {tb.reshape(tb.broadcastTo(a, aFull), {B, M, K}),
+          tb.reshape(tb.broadcastTo(b, bFull), {B, K, N}),
+          {B, M, N}};
+}
