@@ -81,6 +81,63 @@ static LogicalResult verifySameFloatType(Operation *op, TypeRange operands,
   return success();
 }
 
+/// A convolution or matmul whose input is a `!quant.uniform` tensor is
+/// integer arithmetic: a per-tensor input, a filter quantized per tensor or
+/// along `filterAxis`, an optional int32 bias in units of input scale times
+/// filter scale, an activation that is a clamp (relu, clip), and a per-tensor
+/// quantized result that the accumulator is requantized to. No residual, no
+/// pooling: those stay with the float graph.
+static LogicalResult verifyQuantizedProduct(Operation *op, Type input,
+                                            Type filter, Type result,
+                                            Value bias, Value residual,
+                                            ActivationAttr act,
+                                            int64_t filterAxis,
+                                            int64_t biasSize) {
+  auto elem = [](Type t) { return cast<ShapedType>(t).getElementType(); };
+  auto x = dyn_cast<quant::UniformQuantizedType>(elem(input));
+  if (!x)
+    return op->emitOpError() << "quantized input must be quantized per tensor,"
+                             << " got " << input;
+  auto w = dyn_cast<quant::QuantizedType>(elem(filter));
+  if (!w || !isa<quant::UniformQuantizedType,
+                 quant::UniformQuantizedPerAxisType>(w))
+    return op->emitOpError() << "quantized input needs a quantized filter, "
+                             << "got " << filter;
+  if (auto axis = dyn_cast<quant::UniformQuantizedPerAxisType>(w)) {
+    if (axis.getQuantizedDimension() != filterAxis)
+      return op->emitOpError() << "filter must be quantized per tensor or "
+                               << "along dimension " << filterAxis << ", not "
+                               << axis.getQuantizedDimension();
+    int64_t n = axis.getScales().size();
+    if (!compatible(n, biasSize))
+      return op->emitOpError() << "filter has " << n << " scales for "
+                               << dimString(biasSize) << " output channels";
+  }
+  auto y = dyn_cast<quant::UniformQuantizedType>(elem(result));
+  if (!y)
+    return op->emitOpError() << "quantized operands need a result quantized "
+                             << "per tensor, got " << result;
+  if (x.getExpressedType() != w.getExpressedType() ||
+      x.getExpressedType() != y.getExpressedType())
+    return op->emitOpError() << "input, filter and result express different "
+                             << "types";
+  if (bias) {
+    auto bt = cast<RankedTensorType>(bias.getType());
+    if (!bt.getElementType().isSignlessInteger(32) || bt.getRank() != 1 ||
+        !compatible(bt.getDimSize(0), biasSize))
+      return op->emitOpError() << "quantized bias must be 1-D i32 with "
+                               << dimString(biasSize) << " elements, got "
+                               << bt;
+  }
+  if (residual)
+    return op->emitOpError() << "a quantized op takes no residual";
+  if (act && !act.isNone() && act.getKind() != ActivationKind::Relu &&
+      act.getKind() != ActivationKind::Clip)
+    return op->emitOpError() << "a quantized op's activation must be a clamp "
+                             << "(relu or clip), got " << act;
+  return success();
+}
+
 /// Checks a spatial window attribute: `n` positive values.
 static LogicalResult verifyWindowAttr(Operation *op, StringRef name,
                                       ArrayRef<int64_t> values, int64_t n) {
@@ -165,6 +222,12 @@ LogicalResult ConvOp::verify() {
                            << dimString(y.getDimSize(2 + i)) << ", expected "
                            << expect;
   }
+  if (isa<quant::QuantizedType>(x.getElementType())) {
+    if (pool)
+      return emitOpError() << "a quantized convolution takes no pooling";
+    return verifyQuantizedProduct(*this, x, w, y, getBias(), getResidual(),
+                                  getActivationAttr(), /*filterAxis=*/0, F);
+  }
   if (failed(verifySameFloatType(*this, {x, w}, y)))
     return failure();
   // The epilogue comes before the pooling: a residual is shaped like the
@@ -221,6 +284,10 @@ LogicalResult MatmulOp::verify() {
                            << dimString(ys[i]) << ", expected "
                            << dimString(expect);
   }
+  if (isa<quant::QuantizedType>(a.getElementType()))
+    return verifyQuantizedProduct(*this, a, b, y, getBias(), getResidual(),
+                                  getActivationAttr(),
+                                  /*filterAxis=*/b.getRank() - 1, N);
   if (failed(verifySameFloatType(*this, {a, b}, y)))
     return failure();
   return verifyEpilogue(*this, getBias(), getResidual(), y, N);

@@ -25,6 +25,14 @@ def Cambrian_ConvOp : Cambrian_Op<"conv", [Pure, AttrSizedOperandSegments,
     target asked `cambrian-fuse-epilogue` for it, is a pooling window
     applied last (the output is then the pooled shape).
 
+    On `!quant.uniform` operands the convolution is integer arithmetic (see
+    `docs/quantization.md`): `input` quantized per tensor, `filter` per
+    tensor or along its output channels, `bias` int32 in units of input
+    scale times filter scale, the accumulation in int32, and the result
+    requantized to its per-tensor type with a fixed-point multiplier and
+    shift (round half to even, saturating); the activation may only be a
+    clamp (relu, clip), applied in the integer domain. No residual, no pool.
+
     ```mlir
     %y = cambrian.conv %x, %w bias %b
            {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>,
@@ -65,6 +73,10 @@ def Cambrian_MatmulOp : Cambrian_Op<"matmul", [Pure, AttrSizedOperandSegments,
     `output = activation(lhs @ rhs + bias + residual)` on `lhs: B.. x M x K`
     and `rhs: B.. x K x N` (rank 2 or more; batch dimensions broadcast as
     in numpy). `bias` has N elements; `residual` has the output's type.
+
+    On `!quant.uniform` operands the product is integer arithmetic as for
+    `cambrian.conv`: `rhs` is quantized per tensor or along its last
+    dimension (N), `bias` is int32, the result requantized per tensor.
 
     ```mlir
     %y = cambrian.matmul %a, %b bias %c

@@ -37,6 +37,9 @@ void cambrian::buildGraphPipeline(OpPassManager &pm,
   FuseEpiloguePassOptions epilogue;
   epilogue.fuseConvPooling = fusions.convPooling;
   pm.addPass(createFuseEpiloguePass(epilogue));
+  // With activations in the epilogues, dequantize -> conv -> quantize
+  // becomes an integer conv before anything is decomposed.
+  pm.addPass(createFoldQuantizationPass());
   pm.addPass(cmb::createDecomposePass(std::move(keep)));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

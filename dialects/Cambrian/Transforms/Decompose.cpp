@@ -10,6 +10,7 @@
 #include "dialects/Cambrian/Passes.h"
 #include "dialects/Cambrian/Utils/Activation.h"
 #include "dialects/Cambrian/Utils/MatmulOperands.h"
+#include "dialects/Cambrian/Utils/Requantize.h"
 #include "dialects/Cambrian/Utils/TensorBuilder.h"
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
@@ -67,6 +68,25 @@ Value emitEpilogue(TensorBuilder &tb, Value y, Value bias,
 
 Value zeroOf(TensorBuilder &tb, Type elem) { return tb.scalar(elem, 0.0); }
 
+/// The requantization of a quantized conv or matmul, or a match failure
+/// naming the factor that has no fixed-point form.
+template <typename OpTy>
+FailureOr<Requantization> requantizationOf(OpTy op,
+                                           PatternRewriter &rewriter) {
+  auto elem = [](Value v) {
+    return cast<ShapedType>(v.getType()).getElementType();
+  };
+  auto r = getRequantization(
+      cast<quant::UniformQuantizedType>(elem(op->getOperand(0))),
+      cast<quant::QuantizedType>(elem(op->getOperand(1))),
+      cast<quant::UniformQuantizedType>(elem(op.getOutput())),
+      op.getActivationAttr());
+  if (failed(r))
+    return rewriter.notifyMatchFailure(op, "a requantization factor has no "
+                                           "fixed-point form");
+  return r;
+}
+
 /// Every op of this file works on static shapes; symbolic shapes are a
 /// later step (the verifiers already accept them).
 LogicalResult requireStatic(PatternRewriter &rewriter, Operation *op) {
@@ -108,14 +128,24 @@ struct DecomposeConv : DecomposePattern<ConvOp> {
   LogicalResult decompose(ConvOp op,
                           PatternRewriter &rewriter) const override {
     int64_t nd = op.getSpatialRank(), group = op.getGroups();
-    if (!isa<FloatType>(op.getOutput().getType().getElementType()))
-      return rewriter.notifyMatchFailure(op, "integer convolutions are "
-                                             "lowered by quantization");
+    RankedTensorType resultType = op.getOutput().getType();
+    bool quantized = isa<quant::QuantizedType>(resultType.getElementType());
+    if (!quantized && !isa<FloatType>(resultType.getElementType()))
+      return rewriter.notifyMatchFailure(op, "integer convolutions come "
+                                             "from quantized ones");
     if (nd == 3 && group != 1)
       return rewriter.notifyMatchFailure(op, "3-D convolutions decompose "
                                              "only without groups");
+    FailureOr<Requantization> requant;
+    if (quantized && failed(requant = requantizationOf(op, rewriter)))
+      return failure();
     TensorBuilder tb(rewriter, op.getLoc());
     Value x = op.getInput(), w = op.getFilter();
+    if (quantized) {
+      // int32 products of the centered values.
+      x = emitCenteredInt32(tb, x);
+      w = emitCenteredInt32(tb, w);
+    }
     ArrayRef<int64_t> xs = TensorBuilder::shapeOf(x),
                       ws = TensorBuilder::shapeOf(w);
     SmallVector<int64_t> strides(op.getStrides()),
@@ -178,6 +208,13 @@ struct DecomposeConv : DecomposePattern<ConvOp> {
                      .getResult(0);
       y = tb.reshape(y5, ys4);
     }
+    if (quantized) {
+      Value acc = tb.reshape(y, ys);
+      rewriter.replaceOp(op, emitRequantize(tb, acc, op.getBias(),
+                                            /*channelDim=*/1, *requant,
+                                            resultType));
+      return success();
+    }
     SmallVector<int64_t> biasShape(TensorBuilder::shapeOf(y).size() - 1, 1);
     biasShape[0] = F;
     Value residual = op.getResidual();
@@ -207,10 +244,21 @@ struct DecomposeMatmul : DecomposePattern<MatmulOp> {
   LogicalResult decompose(MatmulOp op,
                           PatternRewriter &rewriter) const override {
     TensorBuilder tb(rewriter, op.getLoc());
-    ArrayRef<int64_t> ys = op.getOutput().getType().getShape();
-    Type elem = op.getOutput().getType().getElementType();
+    RankedTensorType resultType = op.getOutput().getType();
+    ArrayRef<int64_t> ys = resultType.getShape();
+    Type elem = resultType.getElementType();
     int64_t N = ys.back();
-    FlatMatmul flat = flattenMatmul(tb, op);
+    bool quantized = isa<quant::QuantizedType>(elem);
+    FailureOr<Requantization> requant;
+    if (quantized && failed(requant = requantizationOf(op, rewriter)))
+      return failure();
+    Value lhs = op.getLhs(), rhs = op.getRhs();
+    if (quantized) {
+      lhs = emitCenteredInt32(tb, lhs);
+      rhs = emitCenteredInt32(tb, rhs);
+      elem = rewriter.getI32Type();
+    }
+    FlatMatmul flat = flattenMatmul(tb, lhs, rhs, ys);
     Value init = tb.splat(tb.scalar(elem, 0.0), flat.shape);
     Value y;
     if (flat.isBatch())
@@ -226,6 +274,12 @@ struct DecomposeMatmul : DecomposePattern<MatmulOp> {
                                    ValueRange{init})
               .getResult(0);
     y = tb.reshape(y, ys);
+    if (quantized) {
+      rewriter.replaceOp(op, emitRequantize(tb, y, op.getBias(),
+                                            /*channelDim=*/ys.size() - 1,
+                                            *requant, resultType));
+      return success();
+    }
     SmallVector<int64_t> biasShape = {N};
     y = emitEpilogue(tb, y, op.getBias(), biasShape, op.getResidual(),
                      op.getActivationAttr());

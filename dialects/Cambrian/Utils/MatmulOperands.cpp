@@ -7,10 +7,14 @@ using namespace cambrian;
 using namespace cambrian::cmb;
 
 FlatMatmul cambrian::cmb::flattenMatmul(TensorBuilder &tb, MatmulOp op) {
-  Value a = op.getLhs(), b = op.getRhs();
+  return flattenMatmul(tb, op.getLhs(), op.getRhs(),
+                       op.getOutput().getType().getShape());
+}
+
+FlatMatmul cambrian::cmb::flattenMatmul(TensorBuilder &tb, Value a, Value b,
+                                        ArrayRef<int64_t> ys) {
   ArrayRef<int64_t> as = TensorBuilder::shapeOf(a),
-                    bs = TensorBuilder::shapeOf(b),
-                    ys = op.getOutput().getType().getShape();
+                    bs = TensorBuilder::shapeOf(b);
   int64_t M = as[as.size() - 2], K = as.back(), N = bs.back();
   if (bs.size() == 2) {
     int64_t rows = ShapedType::getNumElements(as) / K;

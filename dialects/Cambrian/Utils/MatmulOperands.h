@@ -27,6 +27,11 @@ struct FlatMatmul {
 /// the lhs; otherwise both sides are broadcast to one flat batch.
 FlatMatmul flattenMatmul(TensorBuilder &tb, MatmulOp op);
 
+/// The same for operands `lhs` and `rhs` standing in for the op's (e.g.
+/// their int32 values) and the op's result shape.
+FlatMatmul flattenMatmul(TensorBuilder &tb, mlir::Value lhs, mlir::Value rhs,
+                         llvm::ArrayRef<int64_t> resultShape);
+
 } // namespace cambrian::cmb
 
 #endif // CAMBRIAN_DIALECTS_CAMBRIAN_UTILS_MATMULOPERANDS_H

@@ -7,6 +7,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Pass/Pass.h"
 
@@ -23,6 +24,9 @@ void populateFoldBatchNormPatterns(mlir::RewritePatternSet &patterns);
 
 /// Adds the rewrite of FuseEpiloguePass to `patterns`.
 void populateFuseEpiloguePatterns(mlir::RewritePatternSet &patterns);
+
+/// Adds the rewrites of FoldQuantizationPass to `patterns`.
+void populateFoldQuantizationPatterns(mlir::RewritePatternSet &patterns);
 
 /// Adds the rewrite of FuseElementwisePass to `patterns`.
 void populateFuseElementwisePatterns(mlir::RewritePatternSet &patterns);

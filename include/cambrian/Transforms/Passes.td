@@ -126,4 +126,46 @@ def FuseEpiloguePass : Pass<"cambrian-fuse-epilogue"> {
                            "mlir::arith::ArithDialect"];
 }
 
+def FoldQuantizationPass : Pass<"cambrian-fold-quantization"> {
+  let summary = "Make dequantize -> conv/matmul -> quantize integer ops";
+  let description = [{
+    A QDQ model (QuantizeLinear/DequantizeLinear around float ops, as ONNX
+    Runtime's quantizer writes it, or Cambrian's own `--quantize int8`)
+    arrives as `cambrian.dequantize` -> float op -> `cambrian.quantize`.
+    This pass rewrites
+
+    - `quantize(conv|matmul(dequantize(x), dequantize(w), bias))`, with x
+      quantized per tensor, w per tensor or per output channel, a bias that
+      is a constant or an int32 at scale x_scale * w_scale, and a clamp
+      activation (relu, clip) or none, to the same `cambrian.conv` /
+      `cambrian.matmul` on the `!quant.uniform` values, whose result type
+      is the quantize's: int32 accumulation and requantization in its
+      epilogue (see the ops);
+    - `tensor.pad(dequantize(x), 0.0)` to `dequantize(tensor.pad(x, zp))`,
+      and reshapes and transposes of dequantized values to the same moves
+      of the quantized ones (a per-axis type's axis follows a transpose),
+      so they do not stand between a dequantize and its consumer;
+    - `quantize(dequantize(x))` to x where the types agree.
+
+    Every op that still reads a dequantized value (and is not such a move)
+    gets a remark saying it runs in float: `cambrian-compile --verbose`
+    prints them, so a model is never silently slow.
+
+    ```mlir
+    %x = cambrian.dequantize %xq : tensor<1x8x6x6x!quant.uniform<i8:f32, 0.1>> -> tensor<1x8x6x6xf32>
+    %w = cambrian.dequantize %wq : tensor<4x8x3x3x!quant.uniform<i8:f32:0, {...}>> -> tensor<4x8x3x3xf32>
+    %y = cambrian.conv %x, %w {activation = #cambrian.activation<relu>, ...}
+    %q = cambrian.quantize %y : tensor<1x4x4x4xf32> -> tensor<1x4x4x4x!quant.uniform<u8:f32, 0.05>>
+    // becomes
+    %q = cambrian.conv %xq, %wq {activation = #cambrian.activation<relu>, ...}
+           : (...) -> tensor<1x4x4x4x!quant.uniform<u8:f32, 0.05>>
+    ```
+  }];
+  let dependentDialects = ["cambrian::cmb::CambrianDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::quant::QuantDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::linalg::LinalgDialect"];
+}
+
 #endif // CAMBRIAN_TRANSFORMS_PASSES

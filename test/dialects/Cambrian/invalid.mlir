@@ -482,3 +482,91 @@ func.func @version_on_func() attributes {cambrian.format_version = 1 : i64} {
 
 // expected-error @+1 {{unknown cambrian attribute 'cambrian.colour'}}
 module attributes {cambrian.colour = 1} {}
+
+// -----
+
+!x = !quant.uniform<u8:f32, 0.1:128>
+func.func @qconv_float_filter(%x: tensor<1x2x4x4x!x>, %w: tensor<2x2x1x1xf32>) -> tensor<1x2x4x4x!x> {
+  // expected-error @+1 {{quantized input needs a quantized filter}}
+  %0 = cambrian.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>}
+         : (tensor<1x2x4x4x!x>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4x!x>
+  return %0 : tensor<1x2x4x4x!x>
+}
+
+// -----
+
+!x = !quant.uniform<u8:f32, 0.1:128>
+!w = !quant.uniform<i8:f32:1, {0.1, 0.2}>
+func.func @qconv_filter_axis(%x: tensor<1x2x4x4x!x>, %w: tensor<2x2x1x1x!w>) -> tensor<1x2x4x4x!x> {
+  // expected-error @+1 {{filter must be quantized per tensor or along dimension 0, not 1}}
+  %0 = cambrian.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>}
+         : (tensor<1x2x4x4x!x>, tensor<2x2x1x1x!w>) -> tensor<1x2x4x4x!x>
+  return %0 : tensor<1x2x4x4x!x>
+}
+
+// -----
+
+!x = !quant.uniform<u8:f32, 0.1:128>
+!w = !quant.uniform<i8:f32, 0.1>
+func.func @qconv_float_bias(%x: tensor<1x2x4x4x!x>, %w: tensor<2x2x1x1x!w>, %b: tensor<2xf32>) -> tensor<1x2x4x4x!x> {
+  // expected-error @+1 {{quantized bias must be 1-D i32 with 2 elements, got 'tensor<2xf32>'}}
+  %0 = cambrian.conv %x, %w bias %b {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>}
+         : (tensor<1x2x4x4x!x>, tensor<2x2x1x1x!w>, tensor<2xf32>) -> tensor<1x2x4x4x!x>
+  return %0 : tensor<1x2x4x4x!x>
+}
+
+// -----
+
+!x = !quant.uniform<u8:f32, 0.1:128>
+!w = !quant.uniform<i8:f32, 0.1>
+func.func @qconv_float_result(%x: tensor<1x2x4x4x!x>, %w: tensor<2x2x1x1x!w>) -> tensor<1x2x4x4xf32> {
+  // expected-error @+1 {{quantized operands need a result quantized per tensor}}
+  %0 = cambrian.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>}
+         : (tensor<1x2x4x4x!x>, tensor<2x2x1x1x!w>) -> tensor<1x2x4x4xf32>
+  return %0 : tensor<1x2x4x4xf32>
+}
+
+// -----
+
+!x = !quant.uniform<u8:f32, 0.1:128>
+!w = !quant.uniform<i8:f32, 0.1>
+func.func @qconv_sigmoid(%x: tensor<1x2x4x4x!x>, %w: tensor<2x2x1x1x!w>) -> tensor<1x2x4x4x!x> {
+  // expected-error @+1 {{a quantized op's activation must be a clamp (relu or clip)}}
+  %0 = cambrian.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>,
+         activation = #cambrian.activation<sigmoid>}
+         : (tensor<1x2x4x4x!x>, tensor<2x2x1x1x!w>) -> tensor<1x2x4x4x!x>
+  return %0 : tensor<1x2x4x4x!x>
+}
+
+// -----
+
+!x = !quant.uniform<u8:f32, 0.1:128>
+!w = !quant.uniform<i8:f32, 0.1>
+func.func @qconv_residual(%x: tensor<1x2x4x4x!x>, %w: tensor<2x2x1x1x!w>, %r: tensor<1x2x4x4x!x>) -> tensor<1x2x4x4x!x> {
+  // expected-error @+1 {{a quantized op takes no residual}}
+  %0 = cambrian.conv %x, %w residual %r {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>}
+         : (tensor<1x2x4x4x!x>, tensor<2x2x1x1x!w>, tensor<1x2x4x4x!x>) -> tensor<1x2x4x4x!x>
+  return %0 : tensor<1x2x4x4x!x>
+}
+
+// -----
+
+!x = !quant.uniform<u8:f32:0, {0.1, 0.2}>
+!w = !quant.uniform<i8:f32, 0.1>
+!y = !quant.uniform<u8:f32, 0.1>
+func.func @qmatmul_per_axis_input(%a: tensor<2x4x!x>, %b: tensor<4x3x!w>) -> tensor<2x3x!y> {
+  // expected-error @+1 {{quantized input must be quantized per tensor}}
+  %0 = cambrian.matmul %a, %b : (tensor<2x4x!x>, tensor<4x3x!w>) -> tensor<2x3x!y>
+  return %0 : tensor<2x3x!y>
+}
+
+// -----
+
+!x = !quant.uniform<u8:f32, 0.1>
+!w = !quant.uniform<i8:f32:1, {0.1, 0.2}>
+!y = !quant.uniform<u8:f32, 0.1>
+func.func @qmatmul_scales(%a: tensor<2x4x!x>, %b: tensor<4x3x!w>) -> tensor<2x3x!y> {
+  // expected-error @+1 {{filter has 2 scales for 3 output channels}}
+  %0 = cambrian.matmul %a, %b : (tensor<2x4x!x>, tensor<4x3x!w>) -> tensor<2x3x!y>
+  return %0 : tensor<2x3x!y>
+}

@@ -115,4 +115,24 @@ func.func @quant(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
   return %y : tensor<2x3xf32>
 }
 
+
+// Integer conv and matmul on quantized types, requantized to the result.
+// CHECK-LABEL: func @quantized_products
+func.func @quantized_products(%x: tensor<1x2x4x4x!quant.uniform<u8:f32, 0.1:128>>,
+                              %w: tensor<3x2x1x1x!quant.uniform<i8:f32:0, {0.1, 0.2, 0.3}>>,
+                              %b: tensor<3xi32>,
+                              %m: tensor<4x3x!quant.uniform<i8:f32, 0.5>>)
+    -> (tensor<1x3x4x4x!quant.uniform<u8:f32, 0.05>>, tensor<1x3x4x3x!quant.uniform<i8:f32, 0.2:-1>>) {
+  // CHECK: cambrian.conv %{{.*}}, %{{.*}} bias %{{.*}} {{.*}} -> tensor<1x3x4x4x!quant.uniform<u8:f32, 5.000000e-02>>
+  %y = cambrian.conv %x, %w bias %b {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>,
+         activation = #cambrian.activation<relu>}
+         : (tensor<1x2x4x4x!quant.uniform<u8:f32, 0.1:128>>, tensor<3x2x1x1x!quant.uniform<i8:f32:0, {0.1, 0.2, 0.3}>>, tensor<3xi32>)
+         -> tensor<1x3x4x4x!quant.uniform<u8:f32, 0.05>>
+  // CHECK: cambrian.matmul {{.*}} -> tensor<1x3x4x3x!quant.uniform<i8:f32, 2.000000e-01:-1>>
+  %z = cambrian.matmul %y, %m
+         : (tensor<1x3x4x4x!quant.uniform<u8:f32, 0.05>>, tensor<4x3x!quant.uniform<i8:f32, 0.5>>)
+         -> tensor<1x3x4x3x!quant.uniform<i8:f32, 0.2:-1>>
+  return %y, %z : tensor<1x3x4x4x!quant.uniform<u8:f32, 0.05>>, tensor<1x3x4x3x!quant.uniform<i8:f32, 0.2:-1>>
+}
+
 }

@@ -1,0 +1,319 @@
+//===- FoldQuantization.cpp - dequantize -> op -> quantize as integer ops -===//
+//
+// A QDQ model computes in float between a DequantizeLinear and a
+// QuantizeLinear; this pass makes the convolutions and matmuls in between
+// integer ops on `!quant.uniform` types, and moves data-movement ops
+// (padding, reshapes, transposes) onto the integer values so they do not
+// stand in the way. What stays float is reported as a remark.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cambrian/Transforms/Passes.h"
+#include "dialects/Cambrian/CambrianOps.h"
+#include "dialects/Cambrian/Utils/Requantize.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Quant/IR/Quant.h"
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include "llvm/ADT/SetVector.h"
+
+#include <cmath>
+
+namespace cambrian {
+#define GEN_PASS_DEF_FOLDQUANTIZATIONPASS
+#include "cambrian/Transforms/Passes.h.inc"
+} // namespace cambrian
+
+using namespace mlir;
+using namespace cambrian::cmb;
+
+namespace {
+
+quant::QuantizedType quantizedElement(Value v) {
+  return dyn_cast<quant::QuantizedType>(
+      cast<ShapedType>(v.getType()).getElementType());
+}
+
+/// `v` as a tensor of its quantized type's storage.
+Value storageOf(OpBuilder &b, Location loc, Value v) {
+  auto type = cast<RankedTensorType>(v.getType());
+  return quant::StorageCastOp::create(
+      b, loc, type.clone(quantizedElement(v).getStorageType()), v);
+}
+
+/// The bias of a quantized product as int32 in units of the accumulator's
+/// scale (input scale x filter scale per channel): a dequantized int32
+/// tensor at that scale, or a constant (float, or int32 at another scale)
+/// requantized on the host. Null where neither applies.
+Value integerBias(PatternRewriter &rewriter, Location loc, Value bias,
+                  ArrayRef<double> accScales) {
+  auto close = [](double a, double b) {
+    return std::abs(a - b) <= 1e-6 * std::max(std::abs(a), std::abs(b));
+  };
+  int64_t n = cast<ShapedType>(bias.getType()).getDimSize(0);
+  auto accScale = [&](int64_t i) {
+    return accScales.size() == 1 ? accScales[0] : accScales[i];
+  };
+  // Real bias values, from a float constant or a dequantized constant.
+  SmallVector<double> real;
+  DenseElementsAttr dense;
+  if (matchPattern(bias, m_Constant(&dense)) &&
+      isa<FloatType>(dense.getElementType())) {
+    for (APFloat v : dense.getValues<APFloat>())
+      real.push_back(v.convertToDouble());
+  } else if (auto dq = bias.getDefiningOp<DequantizeOp>()) {
+    quant::QuantizedType qt = quantizedElement(dq.getInput());
+    if (!qt.getStorageType().isSignlessInteger(32))
+      return nullptr;
+    SmallVector<double> scales = quantizedScales(qt);
+    SmallVector<int64_t> zps = quantizedZeroPoints(qt);
+    bool exact = llvm::all_of(zps, [](int64_t z) { return z == 0; });
+    for (int64_t i = 0; i < n && exact; ++i)
+      exact = close(scales.size() == 1 ? scales[0] : scales[i], accScale(i));
+    if (exact)
+      return storageOf(rewriter, loc, dq.getInput());
+    // Another scale: requantize the constant's values.
+    auto cast = dq.getInput().getDefiningOp<quant::StorageCastOp>();
+    if (!cast || !matchPattern(cast.getInput(), m_Constant(&dense)))
+      return nullptr;
+    int64_t i = 0;
+    for (APInt v : dense.getValues<APInt>()) {
+      double s = scales.size() == 1 ? scales[0] : scales[i];
+      int64_t z = zps.size() == 1 ? zps[0] : zps[i];
+      real.push_back((v.getSExtValue() - z) * s);
+      ++i;
+    }
+  } else {
+    return nullptr;
+  }
+  SmallVector<int32_t> values;
+  for (int64_t i = 0; i < n; ++i) {
+    double q = std::nearbyint(real[i] / accScale(i));
+    if (!(std::abs(q) < 2147483647.0))
+      return nullptr;
+    values.push_back((int32_t)q);
+  }
+  auto type = RankedTensorType::get({n}, rewriter.getI32Type());
+  return arith::ConstantOp::create(
+      rewriter, loc, DenseElementsAttr::get(type, ArrayRef<int32_t>(values)));
+}
+
+/// quantize(conv|matmul(dequantize(x), dequantize(w), bias)) with a clamp
+/// activation -> the same op on the quantized values, requantizing to the
+/// quantize's type.
+template <typename OpTy>
+struct FoldQuantizedProduct : OpRewritePattern<QuantizeOp> {
+  using OpRewritePattern<QuantizeOp>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(QuantizeOp q,
+                                PatternRewriter &rewriter) const override {
+    auto op = q.getInput().template getDefiningOp<OpTy>();
+    if (!op || !op->hasOneUse())
+      return rewriter.notifyMatchFailure(q, "input is not this product alone");
+    auto result = dyn_cast<quant::UniformQuantizedType>(
+        q.getOutput().getType().getElementType());
+    auto x = op->getOperand(0).template getDefiningOp<DequantizeOp>();
+    auto w = op->getOperand(1).template getDefiningOp<DequantizeOp>();
+    if (!result || !x || !w)
+      return rewriter.notifyMatchFailure(q, "operands are not dequantized");
+    auto xt = dyn_cast<quant::UniformQuantizedType>(
+        quantizedElement(x.getInput()));
+    if (!xt)
+      return rewriter.notifyMatchFailure(q, "input is quantized per axis");
+    if (op.getResidual())
+      return rewriter.notifyMatchFailure(q, "a residual stays float");
+    if (auto conv = dyn_cast<ConvOp>(op.getOperation());
+        conv && conv.getPoolAttr())
+      return rewriter.notifyMatchFailure(q, "a fused pooling stays float");
+    ActivationAttr act = op.getActivationAttr();
+    if (act && !act.isNone() && act.getKind() != ActivationKind::Relu &&
+        act.getKind() != ActivationKind::Clip)
+      return rewriter.notifyMatchFailure(q, "activation is not a clamp");
+    quant::QuantizedType wt = quantizedElement(w.getInput());
+    int64_t filterAxis = std::is_same_v<OpTy, ConvOp>
+                             ? 0
+                             : cast<ShapedType>(w.getType()).getRank() - 1;
+    if (auto axis = dyn_cast<quant::UniformQuantizedPerAxisType>(wt);
+        axis && axis.getQuantizedDimension() != filterAxis)
+      return rewriter.notifyMatchFailure(q, "filter quantized along another "
+                                            "axis");
+    if (failed(getRequantization(xt, wt, result, act)))
+      return rewriter.notifyMatchFailure(q, "requantization has no "
+                                            "fixed-point form");
+    Value bias;
+    if (Value b = op.getBias()) {
+      SmallVector<double> accScales;
+      for (double s : quantizedScales(wt))
+        accScales.push_back(xt.getScale() * s);
+      if (!(bias = integerBias(rewriter, op.getLoc(), b, accScales)))
+        return rewriter.notifyMatchFailure(q, "bias is not a constant or an "
+                                              "int32 at the product's scale");
+    }
+    rewriter.setInsertionPoint(q);
+    Operation *folded;
+    if constexpr (std::is_same_v<OpTy, ConvOp>)
+      folded = ConvOp::create(rewriter, op.getLoc(), q.getOutput().getType(),
+                              x.getInput(), w.getInput(), bias, Value(),
+                              op.getStridesAttr(), op.getDilationsAttr(),
+                              op.getGroupsAttr(), act, WindowAttr());
+    else
+      folded = MatmulOp::create(rewriter, op.getLoc(), q.getOutput().getType(),
+                                x.getInput(), w.getInput(), bias, Value(),
+                                act);
+    rewriter.replaceOp(q, folded->getResults());
+    return success();
+  }
+};
+
+/// pad(dequantize(x), 0.0) -> dequantize(pad(x, zero point)): the zero
+/// point is the integer that means 0.
+struct SinkDequantizeThroughPad : OpRewritePattern<tensor::PadOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(tensor::PadOp pad,
+                                PatternRewriter &rewriter) const override {
+    auto dq = pad.getSource().getDefiningOp<DequantizeOp>();
+    if (!dq)
+      return rewriter.notifyMatchFailure(pad, "source is not dequantized");
+    auto qt = dyn_cast<quant::UniformQuantizedType>(
+        quantizedElement(dq.getInput()));
+    Value padValue = pad.getConstantPaddingValue();
+    APFloat zero(0.0);
+    if (!qt || !padValue ||
+        !matchPattern(padValue, m_ConstantFloat(&zero)) || !zero.isZero())
+      return rewriter.notifyMatchFailure(pad, "not a zero padding of a "
+                                              "per-tensor quantized value");
+    Location loc = pad.getLoc();
+    Value stored = storageOf(rewriter, loc, dq.getInput());
+    Value zp = arith::ConstantOp::create(
+        rewriter, loc,
+        rewriter.getIntegerAttr(qt.getStorageType(), qt.getZeroPoint()));
+    auto padded = tensor::PadOp::create(
+        rewriter, loc, pad.getResultType().clone(qt.getStorageType()), stored,
+        pad.getMixedLowPad(), pad.getMixedHighPad(), zp, pad.getNofold());
+    Value quantized = quant::StorageCastOp::create(
+        rewriter, loc, pad.getResultType().clone(qt), padded);
+    rewriter.replaceOpWithNewOp<DequantizeOp>(pad, pad.getResultType(),
+                                              quantized);
+    return success();
+  }
+};
+
+/// reshape(dequantize(x)) -> dequantize(reshape(x)) for a per-tensor type,
+/// where `reshape` is a collapse_shape or expand_shape.
+template <typename ReshapeOp>
+struct SinkDequantizeThroughReshape : OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern<ReshapeOp>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(ReshapeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto dq = op.getSrc().template getDefiningOp<DequantizeOp>();
+    if (!dq || !isa<quant::UniformQuantizedType>(
+                   quantizedElement(dq.getInput())))
+      return rewriter.notifyMatchFailure(op, "source is not dequantized per "
+                                             "tensor");
+    quant::QuantizedType qt = quantizedElement(dq.getInput());
+    auto resultType = cast<RankedTensorType>(op.getResult().getType());
+    auto moved = ReshapeOp::create(rewriter, op.getLoc(),
+                                   resultType.clone(qt), dq.getInput(),
+                                   op.getReassociationIndices());
+    rewriter.template replaceOpWithNewOp<DequantizeOp>(op, resultType, moved);
+    return success();
+  }
+};
+
+/// transpose(dequantize(x)) -> dequantize(transpose(x)); a per-axis type's
+/// axis moves with its dimension.
+struct SinkDequantizeThroughTranspose : OpRewritePattern<linalg::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto dq = op.getInput().getDefiningOp<DequantizeOp>();
+    if (!dq || !op.hasPureTensorSemantics())
+      return rewriter.notifyMatchFailure(op, "input is not dequantized");
+    quant::QuantizedType qt = quantizedElement(dq.getInput());
+    ArrayRef<int64_t> perm = op.getPermutation();
+    if (auto axis = dyn_cast<quant::UniformQuantizedPerAxisType>(qt)) {
+      int64_t to = llvm::find(perm, axis.getQuantizedDimension()) -
+                   perm.begin();
+      qt = quant::UniformQuantizedPerAxisType::get(
+          axis.getFlags(), axis.getStorageType(), axis.getExpressedType(),
+          axis.getScales(), axis.getZeroPoints(), to,
+          axis.getStorageTypeMin(), axis.getStorageTypeMax());
+    }
+    Location loc = op.getLoc();
+    auto resultType = cast<RankedTensorType>(op.getResult()[0].getType());
+    Type storage = qt.getStorageType();
+    Value init = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
+                                         storage);
+    Value moved =
+        linalg::TransposeOp::create(rewriter, loc,
+                                    storageOf(rewriter, loc, dq.getInput()),
+                                    init, perm)
+            .getResult()[0];
+    Value quantized = quant::StorageCastOp::create(
+        rewriter, loc, resultType.clone(qt), moved);
+    rewriter.replaceOpWithNewOp<DequantizeOp>(op, resultType, quantized);
+    return success();
+  }
+};
+
+/// quantize(dequantize(x)) to x's own type -> x.
+struct FoldQuantizeOfDequantize : OpRewritePattern<QuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(QuantizeOp q,
+                                PatternRewriter &rewriter) const override {
+    auto dq = q.getInput().getDefiningOp<DequantizeOp>();
+    if (!dq || dq.getInput().getType() != q.getOutput().getType())
+      return rewriter.notifyMatchFailure(q, "not a round trip to one type");
+    rewriter.replaceOp(q, dq.getInput());
+    return success();
+  }
+};
+
+/// Ops that only move the values they read: they need no report.
+bool movesOnly(Operation *op) {
+  return isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp, tensor::PadOp,
+             tensor::ExtractSliceOp, tensor::InsertSliceOp,
+             linalg::TransposeOp, QuantizeOp, func::ReturnOp>(op);
+}
+
+struct FoldQuantizationPass
+    : cambrian::impl::FoldQuantizationPassBase<FoldQuantizationPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    cambrian::populateFoldQuantizationPatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+    // Say which computations still read dequantized values, once each.
+    llvm::SetVector<Operation *> floatUsers;
+    getOperation()->walk([&](DequantizeOp dq) {
+      for (Operation *user : dq->getUsers())
+        if (!movesOnly(user))
+          floatUsers.insert(user);
+    });
+    for (Operation *user : floatUsers)
+      user->emitRemark() << "'" << user->getName()
+                         << "' runs in float on dequantized values";
+  }
+};
+
+} // namespace
+
+void cambrian::populateFoldQuantizationPatterns(RewritePatternSet &patterns) {
+  patterns.add<FoldQuantizedProduct<ConvOp>, FoldQuantizedProduct<MatmulOp>,
+               SinkDequantizeThroughPad,
+               SinkDequantizeThroughReshape<tensor::CollapseShapeOp>,
+               SinkDequantizeThroughReshape<tensor::ExpandShapeOp>,
+               SinkDequantizeThroughTranspose, FoldQuantizeOfDequantize>(
+      patterns.getContext());
+}

@@ -1,0 +1,133 @@
+// RUN: cambrian-opt %s --cambrian-fold-quantization --split-input-file --verify-diagnostics | FileCheck %s
+
+!xq = !quant.uniform<u8:f32, 0.1:128>
+!wq = !quant.uniform<i8:f32:0, {0.02, 0.03}>
+!bq = !quant.uniform<i32:f32:0, {0.002, 0.003}>
+!yq = !quant.uniform<u8:f32, 0.05>
+
+// A padded, dequantized input, per-channel weights, an int32 bias at the
+// product's scale and a relu: one integer conv. The padding moves onto the
+// integers with the zero point (128 is -128 as i8).
+// CHECK-LABEL: func @conv_relu
+// CHECK-DAG:   %[[ZP:.*]] = arith.constant -128 : i8
+// CHECK-DAG:   %[[B:.*]] = arith.constant dense<[10, -20]> : tensor<2xi32>
+// CHECK:       %[[P:.*]] = tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK:         tensor.yield %[[ZP]] : i8
+// CHECK:       %[[PQ:.*]] = quant.scast %[[P]] : tensor<1x2x6x6xi8> to tensor<1x2x6x6x!quant.uniform<u8:f32, 1.000000e-01:128>>
+// CHECK:       %[[Y:.*]] = cambrian.conv %[[PQ]], %{{.*}} bias %[[B]] {activation = #cambrian.activation<relu>
+// CHECK-SAME:    -> tensor<1x2x4x4x!quant.uniform<u8:f32, 5.000000e-02>>
+// CHECK-NOT:   cambrian.dequantize
+// CHECK-NOT:   cambrian.quantize
+func.func @conv_relu(%x: tensor<1x2x4x4x!xq>, %w: tensor<2x2x3x3xi8>) -> tensor<1x2x4x4x!yq> {
+  %xd = cambrian.dequantize %x : tensor<1x2x4x4x!xq> -> tensor<1x2x4x4xf32>
+  %ws = quant.scast %w : tensor<2x2x3x3xi8> to tensor<2x2x3x3x!wq>
+  %wd = cambrian.dequantize %ws : tensor<2x2x3x3x!wq> -> tensor<2x2x3x3xf32>
+  %bc = arith.constant dense<[10, -20]> : tensor<2xi32>
+  %bs = quant.scast %bc : tensor<2xi32> to tensor<2x!bq>
+  %bd = cambrian.dequantize %bs : tensor<2x!bq> -> tensor<2xf32>
+  %zero = arith.constant 0.0 : f32
+  %p = tensor.pad %xd low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%a: index, %b: index, %c: index, %d: index):
+    tensor.yield %zero : f32
+  } : tensor<1x2x4x4xf32> to tensor<1x2x6x6xf32>
+  %y = cambrian.conv %p, %wd bias %bd {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, activation = #cambrian.activation<relu>}
+     : (tensor<1x2x6x6xf32>, tensor<2x2x3x3xf32>, tensor<2xf32>) -> tensor<1x2x4x4xf32>
+  %q = cambrian.quantize %y : tensor<1x2x4x4xf32> -> tensor<1x2x4x4x!yq>
+  return %q : tensor<1x2x4x4x!yq>
+}
+
+// -----
+
+!xq = !quant.uniform<i8:f32, 0.5:-3>
+!wq = !quant.uniform<i8:f32, 0.25>
+!yq = !quant.uniform<i8:f32, 2.0:1>
+
+// A float constant bias is quantized on the host at 0.5 * 0.25 = 0.125:
+// 1.0 -> 8, -0.3 -> round(-2.4) = -2, 0.0625 -> round(0.5) = 0 (even).
+// CHECK-LABEL: func @matmul_float_bias
+// CHECK:       %[[B:.*]] = arith.constant dense<[8, -2, 0]> : tensor<3xi32>
+// CHECK:       %[[Y:.*]] = cambrian.matmul %arg0, %{{.*}} bias %[[B]] {activation = #cambrian.activation<clip, alpha = -1.000000e+00, beta = 6.000000e+00>}
+// CHECK-SAME:    -> tensor<4x3x!quant.uniform<i8:f32, 2.000000e+00:1>>
+func.func @matmul_float_bias(%a: tensor<4x8x!xq>, %b: tensor<8x3xi8>) -> tensor<4x3x!yq> {
+  %ad = cambrian.dequantize %a : tensor<4x8x!xq> -> tensor<4x8xf32>
+  %bs = quant.scast %b : tensor<8x3xi8> to tensor<8x3x!wq>
+  %bd = cambrian.dequantize %bs : tensor<8x3x!wq> -> tensor<8x3xf32>
+  %c = arith.constant dense<[1.0, -0.3, 0.0625]> : tensor<3xf32>
+  %y = cambrian.matmul %ad, %bd bias %c {activation = #cambrian.activation<clip, alpha = -1.0, beta = 6.0>}
+     : (tensor<4x8xf32>, tensor<8x3xf32>, tensor<3xf32>) -> tensor<4x3xf32>
+  %q = cambrian.quantize %y : tensor<4x3xf32> -> tensor<4x3x!yq>
+  return %q : tensor<4x3x!yq>
+}
+
+// -----
+
+!xq = !quant.uniform<u8:f32, 0.1:128>
+!wq = !quant.uniform<i8:f32:0, {0.02, 0.03, 0.04}>
+!yq = !quant.uniform<u8:f32, 0.05>
+
+// Gemm's transposed weights: the transpose moves onto the integers and the
+// per-axis type's axis moves with it (0 -> 1), so the matmul folds.
+// CHECK-LABEL: func @transposed_weights
+// CHECK:       %[[T:.*]] = linalg.transpose ins(%{{.*}} : tensor<3x8xi8>) outs(%{{.*}} : tensor<8x3xi8>) permutation = [1, 0]
+// CHECK:       %[[TQ:.*]] = quant.scast %[[T]] : tensor<8x3xi8> to tensor<8x3x!quant.uniform<i8:f32:1, {2.000000e-02,3.000000e-02,4.000000e-02}>>
+// CHECK:       cambrian.matmul %arg0, %[[TQ]] :
+// CHECK-SAME:    -> tensor<4x3x!quant.uniform<u8:f32, 5.000000e-02>>
+func.func @transposed_weights(%a: tensor<4x8x!xq>, %w: tensor<3x8xi8>) -> tensor<4x3x!yq> {
+  %ad = cambrian.dequantize %a : tensor<4x8x!xq> -> tensor<4x8xf32>
+  %ws = quant.scast %w : tensor<3x8xi8> to tensor<3x8x!wq>
+  %wd = cambrian.dequantize %ws : tensor<3x8x!wq> -> tensor<3x8xf32>
+  %e = tensor.empty() : tensor<8x3xf32>
+  %t = linalg.transpose ins(%wd : tensor<3x8xf32>) outs(%e : tensor<8x3xf32>) permutation = [1, 0]
+  %y = cambrian.matmul %ad, %t : (tensor<4x8xf32>, tensor<8x3xf32>) -> tensor<4x3xf32>
+  %q = cambrian.quantize %y : tensor<4x3xf32> -> tensor<4x3x!yq>
+  return %q : tensor<4x3x!yq>
+}
+
+// -----
+
+!q = !quant.uniform<i8:f32, 0.1:2>
+
+// Flatten between a dequantize and a quantize of the same type is a move
+// of the integers: nothing float is left.
+// CHECK-LABEL: func @reshape_round_trip
+// CHECK-NEXT:  %[[C:.*]] = tensor.collapse_shape %arg0 {{\[}}[0], [1, 2, 3]] : tensor<1x2x2x2x!quant.uniform<i8:f32, 1.000000e-01:2>> into tensor<1x8x!quant.uniform<i8:f32, 1.000000e-01:2>>
+// CHECK-NEXT:  return %[[C]]
+func.func @reshape_round_trip(%x: tensor<1x2x2x2x!q>) -> tensor<1x8x!q> {
+  %d = cambrian.dequantize %x : tensor<1x2x2x2x!q> -> tensor<1x2x2x2xf32>
+  %c = tensor.collapse_shape %d [[0], [1, 2, 3]] : tensor<1x2x2x2xf32> into tensor<1x8xf32>
+  %q = cambrian.quantize %c : tensor<1x8xf32> -> tensor<1x8x!q>
+  return %q : tensor<1x8x!q>
+}
+
+// -----
+
+!xq = !quant.uniform<u8:f32, 0.1:128>
+!wq = !quant.uniform<i8:f32, 0.02>
+!yq = !quant.uniform<u8:f32, 0.05>
+
+// What cannot be integer stays float and says so: a residual in the
+// epilogue, a sigmoid, and an add of two dequantized values.
+// CHECK-LABEL: func @stays_float
+// CHECK:       cambrian.conv %{{.*}} residual
+// CHECK:       cambrian.quantize
+// CHECK:       cambrian.matmul
+// CHECK-SAME:    -> tensor<4x4xf32>
+func.func @stays_float(%x: tensor<1x2x4x4x!xq>, %w: tensor<2x2x1x1xi8>, %r: tensor<1x2x4x4xf32>,
+                       %a: tensor<4x4x!xq>, %b: tensor<4x4xi8>) -> (tensor<1x2x4x4x!yq>, tensor<4x4x!yq>, tensor<4x4xf32>) {
+  %xd = cambrian.dequantize %x : tensor<1x2x4x4x!xq> -> tensor<1x2x4x4xf32>
+  %ws = quant.scast %w : tensor<2x2x1x1xi8> to tensor<2x2x1x1x!wq>
+  %wd = cambrian.dequantize %ws : tensor<2x2x1x1x!wq> -> tensor<2x2x1x1xf32>
+  // expected-remark @below {{'cambrian.conv' runs in float on dequantized values}}
+  %y = cambrian.conv %xd, %wd residual %r {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>}
+     : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %q = cambrian.quantize %y : tensor<1x2x4x4xf32> -> tensor<1x2x4x4x!yq>
+  %ad = cambrian.dequantize %a : tensor<4x4x!xq> -> tensor<4x4xf32>
+  %bs = quant.scast %b : tensor<4x4xi8> to tensor<4x4x!wq>
+  %bd = cambrian.dequantize %bs : tensor<4x4x!wq> -> tensor<4x4xf32>
+  // expected-remark @below {{'cambrian.matmul' runs in float on dequantized values}}
+  %m = cambrian.matmul %ad, %bd {activation = #cambrian.activation<sigmoid>} : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
+  %mq = cambrian.quantize %m : tensor<4x4xf32> -> tensor<4x4x!yq>
+  // expected-remark @below {{'arith.addf' runs in float on dequantized values}}
+  %s = arith.addf %ad, %ad : tensor<4x4xf32>
+  return %q, %mq, %s : tensor<1x2x4x4x!yq>, tensor<4x4x!yq>, tensor<4x4xf32>
+}
