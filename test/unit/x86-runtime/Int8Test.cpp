@@ -333,3 +333,220 @@ TEST_CASE("int8 gemm: extreme values and ties", "[int8]") {
     REQUIRE(bad == 0);
   });
 }
+
+//===----------------------------------------------------------------------===//
+// Convolutions
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+struct ConvCase {
+  int64_t N, C, H, W, F, KH, KW, SH, SW, DH, DW, PT, PL, PB, PR;
+  bool depthwise;
+  bool xSigned;
+  int32_t zx;
+  Stage st;
+  Fill fill;
+
+  int64_t OH() const { return (H + PT + PB - (DH * (KH - 1) + 1)) / SH + 1; }
+  int64_t OW() const { return (W + PL + PR - (DW * (KW - 1) + 1)) / SW + 1; }
+};
+
+std::string describe(const ConvCase &c) {
+  std::ostringstream os;
+  os << (c.depthwise ? "depthwise " : "") << "N" << c.N << " C" << c.C << " "
+     << c.H << "x" << c.W << " F" << c.F << " k" << c.KH << "x" << c.KW
+     << " s" << c.SH << "," << c.SW << " d" << c.DH << "," << c.DW << " p"
+     << c.PT << "," << c.PL << "," << c.PB << "," << c.PR << " signed"
+     << c.xSigned << " zx" << c.zx << " mode" << c.st.mode << " zy" << c.st.zy
+     << " [" << c.st.lo << "," << c.st.hi << "] fill" << (int)c.fill;
+  return os.str();
+}
+
+int runConv(const ConvCase &c, std::mt19937 &rng) {
+  const int64_t OH = c.OH(), OW = c.OW();
+  const int64_t Cg = c.depthwise ? 1 : c.C;
+  const int64_t K = Cg * c.KH * c.KW;
+  std::vector<int32_t> x = activations(rng, (size_t)(c.N * c.C * c.H * c.W),
+                                       c.xSigned, c.zx, c.fill);
+  std::vector<uint8_t> xb(x.size() + 1);
+  for (size_t i = 0; i < x.size(); ++i)
+    xb[i] = (uint8_t)x[i];
+  std::vector<int8_t> w = weights(rng, (size_t)(c.F * K), c.fill);
+  Channels ch = channels(rng, c.F,
+                         c.fill == Fill::NearZeroPoint
+                             ? 10.0
+                             : 5500.0 * std::sqrt((double)K));
+  const int32_t zxU8 = cmb_q_zero_point_u8(c.zx, c.xSigned);
+  std::vector<int32_t> tb = table(ch, c.F, K, c.depthwise ? nullptr : w.data(),
+                                  K, 1, zxU8, c.st.mode);
+
+  int64_t p[CMB_QCONV_NUM_PARAMS];
+  p[CMB_QCONV_N] = c.N;
+  p[CMB_QCONV_C] = c.C;
+  p[CMB_QCONV_H] = c.H;
+  p[CMB_QCONV_W] = c.W;
+  p[CMB_QCONV_F] = c.F;
+  p[CMB_QCONV_KH] = c.KH;
+  p[CMB_QCONV_KW] = c.KW;
+  p[CMB_QCONV_OH] = OH;
+  p[CMB_QCONV_OW] = OW;
+  p[CMB_QCONV_STRIDE_H] = c.SH;
+  p[CMB_QCONV_STRIDE_W] = c.SW;
+  p[CMB_QCONV_DILATION_H] = c.DH;
+  p[CMB_QCONV_DILATION_W] = c.DW;
+  p[CMB_QCONV_PAD_TOP] = c.PT;
+  p[CMB_QCONV_PAD_LEFT] = c.PL;
+  p[CMB_QCONV_GROUPS] = c.depthwise ? c.C : 1;
+  p[CMB_QCONV_X_SIGNED] = c.xSigned;
+  p[CMB_QCONV_ZX] = c.zx;
+  p[CMB_QCONV_OUT] = c.st.mode;
+  p[CMB_QCONV_ZY] = c.st.zy;
+  p[CMB_QCONV_LO] = c.st.lo;
+  p[CMB_QCONV_HI] = c.st.hi;
+
+  Output out(c.st.mode, (size_t)(c.N * c.F * OH * OW));
+  if (c.depthwise) {
+    cmb_x86_qconv2d_depthwise(xb.data(), w.data(), tb.data(), out.data(), p);
+  } else {
+    std::vector<int8_t> wp(
+        (size_t)cmb_q_conv_weights_bytes(c.F, c.C, c.KH, c.KW) + 1);
+    cmb_q_pack_conv_weights(w.data(), c.F, c.C, c.KH, c.KW, wp.data());
+    cmb_x86_qconv2d(xb.data(), wp.data(), tb.data(), out.data(), p);
+  }
+
+  int bad = 0;
+  for (int64_t n = 0; n < c.N; ++n)
+    for (int64_t f = 0; f < c.F; ++f)
+      for (int64_t oh = 0; oh < OH; ++oh)
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          int64_t acc = ch.bias[f];
+          for (int64_t cg = 0; cg < Cg; ++cg)
+            for (int64_t kh = 0; kh < c.KH; ++kh)
+              for (int64_t kw = 0; kw < c.KW; ++kw) {
+                const int64_t ih = oh * c.SH - c.PT + kh * c.DH;
+                const int64_t iw = ow * c.SW - c.PL + kw * c.DW;
+                if (ih < 0 || ih >= c.H || iw < 0 || iw >= c.W)
+                  continue; // the zero point: a real 0
+                const int64_t ci = c.depthwise ? f : cg;
+                acc += (int64_t)(x[((n * c.C + ci) * c.H + ih) * c.W + iw] -
+                                 c.zx) *
+                       w[((f * Cg + cg) * c.KH + kh) * c.KW + kw];
+              }
+          const int64_t want = finishRef(acc, ch, f, c.st);
+          const size_t at = (size_t)(((n * c.F + f) * OH + oh) * OW + ow);
+          const int64_t got = out.at(at);
+          if (got != want && bad++ == 0)
+            UNSCOPED_INFO(describe(c) << ": y[" << n << "][" << f << "][" << oh
+                                      << "][" << ow << "] = " << got
+                                      << ", want " << want << " (acc " << acc
+                                      << ")");
+        }
+  if (!out.canaryIntact() && bad++ == 0)
+    UNSCOPED_INFO(describe(c) << ": wrote past the output");
+  return bad;
+}
+
+ConvCase conv(int64_t N, int64_t C, int64_t H, int64_t W, int64_t F,
+              int64_t KH, int64_t KW, int64_t S, int64_t D, int64_t P) {
+  ConvCase c{N, C, H, W, F, KH, KW, S, S, D, D, P, P, P, P,
+             false, false, 0, Stage(), Fill::Random};
+  return c;
+}
+
+} // namespace
+
+TEST_CASE("int8 conv2d: geometry, padding with the zero point, stages",
+          "[int8]") {
+  CMB_REQUIRE_ISA();
+  std::mt19937 rng(19);
+  std::vector<ConvCase> cases = {
+      conv(1, 1, 1, 1, 1, 1, 1, 1, 1, 0),    // one pixel, one channel
+      conv(1, 8, 5, 7, 9, 1, 1, 1, 1, 0),    // 1x1 direct, ragged
+      conv(2, 13, 9, 11, 17, 1, 1, 1, 1, 0), // 1x1, C not a multiple of 4
+      conv(1, 5, 9, 10, 6, 1, 1, 2, 1, 0),   // 1x1 stride 2
+      conv(1, 3, 12, 13, 10, 3, 3, 1, 1, 1), // 3x3 pad 1
+      conv(2, 7, 11, 9, 19, 3, 3, 2, 1, 1),  // 3x3 stride 2
+      conv(1, 4, 13, 14, 8, 3, 3, 1, 2, 2),  // dilated
+      conv(1, 3, 17, 15, 5, 7, 7, 2, 1, 3),  // 7x7 stride 2 (a stem)
+      conv(1, 9, 6, 5, 33, 3, 1, 1, 1, 0),   // 3x1
+      conv(1, 20, 7, 7, 24, 3, 3, 1, 1, 1),  // late stage: weights outside
+      conv(1, 16, 40, 40, 12, 3, 3, 1, 1, 1), // large X': pixels outside
+  };
+  cases[4].PB = 0;               // asymmetric padding
+  cases[8].PL = 2;
+  cases[8].PR = 1;
+  forEachConfig([&](int vnni, int threads) {
+    int bad = 0, variant = 0;
+    for (ConvCase c : cases)
+      for (int mode : {CMB_Q_OUT_U8, CMB_Q_OUT_S8, CMB_Q_OUT_I32,
+                       CMB_Q_OUT_F32}) {
+        c.xSigned = (variant % 2) != 0;
+        c.zx = c.xSigned ? 37 : 200; // padding must read these, not 0
+        c.st = stageOf(mode, variant % 3);
+        ++variant;
+        bad += runConv(c, rng);
+      }
+    INFO("vnni " << vnni << " threads " << threads);
+    REQUIRE(bad == 0);
+  });
+}
+
+TEST_CASE("int8 conv2d: extreme values and ties", "[int8]") {
+  CMB_REQUIRE_ISA();
+  std::mt19937 rng(20);
+  forEachConfig([&](int vnni, int threads) {
+    int bad = 0;
+    for (bool xSigned : {false, true}) {
+      ConvCase c = conv(1, 64, 6, 6, 11, 3, 3, 1, 1, 1); // K = 576
+      c.xSigned = xSigned;
+      c.zx = xSigned ? 127 : 0;
+      c.st = stageOf(CMB_Q_OUT_S8, 0);
+      c.fill = Fill::Extreme;
+      bad += runConv(c, rng);
+      c.st = stageOf(CMB_Q_OUT_I32, 0);
+      bad += runConv(c, rng);
+      ConvCase t = conv(1, 1, 9, 8, 10, 1, 1, 1, 1, 0);
+      t.xSigned = xSigned;
+      t.zx = xSigned ? -2 : 50;
+      t.st = stageOf(CMB_Q_OUT_U8, 0);
+      t.fill = Fill::NearZeroPoint;
+      bad += runConv(t, rng);
+    }
+    INFO("vnni " << vnni << " threads " << threads);
+    REQUIRE(bad == 0);
+  });
+}
+
+TEST_CASE("int8 depthwise: 3x3 and 5x5, strides 1 and 2, padding",
+          "[int8]") {
+  CMB_REQUIRE_ISA();
+  std::mt19937 rng(21);
+  std::vector<ConvCase> cases;
+  for (int64_t k : {3, 5})
+    for (int64_t s : {1, 2})
+      for (int64_t hw : {1, 7, 20}) {
+        ConvCase c = conv(2, 5, hw, hw + 3, 5, k, k, s, 1, k / 2);
+        c.depthwise = true;
+        cases.push_back(c);
+      }
+  ConvCase odd = conv(1, 3, 9, 12, 3, 3, 3, 2, 2, 2); // dilated, stride 2
+  odd.depthwise = true;
+  odd.PR = 0;
+  cases.push_back(odd);
+  forEachConfig([&](int vnni, int threads) {
+    int bad = 0, variant = 0;
+    for (ConvCase c : cases)
+      for (Fill fill : {Fill::Random, Fill::Extreme, Fill::NearZeroPoint}) {
+        c.xSigned = (variant % 2) != 0;
+        c.zx = fill == Fill::Extreme ? (c.xSigned ? -128 : 255)
+                                     : (c.xSigned ? 20 : 90);
+        c.st = stageOf(variant % 4, variant % 3);
+        c.fill = fill;
+        ++variant;
+        bad += runConv(c, rng);
+      }
+    INFO("vnni " << vnni << " threads " << threads);
+    REQUIRE(bad == 0);
+  });
+}
