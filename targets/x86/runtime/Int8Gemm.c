@@ -16,6 +16,7 @@
 #include "targets/x86/runtime/Scratch.h"
 #include "targets/x86/runtime/ThreadPool.h"
 
+#include <emmintrin.h>
 #include <string.h>
 
 //===----------------------------------------------------------------------===//
@@ -68,31 +69,66 @@ typedef struct QGemmJob {
   qstage stage;
 } QGemmJob;
 
+/// K-quads [q0, K4) of one row of A into the panel column at d.
+static void packRowTail(const QGemmJob *job, const uint8_t *row, uint8_t *d,
+                        int64_t q0) {
+  const int64_t K = job->K, fullQ = K / 4;
+  for (int64_t q = q0; q < fullQ; ++q) {
+    uint32_t v;
+    memcpy(&v, row + 4 * q, 4);
+    v ^= job->flip;
+    memcpy(d + q * QMR * 4, &v, 4);
+  }
+  if (fullQ < job->K4) {
+    uint8_t tail[4] = {0, 0, 0, 0};
+    for (int64_t k = 4 * fullQ; k < K; ++k)
+      tail[k - 4 * fullQ] = (uint8_t)(row[k] ^ (uint8_t)job->flip);
+    memcpy(d + fullQ * QMR * 4, tail, 4);
+  }
+}
+
 /// Row panel `task` of A into job->ap: byte (q, i, j) is A[r0 + i][4q + j]
 /// shifted to uint8, 0 past K.
 static void packRowsTask(void *ctx, int64_t task, cmb_scratch *scratch) {
   (void)scratch;
   const QGemmJob *job = (const QGemmJob *)ctx;
   const int64_t r0 = task * QMR, m = cmb_min64(QMR, job->M - r0);
-  const int64_t K = job->K, fullQ = K / 4;
+  const int64_t fullQ = job->K / 4;
   uint8_t *dst = job->ap + task * job->K4 * QMR * 4;
-  for (int64_t i = 0; i < m; ++i) {
+  int64_t i = 0;
+  // Four rows at a time, four k-quads per row: a 4 x 4 transpose of 32-bit
+  // elements (SSE2, every archive has it).
+  const __m128i flip = _mm_set1_epi32((int)job->flip);
+  for (; i + 4 <= m; i += 4) {
     const uint8_t *row = job->a + (r0 + i) * job->lda;
+    const int64_t lda = job->lda;
     uint8_t *d = dst + 4 * i;
-    for (int64_t q = 0; q < fullQ; ++q) {
-      uint32_t v;
-      memcpy(&v, row + 4 * q, 4);
-      v ^= job->flip;
-      memcpy(d + q * QMR * 4, &v, 4);
+    int64_t q = 0;
+    for (; q + 4 <= fullQ; q += 4) {
+      const __m128i a0 = _mm_loadu_si128((const __m128i *)(row + 4 * q));
+      const __m128i a1 = _mm_loadu_si128((const __m128i *)(row + lda + 4 * q));
+      const __m128i a2 =
+          _mm_loadu_si128((const __m128i *)(row + 2 * lda + 4 * q));
+      const __m128i a3 =
+          _mm_loadu_si128((const __m128i *)(row + 3 * lda + 4 * q));
+      const __m128i t0 = _mm_unpacklo_epi32(a0, a1), t1 = _mm_unpacklo_epi32(a2, a3);
+      const __m128i t2 = _mm_unpackhi_epi32(a0, a1), t3 = _mm_unpackhi_epi32(a2, a3);
+      uint8_t *o = d + q * QMR * 4;
+      _mm_storeu_si128((__m128i *)o, _mm_xor_si128(_mm_unpacklo_epi64(t0, t1), flip));
+      _mm_storeu_si128((__m128i *)(o + QMR * 4),
+                       _mm_xor_si128(_mm_unpackhi_epi64(t0, t1), flip));
+      _mm_storeu_si128((__m128i *)(o + 2 * QMR * 4),
+                       _mm_xor_si128(_mm_unpacklo_epi64(t2, t3), flip));
+      _mm_storeu_si128((__m128i *)(o + 3 * QMR * 4),
+                       _mm_xor_si128(_mm_unpackhi_epi64(t2, t3), flip));
     }
-    if (fullQ < job->K4) {
-      uint8_t tail[4] = {0, 0, 0, 0};
-      for (int64_t k = 4 * fullQ; k < K; ++k)
-        tail[k - 4 * fullQ] = (uint8_t)(row[k] ^ (uint8_t)job->flip);
-      memcpy(d + fullQ * QMR * 4, tail, 4);
-    }
+    for (int64_t ii = 0; ii < 4; ++ii)
+      packRowTail(job, row + ii * lda, d + 4 * ii, q);
   }
+  for (; i < m; ++i)
+    packRowTail(job, job->a + (r0 + i) * job->lda, dst + 4 * i, 0);
 }
+
 
 //===----------------------------------------------------------------------===//
 // The tiles
