@@ -301,9 +301,13 @@ struct FoldQuantizationPass
         if (!movesOnly(user))
           floatUsers.insert(user);
     });
-    for (Operation *user : floatUsers)
-      user->emitRemark() << "'" << user->getName()
-                         << "' runs in float on dequantized values";
+    for (Operation *user : floatUsers) {
+      InFlightDiagnostic remark = user->emitRemark();
+      if (auto name = dyn_cast<NameLoc>(user->getLoc()))
+        remark << "node '" << name.getName().getValue() << "': ";
+      remark << "'" << user->getName()
+             << "' runs in float on dequantized values";
+    }
   }
 };
 

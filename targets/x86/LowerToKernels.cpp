@@ -12,6 +12,7 @@
 #include "targets/x86/ConvFusion.h"
 #include "targets/x86/ConvPacked.h"
 #include "targets/x86/KernelCall.h"
+#include "targets/x86/MapQuantized.h"
 #include "targets/x86/MaxPool.h"
 #include "targets/x86/Passes.h"
 #include "targets/x86/Winograd.h"
@@ -455,6 +456,7 @@ void cambrian::x86::populateLowerToKernelsPatterns(RewritePatternSet &patterns,
       patterns.getContext());
   populateLowerConvolutionPatterns(patterns, winograd, packedConv, convPool);
   populateLowerPoolingPatterns(patterns);
+  populateLowerQuantizedPatterns(patterns);
   populateLowerNormalizationPatterns(patterns);
   populateLowerTransposePatterns(patterns);
 }

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "targets/x86/KernelCall.h"
+#include "targets/x86/MapQuantized.h"
 #include "targets/x86/Passes.h"
 #include "targets/x86/X86KernelOps.h"
 
@@ -263,6 +264,8 @@ struct MapToKernelsPass
 } // namespace
 
 bool cambrian::x86::mapsToKernel(Operation *op) {
+  if (mapsToInt8Kernel(op))
+    return true;
   if (auto softmax = dyn_cast<cmb::SoftmaxOp>(op))
     return mapsSoftmax(softmax);
   if (auto norm = dyn_cast<cmb::LayerNormOp>(op))
@@ -279,4 +282,5 @@ bool cambrian::x86::mapsToKernel(Operation *op) {
 void cambrian::x86::populateMapToKernelsPatterns(RewritePatternSet &patterns) {
   patterns.add<SoftmaxToKernel, LayerNormToKernel, PoolToKernel,
                MatmulToKernel, ConvToKernel>(patterns.getContext());
+  populateMapQuantizedPatterns(patterns);
 }

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "targets/x86/X86KernelOps.h"
+#include "targets/x86/runtime/Int8Kernels.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/IR/Builders.h"
@@ -114,6 +115,8 @@ X86_KERNEL_OP_METHODS(MatmulOp)
 X86_KERNEL_OP_METHODS(SoftmaxOp)
 X86_KERNEL_OP_METHODS(LayerNormOp)
 X86_KERNEL_OP_METHODS(MaxPool2dOp)
+X86_KERNEL_OP_METHODS(QConv2dOp)
+X86_KERNEL_OP_METHODS(QGemmOp)
 
 //===----------------------------------------------------------------------===//
 // Verifiers
@@ -245,3 +248,38 @@ LogicalResult MaxPool2dOp::verify() {
 
 #define GET_OP_CLASSES
 #include "targets/x86/X86KernelOps.cpp.inc"
+
+LogicalResult QConv2dOp::verify() {
+  if (getParams().size() != CMB_QCONV_NUM_PARAMS)
+    return emitOpError() << "needs " << CMB_QCONV_NUM_PARAMS
+                         << " parameters, got " << getParams().size();
+  ArrayRef<int64_t> p = getParams();
+  auto shape = [](Value v) { return cast<ShapedType>(v.getType()).getShape(); };
+  ArrayRef<int64_t> x = shape(getInput()), y = shape(getOutput());
+  if (x.size() != 4 || y.size() != 4 ||
+      ArrayRef<int64_t>{p[CMB_QCONV_N], p[CMB_QCONV_C], p[CMB_QCONV_H],
+                        p[CMB_QCONV_W]} != x ||
+      ArrayRef<int64_t>{p[CMB_QCONV_N], p[CMB_QCONV_F], p[CMB_QCONV_OH],
+                        p[CMB_QCONV_OW]} != y)
+    return emitOpError() << "input and output shapes differ from the "
+                         << "parameter block";
+  bool depthwise = getDepthwise();
+  if (depthwise != (p[CMB_QCONV_GROUPS] != 1))
+    return emitOpError() << "groups must be 1, or C == F for a depthwise "
+                         << "convolution";
+  return success();
+}
+
+LogicalResult QGemmOp::verify() {
+  if (getParams().size() != CMB_QGEMM_NUM_PARAMS)
+    return emitOpError() << "needs " << CMB_QGEMM_NUM_PARAMS
+                         << " parameters, got " << getParams().size();
+  ArrayRef<int64_t> p = getParams();
+  auto shape = [](Value v) { return cast<ShapedType>(v.getType()).getShape(); };
+  ArrayRef<int64_t> a = shape(getLhs()), c = shape(getOutput());
+  if (a.size() != 2 || c.size() != 2 || a[0] != p[CMB_QGEMM_M] ||
+      a[1] != p[CMB_QGEMM_K] || c[0] != p[CMB_QGEMM_M] ||
+      c[1] != p[CMB_QGEMM_N])
+    return emitOpError() << "operand shapes differ from the parameter block";
+  return success();
+}

@@ -183,4 +183,63 @@ def X86Kernel_MaxPool2dOp : X86Kernel_Op<"max_pool2d"> {
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// int8 (Int8Kernels.h)
+//===----------------------------------------------------------------------===//
+
+def X86Kernel_QConv2dOp : X86Kernel_Op<"qconv2d"> {
+  let summary = "int8 2-D NCHW convolution (cmb_x86_qconv2d[_depthwise])";
+  let description = [{
+    A quantized `cambrian.conv` with everything the kernel needs made at
+    compile time: `weights` packed by `cmb_q_pack_conv_weights` (for a
+    depthwise convolution, `depthwise`, the plain C x KH x KW weights),
+    `channels` the int32 table of corrected biases, multipliers and shifts
+    (`cmb_q_channels`), and `params` the whole CMB_QCONV_* parameter block
+    (geometry, leading pads, zero points, signedness, output stage and
+    clamp). `input` and `output` hold the 8-bit storage (i8 whatever the
+    signedness, which `params` says).
+
+    ```mlir
+    %y = x86kernel.qconv2d %x, %wp, %table into %e {params = array<i64: ...>}
+           : (tensor<1x8x9x9xi8>, tensor<576xi8>, tensor<96xi32>,
+              tensor<1x8x9x9xi8>) -> tensor<1x8x9x9xi8>
+    ```
+  }];
+  let arguments = (ins TensorOrMemRef<[I8]>:$input,
+                       TensorOrMemRef<[I8]>:$weights,
+                       TensorOrMemRef<[I32]>:$channels,
+                       TensorOrMemRef<[I8]>:$output,
+                       DenseI64ArrayAttr:$params,
+                       UnitAttr:$depthwise);
+  let assemblyFormat = [{
+    $input `,` $weights `,` $channels `into` $output attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def X86Kernel_QGemmOp : X86Kernel_Op<"qgemm"> {
+  let summary = "int8 matrix product with constant weights (cmb_x86_qgemm)";
+  let description = [{
+    `output[M x N] = requantize(lhs[M x K] * B)` with B the constant
+    weights packed by `cmb_q_pack_gemm_weights`, `channels` the int32
+    table of the N columns and `params` the CMB_QGEMM_* block. Storage in
+    i8 as for `x86kernel.qconv2d`.
+
+    ```mlir
+    %y = x86kernel.qgemm %a, %bp, %table into %e {params = array<i64: ...>}
+           : (tensor<8x64xi8>, tensor<2048xi8>, tensor<96xi32>,
+              tensor<8x32xi8>) -> tensor<8x32xi8>
+    ```
+  }];
+  let arguments = (ins TensorOrMemRef<[I8]>:$lhs,
+                       TensorOrMemRef<[I8]>:$weights,
+                       TensorOrMemRef<[I32]>:$channels,
+                       TensorOrMemRef<[I8]>:$output,
+                       DenseI64ArrayAttr:$params);
+  let assemblyFormat = [{
+    $lhs `,` $weights `,` $channels `into` $output attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
 #endif // CAMBRIAN_TARGETS_X86_X86KERNELOPS_TD

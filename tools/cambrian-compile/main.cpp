@@ -66,6 +66,11 @@ static cl::opt<bool>
             cl::cat(category));
 static cl::opt<bool> listTargets("list-targets", cl::desc("List the targets"),
                                  cl::cat(category));
+static cl::opt<bool>
+    verbose("verbose",
+            cl::desc("Also print the compiler's remarks: which quantized "
+                     "nodes run in float, and why"),
+            cl::cat(category));
 
 static int fail(const Twine &message) {
   WithColor::error(errs(), "cambrian-compile") << message << "\n";
@@ -162,6 +167,12 @@ int main(int argc, char **argv) {
       WithColor::error(errs(), "cambrian-compile") << formatDiagnostic(d) << "\n";
     } else if (d.getSeverity() == mlir::DiagnosticSeverity::Warning) {
       WithColor::warning(errs(), "cambrian-compile") << formatDiagnostic(d) << "\n";
+    } else if (d.getSeverity() == mlir::DiagnosticSeverity::Remark &&
+               verbose) {
+      // The message alone: its node name says where; the op it is attached
+      // to would only repeat that as IR.
+      WithColor::remark(errs(), "cambrian-compile")
+          << sys::path::filename(modelPath) << ": " << d.str() << "\n";
     }
     return mlir::success();
   });
