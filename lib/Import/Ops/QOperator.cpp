@@ -160,13 +160,12 @@ LogicalResult importQLinearConv(NodeContext &nc) {
       failed(checkQuantParams(nc, pw, ws, nc.inputType(3))) ||
       failed(checkQuantParams(nc, py, ys, yt)))
     return failure();
-  Value bias;
-  if (nc.hasInput(8)) {
-    if (nc.inputType(8) != kInt32 || nc.inputShape(8) != ArrayRef<int64_t>{F})
-      return nc.emitError() << "B must be int32 of shape [" << F << "]";
-    bias = dequantizeBias(nc);
-  }
-  Value x = dequantizeInput(nc, 0, px), w = dequantizeInput(nc, 3, pw);
+  if (nc.hasInput(8) &&
+      (nc.inputType(8) != kInt32 || nc.inputShape(8) != ArrayRef<int64_t>{F}))
+    return nc.emitError() << "B must be int32 of shape [" << F << "]";
+  Value x = dequantizeInput(nc, 0, px);
+  Value w = dequantizeInput(nc, 3, pw);
+  Value bias = nc.hasInput(8) ? dequantizeBias(nc) : Value();
   Value y = emitConv(nc, x, w, bias, *g, group);
   nc.setResult(0, quantizeValue(nc, y, py, yt), yt);
   return success();
@@ -187,8 +186,9 @@ LogicalResult importConvInteger(NodeContext &nc) {
     return failure();
   // Padding after the zero point is taken off is padding with the zero
   // point, as ONNX asks.
-  Value y = emitConv(nc, dequantizeInput(nc, 0, px),
-                     dequantizeInput(nc, 1, pw), Value(), *g, group);
+  Value x = dequantizeInput(nc, 0, px);
+  Value w = dequantizeInput(nc, 1, pw);
+  Value y = emitConv(nc, x, w, Value(), *g, group);
   nc.setResult(0, quantizeValue(nc, y, QuantParamInputs(), kInt32), kInt32);
   return success();
 }
@@ -285,16 +285,17 @@ LogicalResult importMatMulInteger(NodeContext &nc) {
   if (failed(checkQuantParams(nc, pa, as, nc.inputType(0))) ||
       failed(checkQuantParams(nc, pb, bs, nc.inputType(1))))
     return failure();
-  Value y;
-  if (quantizedType(nc, pa, as, nc.inputType(0)) &&
-      quantizedType(nc, pb, bs, nc.inputType(1)))
-    y = quantizeValue(nc,
-                      emitMatmul(nc, dequantizeInput(nc, 0, pa),
-                                 dequantizeInput(nc, 1, pb)),
-                      QuantParamInputs(), kInt32);
-  else
-    y = integerMatmul(nc, 0, 2, 1, 3, shape);
-  nc.setResult(0, y, kInt32);
+  if (!quantizedType(nc, pa, as, nc.inputType(0)) ||
+      !quantizedType(nc, pb, bs, nc.inputType(1))) {
+    nc.setResult(0, integerMatmul(nc, 0, 2, 1, 3, shape), kInt32);
+    return success();
+  }
+  Value a = dequantizeInput(nc, 0, pa);
+  Value b = dequantizeInput(nc, 1, pb);
+  nc.setResult(0,
+               quantizeValue(nc, emitMatmul(nc, a, b), QuantParamInputs(),
+                             kInt32),
+               kInt32);
   return success();
 }
 
@@ -319,20 +320,23 @@ LogicalResult importQLinearMatMul(NodeContext &nc) {
       failed(checkQuantParams(nc, pb, bs, nc.inputType(3))) ||
       failed(checkQuantParams(nc, py, shape, yt)))
     return failure();
-  if (quantizedType(nc, pa, as, nc.inputType(0)) &&
-      quantizedType(nc, pb, bs, nc.inputType(3)) &&
-      quantizedType(nc, py, shape, yt)) {
-    Value y = emitMatmul(nc, dequantizeInput(nc, 0, pa),
-                         dequantizeInput(nc, 3, pb));
-    nc.setResult(0, quantizeValue(nc, y, py, yt), yt);
+  // Per-row or per-column scales known only at run time are dequantized in
+  // loops like the rest; per-tensor ones keep the exact int32 product.
+  bool perTensor = llvm::all_of(std::initializer_list<unsigned>{1, 4, 6},
+                                [&](unsigned i) {
+                                  return numElements(nc.inputShape(i)) == 1;
+                                });
+  if ((quantizedType(nc, pa, as, nc.inputType(0)) &&
+       quantizedType(nc, pb, bs, nc.inputType(3)) &&
+       quantizedType(nc, py, shape, yt)) ||
+      !perTensor) {
+    Value a = dequantizeInput(nc, 0, pa);
+    Value b = dequantizeInput(nc, 3, pb);
+    nc.setResult(0, quantizeValue(nc, emitMatmul(nc, a, b), py, yt), yt);
     return success();
   }
-  // Parameters known only at run time: the int32 product requantized with
-  // a_scale * b_scale / y_scale, in loops.
-  for (unsigned i : {1u, 4u, 6u})
-    if (numElements(nc.inputShape(i)) != 1)
-      return nc.emitError() << "per-row or per-column scales must be known "
-                               "at compile time";
+  // Per-tensor parameters known only at run time: the int32 product
+  // requantized with a_scale * b_scale / y_scale, in loops.
   Value acc = integerMatmul(nc, 0, 2, 3, 5, shape);
   TensorBuilder tb = nc.tb();
   auto scalar = [&](unsigned i) {
@@ -379,7 +383,8 @@ LogicalResult importQLinearBinary(NodeContext &nc, bool add) {
       failed(checkQuantParams(nc, pb, nc.inputShape(3), nc.inputType(3))) ||
       failed(checkQuantParams(nc, pc, shape, ct)))
     return failure();
-  Value a = dequantizeInput(nc, 0, pa), b = dequantizeInput(nc, 3, pb);
+  Value a = dequantizeInput(nc, 0, pa);
+  Value b = dequantizeInput(nc, 3, pb);
   Value y;
   // Same shapes stay one op on tensors, as the float Add and Mul do.
   if (TensorBuilder::shapeOf(a) == ArrayRef<int64_t>(shape) &&

@@ -46,9 +46,10 @@ struct QuantParamInputs {
 
 /// Checks the parameters `p` of a tensor of `shape` quantized as ONNX type
 /// `qt`: shapes (scale and zero point alike; one value, one per slice of the
-/// axis, or blocks), the axis, the zero point's type and, where they are
-/// known at compile time, the values (positive finite scales, zero points in
-/// the range of `qt`). Each failure is one error naming the input.
+/// axis, or blocks), the axis, the types (float scales, a zero point of type
+/// `qt`, which keeps its values in range) and, where they are known at
+/// compile time, the scales' values (positive and finite). Each failure is
+/// one error naming the input.
 mlir::LogicalResult checkQuantParams(NodeContext &nc,
                                      const QuantParamInputs &p,
                                      llvm::ArrayRef<int64_t> shape, int32_t qt);

@@ -48,9 +48,14 @@ LogicalResult importQuantizeLinear(NodeContext &nc) {
   if (qt == 0)
     qt = nc.hasInput(2) ? nc.inputType(2) : int32_t(kUInt8);
   bool toFloat8 = isSmallFloat(qt) && qt != kFloat8E8M0;
-  if (!quantRange(qt) && !toFloat8)
+  if (!quantRange(qt) && !toFloat8) {
+    if (nc.hasInput(2) && !nc.hasAttr("output_dtype"))
+      return nc.emitError() << "y_zero_point has element type "
+                            << onnxTypeName(qt)
+                            << ", which is not a type to quantize to";
     return nc.emitError() << "quantizing to " << onnxTypeName(qt)
                           << " is not supported";
+  }
   bool saturate = nc.attrInt("saturate", 1) != 0;
   ArrayRef<int64_t> xs = nc.inputShape(0);
   QuantParamInputs p = linearParams(nc, "y");
