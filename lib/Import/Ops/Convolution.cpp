@@ -226,8 +226,9 @@ LogicalResult importConvTranspose(NodeContext &nc) {
 
 } // namespace
 
-Value cambrian::onnx_import::emitConv(NodeContext &nc, Value x, Value w, Value bias,
-               const WindowGeometry &geo, int64_t group) {
+Value cambrian::onnx_import::emitConv(NodeContext &nc, Value x, Value w,
+                                      Value bias, const WindowGeometry &geo,
+                                      int64_t group) {
   TensorBuilder tb = nc.tb();
   ArrayRef<int64_t> xs = TensorBuilder::shapeOf(x);
   SmallVector<int64_t> low(2, 0), high(2, 0);

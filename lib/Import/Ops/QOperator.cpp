@@ -12,8 +12,11 @@
 // ConvInteger and MatMulInteger return int32: their operands dequantize with
 // the implied scale 1 and their zero points, and the float result is
 // quantized to !quant.uniform<i32:f32, 1.0> (zero point 0) and stored as
-// i32. That is exact: every value on the way is an integer, and the pass
-// folds the group into an int32 accumulation without requantization. A
+// i32. The pass folds the group into an int32 accumulation without
+// requantization, which is exact; where it stays float (not folded, or a
+// zero point known only at run time, as DynamicQuantizeLinear gives
+// ConvInteger) every value is still an integer, exact while the partial
+// sums stay below 2^24 in magnitude. A
 // QLinearConv bias is int32 at scale x_scale * w_scale (per output channel
 // when w is), zero point 0; it is seen as that !quant.uniform<i32:f32, ...>
 // type and dequantized, so the pass can take the int32 values as they are.
@@ -144,7 +147,8 @@ LogicalResult importQLinearConv(NodeContext &nc) {
   int32_t yt = outputType(nc, 7, nc.inputType(0));
   if (yt != kInt8 && yt != kUInt8)
     return nc.emitError() << "y_zero_point has element type "
-                          << onnxTypeName(yt) << "; this op takes int8 or uint8";
+                          << onnxTypeName(yt)
+                          << "; this op takes int8 or uint8";
   int64_t group;
   auto g = convWindow(nc, 0, 3, group);
   if (failed(g))
@@ -308,7 +312,8 @@ LogicalResult importQLinearMatMul(NodeContext &nc) {
   int32_t yt = outputType(nc, 7, nc.inputType(0));
   if (yt != kInt8 && yt != kUInt8)
     return nc.emitError() << "y_zero_point has element type "
-                          << onnxTypeName(yt) << "; this op takes int8 or uint8";
+                          << onnxTypeName(yt)
+                          << "; this op takes int8 or uint8";
   SmallVector<int64_t> shape;
   if (failed(checkMatmulShapes(nc, 0, 3, shape)))
     return failure();
@@ -460,7 +465,8 @@ LogicalResult importQLinearLeakyRelu(NodeContext &nc) {
 
 /// `x` in N, C, spatial... order: channels_last inputs (N, spatial..., C)
 /// are transposed; `back` gets the permutation that undoes it.
-Value toChannelsFirst(NodeContext &nc, Value x, SmallVectorImpl<int64_t> &back) {
+Value toChannelsFirst(NodeContext &nc, Value x,
+                      SmallVectorImpl<int64_t> &back) {
   int64_t rank = TensorBuilder::shapeOf(x).size();
   back.clear();
   if (!nc.attrInt("channels_last", 0))

@@ -1,4 +1,4 @@
-//===- QuantParams.h - Scales and zero points of quantized inputs -*- C++ -*-===//
+//===- QuantParams.h - Scales and zero points of quantized data -*- C++ -*-===//
 //
 // The ONNX ops that read or write quantized tensors (QuantizeLinear,
 // DequantizeLinear, the QOperator ops) all describe a tensor's quantization
