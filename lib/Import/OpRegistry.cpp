@@ -34,6 +34,7 @@ const OpRegistry &OpRegistry::get() {
     registerOrdering(r);
     registerPad(r);
     registerPooling(r);
+    registerQOperator(r);
     registerQuantization(r);
     registerRearrange(r);
     registerReduction(r);

@@ -96,6 +96,7 @@ void registerNormalization(OpRegistry &registry);
 void registerOrdering(OpRegistry &registry);
 void registerPad(OpRegistry &registry);
 void registerPooling(OpRegistry &registry);
+void registerQOperator(OpRegistry &registry);
 void registerQuantization(OpRegistry &registry);
 void registerRearrange(OpRegistry &registry);
 void registerReduction(OpRegistry &registry);

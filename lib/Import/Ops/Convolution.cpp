@@ -33,26 +33,6 @@ LogicalResult checkConvOperands(NodeContext &nc, StringRef what) {
   return success();
 }
 
-/// An NCHW convolution of `x` [N, C, spatial...] (padded first, as `geo`
-/// says) with `w` [F, C/group, kernel...] plus an optional per-filter
-/// `bias`, as one cambrian.conv.
-Value emitConv(NodeContext &nc, Value x, Value w, Value bias,
-               const WindowGeometry &geo, int64_t group) {
-  TensorBuilder tb = nc.tb();
-  ArrayRef<int64_t> xs = TensorBuilder::shapeOf(x);
-  SmallVector<int64_t> low(2, 0), high(2, 0);
-  low.append(geo.padBegin.begin(), geo.padBegin.end());
-  high.append(geo.padEnd.begin(), geo.padEnd.end());
-  SmallVector<int64_t> yShape = {xs[0], TensorBuilder::shapeOf(w)[0]};
-  yShape.append(geo.outSpatial.begin(), geo.outSpatial.end());
-  x = tb.pad(x, low, high, 0.0);
-  auto type = RankedTensorType::get(yShape, nc.builder().getF32Type());
-  return cmb::ConvOp::create(nc.builder(), nc.loc(), type, x, w, bias,
-                             /*residual=*/Value(), geo.strides,
-                             geo.dilations, group, /*activation=*/nullptr,
-                             /*pool=*/nullptr);
-}
-
 LogicalResult importConv(NodeContext &nc) {
   if (failed(checkConvOperands(nc, "convolutions")))
     return failure();
@@ -245,6 +225,24 @@ LogicalResult importConvTranspose(NodeContext &nc) {
 }
 
 } // namespace
+
+Value cambrian::onnx_import::emitConv(NodeContext &nc, Value x, Value w,
+                                      Value bias, const WindowGeometry &geo,
+                                      int64_t group) {
+  TensorBuilder tb = nc.tb();
+  ArrayRef<int64_t> xs = TensorBuilder::shapeOf(x);
+  SmallVector<int64_t> low(2, 0), high(2, 0);
+  low.append(geo.padBegin.begin(), geo.padBegin.end());
+  high.append(geo.padEnd.begin(), geo.padEnd.end());
+  SmallVector<int64_t> yShape = {xs[0], TensorBuilder::shapeOf(w)[0]};
+  yShape.append(geo.outSpatial.begin(), geo.outSpatial.end());
+  x = tb.pad(x, low, high, 0.0);
+  auto type = RankedTensorType::get(yShape, nc.builder().getF32Type());
+  return cmb::ConvOp::create(nc.builder(), nc.loc(), type, x, w, bias,
+                             /*residual=*/Value(), geo.strides,
+                             geo.dilations, group, /*activation=*/nullptr,
+                             /*pool=*/nullptr);
+}
 
 void cambrian::onnx_import::registerConvolution(OpRegistry &r) {
   r.add("", "Conv", 1, importConv);

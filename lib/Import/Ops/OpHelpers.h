@@ -63,6 +63,13 @@ mlir::FailureOr<WindowGeometry>
 computeWindow(NodeContext &nc, llvm::ArrayRef<int64_t> inputSpatial,
               llvm::ArrayRef<int64_t> kernelFromWeights, bool allowCeilMode);
 
+/// An NCHW convolution of `x` [N, C, spatial...] (padded first with zeros,
+/// as `geo` says) with `w` [F, C/group, kernel...] plus an optional
+/// per-filter `bias`, as one cambrian.conv.
+mlir::Value emitConv(NodeContext &nc, mlir::Value x, mlir::Value w,
+                     mlir::Value bias, const WindowGeometry &geo,
+                     int64_t group);
+
 /// Reduction axes from the `axes` attribute (older opsets) or input 1
 /// (newer), normalised and sorted. Empty axes reduce all unless
 /// `noop_with_empty_axes`; then `noop` is set.
