@@ -220,11 +220,16 @@ struct SinkDequantizeThroughReshape : OpRewritePattern<ReshapeOp> {
       return rewriter.notifyMatchFailure(op, "source is not dequantized per "
                                              "tensor");
     quant::QuantizedType qt = quantizedElement(dq.getInput());
+    Location loc = op.getLoc();
     auto resultType = cast<RankedTensorType>(op.getResult().getType());
-    auto moved = ReshapeOp::create(rewriter, op.getLoc(),
-                                   resultType.clone(qt), dq.getInput(),
-                                   op.getReassociationIndices());
-    rewriter.template replaceOpWithNewOp<DequantizeOp>(op, resultType, moved);
+    // On the storage: targets bufferize integers, not quantized types.
+    auto moved = ReshapeOp::create(
+        rewriter, loc, resultType.clone(qt.getStorageType()),
+        storageOf(rewriter, loc, dq.getInput()), op.getReassociationIndices());
+    Value quantized = quant::StorageCastOp::create(
+        rewriter, loc, resultType.clone(qt), moved);
+    rewriter.template replaceOpWithNewOp<DequantizeOp>(op, resultType,
+                                                       quantized);
     return success();
   }
 };

@@ -27,6 +27,8 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 
+#include <cstring>
+
 using namespace mlir;
 using namespace cambrian;
 
@@ -37,38 +39,32 @@ quant::QuantizedType quantizedElement(Value v) {
       cast<ShapedType>(v.getType()).getElementType());
 }
 
-/// The int8 values of a constant behind a quant.scast, or nullopt.
-std::optional<std::vector<int8_t>> constantInt8(Value v) {
+/// The values of an integer constant of element type T (dense or a dense
+/// resource), behind a quant.scast if there is one; nullopt otherwise.
+template <typename T>
+std::optional<std::vector<T>> constantValues(Value v) {
   if (auto cast = v.getDefiningOp<quant::StorageCastOp>())
     v = cast.getInput();
   auto cst = v.getDefiningOp<arith::ConstantOp>();
   auto type = dyn_cast<RankedTensorType>(v.getType());
-  if (!cst || !type || !type.getElementType().isInteger(8))
+  if (!cst || !type || !type.getElementType().isInteger(8 * sizeof(T)))
     return std::nullopt;
   Attribute attr = cst.getValue();
   if (auto dense = dyn_cast<DenseIntElementsAttr>(attr))
-    return std::vector<int8_t>(dense.getValues<int8_t>().begin(),
-                               dense.getValues<int8_t>().end());
+    return std::vector<T>(dense.getValues<T>().begin(),
+                          dense.getValues<T>().end());
   if (auto res = dyn_cast<DenseResourceElementsAttr>(attr)) {
     AsmResourceBlob *blob = res.getRawHandle().getBlob();
     if (!blob)
       return std::nullopt;
     ArrayRef<char> data = blob->getData();
-    if ((int64_t)data.size() != type.getNumElements())
+    if ((int64_t)data.size() != type.getNumElements() * (int64_t)sizeof(T))
       return std::nullopt;
-    return std::vector<int8_t>(data.begin(), data.end());
+    std::vector<T> values(type.getNumElements());
+    std::memcpy(values.data(), data.data(), data.size());
+    return values;
   }
   return std::nullopt;
-}
-
-/// The int32 values of a constant, or nullopt.
-std::optional<std::vector<int32_t>> constantInt32(Value v) {
-  DenseIntElementsAttr dense;
-  if (!matchPattern(v, m_Constant(&dense)) ||
-      !dense.getElementType().isInteger(32))
-    return std::nullopt;
-  return std::vector<int32_t>(dense.getValues<int32_t>().begin(),
-                              dense.getValues<int32_t>().end());
 }
 
 /// What the kernels need of a quantized product, checked.
@@ -113,13 +109,13 @@ std::optional<Int8Product> matchInt8Product(OpTy op, bool readWeights) {
     auto cast = w.getDefiningOp<quant::StorageCastOp>();
     if (!cast || !matchPattern(cast.getInput(), m_Constant()))
       return std::nullopt;
-  } else if (std::optional<std::vector<int8_t>> weights = constantInt8(w)) {
+  } else if (std::optional<std::vector<int8_t>> weights = constantValues<int8_t>(w)) {
     p.weights = std::move(*weights);
   } else {
     return std::nullopt;
   }
   if (Value b = op.getBias()) {
-    p.bias = constantInt32(b);
+    p.bias = constantValues<int32_t>(b);
     if (!p.bias)
       return std::nullopt;
   }

@@ -740,21 +740,27 @@ struct DecomposeDequantize : DecomposePattern<DequantizeOp> {
     QuantParams p =
         quantParams(cast<quant::QuantizedType>(in.getElementType()));
     Type f = out.getElementType();
+    // 32-bit integers are exact only in f64.
+    Type compute = p.storage.getWidth() > 16 ? Type(rewriter.getF64Type()) : f;
     Value stored = quant::StorageCastOp::create(
         rewriter, op.getLoc(),
         RankedTensorType::get(in.getShape(), p.storage), op.getInput());
     SmallVector<double> zps(p.zeroPoints.begin(), p.zeroPoints.end());
-    Value scale = paramTensor(tb, f, p.scales, p.axis, in.getRank());
-    Value zp = paramTensor(tb, f, zps, p.axis, in.getRank());
+    Value scale = paramTensor(tb, compute, p.scales, p.axis, in.getRank());
+    Value zp = paramTensor(tb, compute, zps, p.axis, in.getRank());
     bool isSigned = p.isSigned;
     Value y = tb.elementwise(
         {stored, scale, zp}, out.getShape(), f,
         [&](OpBuilder &b, Location l, ValueRange v) -> Value {
-          Value x = isSigned ? arith::SIToFPOp::create(b, l, f, v[0]).getResult()
-                             : arith::UIToFPOp::create(b, l, f, v[0]).getResult();
-          return arith::MulFOp::create(b, l,
-                                       arith::SubFOp::create(b, l, x, v[2]),
-                                       v[1]);
+          Value x =
+              isSigned
+                  ? arith::SIToFPOp::create(b, l, compute, v[0]).getResult()
+                  : arith::UIToFPOp::create(b, l, compute, v[0]).getResult();
+          Value y = arith::MulFOp::create(
+              b, l, arith::SubFOp::create(b, l, x, v[2]), v[1]);
+          if (compute != f)
+            y = arith::TruncFOp::create(b, l, f, y);
+          return y;
         });
     rewriter.replaceOp(op, y);
     return success();

@@ -66,7 +66,12 @@ cambrian::cmb::getRequantization(quant::UniformQuantizedType input,
                                  ActivationAttr activation) {
   Requantization r;
   for (double ws : quantizedScales(filter)) {
-    auto fp = toFixedPoint(input.getScale() * ws / result.getScale());
+    // The factor as ONNX Runtime forms it, in float32 (x_scale * w_scale /
+    // y_scale): models are quantized and checked against that runtime, and
+    // a factor a few ulps apart flips results that sit on a tie.
+    float factor = (float)input.getScale() * (float)ws;
+    factor /= (float)result.getScale();
+    auto fp = toFixedPoint(factor);
     if (!fp)
       return failure();
     r.scales.push_back(*fp);

@@ -150,8 +150,9 @@ LogicalResult cambrian::onnx_import::checkQuantParams(
 quant::QuantizedType cambrian::onnx_import::quantizedType(
     NodeContext &nc, const QuantParamInputs &p, ArrayRef<int64_t> xs,
     int32_t qt) {
-  // int32 only as the exact result of ConvInteger/MatMulInteger (scale 1).
-  bool int32Result = qt == kInt32 && p.scale < 0;
+  // int32: a dequantized bias (DequantizeLinear of a QDQ model's int32
+  // bias), or the exact result of ConvInteger/MatMulInteger (scale 1).
+  bool int32Result = qt == kInt32;
   if ((qt != kInt8 && qt != kUInt8 && !int32Result) || p.blockSize != 0)
     return nullptr;
   const HostTensor *scale = p.scale >= 0 ? nc.constantInput(p.scale) : nullptr;
