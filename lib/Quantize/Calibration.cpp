@@ -31,8 +31,11 @@ using namespace mlir;
 //===----------------------------------------------------------------------===//
 
 std::string TempDir::create() {
-  std::error_code ec =
-      llvm::sys::fs::createUniqueDirectory("cambrian-quantize", dir);
+  // In the system's temporary folder ($TMPDIR), never the working one.
+  llvm::SmallString<128> model;
+  llvm::sys::path::system_temp_directory(/*ErasedOnReboot=*/true, model);
+  llvm::sys::path::append(model, "cambrian-quantize");
+  std::error_code ec = llvm::sys::fs::createUniqueDirectory(model, dir);
   if (ec)
     return "cannot create a temporary folder: " + ec.message();
   return "";

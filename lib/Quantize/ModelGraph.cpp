@@ -66,13 +66,6 @@ std::string cambrian::quant::loadModelGraph(llvm::StringRef path,
   llvm::SmallString<128> baseDir(path);
   llvm::sys::path::remove_filename(baseDir);
 
-  for (const onnx::NodeProto &n : graph.node())
-    if (n.op_type() == "QuantizeLinear" || n.op_type() == "DequantizeLinear" ||
-        llvm::StringRef(n.op_type()).starts_with("QLinear") ||
-        llvm::StringRef(n.op_type()).ends_with("Integer"))
-      return "'" + path.str() + "' is already quantized (node '" + n.name() +
-             "' is " + n.op_type() + "); compile it without --quantize";
-
   for (onnx::TensorProto &t : *graph.mutable_initializer()) {
     err = inlineExternalData(t, baseDir);
     if (!err.empty())
@@ -110,6 +103,13 @@ std::string cambrian::quant::loadModelGraph(llvm::StringRef path,
     names.insert(name);
     n.set_name(name);
   }
+
+  for (const onnx::NodeProto &n : graph.node())
+    if (n.op_type() == "QuantizeLinear" || n.op_type() == "DequantizeLinear" ||
+        llvm::StringRef(n.op_type()).starts_with("QLinear") ||
+        llvm::StringRef(n.op_type()).ends_with("Integer"))
+      return "'" + path.str() + "' is already quantized (node '" + n.name() +
+             "' is " + n.op_type() + "); compile it without --quantize";
 
   for (int i = 0; i < graph.initializer_size(); ++i)
     g.initializers[graph.initializer(i).name()] = i;

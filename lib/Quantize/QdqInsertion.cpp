@@ -217,11 +217,18 @@ std::string cambrian::quant::planQuantization(
   for (int ni = 0; ni < graph.node_size(); ++ni) {
     const onnx::NodeProto &n = graph.node(ni);
     const OpRule *r = ruleFor(n);
-    if (!r)
-      continue;
     auto skip = [&](const std::string &reason) {
       plan.skipped.push_back({n.name(), n.op_type(), reason});
     };
+    if (!r) {
+      // Worth saying only where it breaks a chain of quantized float
+      // values (not for shape arithmetic).
+      if (llvm::any_of(n.input(), [&](const std::string &in) {
+            return quantizedOutputs.count(in) > 0;
+          }))
+        skip("not an op the quantizer handles");
+      continue;
+    }
     if (excluded.count(n.name())) {
       skip("excluded (--quantize-exclude)");
       continue;
@@ -384,8 +391,8 @@ std::string cambrian::quant::planQuantization(
           b.scales.push_back(inputScale * s);
       else
         b.scales.push_back(inputScale * bScale);
-      for (float &s : b.scales)
-        s = std::max(s, kTinyScale);
+      // Exactly input_scale * weight_scale, which integer code relies on;
+      // the weight scales were raised above so that the bias fits int32.
     }
   }
   return "";
