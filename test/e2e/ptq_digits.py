@@ -6,9 +6,11 @@ with a dynamic batch, writes a calibration folder of training samples (one
 `cambrian-compile --quantize int8 --calibration DIR --calibrate METHOD` and
 evaluates float and int8 top-1 on the held-out split (one run of the whole
 split as a batch). A case passes when int8 loses at most 0.5 points against
-float and the quantized graph really holds QuantizeLinear/DequantizeLinear
-(checked on --emit=import). Ends with `N passed, N failed`; exits 1 on any
-failure.
+float, the quantized graph really holds QuantizeLinear/DequantizeLinear
+(checked on --emit=import), and onnxruntime, running the same quantized
+model (--save-quantized), also loses at most 0.5 points (so the QDQ model is
+a valid one that any runtime reads alike). Ends with `N passed, N failed`;
+exits 1 on any failure.
 
 Usage: ptq_digits.py --build BUILD [--work DIR] [--calibration-samples N]
 """
@@ -21,6 +23,7 @@ import sys
 import time
 
 import numpy as np
+import onnxruntime as ort
 import torch
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
@@ -126,15 +129,21 @@ def main():
     for method in METHODS:
         so = os.path.join(work, "int8-%s.so" % method)
         report = os.path.join(work, "report-%s.json" % method)
+        qdq_model = os.path.join(work, "digits-%s.qdq.onnx" % method)
         common = [compiler, onnx_path, "--input-shape", shape, "--quantize",
                   "int8", "--calibration", calib, "--calibrate", method]
         t = time.time()
         try:
-            run(common + ["--quantize-report", report, "-o", so])
+            run(common + ["--quantize-report", report, "--save-quantized",
+                          qdq_model, "-o", so])
             seconds = time.time() - t
             ir = run(common + ["--emit=import"])
             int8_acc = accuracy(so)
             layers = json.load(open(report))["layers"]
+            sess = ort.InferenceSession(qdq_model,
+                                        providers=["CPUExecutionProvider"])
+            ort_acc = (sess.run(None, {"x": x_test})[0].argmax(1)
+                       == y_test).mean() * 100
         except RuntimeError as e:
             print("FAIL %s: %s" % (method, e))
             failed += 1
@@ -142,11 +151,13 @@ def main():
         qdq = ir.count("cambrian.quantize") > 0 and ir.count(
             "cambrian.dequantize") > 0
         loss = float_acc - int8_acc
-        ok = qdq and loss <= MAX_LOSS_POINTS and len(layers) > 0
-        print("%s %s: int8 top-1 %.2f%% (loss %.2f points, limit %.1f), "
-              "%d quantized layers, compiled in %.1f s%s" % (
+        ok = (qdq and loss <= MAX_LOSS_POINTS and len(layers) > 0
+              and float_acc - ort_acc <= MAX_LOSS_POINTS)
+        print("%s %s: int8 top-1 %.2f%% (loss %.2f points, limit %.1f; "
+              "onnxruntime on the same QDQ model %.2f%%), %d quantized "
+              "layers, quantized and compiled in %.1f s%s" % (
                   "PASS" if ok else "FAIL", method, int8_acc, loss,
-                  MAX_LOSS_POINTS, len(layers), seconds,
+                  MAX_LOSS_POINTS, ort_acc, len(layers), seconds,
                   "" if qdq else ", no quantize/dequantize in the IR"))
         passed += ok
         failed += not ok

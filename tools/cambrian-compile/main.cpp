@@ -109,6 +109,11 @@ static cl::opt<std::string>
                    cl::desc("Write the scales and the error of every "
                             "quantized layer as JSON"),
                    cl::value_desc("file.json"), cl::cat(quantCategory));
+static cl::opt<std::string>
+    saveQuantized("save-quantized",
+                  cl::desc("Also write the quantized (QDQ) ONNX model, e.g. "
+                           "to run it with another runtime"),
+                  cl::value_desc("file.onnx"), cl::cat(quantCategory));
 static cl::opt<bool>
     verbose("verbose",
             cl::desc("Show progress (calibration) even when stderr is not a "
@@ -126,11 +131,12 @@ static int fail(const Twine &message) {
 static std::string quantizeOptions(quant::QuantizeOptions &q) {
   bool any = !calibrationDir.empty() || calibrate.getNumOccurrences() ||
              percentile.getNumOccurrences() || perChannel || perTensor ||
-             !quantizeExclude.empty() || !quantizeReport.empty();
+             !quantizeExclude.empty() || !quantizeReport.empty() ||
+             !saveQuantized.empty();
   if (quantize.empty())
     return any ? "--calibration, --calibrate, --percentile, --per-channel, "
-                 "--per-tensor, --quantize-exclude and --quantize-report "
-                 "need --quantize int8"
+                 "--per-tensor, --quantize-exclude, --quantize-report and "
+                 "--save-quantized need --quantize int8"
                : "";
   if (quantize != "int8")
     return "--quantize expects int8, got '" + quantize + "'";
@@ -258,11 +264,15 @@ int main(int argc, char **argv) {
   SmallString<128> quantizedPath;
   std::optional<FileRemover> removeQuantized;
   if (!quantize.empty()) {
-    if (std::error_code ec = sys::fs::createTemporaryFile(
-            "cambrian-quantized", "onnx", quantizedPath))
-      return fail("cannot create a temporary file: " + ec.message());
-    removeQuantized.emplace(quantizedPath);
-    sys::RemoveFileOnSignal(quantizedPath);
+    if (!saveQuantized.empty()) {
+      quantizedPath = saveQuantized;
+    } else {
+      if (std::error_code ec = sys::fs::createTemporaryFile(
+              "cambrian-quantized", "onnx", quantizedPath))
+        return fail("cannot create a temporary file: " + ec.message());
+      removeQuantized.emplace(quantizedPath);
+      sys::RemoveFileOnSignal(quantizedPath);
+    }
     if (mlir::failed(quant::quantizeModel(ctx, modelPath, options,
                                           quantOptions, quantizedPath)) ||
         failed)
