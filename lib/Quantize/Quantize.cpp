@@ -12,6 +12,8 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 
+#include "llvm/ADT/STLExtras.h"
+
 using namespace cambrian;
 using namespace cambrian::quant;
 using namespace mlir;
@@ -70,8 +72,15 @@ LogicalResult cambrian::quant::quantizeModel(MLIRContext &ctx,
   if (std::string err = tmp.create(); !err.empty())
     return fail(err);
   std::vector<std::string> candidates = candidateTensors(g, options);
+  // Fed inputs come from the samples; the rest become extra outputs.
+  std::vector<std::string> computed;
+  for (const std::string &c : candidates)
+    if (!llvm::any_of(g.inputs, [&](const ModelInput &in) {
+          return in.name == c;
+        }))
+      computed.push_back(c);
   NativeRunner floatRunner;
-  if (failed(floatRunner.build(ctx, g.model, candidates, compile, g.inputs,
+  if (failed(floatRunner.build(ctx, g.model, computed, compile, g.inputs,
                                shapes, tmp, "float")))
     return failure();
 
