@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test suite (lit, Catch2, end-to-end against onnxruntime, ONNX
-# conformance) and ends with one line "N passed, N failed" totalled over all
-# of them. The conformance suite counts the cases of
-# test/conformance/expected_passes.txt; its report goes to
+# Runs every test suite (lit, Catch2, end-to-end against onnxruntime,
+# post-training quantization accuracy, ONNX conformance) and ends with one
+# line "N passed, N failed" totalled over all of them. The conformance suite
+# counts the cases of test/conformance/expected_passes.txt; its report goes to
 # BUILD/conformance/conformance.md (`make conformance` refreshes docs/).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +33,12 @@ e2e_out=$($PY test/e2e/run_e2e.py --build "$BUILD" --models "$MODELS" 2>&1); e2e
 echo "$e2e_out" | grep -E "^(PASS|FAIL)" || true
 ep=$(echo "$e2e_out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' | tail -1)
 if [ -n "$ep" ]; then set -- $ep; add "$1" "$2"; elif [ "$e2e_rc" -ne 0 ]; then add 0 1; fi
+
+echo "== post-training quantization (digits CNN, int8 vs float top-1)"
+ptq_out=$($PY test/e2e/ptq_digits.py --build "$BUILD" 2>&1); ptq_rc=$?
+echo "$ptq_out" | grep -E "^(float:|PASS|FAIL)" || true
+pp=$(echo "$ptq_out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' | tail -1)
+if [ -n "$pp" ]; then set -- $pp; add "$1" "$2"; elif [ "$ptq_rc" -ne 0 ]; then echo "$ptq_out" | tail -5; add 0 1; fi
 
 echo "== conformance (ONNX backend node tests)"
 conf_out=$($PY test/conformance/run_conformance.py --build "$BUILD" \

@@ -74,6 +74,8 @@ import io
 import numpy as np
 import torch, torchvision, onnx, onnxruntime as ort
 import os
+from sklearn.datasets import load_digits
+assert load_digits().data.shape == (1797, 64)
 assert np.__version__.startswith("1."), np.__version__
 node_dir = os.path.join(os.path.dirname(onnx.__file__), "backend", "test", "data", "node")
 assert os.path.isdir(node_dir), f"onnx wheel lacks backend node test data: {node_dir}"

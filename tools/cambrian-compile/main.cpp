@@ -2,6 +2,7 @@
 
 #include "cambrian/Pipeline/Diagnostics.h"
 #include "cambrian/Pipeline/Pipeline.h"
+#include "cambrian/Quantize/Quantize.h"
 #include "cambrian/Runtime/Npy.h"
 #include "cambrian/Target/TargetRegistry.h"
 
@@ -10,6 +11,9 @@
 #include "mlir/Support/FileUtilities.h"
 
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/Signals.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
@@ -64,6 +68,57 @@ static cl::opt<bool>
                      "(read with `cambrian-run --profile`); same as "
                      "--target-opt profile=1"),
             cl::cat(category));
+static cl::OptionCategory quantCategory(
+    "Post-training quantization (docs/quantization.md)");
+static cl::opt<std::string>
+    quantize("quantize",
+             cl::desc("Quantize the float model after calibrating it on "
+                      "--calibration (only int8)"),
+             cl::value_desc("int8"), cl::cat(quantCategory));
+static cl::opt<std::string>
+    calibrationDir("calibration",
+                   cl::desc("Calibration samples: one .npy per sample, or one "
+                            "sub-folder per sample with one <input>.npy per "
+                            "input"),
+                   cl::value_desc("dir"), cl::cat(quantCategory));
+static cl::opt<std::string>
+    calibrate("calibrate",
+              cl::desc("How ranges are chosen: minmax (default), percentile "
+                       "or entropy"),
+              cl::value_desc("method"), cl::init("minmax"),
+              cl::cat(quantCategory));
+static cl::opt<double>
+    percentile("percentile",
+               cl::desc("The mass --calibrate=percentile keeps on each side, "
+                        "in % (default 99.999)"),
+               cl::init(99.999), cl::cat(quantCategory));
+static cl::opt<bool> perChannel("per-channel",
+                                cl::desc("One weight scale per output channel "
+                                         "(the default)"),
+                                cl::cat(quantCategory));
+static cl::opt<bool> perTensor("per-tensor",
+                               cl::desc("One scale per weight tensor"),
+                               cl::cat(quantCategory));
+static cl::list<std::string>
+    quantizeExclude("quantize-exclude",
+                    cl::desc("Nodes that stay float, by ONNX node name"),
+                    cl::value_desc("node,..."), cl::CommaSeparated,
+                    cl::cat(quantCategory));
+static cl::opt<std::string>
+    quantizeReport("quantize-report",
+                   cl::desc("Write the scales and the error of every "
+                            "quantized layer as JSON"),
+                   cl::value_desc("file.json"), cl::cat(quantCategory));
+static cl::opt<std::string>
+    saveQuantized("save-quantized",
+                  cl::desc("Also write the quantized (QDQ) ONNX model, e.g. "
+                           "to run it with another runtime"),
+                  cl::value_desc("file.onnx"), cl::cat(quantCategory));
+static cl::opt<bool>
+    verbose("verbose",
+            cl::desc("Show progress (calibration) even when stderr is not a "
+                     "terminal"),
+            cl::cat(category));
 static cl::opt<bool> listTargets("list-targets", cl::desc("List the targets"),
                                  cl::cat(category));
 static cl::opt<bool>
@@ -75,6 +130,41 @@ static cl::opt<bool>
 static int fail(const Twine &message) {
   WithColor::error(errs(), "cambrian-compile") << message << "\n";
   return 1;
+}
+
+/// Reads the quantization options; an error message or "".
+static std::string quantizeOptions(quant::QuantizeOptions &q) {
+  bool any = !calibrationDir.empty() || calibrate.getNumOccurrences() ||
+             percentile.getNumOccurrences() || perChannel || perTensor ||
+             !quantizeExclude.empty() || !quantizeReport.empty() ||
+             !saveQuantized.empty();
+  if (quantize.empty())
+    return any ? "--calibration, --calibrate, --percentile, --per-channel, "
+                 "--per-tensor, --quantize-exclude, --quantize-report and "
+                 "--save-quantized need --quantize int8"
+               : "";
+  if (quantize != "int8")
+    return "--quantize expects int8, got '" + quantize + "'";
+  if (calibrationDir.empty())
+    return "--quantize int8 needs --calibration DIR (the samples to "
+           "calibrate on)";
+  std::optional<quant::Calibrator> method = quant::parseCalibrator(calibrate);
+  if (!method)
+    return "--calibrate expects minmax, percentile or entropy, got '" +
+           calibrate + "'";
+  if (perChannel && perTensor)
+    return "--per-channel and --per-tensor exclude each other";
+  if (!(percentile > 0 && percentile <= 100))
+    return "--percentile expects a value in (0, 100], got " +
+           std::to_string(percentile);
+  q.calibrationDir = calibrationDir;
+  q.calibrator = *method;
+  q.percentile = percentile;
+  q.perChannel = !perTensor;
+  q.exclude.assign(quantizeExclude.begin(), quantizeExclude.end());
+  q.reportPath = quantizeReport;
+  q.progress = verbose || sys::Process::StandardErrIsDisplayed();
+  return "";
 }
 
 /// The overview `--help` prints: usage, then each target with its phases
@@ -98,7 +188,7 @@ static std::string overview() {
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   registerAllTargets();
-  cl::HideUnrelatedOptions(category);
+  cl::HideUnrelatedOptions({&category, &quantCategory});
   if (argc > 1 && StringRef(argv[1]) == "--list-targets") {
     for (const Target *t : TargetRegistry::all())
       outs() << t->name() << "\t" << t->summary() << "\n";
@@ -147,6 +237,9 @@ int main(int argc, char **argv) {
     bound.shape.assign(array.shape.begin(), array.shape.end());
     bound.data = std::move(array.data);
   }
+  quant::QuantizeOptions quantOptions;
+  if (std::string err = quantizeOptions(quantOptions); !err.empty())
+    return fail(err);
   if (emit == phaseName(Phase::Module))
     return fail("--emit expects a phase before the module (import, graph, "
                 "target, or one the target adds), got 'module'; leave --emit "
@@ -177,19 +270,47 @@ int main(int argc, char **argv) {
     return mlir::success();
   });
 
+  // Quantization writes a QDQ model, which then compiles like any other.
+  std::string compiledPath = modelPath;
+  SmallString<128> quantizedPath;
+  std::optional<FileRemover> removeQuantized;
+  if (!quantize.empty()) {
+    if (!saveQuantized.empty()) {
+      quantizedPath = saveQuantized;
+    } else {
+      if (std::error_code ec = sys::fs::createTemporaryFile(
+              "cambrian-quantized", "onnx", quantizedPath))
+        return fail("cannot create a temporary file: " + ec.message());
+      removeQuantized.emplace(quantizedPath);
+      sys::RemoveFileOnSignal(quantizedPath);
+    }
+    if (mlir::failed(quant::quantizeModel(ctx, modelPath, options,
+                                          quantOptions, quantizedPath)) ||
+        failed)
+      return 1;
+    compiledPath = std::string(quantizedPath);
+  }
+  auto quantizedNote = [&] {
+    if (!quantize.empty())
+      WithColor::note(errs(), "cambrian-compile")
+          << "'" << compiledPath << "' is the quantized model of '"
+          << modelPath << "'\n";
+    return 1;
+  };
+
   if (!writeModule) {
     std::string err;
     auto file = mlir::openOutputFile(out.empty() ? "-" : out, &err);
     if (!file)
       return fail(err);
-    if (mlir::failed(compileModel(ctx, modelPath, options, emit, "",
+    if (mlir::failed(compileModel(ctx, compiledPath, options, emit, "",
                                   file->os())) || failed)
-      return 1;
+      return quantizedNote();
     file->keep();
     return 0;
   }
-  if (mlir::failed(compileModel(ctx, modelPath, options, "", out, nulls())) ||
+  if (mlir::failed(compileModel(ctx, compiledPath, options, "", out, nulls())) ||
       failed)
-    return 1;
+    return quantizedNote();
   return 0;
 }
