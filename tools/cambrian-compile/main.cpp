@@ -116,16 +116,12 @@ static cl::opt<std::string>
                   cl::value_desc("file.onnx"), cl::cat(quantCategory));
 static cl::opt<bool>
     verbose("verbose",
-            cl::desc("Show progress (calibration) even when stderr is not a "
-                     "terminal"),
+            cl::desc("Print the compiler's remarks (which quantized nodes run "
+                     "in float) and the calibration's progress even when "
+                     "stderr is not a terminal"),
             cl::cat(category));
 static cl::opt<bool> listTargets("list-targets", cl::desc("List the targets"),
                                  cl::cat(category));
-static cl::opt<bool>
-    verbose("verbose",
-            cl::desc("Also print the compiler's remarks: which quantized "
-                     "nodes run in float, and why"),
-            cl::cat(category));
 
 static int fail(const Twine &message) {
   WithColor::error(errs(), "cambrian-compile") << message << "\n";
