@@ -34,6 +34,13 @@ echo "$e2e_out" | grep -E "^(PASS|FAIL)" || true
 ep=$(echo "$e2e_out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' | tail -1)
 if [ -n "$ep" ]; then set -- $ep; add "$1" "$2"; elif [ "$e2e_rc" -ne 0 ]; then add 0 1; fi
 
+echo "== int8 end to end (onnxruntime's int8 run of the same QDQ/QOperator models)"
+$PY scripts/export_models.py --out "$MODELS" --set int8 >/dev/null || { echo "int8 model export failed"; add 0 1; }
+i8_out=$($PY test/e2e/run_int8.py --build "$BUILD" --models "$MODELS" 2>&1); i8_rc=$?
+echo "$i8_out" | grep -E "^(PASS|FAIL)|^  BAD |^    \|" || true
+i8p=$(echo "$i8_out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' | tail -1)
+if [ -n "$i8p" ]; then set -- $i8p; add "$1" "$2"; elif [ "$i8_rc" -ne 0 ]; then add 0 1; fi
+
 echo "== conformance (ONNX backend node tests)"
 conf_out=$($PY test/conformance/run_conformance.py --build "$BUILD" \
   --report "$BUILD/conformance/conformance.md" 2>&1); conf_rc=$?
