@@ -34,8 +34,8 @@ Model sets:
 A quantized model NAME also writes OUT/NAME/sample<k>_input_<i>.npy and
 sample<k>_expected_<o>.npy for its further test samples (meta.json's
 "samples" lists them all; sample 0 is input_<i>/expected_<o>, seeded normal
-noise like the float models', sample 1 is a smooth, ImageNet-normalized
-image-like input, or other token ids for BERT). Its expected outputs come
+noise like the float models', samples 1 and 2 are smooth, ImageNet-normalized
+image-like inputs; for BERT sample 1 has other token ids and more padding). Its expected outputs come
 from onnxruntime with its default graph optimizations, i.e. its int8
 kernels (QLinearConv, ...); meta.json also records how far onnxruntime's
 float emulation of the same graph (optimizations off) is from them. Its float
@@ -328,18 +328,17 @@ def image_like(rng, shape):
 
 def quant_sample(base_inputs, rng, kind):
     """Inputs shaped like BASE_INPUTS (a [(name, array)] list). Float inputs:
-    kind "normal" is seeded N(0, 1) noise, "pixels" uniform random pixels in
-    [0, 1] normalized like ImageNet, "image" an image-like picture. Token ids
-    are seeded at random whatever the kind; "image" pads a quarter of the
-    attention mask instead of an eighth."""
+    kind "normal" is seeded N(0, 1) noise, "image" an image-like picture.
+    (Uniform random pixels are left out: on them some random-weight networks,
+    EfficientNet-B0, MobileNetV3, answer 30 times larger than on the others,
+    and calibrating on both leaves the others a handful of output levels.)
+    Token ids are seeded at random whatever the kind; "image" pads a quarter
+    of the attention mask instead of an eighth."""
     out = []
     for name, a in base_inputs:
         if a.dtype == np.float32:
             if kind == "image":
                 v = image_like(rng, a.shape)
-            elif kind == "pixels":
-                v = ((rng.random(a.shape, dtype=np.float32) - IMAGENET_MEAN)
-                     / IMAGENET_STD).astype(np.float32)
             else:
                 v = rng.standard_normal(a.shape).astype(np.float32)
         elif name == "attention_mask":
@@ -386,8 +385,8 @@ def export_quantized(name, out_dir):
         quant_pre_process(os.path.join(base_dir, "model.onnx"), pre)
 
         rng = np.random.default_rng(SEED + 100)
-        kinds = ("normal", "pixels", "image")
-        calib = [dict(quant_sample(base_inputs, rng, kinds[k % 3]))
+        kinds = ("normal", "image")
+        calib = [dict(quant_sample(base_inputs, rng, kinds[k % 2]))
                  for k in range(CALIBRATION_SAMPLES)]
 
         class Reader(CalibrationDataReader):
@@ -413,18 +412,18 @@ def export_quantized(name, out_dir):
     onnx.checker.check_model(model_path)
 
     # Sample 0 is the float model's own input (N(0, 1) noise or token ids),
-    # then random pixels and an image-like picture (other token ids for BERT).
+    # then two image-like pictures (other token ids for BERT).
     rng = np.random.default_rng(SEED + 200)
     image_model = any(a.dtype == np.float32 for _, a in base_inputs)
     samples = [("normal" if image_model else "tokens", base_inputs)]
-    samples += ([(k, quant_sample(base_inputs, rng, k)) for k in ("pixels", "image")]
+    samples += ([(k, quant_sample(base_inputs, rng, "image")) for k in ("image", "image-2")]
                 if image_model else [("tokens-padded", quant_sample(base_inputs, rng, "image"))])
     outs, meta = write_reference(tmp, model_path, samples[0][1], {"model": name},
                                  optimize=True)
     meta["quantization"] = {"base": spec.base, "format": spec.format,
                             "activations": spec.activations, "weights": "QInt8 per-channel",
                             "calibration": f"MinMax over {CALIBRATION_SAMPLES} seeded samples "
-                                           "(normal noise, random pixels, image-like in turn)",
+                                           "(normal noise and image-like in turn)",
                             "reference": "onnxruntime, default graph optimizations (int8 kernels)"}
     meta["samples"] = []
     spread = []

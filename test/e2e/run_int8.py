@@ -8,7 +8,7 @@ onnxruntime's outputs for them) this
   1. compiles BUILD/bin/cambrian-compile MODEL --target x86 -o WORK/NAME.so,
   2. checks that the integer path is taken (check_integer_path, below),
   3. runs cambrian-run on every sample of meta.json (seeded N(0, 1) noise,
-     random pixels, an image-like picture; token ids for BERT) and compares
+     two image-like pictures; token ids for BERT) and compares
      each output with onnxruntime's:
        - cosine similarity >= 0.999 with ORT's int8 kernels' output (graph
          optimizations on: QLinearConv, ...), and
