@@ -62,7 +62,7 @@ def _first_error_line(text, limit=200):
     return pick if len(pick) <= limit else pick[:limit] + " …"
 
 
-def write_chart(results, path):
+def write_chart(results, path, title=""):
     """Grouped bars per model: Cambrian's and IREE's latency over ORT's, one
     panel per thread count. Log scale; each bar starts at ORT's 1.0, so a bar
     pointing down is faster than onnxruntime and one pointing up is slower."""
@@ -104,7 +104,7 @@ def write_chart(results, path):
         ax.set_xticklabels(models, rotation=20, ha="right", fontsize=8)
         ax.set_xlim(-0.6, len(models) - 0.4)
         ax.set_ylabel("latency / ORT latency")
-        ax.set_title(f"{t} thread{'s' if t > 1 else ''}: latency relative to onnxruntime "
+        ax.set_title(f"{title}{t} thread{'s' if t > 1 else ''}: latency relative to onnxruntime "
                      "(below 1 = faster)", fontsize=10)
         ax.grid(axis="y", which="major", alpha=0.3)
         ax.legend(fontsize=8, loc="upper left")
@@ -113,7 +113,21 @@ def write_chart(results, path):
     plt.close(fig)
 
 
-def write_markdown(results, path, chart_path):
+def write_markdown(results, path, chart_path, int8_results=None, int8_chart=None):
+    """docs/benchmarks.md: the float report from RESULTS (if any), then the
+    int8 section from INT8_RESULTS (if any)."""
+    out = ["# Benchmarks\n"]
+    if results:
+        out += _float_lines(results, chart_path)
+    else:
+        out.append("No float results (bench/results.json) yet: `make bench`.\n")
+    if int8_results:
+        out += _int8_lines(int8_results, int8_chart)
+    with open(path, "w") as f:
+        f.write("\n".join(out).rstrip() + "\n")
+
+
+def _float_lines(results, chart_path):
     s = results["settings"]
     meta = results["machine"]
     ver = results["versions"]
@@ -123,7 +137,6 @@ def write_markdown(results, path, chart_path):
     out = []
     w = out.append
 
-    w("# Benchmarks\n")
     w("Latency of Cambrian's compiled modules next to onnxruntime and IREE on the "
       "same models and inputs, written by `bench/run_bench.py` (`make bench`). "
       "Lower is better; ratios below 1 mean Cambrian is faster than onnxruntime.\n")
@@ -269,6 +282,84 @@ def write_markdown(results, path, chart_path):
             w(f"| {t} | {g:.1f} | {_fmt(pk and 100.0 * g / pk, '.0f')}% |")
         w("\nIts full output:\n")
         w("```\n" + sg.get("output", "").rstrip() + "\n```\n")
+    return out
 
-    with open(path, "w") as f:
-        f.write("\n".join(out).rstrip() + "\n")
+
+def _check_cell(res, threads):
+    """'cosine, top-1 a/b' of Cambrian's outputs at THREADS against ORT's."""
+    c = res.get("cambrian", {}).get("check", {}).get(str(threads))
+    if not c or "cosine" not in c:
+        return "–"
+    a, b = c["top1"]
+    return f"{c['cosine']:.5f}, {a}/{b}" + ("" if c["ok"] else " ✗")
+
+
+def _int8_lines(results, chart_path):
+    """The int8 section: Cambrian's module against ORT's int8 run of the same
+    QDQ model (bench/run_bench.py --int8)."""
+    s = results["settings"]
+    meta = results["machine"]
+    ver = results["versions"]
+    threads = s["threads"]
+    models = results["models"]
+    out = []
+    w = out.append
+
+    w("## int8: QDQ models against onnxruntime's int8\n")
+    w("`bench/run_bench.py --int8` (`make bench BENCH_ARGS=--int8`): the QDQ models of "
+      "`scripts/export_models.py` (onnxruntime's `quantize_static`, MinMax over 8 seeded "
+      "samples, per-channel int8 weights, int8 activations), compiled by Cambrian and run by "
+      "onnxruntime with every graph optimization, i.e. its int8 kernels (QLinearConv, "
+      "QLinearMatMul, ...). Timing as above: the median of "
+      f"{s['runs']} runs after {s['warmup']} warm-ups"
+      + (f", the fastest of {s['rounds']} interleaved rounds" if s.get("rounds", 1) > 1 else "")
+      + f". Outputs (on each model's N(0, 1) input) are checked against ORT's as "
+      f"`test/e2e/run_int8.py` does: cosine similarity ≥ {s.get('min_cosine', 0.999)} and the "
+      "same top-1 (argmax of the last axis per row: per token for BERT), or, where ORT's "
+      "own int8 and float-emulation runs of the graph are farther apart (deep random-weight "
+      "networks amplify one rounding step), within twice that spread; ✗ marks a failed "
+      "check. The cosine and top-1 shown are against ORT's int8 output.\n")
+    if results.get("note"):
+        w(f"> {results['note']}\n")
+    w(f"Run: {results['date']}, {results['wall_s'] / 60:.1f} min; {meta['cpu']} "
+      f"({meta['logical_cpus']} logical CPUs, {meta['isa']}); Cambrian `{ver['cambrian_commit']}`, "
+      f"onnxruntime {ver['onnxruntime']}.\n")
+    hdr = ["model", "GFLOP"]
+    for t in threads:
+        hdr += [f"Cambrian {t}T", f"ORT {t}T", f"ratio C/ORT {t}T"]
+    hdr += ["cosine, top-1 vs ORT", "Cambrian compile s"]
+    w("| " + " | ".join(hdr) + " |")
+    w("|" + "---|" * len(hdr))
+    for name, res in models.items():
+        row = [name, _fmt(res.get("flops") and res["flops"] / 1e9, ".2f")]
+        for t in threads:
+            row += [_latency_cell(res, "cambrian", t), _latency_cell(res, "ort", t),
+                    _fmt(ratio(res, "cambrian", t), ".2f")]
+        row.append(_check_cell(res, threads[0]))
+        c = res.get("cambrian", {})
+        row.append(_fmt(c.get("compile_s"), ".1f", "fail" if c.get("error") else "–"))
+        w("| " + " | ".join(row) + " |")
+    w("")
+    cells = []
+    for t in threads:
+        rs = [x for x in (ratio(r, "cambrian", t) for r in models.values()) if x]
+        g = geomean(rs)
+        worst = max(rs) if rs else None
+        cells.append(f"**{g:.3f}** (n = {len(rs)}, worst {worst:.2f})" if g else "–")
+    w("**Geometric mean** of Cambrian / ORT (int8), over the models where both were "
+      "measured (issue 17 asks ≤ 0.8, no model above 1.0):\n")
+    w("| | " + " | ".join(f"{t} thread{'s' if t > 1 else ''}" for t in threads) + " |")
+    w("|---|" + "---|" * len(threads))
+    w("| Cambrian / ORT | " + " | ".join(cells) + " |")
+    w("")
+    if chart_path:
+        w(f"![int8 latency relative to onnxruntime]({os.path.basename(chart_path)})\n")
+    failures = [(n, rt, res[rt]["error"]) for n, res in models.items()
+                for rt in ("cambrian", "ort") if res.get(rt, {}).get("error")]
+    failures += [(n, "cambrian", res["error"]) for n, res in models.items() if res.get("error")]
+    if failures:
+        w("### int8 failures\n")
+        for n, rt, e in failures:
+            w(f"- **{n}**, {LABELS[rt]}: `{_first_error_line(e)}`")
+        w("\nThe full error text is in bench/results_int8.json.\n")
+    return out

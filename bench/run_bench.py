@@ -24,6 +24,18 @@ bench/requirements.txt installed: `make bench` does both):
 
 Models missing from --models-dir are exported first with
 scripts/export_models.py (seeded random weights, batch 1).
+
+--int8 benchmarks the int8 models instead (quantize_static's QDQ models of
+export_models.py: six CNNs and the BERT encoder): Cambrian's module against
+onnxruntime running the same QDQ model with its int8 kernels, no IREE, no
+FMA peak. Outputs are checked by cosine similarity (>= 0.999) and top-1
+against ORT's, since int8 results are not equal to the last bit. Results go
+to bench/results_int8.json, the report to docs/benchmarks.md's int8 section
+(the float sections are re-rendered from bench/results.json, and a float run
+keeps the int8 section from bench/results_int8.json), the chart to
+docs/benchmarks_int8.png.
+    .venv/bin/python bench/run_bench.py --int8
+    .venv/bin/python bench/run_bench.py --int8 --threads 1 --models resnet18_qdq resnet50_qdq
 """
 import argparse
 import datetime
@@ -45,6 +57,8 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
 import flops as flops_mod  # noqa: E402  (bench/flops.py)
+sys.path.insert(0, os.path.join(REPO, "test", "e2e"))
+import run_int8 as int8_check  # noqa: E402  (test/e2e/run_int8.py: the int8 criterion)
 import report  # noqa: E402  (bench/report.py)
 
 # The issue's model set: the CI models, then the benchmark-only ones.
@@ -53,8 +67,17 @@ DEFAULT_MODELS = [
     "resnet50", "mobilenet_v3_large", "efficientnet_b0", "bert_base", "vit_s16",
 ]
 
+# The int8 set: six CNNs (the issue's baseline was measured over six) and
+# the BERT encoder, all QDQ with int8 activations.
+INT8_MODELS = [
+    "resnet18_qdq", "resnet50_qdq", "mobilenet_v2_qdq", "efficientnet_b0_qdq",
+    "squeezenet1_1_qdq", "mobilenet_v3_large_qdq", "bert_encoder_qdq",
+]
+
 # Output check against onnxruntime.
 RTOL, ATOL = 1e-3, 1e-4
+# int8 output check (test/e2e/run_int8.py's): cosine similarity with ORT's.
+INT8_MIN_COSINE = int8_check.MIN_COSINE
 
 # Per-step time limits (seconds): generous, only there so that a hung
 # compiler or runtime cannot stall the whole run.
@@ -257,6 +280,41 @@ def compare(outputs, reference):
     return {"max_abs_err": worst, "ok": ok}
 
 
+def compare_int8(outputs, reference, emulation):
+    """Cambrian's int8 outputs against onnxruntime's, by the criterion of
+    test/e2e/run_int8.py (cosine >= 0.999 and top-1; where ORT's own int8
+    and float-emulation runs of the graph, EMULATION, are farther apart, a
+    bar scaled to that spread). Keeps the lowest cosine and the top-1 rows
+    agreeing with ORT's int8."""
+    if len(outputs) != len(reference):
+        return {"max_abs_err": float("inf"), "ok": False,
+                "note": f"{len(outputs)} outputs, ORT has {len(reference)}"}
+    worst, cos, rows, agree, ok = 0.0, 1.0, 0, 0, True
+    for got, ref, emu in zip(outputs, reference, emulation):
+        good, _ = int8_check.compare_output(got, ref, emu, strict=False)
+        ok = ok and good
+        if got.shape != ref.shape:
+            return {"max_abs_err": float("inf"), "ok": False,
+                    "note": f"shape {got.shape} vs ORT {ref.shape}"}
+        if got.size:
+            worst = max(worst, float(np.max(np.abs(got.astype(np.float64) - ref))))
+            cos = min(cos, int8_check.cosine(got, ref))
+        t = int8_check.top1(got)
+        if t is not None:
+            rows += t.size
+            agree += int((t == int8_check.top1(ref)).sum())
+    return {"max_abs_err": worst, "cosine": cos, "top1": [agree, rows], "ok": ok}
+
+
+def emulation(model_dir, meta):
+    """ORT's float emulation of an int8 model's outputs on its inputs
+    (sample 0 of scripts/export_models.py's meta.json)."""
+    if "samples" not in meta:
+        raise RuntimeError(f"{model_dir}/meta.json has no samples: not an int8 model "
+                           "of scripts/export_models.py")
+    return load_outputs(model_dir, meta["samples"][0]["emulation"])
+
+
 def load_outputs(directory, files):
     return [np.load(os.path.join(directory, f)) for f in files]
 
@@ -423,7 +481,11 @@ class Bench:
                         if reference is not None:
                             # Keep the worst round: a failing one, else the
                             # largest difference.
-                            check = compare(load_outputs(d, files), reference)
+                            if a.int8:
+                                check = compare_int8(load_outputs(d, files), reference,
+                                                     emulation(model_dir, meta))
+                            else:
+                                check = compare(load_outputs(d, files), reference)
                             old = r.setdefault("check", {}).get(str(t))
                             if (old is None or (old["ok"] and not check["ok"]) or
                                     (old["ok"] == check["ok"] and
@@ -448,7 +510,10 @@ class Bench:
         x = r.get("times", {}).get(str(t))
         if x:
             chk = r.get("check", {}).get(str(t))
-            bad = "" if not chk or chk["ok"] else f"  OUTPUT MISMATCH (max abs err {chk['max_abs_err']:.3g})"
+            bad = "" if not chk or chk["ok"] else (
+                f"  OUTPUT MISMATCH (max abs err {chk['max_abs_err']:.3g}" +
+                (f", cosine {chk['cosine']:.5f}, top-1 {chk['top1'][0]}/{chk['top1'][1]}"
+                 if "cosine" in chk else "") + ")")
             last = x.get("round_medians_ms", [x["median_ms"]])[-1]
             best = "" if last == x["median_ms"] else f" (fastest {x['median_ms']:.2f})"
             return f"{last:.2f} ms{best}{bad}"
@@ -471,8 +536,12 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog=__doc__.split("\n", 1)[1])
-    p.add_argument("--models", nargs="+", default=DEFAULT_MODELS, metavar="NAME",
-                   help="models to run (default: the 10 of the issue)")
+    p.add_argument("--int8", action="store_true",
+                   help="benchmark the int8 (QDQ) models against ORT's int8 run; "
+                        "implies --skip-iree (see above)")
+    p.add_argument("--models", nargs="+", metavar="NAME",
+                   help="models to run (default: the 10 of the issue; with --int8, "
+                        "the 7 int8 ones)")
     p.add_argument("--threads", default="1,2",
                    help="comma-separated thread counts (default: 1,2)")
     p.add_argument("--runs", type=int, default=30, help="timed runs per measurement")
@@ -494,8 +563,13 @@ def parse_args(argv=None):
                    help="keep the compiled modules and outputs in the work dir")
     p.add_argument("--out", default=os.path.join(REPO, "docs", "benchmarks.md"),
                    help="Markdown report; the chart goes beside it as .png")
-    p.add_argument("--json", default=os.path.join(HERE, "results.json"),
-                   help="raw results (default: bench/results.json)")
+    p.add_argument("--json",
+                   help="raw results (default: bench/results.json, with --int8 "
+                        "bench/results_int8.json)")
+    p.add_argument("--float-json", default=os.path.join(HERE, "results.json"),
+                   help="with --int8: the float results whose sections the report keeps")
+    p.add_argument("--int8-json", default=os.path.join(HERE, "results_int8.json"),
+                   help="without --int8: the int8 results whose section the report keeps")
     p.add_argument("--note", help="a line quoted at the top of the report "
                                   "(e.g. that the machine was busy)")
     p.add_argument("--from-json", metavar="FILE",
@@ -510,19 +584,40 @@ def parse_args(argv=None):
     if args.runs < 1 or args.warmup < 0 or args.rounds < 1:
         p.error("--runs and --rounds must be >= 1 and --warmup >= 0")
     args.models_dir = args.models_dir or os.path.join(args.build, "models")
+    args.models = args.models or (INT8_MODELS if args.int8 else DEFAULT_MODELS)
+    args.json = args.json or os.path.join(HERE, "results_int8.json" if args.int8 else "results.json")
+    if args.int8:
+        args.skip_iree = True
     return args
 
 
 def write_report(results, args):
-    chart = os.path.splitext(args.out)[0] + ".png"
+    """Writes the report from RESULTS and, for the other kind (float or
+    int8), the results saved last time; redraws only RESULTS' chart."""
+    int8 = results.get("kind") == "int8"
+    other_path = args.float_json if int8 else args.int8_json
+    other = None
+    if os.path.isfile(other_path):
+        with open(other_path) as f:
+            other = json.load(f)
+        if (other.get("kind") == "int8") == int8:
+            log(f"{other_path} holds {'int8' if int8 else 'float'} results too; not used")
+            other = None
+    base = os.path.splitext(args.out)[0]
+    charts = {False: base + ".png", True: base + "_int8.png"}
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     try:
-        report.write_chart(results, chart)
+        report.write_chart(results, charts[int8],
+                           title="int8: " if int8 else "")
+        drawn = charts[int8]
     except ImportError:
         log("matplotlib is not installed (pip install -r bench/requirements.txt); no chart")
-        chart = None
-    report.write_markdown(results, args.out, chart)
-    log(f"wrote {args.out}" + (f" and {chart}" if chart else ""))
+        charts[int8] = drawn = None
+    if other is not None and not os.path.isfile(charts[not int8]):
+        charts[not int8] = None
+    float_res, int8_res = (other, results) if int8 else (results, other)
+    report.write_markdown(float_res, args.out, charts[False], int8_res, charts[True])
+    log(f"wrote {args.out}" + (f" and {drawn}" if drawn else ""))
 
 
 def main(argv=None):
@@ -541,11 +636,12 @@ def main(argv=None):
     ensure_models(args.models, args.models_dir)
 
     results = {
+        "kind": "int8" if args.int8 else "float",
         "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
         "note": args.note,
         "settings": {"runs": args.runs, "warmup": args.warmup, "rounds": args.rounds,
                      "threads": args.threads,
-                     "rtol": RTOL, "atol": ATOL},
+                     "rtol": RTOL, "atol": ATOL, "min_cosine": INT8_MIN_COSINE},
         "machine": machine_info(),
         "versions": versions(),
         "iree_flags": [] if args.skip_iree else bench.iree_target_flags(),
@@ -559,10 +655,12 @@ def main(argv=None):
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
 
-    results["peak"] = measure_peak(bench.work, args.threads)
-    log("FMA peak: " + ", ".join(f"{v:.1f} GFLOP/s at {k}T"
-                                 for k, v in results["peak"]["gflops"].items()))
-    results["sgemm"] = run_sgemm_bench(bench.build)
+    # The FMA peak and SGEMM belong to the float report.
+    if not args.int8:
+        results["peak"] = measure_peak(bench.work, args.threads)
+        log("FMA peak: " + ", ".join(f"{v:.1f} GFLOP/s at {k}T"
+                                     for k, v in results["peak"]["gflops"].items()))
+    results["sgemm"] = None if args.int8 else run_sgemm_bench(bench.build)
     if results["sgemm"]:
         log("SGEMM 1024^3: " + ", ".join(f"{v:.1f} GFLOP/s at {k}T"
                                          for k, v in results["sgemm"]["gflops"].items()))

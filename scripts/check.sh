@@ -40,6 +40,13 @@ echo "$ptq_out" | grep -E "^(float:|PASS|FAIL)" || true
 pp=$(echo "$ptq_out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' | tail -1)
 if [ -n "$pp" ]; then set -- $pp; add "$1" "$2"; elif [ "$ptq_rc" -ne 0 ]; then echo "$ptq_out" | tail -5; add 0 1; fi
 
+echo "== int8 end to end (onnxruntime's int8 run of the same QDQ/QOperator models)"
+$PY scripts/export_models.py --out "$MODELS" --set int8 >/dev/null || { echo "int8 model export failed"; add 0 1; }
+i8_out=$($PY test/e2e/run_int8.py --build "$BUILD" --models "$MODELS" 2>&1); i8_rc=$?
+echo "$i8_out" | grep -E "^(PASS|FAIL)|^  BAD |^    \|" || true
+i8p=$(echo "$i8_out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' | tail -1)
+if [ -n "$i8p" ]; then set -- $i8p; add "$1" "$2"; elif [ "$i8_rc" -ne 0 ]; then add 0 1; fi
+
 echo "== conformance (ONNX backend node tests)"
 conf_out=$($PY test/conformance/run_conformance.py --build "$BUILD" \
   --report "$BUILD/conformance/conformance.md" 2>&1); conf_rc=$?

@@ -21,7 +21,26 @@ Model sets:
          its weights as external data in weights.bin).
   bench  resnet50, mobilenet_v3_large, efficientnet_b0, bert_base (12 layers,
          hidden 768, 12 heads, seq 128), vit_s16 (ViT-S/16). Not used by CI.
-  all    both.
+  int8   int8 models for CI (test/e2e/run_int8.py), made from the float ones
+         with onnxruntime.quantization.quantize_static: <base>_qdq (QDQ,
+         per-channel int8 weights, int8 activations) for resnet18,
+         mobilenet_v2, efficientnet_b0, resnet50 and bert_encoder;
+         resnet18_qdq_u8 (uint8 activations); resnet18_qop and
+         bert_encoder_qop (QOperator format: QLinearConv, QLinearMatMul, ...).
+  bench-int8  squeezenet1_1_qdq, mobilenet_v3_large_qdq: the rest of the
+         int8 benchmark (bench/run_bench.py --int8).
+  all    every model.
+
+A quantized model NAME also writes OUT/NAME/sample<k>_input_<i>.npy and
+sample<k>_expected_<o>.npy for its further test samples (meta.json's
+"samples" lists them all; sample 0 is input_<i>/expected_<o>, seeded normal
+noise like the float models', samples 1 and 2 are smooth, ImageNet-normalized
+image-like inputs; for BERT sample 1 has other token ids and more padding). Its expected outputs come
+from onnxruntime with its default graph optimizations, i.e. its int8
+kernels (QLinearConv, ...); meta.json also records how far onnxruntime's
+float emulation of the same graph (optimizations off) is from them. Its float
+base is taken from OUT/<base> when exported there, else exported into a
+temporary folder and removed.
 
 A model whose files already exist is skipped unless --force. --external-data
 also writes OUT/NAME_ext/ for every selected model: the same model re-saved
@@ -38,6 +57,7 @@ import argparse
 import collections
 import glob
 import json
+import logging
 import math
 import os
 import re
@@ -49,6 +69,7 @@ import warnings
 import numpy as np
 import onnx
 import onnxruntime as ort
+import tempfile
 import torch
 import torch.nn as nn
 import torchvision
@@ -249,6 +270,199 @@ EXT_IN_SET = {"squeezenet1_1": "ci"}
 
 
 # --------------------------------------------------------------------------
+# int8 models: onnxruntime's static quantization of the float models.
+# --------------------------------------------------------------------------
+# How many seeded calibration samples quantize_static sees: enough for
+# stable min/max ranges, few enough that ResNet-50 calibrates in seconds.
+CALIBRATION_SAMPLES = 8
+
+
+class QuantSpec(collections.namedtuple("QuantSpec", "set base format activations")):
+    """An int8 model: its float BASE (a key of MODELS), quantize_static's
+    quant_format ("QDQ" or "QOperator") and activation type ("QInt8" or
+    "QUInt8"). Weights are always per-channel int8."""
+
+
+# QOperator models quantize only the ops whose QLinear* form issue 17 lists;
+# left to itself the tool also writes com.microsoft's QGemm and
+# QLinearSoftmax. QDQ models quantize every op the tool knows.
+QOPERATOR_OPS = ["Conv", "MatMul", "Add", "Mul", "AveragePool", "GlobalAveragePool",
+                 "Concat", "Sigmoid", "MaxPool", "Relu", "Clip"]
+
+
+QUANT_MODELS = collections.OrderedDict([
+    ("resnet18_qdq", QuantSpec("int8", "resnet18", "QDQ", "QInt8")),
+    ("resnet18_qdq_u8", QuantSpec("int8", "resnet18", "QDQ", "QUInt8")),
+    ("resnet18_qop", QuantSpec("int8", "resnet18", "QOperator", "QUInt8")),
+    ("mobilenet_v2_qdq", QuantSpec("int8", "mobilenet_v2", "QDQ", "QInt8")),
+    ("efficientnet_b0_qdq", QuantSpec("int8", "efficientnet_b0", "QDQ", "QInt8")),
+    ("resnet50_qdq", QuantSpec("int8", "resnet50", "QDQ", "QInt8")),
+    ("bert_encoder_qdq", QuantSpec("int8", "bert_encoder", "QDQ", "QInt8")),
+    ("bert_encoder_qop", QuantSpec("int8", "bert_encoder", "QOperator", "QUInt8")),
+    ("squeezenet1_1_qdq", QuantSpec("bench-int8", "squeezenet1_1", "QDQ", "QInt8")),
+    ("mobilenet_v3_large_qdq", QuantSpec("bench-int8", "mobilenet_v3_large", "QDQ", "QInt8")),
+])
+
+IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], np.float32).reshape(1, 3, 1, 1)
+IMAGENET_STD = np.array([0.229, 0.224, 0.225], np.float32).reshape(1, 3, 1, 1)
+
+
+def image_like(rng, shape):
+    """A smooth random picture in [0, 1], normalized like ImageNet inputs.
+
+    Coarse noise upsampled to full size plus a colour gradient and a little
+    pixel noise: values and spatial correlation closer to a photograph's
+    than white noise, which quantization ranges care about.
+    """
+    n, c, h, w = shape
+    coarse = rng.random((n, c, h // 16 + 1, w // 16 + 1)).astype(np.float32)
+    pic = np.repeat(np.repeat(coarse, 16, axis=2), 16, axis=3)[:, :, :h, :w]
+    k = np.ones(9, np.float32) / 9  # blur the block edges
+    pic = np.apply_along_axis(lambda v: np.convolve(v, k, "same"), 2, pic)
+    pic = np.apply_along_axis(lambda v: np.convolve(v, k, "same"), 3, pic)
+    ramp = np.linspace(0, 1, w, dtype=np.float32)[None, None, None, :]
+    pic = 0.7 * pic + 0.3 * ramp * rng.random((n, c, 1, 1)).astype(np.float32)
+    pic += 0.03 * rng.standard_normal(pic.shape).astype(np.float32)
+    return ((np.clip(pic, 0, 1) - IMAGENET_MEAN) / IMAGENET_STD).astype(np.float32)
+
+
+def quant_sample(base_inputs, rng, kind):
+    """Inputs shaped like BASE_INPUTS (a [(name, array)] list). Float inputs:
+    kind "normal" is seeded N(0, 1) noise, "image" an image-like picture.
+    (Uniform random pixels are left out: on them some random-weight networks,
+    EfficientNet-B0, MobileNetV3, answer 30 times larger than on the others,
+    and calibrating on both leaves the others a handful of output levels.)
+    Token ids are seeded at random whatever the kind; "image" pads a quarter
+    of the attention mask instead of an eighth."""
+    out = []
+    for name, a in base_inputs:
+        if a.dtype == np.float32:
+            if kind == "image":
+                v = image_like(rng, a.shape)
+            else:
+                v = rng.standard_normal(a.shape).astype(np.float32)
+        elif name == "attention_mask":
+            v = np.ones_like(a)
+            pad = a.shape[1] // (4 if kind == "image" else 8)
+            v[:, a.shape[1] - pad:] = 0
+        else:  # token ids: the float model's vocabulary bounds them
+            v = rng.integers(0, int(a.max()) + 1, size=a.shape, dtype=a.dtype)
+        out.append((name, v))
+    return out
+
+
+def cosine(a, b):
+    a, b = a.astype(np.float64).ravel(), b.astype(np.float64).ravel()
+    den = np.linalg.norm(a) * np.linalg.norm(b)
+    return float(a @ b / den) if den else float(np.array_equal(a, b))
+
+
+def export_quantized(name, out_dir):
+    """Quantize QUANT_MODELS[name]'s float base into out_dir/name."""
+    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
+                                          quantize_static)
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    t0 = time.time()
+    spec = QUANT_MODELS[name]
+    d = os.path.join(out_dir, name)
+    tmp = d + ".tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(tmp)
+    with tempfile.TemporaryDirectory(prefix=f"{name}-", dir=out_dir) as scratch:
+        base_dir = os.path.join(out_dir, spec.base)
+        if not files_complete(base_dir):  # a bench model in a CI run: keep it out of OUT
+            export_one(spec.base, scratch)
+            base_dir = os.path.join(scratch, spec.base)
+        with open(os.path.join(base_dir, "meta.json")) as f:
+            base_meta = json.load(f)
+        base_inputs = [(i["name"], np.load(os.path.join(base_dir, i["file"])))
+                       for i in base_meta["inputs"]]
+
+        # Shape inference and onnxruntime's basic graph cleanup, as the
+        # quantization tool recommends; no fusions into contrib ops.
+        pre = os.path.join(scratch, "pre.onnx")
+        quant_pre_process(os.path.join(base_dir, "model.onnx"), pre)
+
+        rng = np.random.default_rng(SEED + 100)
+        kinds = ("normal", "image")
+        calib = [dict(quant_sample(base_inputs, rng, kinds[k % 2]))
+                 for k in range(CALIBRATION_SAMPLES)]
+
+        class Reader(CalibrationDataReader):
+            def __init__(self):
+                self.it = iter(calib)
+
+            def get_next(self):
+                return next(self.it, None)
+
+        model_path = os.path.join(tmp, "model.onnx")
+        # The quantization tool logs a warning per tensor it leaves float
+        # (int64 shapes, masks); the op counts in meta.json say what it did.
+        logging.disable(logging.WARNING)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            quantize_static(pre, model_path, Reader(),
+                            quant_format=getattr(QuantFormat, spec.format),
+                            activation_type=getattr(QuantType, spec.activations),
+                            weight_type=QuantType.QInt8, per_channel=True,
+                            op_types_to_quantize=(QOPERATOR_OPS if spec.format == "QOperator"
+                                                  else None))
+        logging.disable(logging.NOTSET)
+    onnx.checker.check_model(model_path)
+
+    # Sample 0 is the float model's own input (N(0, 1) noise or token ids),
+    # then two image-like pictures (other token ids for BERT).
+    rng = np.random.default_rng(SEED + 200)
+    image_model = any(a.dtype == np.float32 for _, a in base_inputs)
+    samples = [("normal" if image_model else "tokens", base_inputs)]
+    samples += ([(k, quant_sample(base_inputs, rng, "image")) for k in ("image", "image-2")]
+                if image_model else [("tokens-padded", quant_sample(base_inputs, rng, "image"))])
+    outs, meta = write_reference(tmp, model_path, samples[0][1], {"model": name},
+                                 optimize=True)
+    meta["quantization"] = {"base": spec.base, "format": spec.format,
+                            "activations": spec.activations, "weights": "QInt8 per-channel",
+                            "calibration": f"MinMax over {CALIBRATION_SAMPLES} seeded samples "
+                                           "(normal noise and image-like in turn)",
+                            "reference": "onnxruntime, default graph optimizations (int8 kernels)"}
+    meta["samples"] = []
+    spread = []
+    for k, (kind, inputs) in enumerate(samples):
+        prefix = "" if k == 0 else f"sample{k}_"
+        feeds = dict(inputs)
+        ref = outs if k == 0 else run_ort(model_path, feeds, optimize=True)
+        entry = {"kind": kind, "inputs": [], "expected": [], "emulation": []}
+        emul = run_ort(model_path, feeds, optimize=False)
+        for i, (iname, arr) in enumerate(inputs):
+            fname = f"{prefix}input_{i}.npy"
+            if k:
+                np.save(os.path.join(tmp, fname), arr)
+            entry["inputs"].append(fname)
+        for oname, arr in ref.items():
+            fname = f"{prefix}expected_{sanitize(oname)}.npy"
+            if k:
+                np.save(os.path.join(tmp, fname), arr)
+            entry["expected"].append(fname)
+            # The same graph run as written (Dequantize -> float op ->
+            # Quantize): as correct as the int8 kernels, rounded otherwise.
+            fname = f"{prefix}emulation_{sanitize(oname)}.npy"
+            np.save(os.path.join(tmp, fname), emul[oname])
+            entry["emulation"].append(fname)
+        spread.append(min(cosine(emul[o], ref[o]) for o in ref))
+        meta["samples"].append(entry)
+    # How far apart two correct executions of this graph are (the int8
+    # kernels and the float emulation): deep random-weight networks amplify
+    # one-step rounding differences, some inputs far more than others.
+    meta["ort_emulation_vs_int8_min_cosine"] = min(spread)
+    meta["export_seconds"] = round(time.time() - t0, 2)
+    with open(os.path.join(tmp, "meta.json"), "w") as f:
+        json.dump(meta, f, indent=1)
+    shutil.rmtree(d, ignore_errors=True)
+    os.rename(tmp, d)
+    return meta
+
+
+# --------------------------------------------------------------------------
 # Export machinery.
 # --------------------------------------------------------------------------
 def op_counts(model_proto):
@@ -269,9 +483,13 @@ def op_counts(model_proto):
     return dict(sorted(counts.items()))
 
 
-def run_ort(model_path, feeds):
+def run_ort(model_path, feeds, optimize=False):
+    """onnxruntime's outputs, {name: array}: with graph optimizations off (as
+    written, the reference for float models), or with its default ones
+    (OPTIMIZE: for a QDQ model, its int8 kernels)."""
     opts = ort.SessionOptions()
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    opts.graph_optimization_level = (ort.GraphOptimizationLevel.ORT_ENABLE_ALL if optimize
+                                     else ort.GraphOptimizationLevel.ORT_DISABLE_ALL)
     sess = ort.InferenceSession(model_path, opts, providers=["CPUExecutionProvider"])
     names = [o.name for o in sess.get_outputs()]
     return dict(zip(names, sess.run(None, feeds)))
@@ -284,8 +502,9 @@ def files_complete(d):
             and glob.glob(os.path.join(d, "expected_*.npy")))
 
 
-def write_reference(d, model_path, inputs, meta_extra):
-    """Save inputs, run onnxruntime, save expected outputs and meta.json."""
+def write_reference(d, model_path, inputs, meta_extra, optimize=False):
+    """Save inputs, run onnxruntime (graph optimizations off unless
+    OPTIMIZE), save expected outputs and meta.json."""
     feeds = {}
     meta_inputs = []
     for i, (name, arr) in enumerate(inputs):
@@ -294,7 +513,7 @@ def write_reference(d, model_path, inputs, meta_extra):
         feeds[name] = arr
         meta_inputs.append({"name": name, "file": fname,
                             "shape": list(arr.shape), "dtype": str(arr.dtype)})
-    outs = run_ort(model_path, feeds)
+    outs = run_ort(model_path, feeds, optimize)
     meta_outputs = []
     for name, arr in outs.items():
         fname = f"expected_{sanitize(name)}.npy"
@@ -404,12 +623,12 @@ def describe(meta, d, skipped):
 
 
 def main(argv=None):
-    all_names = list(MODELS) + [n + EXT_SUFFIX for n in MODELS]
+    all_names = list(MODELS) + [n + EXT_SUFFIX for n in MODELS] + list(QUANT_MODELS)
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--only", nargs="+", metavar="NAME",
                    help="export just these (any of: %s)" % ", ".join(all_names))
-    p.add_argument("--set", choices=["ci", "bench", "all"], default="ci",
+    p.add_argument("--set", choices=["ci", "bench", "int8", "bench-int8", "all"], default="ci",
                    help="model set when --only is not given (default: ci)")
     p.add_argument("--force", action="store_true", help="re-export existing models")
     p.add_argument("--external-data", action="store_true",
@@ -421,6 +640,8 @@ def main(argv=None):
     if args.list:
         for n, (s, _) in MODELS.items():
             print(f"{n}\t{s}" + ("\t(+%s%s)" % (n, EXT_SUFFIX) if EXT_IN_SET.get(n) else ""))
+        for n, q in QUANT_MODELS.items():
+            print(f"{n}\t{q.set}\t({q.format}, {q.activations} activations, from {q.base})")
         return 0
 
     if args.only:
@@ -432,8 +653,10 @@ def main(argv=None):
         wanted = [n for n, (s, _) in MODELS.items() if args.set in (s, "all")]
         wanted += [n + EXT_SUFFIX for n, s in EXT_IN_SET.items()
                    if args.set in (s, "all")]
+        wanted += [n for n, q in QUANT_MODELS.items() if args.set in (q.set, "all")]
     if args.external_data:
-        wanted += [n + EXT_SUFFIX for n in wanted if not n.endswith(EXT_SUFFIX)]
+        wanted += [n + EXT_SUFFIX for n in wanted
+                   if not n.endswith(EXT_SUFFIX) and n not in QUANT_MODELS]
     wanted = list(dict.fromkeys(wanted))  # dedupe, keep order
 
     os.makedirs(args.out, exist_ok=True)
@@ -456,7 +679,12 @@ def main(argv=None):
                         meta = json.load(f)
                     skipped = True
                 else:
-                    meta = export_external(base, args.out) if job != base else export_one(job, args.out)
+                    if job in QUANT_MODELS:
+                        meta = export_quantized(job, args.out)
+                    elif job != base:
+                        meta = export_external(base, args.out)
+                    else:
+                        meta = export_one(job, args.out)
                     skipped = False
                 print(describe(meta, d, skipped), flush=True)
                 if args.ops:
