@@ -299,11 +299,15 @@ struct FoldQuantizationPass
     cambrian::populateFoldQuantizationPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
-    // Say which computations still read dequantized values, once each.
+    // Say which dequantize -> op -> quantize patterns stayed float, once
+    // each (an op on dequantized values whose result is not quantized
+    // again is a float op by the model's own choice).
     llvm::SetVector<Operation *> floatUsers;
     getOperation()->walk([&](DequantizeOp dq) {
       for (Operation *user : dq->getUsers())
-        if (!movesOnly(user))
+        if (!movesOnly(user) &&
+            llvm::any_of(user->getUsers(),
+                         [](Operation *u) { return isa<QuantizeOp>(u); }))
           floatUsers.insert(user);
     });
     for (Operation *user : floatUsers) {

@@ -108,14 +108,15 @@ func.func @reshape_round_trip(%x: tensor<1x2x2x2x!q>) -> tensor<1x8x!q> {
 !yq = !quant.uniform<u8:f32, 0.05>
 
 // What cannot be integer stays float and says so: a residual in the
-// epilogue, a sigmoid, and an add of two dequantized values.
+// epilogue, a sigmoid, and an add of two dequantized values, each quantized
+// again.
 // CHECK-LABEL: func @stays_float
 // CHECK:       cambrian.conv %{{.*}} residual
 // CHECK:       cambrian.quantize
 // CHECK:       cambrian.matmul
 // CHECK-SAME:    -> tensor<4x4xf32>
 func.func @stays_float(%x: tensor<1x2x4x4x!xq>, %w: tensor<2x2x1x1xi8>, %r: tensor<1x2x4x4xf32>,
-                       %a: tensor<4x4x!xq>, %b: tensor<4x4xi8>) -> (tensor<1x2x4x4x!yq>, tensor<4x4x!yq>, tensor<4x4xf32>) {
+                       %a: tensor<4x4x!xq>, %b: tensor<4x4xi8>) -> (tensor<1x2x4x4x!yq>, tensor<4x4x!yq>, tensor<4x4x!yq>, tensor<4x4xf32>) {
   %xd = cambrian.dequantize %x : tensor<1x2x4x4x!xq> -> tensor<1x2x4x4xf32>
   %ws = quant.scast %w : tensor<2x2x1x1xi8> to tensor<2x2x1x1x!wq>
   %wd = cambrian.dequantize %ws : tensor<2x2x1x1x!wq> -> tensor<2x2x1x1xf32>
@@ -131,5 +132,9 @@ func.func @stays_float(%x: tensor<1x2x4x4x!xq>, %w: tensor<2x2x1x1xi8>, %r: tens
   %mq = cambrian.quantize %m : tensor<4x4xf32> -> tensor<4x4x!yq>
   // expected-remark @below {{'arith.addf' runs in float on dequantized values}}
   %s = arith.addf %ad, %ad : tensor<4x4xf32>
-  return %q, %mq, %s : tensor<1x2x4x4x!yq>, tensor<4x4x!yq>, tensor<4x4xf32>
+  %sq = cambrian.quantize %s : tensor<4x4xf32> -> tensor<4x4x!yq>
+  // A float op on dequantized values that is not quantized again is the
+  // model's own float op: no remark.
+  %f = arith.mulf %ad, %ad : tensor<4x4xf32>
+  return %q, %mq, %sq, %f : tensor<1x2x4x4x!yq>, tensor<4x4x!yq>, tensor<4x4x!yq>, tensor<4x4xf32>
 }

@@ -19,7 +19,9 @@ onnxruntime's outputs for them) this
      rounds differently; in deep random-weight networks a one-step rounding
      difference can grow to a large one at the output (ResNet-50 on N(0, 1)
      noise: cosine 0.91 between ORT's two runs). Where ORT's own two runs
-     are below the bar, a sample passes if Cambrian is no farther from the
+     are below the bar on any sample of the model (the network's own
+     sensitivity, which a lucky sample where they agree does not show), a
+     sample passes if Cambrian is no farther from the
      int8 output than twice ORT's own spread (1 - cos <= 2 (1 - cos_ORT)) and
      each row's argmax equals that of one of ORT's two runs (not required
      when ORT's runs are below cosine 0.99 apart: the argmax is then decided
@@ -62,12 +64,14 @@ CHAOTIC_SPREAD = 0.99
 # The ops that must not stay float in an int8 model: the cambrian dialect's
 # convolution and matrix products at --emit=graph, and the ONNX ops that
 # --verbose names when it reports a Dequantize -> op -> Quantize left float.
-HEAVY_GRAPH_OP = re.compile(r"\bcambrian\.(\w*(?:conv|matmul)\w*)\b")
+# Kept for a kernel (cambrian.*), or decomposed to linalg loops (integer
+# products a kernel does not take, e.g. attention's activation x activation).
+HEAVY_GRAPH_OP = re.compile(r"\b(?:cambrian|linalg)\.(\w*(?:conv|matmul)\w*)\b")
 HEAVY_ONNX_OP = re.compile(r"\b(Conv|ConvInteger|QLinearConv|MatMul|MatMulInteger|"
                            r"QLinearMatMul|Gemm|QGemm|conv|matmul|gemm)\b")
-# An operand whose element type is integer: a quant.uniform type or its
-# 8-bit storage.
-INTEGER_OPERAND = re.compile(r"!quant\.uniform<|x[us]?i8>")
+# An operand whose element type is integer: a quant.uniform type, its 8-bit
+# storage, or the int32 of a decomposed integer product.
+INTEGER_OPERAND = re.compile(r"!quant\.uniform<|x[us]?i(?:8|32)>")
 
 
 def cosine(a, b):
@@ -110,6 +114,26 @@ def compiler_has_verbose(compiler, cache={}):
     return cache[compiler]
 
 
+def quantized_products(model):
+    """The convolutions and matrix products the ONNX model itself quantizes:
+    QOperator ones, and Conv/MatMul/Gemm whose weights are dequantized
+    initializers (a QOperator model may leave a Gemm float, with float
+    weights; that one is float by the model's choice)."""
+    import onnx
+    g = onnx.load(model, load_external_data=False).graph
+    inits = {t.name for t in g.initializer}
+    dequantized_consts = {n.output[0] for n in g.node
+                          if n.op_type == "DequantizeLinear" and n.input[0] in inits}
+    count = 0
+    for n in g.node:
+        if n.op_type in ("QLinearConv", "QLinearMatMul", "ConvInteger", "MatMulInteger"):
+            count += 1
+        elif n.op_type in ("Conv", "MatMul", "Gemm") and len(n.input) > 1 and \
+                n.input[1] in dequantized_consts:
+            count += 1
+    return count
+
+
 def check_integer_path(model, work, args):
     """Returns (ok, summary): whether no convolution or matrix product of the
     int8 model stays float.
@@ -120,8 +144,8 @@ def check_integer_path(model, work, args):
       - `--verbose` (when `cambrian-compile --help` lists it): its report of
         Dequantize -> op -> Quantize patterns left in float; a report line
         that names a Conv/MatMul/Gemm (or says "float" next to one) fails.
-    Every Conv/MatMul/Gemm of the int8 models is quantized in the ONNX, so
-    all of them must be integer. That is enforced with --require-integer or
+    Every Conv/MatMul/Gemm the ONNX quantizes (quantized_products) must be
+    integer. That is enforced with --require-integer or
     once --verbose exists (the integer path has landed); before, the graph
     counts are only reported, since today's float emulation has none.
     """
@@ -139,7 +163,11 @@ def check_integer_path(model, work, args):
             m = HEAVY_GRAPH_OP.search(line)
             if not m:
                 continue
-            operand = first_operand_type(line[m.end():]) or ""
+            if line[m.start():].startswith("linalg."):
+                ins = re.search(r"ins\([^:]*:\s*([^,)]+)", line[m.end():])
+                operand = ins.group(1) if ins else ""
+            else:
+                operand = first_operand_type(line[m.end():]) or ""
             if INTEGER_OPERAND.search(operand):
                 integer += 1
             else:
@@ -156,9 +184,12 @@ def check_integer_path(model, work, args):
             problems.append("--verbose reports heavy ops left in float:\n" +
                             "\n".join("    | " + ln for ln in reported[:10]))
     enforce = args.require_integer or verbose
-    if enforce and floating:
+    expected = quantized_products(model)
+    summary += f" ({expected} quantized in the ONNX)"
+    if enforce and integer < expected:
         kinds = ", ".join(f"{n} x{floating.count(n)}" for n in sorted(set(floating)))
-        problems.append(f"{len(floating)} conv/matmul still float at --emit=graph ({kinds})")
+        problems.append(f"{expected - integer} quantized conv/matmul still float "
+                        f"at --emit=graph ({kinds})")
     if total == 0:
         problems.append("no conv/matmul found at --emit=graph (has the op naming changed?)")
     if not enforce:
@@ -186,8 +217,11 @@ def load_case(name, models_dir):
     return d, meta
 
 
-def compare_output(act, exp, emu, strict):
-    """One output of one sample. Returns (ok, text with the numbers)."""
+def compare_output(act, exp, emu, strict, model_spread=1.0):
+    """One output of one sample. Returns (ok, text with the numbers).
+    `model_spread` is the lowest cosine between ORT's two runs over all
+    samples of the model: how far one-step roundings carry in this network,
+    which a lucky sample (ORT's two runs equal) does not show."""
     if act.shape != exp.shape:
         return False, f"shape {act.shape} != expected {exp.shape}"
     if not np.isfinite(act).all():
@@ -195,17 +229,30 @@ def compare_output(act, exp, emu, strict):
     cos, cos_emu, spread = cosine(act, exp), cosine(act, emu), cosine(emu, exp)
     t_act, t_exp, t_emu = top1(act), top1(exp), top1(emu)
     text = f"cos {cos:.5f} (emulation {cos_emu:.5f}, ORT spread {spread:.5f})"
-    relaxed = not strict and (spread < MIN_COSINE or
+    noise = min(spread, model_spread)
+    relaxed = not strict and (noise < MIN_COSINE or
                               (t_exp is not None and not np.array_equal(t_exp, t_emu)))
     bar = MIN_COSINE
     if relaxed:
-        bar = min(MIN_COSINE, 1.0 - SPREAD_FACTOR * (1.0 - spread))
+        bar = min(MIN_COSINE, 1.0 - SPREAD_FACTOR * (1.0 - noise))
+        if noise < spread:
+            text += f" (model's ORT spread {model_spread:.5f})"
     ok = cos >= bar
     chaotic = relaxed and spread < CHAOTIC_SPREAD
     if t_act is not None:
         agree = t_act == t_exp
         if relaxed:
             agree |= t_act == t_emu
+        # A near tie: ORT's own logit for the class Cambrian picks is within
+        # the largest difference between the two outputs of ORT's top logit,
+        # so which of the two wins is decided by one rounding.
+        e2, a2 = exp.reshape(-1, exp.shape[-1]), act.reshape(-1, act.shape[-1])
+        err = np.abs(a2 - e2).max(axis=-1)
+        rows = np.arange(e2.shape[0])
+        tie = e2[rows, t_act.reshape(-1)] >= e2[rows, t_exp.reshape(-1)] - err
+        if not agree.all() and tie.reshape(agree.shape)[~agree].all():
+            text += " [top-1 near tie in ORT's logits]"
+            agree = agree | tie.reshape(agree.shape)
         text += f", top-1 {int(agree.sum())}/{agree.size}"
         ok = ok and (chaotic or bool(agree.all()))
     if relaxed:
@@ -234,6 +281,9 @@ def run_case(name, args):
 
     lines, all_ok, t_run = [], int_ok, 0.0
     out_names = [o["name"] for o in meta["outputs"]]
+    model_spread = min(cosine(np.load(os.path.join(d, e)), np.load(os.path.join(d, m)))
+                       for sample in meta["samples"]
+                       for e, m in zip(sample["expected"], sample["emulation"]))
     for k, sample in enumerate(meta["samples"]):
         out_dir = os.path.join(work, f"sample{k}")
         os.makedirs(out_dir)
@@ -250,7 +300,8 @@ def run_case(name, args):
                 ok, text = False, f"{os.path.basename(path)} not written"
             else:
                 ok, text = compare_output(np.load(path), np.load(os.path.join(d, exp_f)),
-                                          np.load(os.path.join(d, emu_f)), args.strict)
+                                          np.load(os.path.join(d, emu_f)), args.strict,
+                                          model_spread)
             all_ok = all_ok and ok
             lines.append(f"  {'ok  ' if ok else 'BAD '} {sample['kind']:<13} {oname}: {text}")
     q = meta.get("quantization", {})
