@@ -231,9 +231,10 @@ func.func @attention(%q: tensor<1x2x4x8xf32>, %k: tensor<1x1x6x8xf32>, %v: tenso
 // A quantized convolution: centered int32 operands, an int32 convolution,
 // then one requantizing generic (bias, fixed-point multiply with round half
 // to even, zero point, clamp) into the result's storage. 0.1 * 0.02 / 0.05
-// = 0.04 = 1374389535 * 2^-35; the relu clamps at the zero point (3).
+// = 0.04 (formed in float32: 1374389632 * 2^-35); the relu clamps at the
+// zero point (3).
 // CHECK-LABEL: func @qconv
-// CHECK-DAG:   %[[MUL:.*]] = arith.constant dense<1374389535> : tensor<i32>
+// CHECK-DAG:   %[[MUL:.*]] = arith.constant dense<1374389632> : tensor<i32>
 // CHECK-DAG:   %[[SHIFT:.*]] = arith.constant dense<35> : tensor<i32>
 // CHECK-DAG:   %[[LO:.*]] = arith.constant 3 : i64
 // CHECK-DAG:   %[[HI:.*]] = arith.constant 255 : i64
@@ -268,7 +269,7 @@ func.func @qconv(%x: tensor<1x2x4x4x!quant.uniform<u8:f32, 0.1:128>>,
 // A quantized matmul with per-column weights: one multiplier and shift per
 // column, broadcast along the last dimension.
 // CHECK-LABEL: func @qmatmul
-// CHECK-DAG:   %[[MUL:.*]] = arith.constant dense<1374389535> : tensor<2xi32>
+// CHECK-DAG:   %[[MUL:.*]] = arith.constant dense<1374389632> : tensor<2xi32>
 // CHECK-DAG:   %[[SHIFT:.*]] = arith.constant dense<[35, 34]> : tensor<2xi32>
 // CHECK:       %[[ACC:.*]] = linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<3x4xi32>, tensor<4x2xi32>)
 // CHECK:       linalg.generic {{.*}} ins(%[[ACC]], %[[MUL]], %[[SHIFT]] : tensor<3x2xi32>, tensor<2xi32>, tensor<2xi32>)
