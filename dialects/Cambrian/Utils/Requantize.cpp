@@ -3,6 +3,7 @@
 #include "dialects/Cambrian/Utils/Requantize.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Quant/IR/Quant.h"
 
 #include <cmath>
@@ -11,31 +12,51 @@ using namespace mlir;
 using namespace cambrian;
 using namespace cambrian::cmb;
 
+float FixedPointScale::toFloat() const {
+  return std::ldexp((float)multiplier, -shift);
+}
+
 std::optional<FixedPointScale> cambrian::cmb::toFixedPoint(double scale) {
   if (!std::isfinite(scale) || scale <= 0)
     return std::nullopt;
   int exp;
-  double mantissa = std::frexp(scale, &exp); // in [0.5, 1)
+  // The mantissa of the float32 factor, in [0.5, 1): 24 significant bits,
+  // so the multiplier below holds it exactly.
+  double mantissa = std::frexp((double)(float)scale, &exp);
   int64_t m = std::llround(mantissa * (double)(1ll << 31));
-  if (m == (1ll << 31)) {
-    m >>= 1;
-    ++exp;
-  }
   int64_t shift = 31 - exp;
   if (shift < 1)
     return std::nullopt;
   if (shift > 62) {
     // Factors below 2^-32 keep what precision a shift of 62 leaves.
     int64_t drop = shift - 62;
-    m = drop >= 63 ? 0 : applyFixedPoint(m, {1, (int32_t)drop});
+    m = drop >= 32 ? 0 : m >> drop;
     shift = 62;
   }
   return FixedPointScale{(int32_t)m, (int32_t)shift};
 }
 
+/// `v` rounded to `bits` significant bits, ties to even (what converting
+/// it to a float with a `bits`-bit significand does).
+static int64_t roundToSignificantBits(int64_t v, int bits) {
+  uint64_t a = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+  int width = 64 - __builtin_clzll(a | 1);
+  if (width <= bits)
+    return v;
+  int drop = width - bits;
+  uint64_t q = a >> drop, rem = a & ((uint64_t(1) << drop) - 1),
+           half = uint64_t(1) << (drop - 1);
+  if (rem > half || (rem == half && (q & 1)))
+    ++q;
+  a = q << drop;
+  return v < 0 ? -(int64_t)a : (int64_t)a;
+}
+
 int64_t cambrian::cmb::applyFixedPoint(int64_t acc, FixedPointScale s) {
-  // acc fits in 32 bits and the multiplier in 31, so the product fits.
-  int64_t p = acc * (int64_t)s.multiplier;
+  // float32(acc), then the float32 product scaled by 2^shift: at most 2^31
+  // times a multiplier below 2^31, so it fits.
+  int64_t a = roundToSignificantBits(acc, 24);
+  int64_t p = roundToSignificantBits(a * (int64_t)s.multiplier, 24);
   int64_t q = p >> s.shift; // floor
   int64_t rem = p - (q << s.shift);
   int64_t half = int64_t(1) << (s.shift - 1);
@@ -94,34 +115,6 @@ cambrian::cmb::getRequantization(quant::UniformQuantizedType input,
   return r;
 }
 
-Value cambrian::cmb::emitFixedPointScale(OpBuilder &b, Location loc,
-                                         Value acc, Value multiplier,
-                                         Value shift) {
-  Type i64 = b.getI64Type();
-  auto c64 = [&](int64_t v) {
-    return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v));
-  };
-  Value p = arith::MulIOp::create(b, loc,
-                                  arith::ExtSIOp::create(b, loc, i64, acc),
-                                  arith::ExtSIOp::create(b, loc, i64,
-                                                         multiplier));
-  Value n = arith::ExtSIOp::create(b, loc, i64, shift);
-  Value q = arith::ShRSIOp::create(b, loc, p, n);
-  Value rem = arith::SubIOp::create(b, loc, p,
-                                    arith::ShLIOp::create(b, loc, q, n));
-  Value half = arith::ShLIOp::create(
-      b, loc, c64(1), arith::SubIOp::create(b, loc, n, c64(1)));
-  Value above = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, rem,
-                                      half);
-  Value tie = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, rem,
-                                    half);
-  Value odd = arith::TruncIOp::create(b, loc, b.getI1Type(), q);
-  Value up = arith::OrIOp::create(b, loc, above,
-                                  arith::AndIOp::create(b, loc, tie, odd));
-  return arith::AddIOp::create(b, loc, q,
-                               arith::ExtUIOp::create(b, loc, i64, up));
-}
-
 /// Values along `dim` of a rank-`rank` tensor, as a [n, 1, ..] constant
 /// that broadcasts from the right (or a rank-0 one for a single value).
 static Value perChannel(TensorBuilder &tb, ArrayRef<int64_t> values,
@@ -171,13 +164,19 @@ Value cambrian::cmb::emitRequantize(TensorBuilder &tb, Value acc, Value bias,
   OpBuilder &b = tb.builder();
   ArrayRef<int64_t> shape = TensorBuilder::shapeOf(acc);
   int64_t rank = shape.size();
-  SmallVector<int64_t> mults, shifts;
-  for (FixedPointScale s : r.scales) {
-    mults.push_back(s.multiplier);
-    shifts.push_back(s.shift);
+  SmallVector<float> factors;
+  for (FixedPointScale s : r.scales)
+    factors.push_back(s.toFloat());
+  SmallVector<int64_t> fshape;
+  if (factors.size() > 1) {
+    fshape.assign(rank - channelDim, 1);
+    fshape[0] = factors.size();
   }
-  SmallVector<Value> operands = {acc, perChannel(tb, mults, channelDim, rank),
-                                 perChannel(tb, shifts, channelDim, rank)};
+  Value factor = arith::ConstantOp::create(
+      b, tb.location(),
+      DenseElementsAttr::get(RankedTensorType::get(fshape, b.getF32Type()),
+                             ArrayRef<float>(factors)));
+  SmallVector<Value> operands = {acc, factor};
   if (bias) {
     SmallVector<int64_t> bs(rank - channelDim, 1);
     bs[0] = TensorBuilder::shapeOf(bias)[0];
@@ -186,19 +185,40 @@ Value cambrian::cmb::emitRequantize(TensorBuilder &tb, Value acc, Value bias,
   auto qt = cast<quant::QuantizedType>(result.getElementType());
   Type storage = qt.getStorageType();
   int64_t zp = r.zeroPoint, lo = r.lo, hi = r.hi;
+  // An int32 result at the accumulator's own scale (ConvInteger,
+  // MatMulInteger) is the accumulator: nothing to round.
+  if (storage.isInteger(32) && zp == 0 &&
+      llvm::all_of(factors, [](float f) { return f == 1.0f; })) {
+    Value y = acc;
+    if (bias)
+      y = tb.elementwise({acc, operands[2]}, shape, storage,
+                         [](OpBuilder &bb, Location l, ValueRange v) {
+                           return arith::AddIOp::create(bb, l, v[0], v[1])
+                               .getResult();
+                         });
+    return quant::StorageCastOp::create(b, tb.location(), result, y);
+  }
   Value y = tb.elementwise(
       operands, shape, storage,
       [&](OpBuilder &bb, Location l, ValueRange v) -> Value {
         Value a = v[0];
-        if (v.size() > 3)
-          a = arith::AddIOp::create(bb, l, a, v[3]);
-        Value q = emitFixedPointScale(bb, l, a, v[1], v[2]);
-        auto c64 = [&](int64_t c) {
-          return arith::ConstantOp::create(bb, l, bb.getI64IntegerAttr(c));
+        if (v.size() > 2)
+          a = arith::AddIOp::create(bb, l, a, v[2]);
+        // float32(acc) * M rounded half to even, clamped to the range less
+        // the zero point (all exact in float32), then the zero point.
+        Type f32 = bb.getF32Type();
+        Value f = arith::MulFOp::create(
+            bb, l, arith::SIToFPOp::create(bb, l, f32, a), v[1]);
+        f = math::RoundEvenOp::create(bb, l, f);
+        auto cf = [&](double c) {
+          return arith::ConstantOp::create(bb, l, bb.getF32FloatAttr(c));
         };
-        q = arith::AddIOp::create(bb, l, q, c64(zp));
-        q = arith::MaxSIOp::create(bb, l, q, c64(lo));
-        q = arith::MinSIOp::create(bb, l, q, c64(hi));
+        f = arith::MaximumFOp::create(bb, l, f, cf(double(lo - zp)));
+        f = arith::MinimumFOp::create(bb, l, f, cf(double(hi - zp)));
+        Value q = arith::FPToSIOp::create(bb, l, bb.getI32Type(), f);
+        q = arith::AddIOp::create(
+            bb, l, q,
+            arith::ConstantOp::create(bb, l, bb.getI32IntegerAttr(zp)));
         return arith::TruncIOp::create(bb, l, storage, q);
       });
   return quant::StorageCastOp::create(b, tb.location(), result, y);

@@ -3,10 +3,13 @@
 // A quantized conv or matmul accumulates in int32 at the scale
 // input_scale * filter_scale[c]; its result has its own scale and zero
 // point. Requantizing is `clamp(zp + round_half_even(acc * M[c]), lo, hi)`
-// with the real factor M[c] = input_scale * filter_scale[c] / result_scale
-// held as a fixed-point multiplier and shift, computed here once for every
-// target, so the decomposition, the kernels and the chip simulators all
-// round the same way.
+// with the real factor M[c] = input_scale * filter_scale[c] / result_scale,
+// formed and applied with float32 rounding as ONNX Runtime's int8 kernels
+// do, so results agree with them bit for bit. M is held as a fixed-point
+// multiplier and shift (exact: the multiplier has float32's 24 significant
+// bits), and applying it needs integers only (applyFixedPoint), for chips
+// without floating point; the x86 kernels use a float32 multiply, which is
+// the same arithmetic. Computed here once for every target.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,18 +27,24 @@
 
 namespace cambrian::cmb {
 
-/// A positive real factor as `multiplier * 2^-shift`: multiplier in
-/// [2^30, 2^31) (smaller only for factors below 2^-32), shift in [1, 62].
+/// A positive float32 factor as `multiplier * 2^-shift`: multiplier in
+/// [2^30, 2^31) with at most 24 significant bits (smaller only for factors
+/// below 2^-32), shift in [1, 62].
 struct FixedPointScale {
   int32_t multiplier;
   int32_t shift;
+  /// The factor itself (exact).
+  float toFloat() const;
 };
 
-/// The fixed-point form of `scale`, or nullopt where it has none (not
-/// positive and finite, or 2^30 and above).
+/// The fixed-point form of `scale` rounded to float32, or nullopt where it
+/// has none (not positive and finite, or 2^30 and above).
 std::optional<FixedPointScale> toFixedPoint(double scale);
 
-/// round_half_even(acc * s.multiplier / 2^s.shift), exactly (int64).
+/// round_half_even(float32(float32(acc) * M)) with M = s.toFloat(): the
+/// requantization as float32 arithmetic rounds it (the accumulator and the
+/// product each rounded to 24 significant bits, ties to even), computed
+/// with integers only.
 int64_t applyFixedPoint(int64_t acc, FixedPointScale s);
 
 /// How one quantized product's accumulator becomes its result.
@@ -62,11 +71,6 @@ llvm::SmallVector<double> quantizedScales(mlir::quant::QuantizedType type);
 /// The zero points of a per-tensor or per-axis type, in order.
 llvm::SmallVector<int64_t> quantizedZeroPoints(mlir::quant::QuantizedType type);
 
-/// Emits applyFixedPoint on an i32 accumulator with i32 multiplier and
-/// shift values; the result is i64.
-mlir::Value emitFixedPointScale(mlir::OpBuilder &b, mlir::Location loc,
-                                mlir::Value acc, mlir::Value multiplier,
-                                mlir::Value shift);
 
 /// A tensor of `!quant.uniform` values as int32 `storage - zero_point`
 /// (per tensor, or per slice of the type's axis).

@@ -16,15 +16,20 @@
 // acc = bias + sum_k (x[k, p] - zx) * w[f, k]. Padding of a convolution reads
 // zx (a real 0). The output stage, per output channel f, is one of:
 //
-//   CMB_Q_OUT_U8 / S8:  q = round_half_even(acc * mult[f] / 2^shift[f]),
+//   CMB_Q_OUT_U8 / S8:  q = round_half_even(float(float(acc) * M[f])),
+//                       M[f] = mult[f] / 2^shift[f],
 //                       y = clamp(q + zy, lo, hi)        (uint8 / int8)
 //   CMB_Q_OUT_I32:      y = acc                          (ConvInteger, ...)
 //   CMB_Q_OUT_F32:      y = (float)acc * scale[f]        (a Dequantize after)
 //
-// with mult[f] in [2^30, 2^31) and 31 <= shift[f] <= 62 (so the real
-// multiplier mult / 2^shift lies in [2^-32, 1)); the product acc * mult is
-// formed in 64 bits and rounded once, ties to even. [lo, hi] is the output
-// type's range intersected with a fused Relu/Clip (computed by the caller).
+// with mult[f] in [2^30, 2^31) holding M's 24 significant bits and
+// 31 <= shift[f] <= 62 (so M lies in [2^-32, 1) and is exact in float32).
+// The accumulator and the product are rounded as float32 arithmetic rounds
+// them (to nearest, ties to even), which is how ONNX Runtime's int8 kernels
+// requantize, so both give the same bytes; the compiler's definition of the
+// same arithmetic in integers is cmb::applyFixedPoint
+// (dialects/Cambrian/Utils/Requantize.h). [lo, hi] is the output type's
+// range intersected with a fused Relu/Clip (computed by the caller).
 //
 // The per-channel numbers travel in one int32 "channel table" of
 // 3 * cmb_q_channels_padded(F) entries built at compile time by

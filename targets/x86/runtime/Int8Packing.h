@@ -45,15 +45,16 @@ static inline int64_t cmb_q_channels_padded(int64_t F) {
   return cmb_q_round_up(F, CMB_Q_COL_PANEL);
 }
 
-/// Splits a real multiplier into mult / 2^shift with mult in [2^30, 2^31)
-/// and 31 <= shift <= 62. Returns 0 (and leaves the outputs alone) when
-/// `real` is outside [2^-32, 1) after rounding, or not a number.
+/// Splits a real multiplier, rounded to float32 (the requantization's
+/// arithmetic, Int8Kernels.h), into mult / 2^shift with mult in
+/// [2^30, 2^31) and 31 <= shift <= 62. Returns 0 (and leaves the outputs
+/// alone) when it is outside [2^-32, 1), or not a number.
 static inline int cmb_q_multiplier(double real, int32_t *mult,
                                    int32_t *shift) {
   if (!(real > 0.0) || !(real < 1.0))
     return 0;
   int e;
-  double fr = frexp(real, &e); // real = fr * 2^e, fr in [0.5, 1)
+  double fr = frexp((double)(float)real, &e); // fr in [0.5, 1)
   int64_t m = (int64_t)llround(fr * 2147483648.0);
   if (m == (int64_t)1 << 31) {
     m >>= 1;

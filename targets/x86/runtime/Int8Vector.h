@@ -9,8 +9,9 @@
 //  - qDotExact: the same sums with 16-bit multiplies. vpmaddubsw would
 //    saturate (255 * 127 * 2 > 32767), so the bytes are widened to 16 bits
 //    (even and odd bytes apart) and multiplied pairwise by vpmaddwd.
-//  - qRequant: round_half_even(a * mult / 2^shift) in 64-bit lanes (AVX2
-//    and AVX-512; the generic archive requantizes in scalar code).
+//  - qRequant: round_half_even(float(float(a) * M)) with M = mult / 2^shift,
+//    one float32 multiply and one rounding conversion, as Int8Kernels.h
+//    defines it (AVX2 and AVX-512; the generic archive in scalar code).
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,6 +22,7 @@
 #include "targets/x86/runtime/Runtime.h"
 
 #include <immintrin.h>
+#include <math.h>
 #include <string.h>
 
 #pragma GCC visibility push(hidden)
@@ -55,6 +57,9 @@ typedef __m512 qfv;
 #define QF_SET1(x) _mm512_set1_ps(x)
 #define QF_LOAD(p) _mm512_loadu_ps(p)
 #define QF_CAST_I(a) _mm512_castps_si512(a)
+#define QF_CAST_F(a) _mm512_castsi512_ps(a)
+#define QF_CVT_RNE(a) _mm512_cvtps_epi32(a)
+#define QV_POW2_NEG(n) _mm512_slli_epi32(_mm512_sub_epi32(_mm512_set1_epi32(127), n), 23)
 #define QV_DOT_REG "v"
 #elif defined(__AVX2__)
 typedef __m256i qv;
@@ -88,6 +93,9 @@ typedef __m256 qfv;
 #define QF_SET1(x) _mm256_set1_ps(x)
 #define QF_LOAD(p) _mm256_loadu_ps(p)
 #define QF_CAST_I(a) _mm256_castps_si256(a)
+#define QF_CAST_F(a) _mm256_castsi256_ps(a)
+#define QF_CVT_RNE(a) _mm256_cvtps_epi32(a)
+#define QV_POW2_NEG(n) _mm256_slli_epi32(_mm256_sub_epi32(_mm256_set1_epi32(127), n), 23)
 #define QV_DOT_REG "x"
 #else
 typedef __m128i qv;
@@ -173,13 +181,13 @@ typedef struct qstage {
   int32_t qlo, qhi;  ///< the clamp minus zy, applied before adding it
 } qstage;
 
-/// round_half_even(acc * mult / 2^shift), exactly (the contract of
-/// Int8Kernels.h): floor((p + 2^(n-1) - 1 + bit) / 2^n) where bit is the
-/// parity of floor(p / 2^n) rounds ties to even and the rest to nearest.
+/// round_half_even(float(float(acc) * M)), M = mult / 2^shift (exact in
+/// float32: mult has 24 significant bits), as the contract of
+/// Int8Kernels.h says: the conversions and the product round to nearest
+/// even (the default rounding mode).
 CMB_INLINE int32_t qRequantScalar(int32_t acc, int32_t mult, int32_t shift) {
-  const int64_t p = (int64_t)acc * mult;
-  const int64_t bit = (p >> shift) & 1;
-  return (int32_t)((p + (((int64_t)1 << (shift - 1)) - 1) + bit) >> shift);
+  const float m = ldexpf((float)mult, -shift);
+  return (int32_t)lrintf((float)acc * m);
 }
 
 /// One finished value: the output stage of `c` applied to acc (bias
@@ -206,48 +214,23 @@ CMB_INLINE void qStoreScalar(int32_t acc, qchan c, const qstage *st,
 }
 
 #if defined(CMB_Q_VECTOR_REQUANT)
-/// Requantization constants of QL channels (or one, in every lane), in the
-/// even and odd 64-bit halves of the lanes.
+/// Requantization constants of QL channels (or one, in every lane).
 typedef struct qvchan {
-  qv bias, mult, multOdd;
-  qv shiftEven, shiftOdd; ///< 64-bit shift counts
-  qv unitEven, unitOdd;   ///< 2^(62 - shift): see qShiftRound
-  qv halfEven, halfOdd;   ///< 2^(shift - 1) - 1
+  qv bias;
+  qfv factor; ///< mult / 2^shift, exact in float32
 } qvchan;
 
 CMB_INLINE qvchan qVChannels(qv bias, qv mult, qv shift) {
-  const qv lo32 = QV_SET1_64(0xFFFFFFFFll), big = QV_SET1_64(1ll << 62);
-  const qv one = QV_SET1_64(1);
   qvchan c;
   c.bias = bias;
-  c.mult = mult;
-  c.multOdd = QV_SRLI64(mult, 32);
-  c.shiftEven = QV_AND(shift, lo32);
-  c.shiftOdd = QV_SRLI64(shift, 32);
-  c.unitEven = QV_SRLV64(big, c.shiftEven);
-  c.unitOdd = QV_SRLV64(big, c.shiftOdd);
-  c.halfEven = QV_SUB64(QV_SLLV64(one, QV_SUB64(c.shiftEven, one)), one);
-  c.halfOdd = QV_SUB64(QV_SLLV64(one, QV_SUB64(c.shiftOdd, one)), one);
+  // 2^-shift from its exponent bits (shift <= 62: a normal float).
+  c.factor = QF_MUL(QF_CVT(mult), QF_CAST_F(QV_POW2_NEG(shift)));
   return c;
 }
 
-/// qRequantScalar on 64-bit lanes holding p = acc * mult, |p| < 2^62. With
-/// no arithmetic 64-bit shift in AVX2, p is biased by 2^62 (>= 0 after) and
-/// shifted logically; the bias then leaves 2^(62 - n) (`unit`) to subtract.
-CMB_INLINE qv qShiftRound(qv p, qv n, qv unit, qv half) {
-  const qv biased = QV_ADD64(p, QV_SET1_64(1ll << 62));
-  const qv bit =
-      QV_AND(QV_SUB64(QV_SRLV64(biased, n), unit), QV_SET1_64(1));
-  return QV_SUB64(QV_SRLV64(QV_ADD64(biased, QV_ADD64(half, bit)), n), unit);
-}
-
-/// round_half_even(a * mult / 2^shift) per int32 lane.
+/// qRequantScalar per int32 lane.
 CMB_INLINE qv qRequant(qv a, const qvchan *c) {
-  const qv pe = QV_MUL32(a, c->mult);
-  const qv po = QV_MUL32(QV_SRLI64(a, 32), c->multOdd);
-  const qv qe = qShiftRound(pe, c->shiftEven, c->unitEven, c->halfEven);
-  const qv qo = qShiftRound(po, c->shiftOdd, c->unitOdd, c->halfOdd);
-  return QV_ODD32(qe, QV_SLLI64(qo, 32));
+  return QF_CVT_RNE(QF_MUL(QF_CVT(a), c->factor));
 }
 
 /// Stores lanes [0, n) of v (int32 values already in the output's range

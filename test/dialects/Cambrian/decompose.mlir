@@ -229,30 +229,31 @@ func.func @attention(%q: tensor<1x2x4x8xf32>, %k: tensor<1x1x6x8xf32>, %v: tenso
 // -----
 
 // A quantized convolution: centered int32 operands, an int32 convolution,
-// then one requantizing generic (bias, fixed-point multiply with round half
-// to even, zero point, clamp) into the result's storage. 0.1 * 0.02 / 0.05
-// = 0.04 (formed in float32: 1374389632 * 2^-35); the relu clamps at the
-// zero point (3).
+// then one requantizing generic: bias, float32(acc) times the float32
+// factor 0.1 * 0.02 / 0.05, rounded half to even, clamped to the range less
+// the zero point ([3 - 3, 255 - 3]: the relu clamps at the zero point),
+// plus the zero point.
 // CHECK-LABEL: func @qconv
-// CHECK-DAG:   %[[MUL:.*]] = arith.constant dense<1374389632> : tensor<i32>
-// CHECK-DAG:   %[[SHIFT:.*]] = arith.constant dense<35> : tensor<i32>
-// CHECK-DAG:   %[[LO:.*]] = arith.constant 3 : i64
-// CHECK-DAG:   %[[HI:.*]] = arith.constant 255 : i64
+// CHECK-DAG:   %[[M:.*]] = arith.constant dense<0.0400000028> : tensor<f32>
+// CHECK-DAG:   %[[LO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-DAG:   %[[HI:.*]] = arith.constant 2.520000e+02 : f32
+// CHECK-DAG:   %[[ZP:.*]] = arith.constant 3 : i32
 // CHECK:       %[[X:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<1x2x4x4xi8>, tensor<i32>)
 // CHECK:         arith.extui
 // CHECK:         arith.subi
 // CHECK:       %[[W:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<2x2x3x3xi8>, tensor<i32>)
 // CHECK:         arith.extsi
 // CHECK:       %[[ACC:.*]] = linalg.conv_2d_nchw_fchw {{.*}} ins(%[[X]], %[[W]] : tensor<1x2x4x4xi32>, tensor<2x2x3x3xi32>)
-// CHECK:       %[[Y:.*]] = linalg.generic {{.*}} ins(%[[ACC]], %[[MUL]], %[[SHIFT]], %{{.*}} : tensor<1x2x2x2xi32>, tensor<i32>, tensor<i32>, tensor<2x1x1xi32>)
+// CHECK:       %[[Y:.*]] = linalg.generic {{.*}} ins(%[[ACC]], %[[M]], %{{.*}} : tensor<1x2x2x2xi32>, tensor<f32>, tensor<2x1x1xi32>)
 // CHECK:         arith.addi
-// CHECK:         arith.muli %{{.*}} : i64
-// CHECK:         arith.shrsi
-// CHECK:         arith.cmpi sgt
-// CHECK:         arith.cmpi eq
-// CHECK:         arith.maxsi %{{.*}}, %[[LO]]
-// CHECK:         arith.minsi %{{.*}}, %[[HI]]
-// CHECK:         arith.trunci %{{.*}} : i64 to i8
+// CHECK:         arith.sitofp
+// CHECK:         arith.mulf
+// CHECK:         math.roundeven
+// CHECK:         arith.maximumf %{{.*}}, %[[LO]]
+// CHECK:         arith.minimumf %{{.*}}, %[[HI]]
+// CHECK:         arith.fptosi
+// CHECK:         arith.addi %{{.*}}, %[[ZP]]
+// CHECK:         arith.trunci %{{.*}} : i32 to i8
 // CHECK:       quant.scast %[[Y]] : tensor<1x2x2x2xi8> to tensor<1x2x2x2x!quant.uniform<u8:f32, 5.000000e-02:3>>
 func.func @qconv(%x: tensor<1x2x4x4x!quant.uniform<u8:f32, 0.1:128>>,
                  %w: tensor<2x2x3x3x!quant.uniform<i8:f32, 0.02>>,
@@ -266,14 +267,14 @@ func.func @qconv(%x: tensor<1x2x4x4x!quant.uniform<u8:f32, 0.1:128>>,
 
 // -----
 
-// A quantized matmul with per-column weights: one multiplier and shift per
-// column, broadcast along the last dimension.
+// A quantized matmul with per-column weights: one factor per column,
+// broadcast along the last dimension.
 // CHECK-LABEL: func @qmatmul
-// CHECK-DAG:   %[[MUL:.*]] = arith.constant dense<1374389632> : tensor<2xi32>
-// CHECK-DAG:   %[[SHIFT:.*]] = arith.constant dense<[35, 34]> : tensor<2xi32>
+// CHECK-DAG:   %[[M:.*]] = arith.constant dense<[0.0400000028, 0.0800000056]> : tensor<2xf32>
 // CHECK:       %[[ACC:.*]] = linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<3x4xi32>, tensor<4x2xi32>)
-// CHECK:       linalg.generic {{.*}} ins(%[[ACC]], %[[MUL]], %[[SHIFT]] : tensor<3x2xi32>, tensor<2xi32>, tensor<2xi32>)
-// CHECK:         arith.trunci %{{.*}} : i64 to i8
+// CHECK:       linalg.generic {{.*}} ins(%[[ACC]], %[[M]] : tensor<3x2xi32>, tensor<2xf32>)
+// CHECK:         math.roundeven
+// CHECK:         arith.trunci %{{.*}} : i32 to i8
 func.func @qmatmul(%a: tensor<3x4x!quant.uniform<i8:f32, 0.1:-2>>,
                    %b: tensor<4x2x!quant.uniform<i8:f32:1, {0.02, 0.04}>>) -> tensor<3x2x!quant.uniform<i8:f32, 0.05>> {
   %0 = cambrian.matmul %a, %b

@@ -15,18 +15,14 @@
 
 using namespace cambrian::cmb;
 
-/// round_half_even(acc * m / 2^shift) with 128-bit integers.
-static int64_t exactRequantize(int64_t acc, FixedPointScale s) {
-  __int128 p = (__int128)acc * s.multiplier;
-  __int128 d = (__int128)1 << s.shift;
-  __int128 q = p >= 0 ? p / d : -((-p + d - 1) / d); // floor
-  __int128 rem = p - q * d;
-  if (2 * rem > d || (2 * rem == d && (q & 1)))
-    ++q;
-  return (int64_t)q;
+/// What a float32 multiply gives (ONNX Runtime's int8 requantization):
+/// round_half_even(float(float(acc) * M)).
+static int64_t float32Requantize(int64_t acc, FixedPointScale s) {
+  volatile float product = (float)acc * s.toFloat();
+  return (int64_t)std::nearbyint(product);
 }
 
-TEST_CASE("a scale's fixed-point form is within 2^-31 of it", "[requantize]") {
+TEST_CASE("a scale's fixed-point form is its float32 value", "[requantize]") {
   for (double scale : {1e-9, 3.7e-5, 0.0031250000465661287, 0.04, 0.5,
                        0.75, 0.9999999, 1.0, 1.5, 123.25, 1e6}) {
     auto fp = toFixedPoint(scale);
@@ -34,9 +30,11 @@ TEST_CASE("a scale's fixed-point form is within 2^-31 of it", "[requantize]") {
     CHECK(fp->shift >= 1);
     CHECK(fp->shift <= 62);
     double back = fp->multiplier * std::ldexp(1.0, -fp->shift);
-    CHECK(std::abs(back - scale) <= scale * std::ldexp(1.0, -30));
+    CHECK(back == (double)(float)scale);
+    CHECK(fp->toFloat() == (float)scale);
     if (scale > std::ldexp(1.0, -32)) {
       CHECK(fp->multiplier >= (1 << 30));
+      CHECK((fp->multiplier & 0x7f) == 0); // 24 significant bits
     }
   }
 }
@@ -65,7 +63,7 @@ TEST_CASE("applying it rounds half to even", "[requantize]") {
   CHECK(applyFixedPoint(6, quarter) == 2);  // 1.5 -> 2
 }
 
-TEST_CASE("applying it matches exact arithmetic on int32 accumulators",
+TEST_CASE("applying it with integers matches float32 arithmetic",
           "[requantize]") {
   std::mt19937_64 rng(7);
   std::uniform_int_distribution<int64_t> acc(INT32_MIN, INT32_MAX);
@@ -75,12 +73,28 @@ TEST_CASE("applying it matches exact arithmetic on int32 accumulators",
     REQUIRE(fp);
     for (int j = 0; j < 50; ++j) {
       int64_t a = acc(rng);
-      REQUIRE(applyFixedPoint(a, *fp) == exactRequantize(a, *fp));
+      REQUIRE(applyFixedPoint(a, *fp) == float32Requantize(a, *fp));
     }
     for (int64_t a : {int64_t(INT32_MIN), int64_t(INT32_MAX), int64_t(0),
                       int64_t(1), int64_t(-1)})
-      REQUIRE(applyFixedPoint(a, *fp) == exactRequantize(a, *fp));
+      REQUIRE(applyFixedPoint(a, *fp) == float32Requantize(a, *fp));
   }
+}
+
+TEST_CASE("the accumulator and product round as float32 does",
+          "[requantize]") {
+  // 3 * 2^24 + 2 is a tie between two float32 values: it becomes the even
+  // 3 * 2^24, and 0.75 of that is 37748736, where exact arithmetic would
+  // give 37748737.5 -> 37748738.
+  FixedPointScale threeQuarters = *toFixedPoint(0.75);
+  CHECK(applyFixedPoint(50331650, threeQuarters) == 37748736);
+  CHECK(float32Requantize(50331650, threeQuarters) == 37748736);
+  CHECK(applyFixedPoint(-50331650, threeQuarters) == -37748736);
+  // A product with more than 24 significant bits (2^23 + 1 times
+  // 0.5 + 2^-24) is rounded to float32 first.
+  FixedPointScale m = *toFixedPoint(0.5 + std::ldexp(1.0, -24));
+  CHECK(applyFixedPoint(8388609, m) == float32Requantize(8388609, m));
+  CHECK(applyFixedPoint(-8388609, m) == float32Requantize(-8388609, m));
 }
 
 TEST_CASE("a clamp activation narrows the requantized range",

@@ -41,9 +41,26 @@ struct Channels {
   std::vector<float> scale;
 };
 
-/// The contract's requantization, literally.
+/// `v` rounded to 24 significant bits, ties to even: what float32 keeps.
+int64_t roundTo24Bits(int64_t v) {
+  uint64_t a = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+  int width = 0;
+  while (width < 64 && (a >> width))
+    ++width;
+  if (width <= 24)
+    return v;
+  const int drop = width - 24;
+  uint64_t q = a >> drop;
+  const uint64_t rem = a & ((1ull << drop) - 1), half = 1ull << (drop - 1);
+  q += rem > half || (rem == half && (q & 1));
+  a = q << drop;
+  return v < 0 ? -(int64_t)a : (int64_t)a;
+}
+
+/// The contract's requantization, in integers: float(acc), the product
+/// rounded to float32, then round half to even of p / 2^n.
 int64_t requantRef(int64_t acc, int32_t m, int32_t n) {
-  const int64_t p = acc * m;
+  const int64_t p = roundTo24Bits(roundTo24Bits(acc) * m);
   int64_t q = p >> n;
   const int64_t rem = p - (q << n), half = (int64_t)1 << (n - 1);
   q += rem > half || (rem == half && (q & 1));
@@ -101,6 +118,8 @@ Channels channels(std::mt19937 &rng, int64_t F, double accScale) {
     }
     if (f == 5) // the extremes of the multiplier's range
       m = INT32_MAX;
+    // A float32 factor's 24 significant bits.
+    m &= ~0x7f;
     ch.mult.push_back(m);
     ch.shift.push_back(std::min(62, std::max(31, n)));
   }
