@@ -567,3 +567,28 @@ LogicalResult ActivationOp::verify() {
     return emitOpError() << "applies no activation";
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// LookupOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult LookupOp::verify() {
+  RankedTensorType x = getInput().getType(), t = getTable().getType(),
+                   y = getOutput().getType();
+  auto xq = dyn_cast<quant::QuantizedType>(x.getElementType());
+  if (!xq || xq.getStorageTypeIntegralWidth() != 8 ||
+      !isa<quant::UniformQuantizedType>(xq))
+    return emitOpError() << "input must be quantized per tensor in 8 bits, "
+                         << "got " << x;
+  int64_t levels = xq.getStorageTypeMax() - xq.getStorageTypeMin() + 1;
+  if (t.getRank() != 1 || !compatible(t.getDimSize(0), levels))
+    return emitOpError() << "table must be 1-D with " << levels
+                         << " entries, one per input level, got " << t;
+  if (t.getElementType() != y.getElementType())
+    return emitOpError() << "result element type " << y.getElementType()
+                         << " differs from the table's "
+                         << t.getElementType();
+  if (failed(verifyCompatibleShape(x.getShape(), y.getShape())))
+    return emitOpError() << "result shape differs from the input's";
+  return success();
+}

@@ -312,4 +312,30 @@ def Cambrian_DequantizeOp : Cambrian_Op<"dequantize", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Cambrian_LookupOp : Cambrian_Op<"lookup", [Pure]> {
+  let summary = "An 8-bit quantized tensor mapped through a 256-entry table";
+  let description = [{
+    `output[i] = table[storage(input[i]) - storage_min]`: any elementwise
+    function of one 8-bit quantized value, quantized again, is a table of
+    its 256 results. `cambrian-fold-quantization` makes one from a
+    dequantize -> activation -> quantize chain, with the table computed by
+    that same chain on the 256 input levels, so the result is what the
+    float chain computes, to the bit. The output has the table's element
+    type and the input's shape.
+
+    ```mlir
+    %y = cambrian.lookup %x, %table
+           : (tensor<1x8x!quant.uniform<i8:f32, 0.05:3>>,
+              tensor<256x!quant.uniform<u8:f32, 0.0039>>)
+           -> tensor<1x8x!quant.uniform<u8:f32, 0.0039>>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$table);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $table attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // CAMBRIAN_OPS_TD

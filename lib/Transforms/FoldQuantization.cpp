@@ -41,6 +41,13 @@ quant::QuantizedType quantizedElement(Value v) {
       cast<ShapedType>(v.getType()).getElementType());
 }
 
+/// Whether `v` is a constant, possibly behind a quant.scast.
+bool isConstantBehindCast(Value v) {
+  if (auto cast = v.getDefiningOp<quant::StorageCastOp>())
+    v = cast.getInput();
+  return matchPattern(v, m_Constant());
+}
+
 /// `v` as a tensor of its quantized type's storage.
 Value storageOf(OpBuilder &b, Location loc, Value v) {
   auto type = cast<RankedTensorType>(v.getType());
@@ -168,6 +175,53 @@ struct FoldQuantizedProduct : OpRewritePattern<QuantizeOp> {
                                 x.getInput(), w.getInput(), bias, Value(),
                                 act);
     rewriter.replaceOp(q, folded->getResults());
+    return success();
+  }
+};
+
+/// quantize(activation(dequantize(x))) with x quantized per tensor in 8
+/// bits -> lookup(x, table), the table being the same chain applied to the
+/// input's 256 levels: exactly the float chain's results, with the float
+/// work done once per level instead of once per element.
+struct FoldQuantizedActivation : OpRewritePattern<QuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(QuantizeOp q,
+                                PatternRewriter &rewriter) const override {
+    auto act = q.getInput().getDefiningOp<ActivationOp>();
+    auto dq = act ? act.getInput().getDefiningOp<DequantizeOp>() : nullptr;
+    if (!dq || !act->hasOneUse())
+      return rewriter.notifyMatchFailure(q, "not quantize(activation("
+                                            "dequantize))");
+    auto xt = dyn_cast<quant::UniformQuantizedType>(
+        quantizedElement(dq.getInput()));
+    auto yt = dyn_cast<quant::UniformQuantizedType>(
+        q.getOutput().getType().getElementType());
+    if (!xt || !yt || xt.getStorageTypeIntegralWidth() != 8)
+      return rewriter.notifyMatchFailure(q, "input is not 8-bit per tensor");
+    // A constant input (a table's own levels among them) stays a chain that
+    // folds to constants.
+    if (isConstantBehindCast(dq.getInput()))
+      return rewriter.notifyMatchFailure(q, "input is a constant");
+    Location loc = q.getLoc();
+    int64_t lo = xt.getStorageTypeMin(), hi = xt.getStorageTypeMax();
+    SmallVector<APInt> levels;
+    for (int64_t v = lo; v <= hi; ++v)
+      levels.push_back(APInt(8, (uint64_t)v, /*isSigned=*/true));
+    auto storageType = RankedTensorType::get({hi - lo + 1},
+                                             xt.getStorageType());
+    Value all = arith::ConstantOp::create(
+        rewriter, loc, DenseElementsAttr::get(storageType, levels));
+    Value allQ = quant::StorageCastOp::create(rewriter, loc,
+                                              storageType.clone(xt), all);
+    Value real = DequantizeOp::create(
+        rewriter, loc, storageType.clone(xt.getExpressedType()), allQ);
+    Value mapped = ActivationOp::create(rewriter, loc, real.getType(), real,
+                                        act.getActivationAttr());
+    Value table = QuantizeOp::create(rewriter, loc, storageType.clone(yt),
+                                     mapped);
+    rewriter.replaceOpWithNewOp<LookupOp>(q, q.getOutput().getType(),
+                                          dq.getInput(), table);
     return success();
   }
 };
@@ -304,6 +358,9 @@ struct FoldQuantizationPass
     // again is a float op by the model's own choice).
     llvm::SetVector<Operation *> floatUsers;
     getOperation()->walk([&](DequantizeOp dq) {
+      // Constants (weights, a lookup's table levels) fold on the host.
+      if (isConstantBehindCast(dq.getInput()))
+        return;
       for (Operation *user : dq->getUsers())
         if (!movesOnly(user) &&
             llvm::any_of(user->getUsers(),
@@ -324,7 +381,7 @@ struct FoldQuantizationPass
 
 void cambrian::populateFoldQuantizationPatterns(RewritePatternSet &patterns) {
   patterns.add<FoldQuantizedProduct<ConvOp>, FoldQuantizedProduct<MatmulOp>,
-               SinkDequantizeThroughPad,
+               FoldQuantizedActivation, SinkDequantizeThroughPad,
                SinkDequantizeThroughReshape<tensor::CollapseShapeOp>,
                SinkDequantizeThroughReshape<tensor::ExpandShapeOp>,
                SinkDequantizeThroughTranspose, FoldQuantizeOfDequantize>(

@@ -138,3 +138,25 @@ func.func @stays_float(%x: tensor<1x2x4x4x!xq>, %w: tensor<2x2x1x1xi8>, %r: tens
   %f = arith.mulf %ad, %ad : tensor<4x4xf32>
   return %q, %mq, %sq, %f : tensor<1x2x4x4x!yq>, tensor<4x4x!yq>, tensor<4x4x!yq>, tensor<4x4xf32>
 }
+
+// -----
+
+!xq = !quant.uniform<i8:f32, 0.05:3>
+!yq = !quant.uniform<u8:f32, 0.00390625>
+
+// A sigmoid between a dequantize and a quantize is a lookup in a table of
+// 256 entries, the same chain applied to the input's levels -128..127.
+// CHECK-LABEL: func @sigmoid_table
+// CHECK:       %[[L:.*]] = arith.constant dense<"0x808182{{[0-9A-F]*}}7D7E7F"> : tensor<256xi8>
+// CHECK:       %[[LQ:.*]] = quant.scast %[[L]] : tensor<256xi8> to tensor<256x!quant.uniform<i8:f32, 5.000000e-02:3>>
+// CHECK:       %[[LD:.*]] = cambrian.dequantize %[[LQ]]
+// CHECK:       %[[LA:.*]] = cambrian.activation %[[LD]] {activation = #cambrian.activation<sigmoid>} : tensor<256xf32>
+// CHECK:       %[[T:.*]] = cambrian.quantize %[[LA]] : tensor<256xf32> -> tensor<256x!quant.uniform<u8:f32, 3.906250e-03>>
+// CHECK:       %[[Y:.*]] = cambrian.lookup %arg0, %[[T]] : (tensor<2x8x!quant.uniform<i8:f32, 5.000000e-02:3>>, tensor<256x!quant.uniform<u8:f32, 3.906250e-03>>) -> tensor<2x8x!quant.uniform<u8:f32, 3.906250e-03>>
+// CHECK:       return %[[Y]]
+func.func @sigmoid_table(%x: tensor<2x8x!xq>) -> tensor<2x8x!yq> {
+  %d = cambrian.dequantize %x : tensor<2x8x!xq> -> tensor<2x8xf32>
+  %s = cambrian.activation %d {activation = #cambrian.activation<sigmoid>} : tensor<2x8xf32>
+  %q = cambrian.quantize %s : tensor<2x8xf32> -> tensor<2x8x!yq>
+  return %q : tensor<2x8x!yq>
+}

@@ -767,6 +767,45 @@ struct DecomposeDequantize : DecomposePattern<DequantizeOp> {
   }
 };
 
+/// lookup(x, table): one elementwise generic reading the table at
+/// storage(x) - storage_min.
+struct DecomposeLookup : DecomposePattern<LookupOp> {
+  using DecomposePattern::DecomposePattern;
+
+  LogicalResult decompose(LookupOp op,
+                          PatternRewriter &rewriter) const override {
+    TensorBuilder tb(rewriter, op.getLoc());
+    Location loc = op.getLoc();
+    RankedTensorType in = op.getInput().getType(), table = op.getTable().getType(),
+                     out = op.getOutput().getType();
+    auto xt = cast<quant::QuantizedType>(in.getElementType());
+    Type tableStorage =
+        cast<quant::QuantizedType>(table.getElementType()).getStorageType();
+    Value x = quant::StorageCastOp::create(
+        rewriter, loc, in.clone(xt.getStorageType()), op.getInput());
+    Value t = quant::StorageCastOp::create(
+        rewriter, loc, table.clone(tableStorage), op.getTable());
+    int64_t lo = xt.getStorageTypeMin();
+    bool isSigned = xt.isSigned();
+    Value y = tb.elementwise(
+        {x}, in.getShape(), tableStorage,
+        [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+          Type i32 = b.getI32Type();
+          Value wide = isSigned ? arith::ExtSIOp::create(b, l, i32, v[0])
+                                      .getResult()
+                                : arith::ExtUIOp::create(b, l, i32, v[0])
+                                      .getResult();
+          Value index = arith::SubIOp::create(
+              b, l, wide,
+              arith::ConstantOp::create(b, l, b.getI32IntegerAttr(lo)));
+          index = arith::IndexCastOp::create(b, l, b.getIndexType(), index);
+          return tensor::ExtractOp::create(b, l, t, ValueRange{index});
+        });
+    rewriter.replaceOpWithNewOp<quant::StorageCastOp>(op, out, y);
+    return success();
+  }
+};
+
 //===----------------------------------------------------------------------===//
 // The pass
 //===----------------------------------------------------------------------===//
@@ -820,5 +859,6 @@ void cambrian::cmb::populateCambrianDecomposePatterns(
                DecomposePool,
                DecomposeSoftmax, DecomposeLayerNorm, DecomposeRmsNorm,
                DecomposeGroupNorm, DecomposeAttention, DecomposeQuantize,
-               DecomposeDequantize>(patterns.getContext(), keep);
+               DecomposeDequantize, DecomposeLookup>(patterns.getContext(),
+                                                     keep);
 }

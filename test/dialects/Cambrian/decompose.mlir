@@ -282,3 +282,21 @@ func.func @qmatmul(%a: tensor<3x4x!quant.uniform<i8:f32, 0.1:-2>>,
          -> tensor<3x2x!quant.uniform<i8:f32, 0.05>>
   return %0 : tensor<3x2x!quant.uniform<i8:f32, 0.05>>
 }
+
+// -----
+
+// A lookup reads the table at the input's storage minus its minimum (for
+// int8, +128).
+// CHECK-LABEL: func @lookup
+// CHECK:       %[[T:.*]] = quant.scast %arg1 : tensor<256x!quant.uniform<u8:f32, 1.000000e-01>> to tensor<256xi8>
+// CHECK:       linalg.generic {{.*}} ins(%{{.*}} : tensor<4xi8>)
+// CHECK:         %[[W:.*]] = arith.extsi %{{.*}} : i8 to i32
+// CHECK:         %[[I:.*]] = arith.subi %[[W]], %{{.*}} : i32
+// CHECK:         %[[IX:.*]] = arith.index_cast %[[I]] : i32 to index
+// CHECK:         tensor.extract %[[T]][%[[IX]]] : tensor<256xi8>
+func.func @lookup(%x: tensor<4x!quant.uniform<i8:f32, 0.5>>, %t: tensor<256x!quant.uniform<u8:f32, 0.1>>)
+    -> tensor<4x!quant.uniform<u8:f32, 0.1>> {
+  %0 = cambrian.lookup %x, %t : (tensor<4x!quant.uniform<i8:f32, 0.5>>, tensor<256x!quant.uniform<u8:f32, 0.1>>)
+         -> tensor<4x!quant.uniform<u8:f32, 0.1>>
+  return %0 : tensor<4x!quant.uniform<u8:f32, 0.1>>
+}

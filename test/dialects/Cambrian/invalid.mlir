@@ -570,3 +570,30 @@ func.func @qmatmul_scales(%a: tensor<2x4x!x>, %b: tensor<4x3x!w>) -> tensor<2x3x
   %0 = cambrian.matmul %a, %b : (tensor<2x4x!x>, tensor<4x3x!w>) -> tensor<2x3x!y>
   return %0 : tensor<2x3x!y>
 }
+
+// -----
+
+!x = !quant.uniform<u8:f32, 0.1:128>
+func.func @lookup_table_size(%x: tensor<4x!x>, %t: tensor<128x!x>) -> tensor<4x!x> {
+  // expected-error @+1 {{table must be 1-D with 256 entries, one per input level}}
+  %0 = cambrian.lookup %x, %t : (tensor<4x!x>, tensor<128x!x>) -> tensor<4x!x>
+  return %0 : tensor<4x!x>
+}
+
+// -----
+
+func.func @lookup_float_input(%x: tensor<4xf32>, %t: tensor<256xi8>) -> tensor<4xi8> {
+  // expected-error @+1 {{input must be quantized per tensor in 8 bits}}
+  %0 = cambrian.lookup %x, %t : (tensor<4xf32>, tensor<256xi8>) -> tensor<4xi8>
+  return %0 : tensor<4xi8>
+}
+
+// -----
+
+!x = !quant.uniform<u8:f32, 0.1:128>
+!y = !quant.uniform<i8:f32, 0.1>
+func.func @lookup_result_type(%x: tensor<4x!x>, %t: tensor<256x!x>) -> tensor<4x!y> {
+  // expected-error @+1 {{result element type}}
+  %0 = cambrian.lookup %x, %t : (tensor<4x!x>, tensor<256x!x>) -> tensor<4x!y>
+  return %0 : tensor<4x!y>
+}
