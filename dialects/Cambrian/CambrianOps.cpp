@@ -85,8 +85,9 @@ static LogicalResult verifySameFloatType(Operation *op, TypeRange operands,
 /// integer arithmetic: a per-tensor input, a filter quantized per tensor or
 /// along `filterAxis`, an optional int32 bias in units of input scale times
 /// filter scale, an activation that is a clamp (relu, clip), and a per-tensor
-/// quantized result that the accumulator is requantized to. No residual, no
-/// pooling: those stay with the float graph.
+/// quantized result that the accumulator is requantized to (or a float
+/// result, the accumulator dequantized). No residual, no pooling: those stay
+/// with the float graph.
 static LogicalResult verifyQuantizedProduct(Operation *op, Type input,
                                             Type filter, Type result,
                                             Value bias, Value residual,
@@ -113,12 +114,15 @@ static LogicalResult verifyQuantizedProduct(Operation *op, Type input,
       return op->emitOpError() << "filter has " << n << " scales for "
                                << dimString(biasSize) << " output channels";
   }
+  // A quantized result, or the expressed float type: the accumulator
+  // dequantized (scaled by input scale x filter scale).
   auto y = dyn_cast<quant::UniformQuantizedType>(elem(result));
-  if (!y)
+  if (!y && elem(result) != x.getExpressedType())
     return op->emitOpError() << "quantized operands need a result quantized "
-                             << "per tensor, got " << result;
+                             << "per tensor or of their expressed type, got "
+                             << result;
   if (x.getExpressedType() != w.getExpressedType() ||
-      x.getExpressedType() != y.getExpressedType())
+      (y && x.getExpressedType() != y.getExpressedType()))
     return op->emitOpError() << "input, filter and result express different "
                              << "types";
   if (bias) {

@@ -31,7 +31,10 @@ def Cambrian_ConvOp : Cambrian_Op<"conv", [Pure, AttrSizedOperandSegments,
     scale times filter scale, the accumulation in int32, and the result
     requantized to its per-tensor type with a fixed-point multiplier and
     shift (round half to even, saturating); the activation may only be a
-    clamp (relu, clip), applied in the integer domain. No residual, no pool.
+    clamp (relu, clip), applied in the integer domain. A result of the
+    expressed float type instead is the accumulator dequantized
+    (`acc * input_scale * filter_scale`), then the clamp. No residual, no
+    pool.
 
     ```mlir
     %y = cambrian.conv %x, %w bias %b

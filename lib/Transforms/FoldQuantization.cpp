@@ -18,6 +18,7 @@
 #include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -25,6 +26,7 @@
 #include "llvm/ADT/SetVector.h"
 
 #include <cmath>
+#include <cstring>
 
 namespace cambrian {
 #define GEN_PASS_DEF_FOLDQUANTIZATIONPASS
@@ -43,7 +45,7 @@ quant::QuantizedType quantizedElement(Value v) {
 
 /// Whether `v` is a constant, possibly behind a quant.scast.
 bool isConstantBehindCast(Value v) {
-  if (auto cast = v.getDefiningOp<quant::StorageCastOp>())
+  while (auto cast = v.getDefiningOp<quant::StorageCastOp>())
     v = cast.getInput();
   return matchPattern(v, m_Constant());
 }
@@ -179,6 +181,70 @@ struct FoldQuantizedProduct : OpRewritePattern<QuantizeOp> {
   }
 };
 
+/// conv|matmul(dequantize(x), dequantize(w), bias) whose float result is
+/// not quantized again (a model's last layer) -> the same op on the
+/// quantized values with a float result: integer products, the accumulator
+/// dequantized in its epilogue.
+template <typename OpTy>
+struct FoldDequantizedProduct : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    auto resultType = op.getOutput().getType();
+    if (!isa<FloatType>(resultType.getElementType()) ||
+        llvm::any_of(op->getUsers(),
+                     [](Operation *u) { return isa<QuantizeOp>(u); }))
+      return rewriter.notifyMatchFailure(op, "float result quantized again");
+    auto x = op->getOperand(0).template getDefiningOp<DequantizeOp>();
+    auto w = op->getOperand(1).template getDefiningOp<DequantizeOp>();
+    if (!x || !w)
+      return rewriter.notifyMatchFailure(op, "operands are not dequantized");
+    auto xt = dyn_cast<quant::UniformQuantizedType>(
+        quantizedElement(x.getInput()));
+    quant::QuantizedType wt = quantizedElement(w.getInput());
+    if (!xt || xt.getExpressedType() != resultType.getElementType())
+      return rewriter.notifyMatchFailure(op, "input is quantized per axis");
+    if (op.getResidual())
+      return rewriter.notifyMatchFailure(op, "a residual stays float");
+    if (auto conv = dyn_cast<ConvOp>(op.getOperation());
+        conv && conv.getPoolAttr())
+      return rewriter.notifyMatchFailure(op, "a fused pooling stays float");
+    ActivationAttr act = op.getActivationAttr();
+    if (act && !act.isNone() && act.getKind() != ActivationKind::Relu &&
+        act.getKind() != ActivationKind::Clip)
+      return rewriter.notifyMatchFailure(op, "activation is not a clamp");
+    int64_t filterAxis = std::is_same_v<OpTy, ConvOp>
+                             ? 0
+                             : cast<ShapedType>(w.getType()).getRank() - 1;
+    if (auto axis = dyn_cast<quant::UniformQuantizedPerAxisType>(wt);
+        axis && axis.getQuantizedDimension() != filterAxis)
+      return rewriter.notifyMatchFailure(op, "filter quantized along another "
+                                             "axis");
+    Value bias;
+    if (Value b = op.getBias()) {
+      SmallVector<double> accScales;
+      for (double s : quantizedScales(wt))
+        accScales.push_back(xt.getScale() * s);
+      if (!(bias = integerBias(rewriter, op.getLoc(), b, accScales)))
+        return rewriter.notifyMatchFailure(op, "bias is not a constant or an "
+                                               "int32 at the product's scale");
+    }
+    Operation *folded;
+    if constexpr (std::is_same_v<OpTy, ConvOp>)
+      folded = ConvOp::create(rewriter, op.getLoc(), resultType, x.getInput(),
+                              w.getInput(), bias, Value(),
+                              op.getStridesAttr(), op.getDilationsAttr(),
+                              op.getGroupsAttr(), act, WindowAttr());
+    else
+      folded = MatmulOp::create(rewriter, op.getLoc(), resultType,
+                                x.getInput(), w.getInput(), bias, Value(),
+                                act);
+    rewriter.replaceOp(op, folded->getResults());
+    return success();
+  }
+};
+
 /// quantize(activation(dequantize(x))) with x quantized per tensor in 8
 /// bits -> lookup(x, table), the table being the same chain applied to the
 /// input's 256 levels: exactly the float chain's results, with the float
@@ -288,6 +354,62 @@ struct SinkDequantizeThroughReshape : OpRewritePattern<ReshapeOp> {
   }
 };
 
+/// The constant behind `v` (a quant.scast of a dense or dense-resource
+/// integer constant) permuted by `perm`, as a new constant; null if `v` is
+/// no such constant.
+Value transposedConstant(PatternRewriter &rewriter, Location loc, Value v,
+                         ArrayRef<int64_t> perm) {
+  while (auto cast = v.getDefiningOp<quant::StorageCastOp>())
+    v = cast.getInput();
+  auto cst = v.getDefiningOp<arith::ConstantOp>();
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  if (!cst || !type || !type.hasStaticShape() ||
+      !type.getElementType().isIntOrIndex())
+    return nullptr;
+  int64_t width = type.getElementTypeBitWidth() / 8;
+  if (width * 8 != (int64_t)type.getElementTypeBitWidth())
+    return nullptr;
+  // The raw bytes, row-major.
+  std::vector<char> bytes;
+  if (auto res = dyn_cast<DenseResourceElementsAttr>(cst.getValue())) {
+    AsmResourceBlob *blob = res.getRawHandle().getBlob();
+    if (!blob)
+      return nullptr;
+    bytes.assign(blob->getData().begin(), blob->getData().end());
+  } else if (auto dense = dyn_cast<DenseIntElementsAttr>(cst.getValue())) {
+    for (APInt x : dense.getValues<APInt>())
+      for (int64_t b = 0; b < width; ++b)
+        bytes.push_back((char)x.extractBitsAsZExtValue(8, 8 * b));
+  } else {
+    return nullptr;
+  }
+  ArrayRef<int64_t> shape = type.getShape();
+  int64_t rank = shape.size(), n = type.getNumElements();
+  if ((int64_t)bytes.size() != n * width)
+    return nullptr;
+  SmallVector<int64_t> outShape, inStrides(rank, 1);
+  for (int64_t d = rank - 2; d >= 0; --d)
+    inStrides[d] = inStrides[d + 1] * shape[d + 1];
+  for (int64_t d : perm)
+    outShape.push_back(shape[d]);
+  std::vector<char> out(bytes.size());
+  SmallVector<int64_t> index(rank, 0);
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t from = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      from += index[d] * inStrides[perm[d]];
+    std::memcpy(&out[i * width], &bytes[from * width], width);
+    for (int64_t d = rank - 1; d >= 0 && ++index[d] == outShape[d]; --d)
+      index[d] = 0;
+  }
+  auto outType = RankedTensorType::get(outShape, type.getElementType());
+  return arith::ConstantOp::create(
+      rewriter, loc,
+      DenseResourceElementsAttr::get(
+          outType, "transposed",
+          HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<char>(out))));
+}
+
 /// transpose(dequantize(x)) -> dequantize(transpose(x)); a per-axis type's
 /// axis moves with its dimension.
 struct SinkDequantizeThroughTranspose : OpRewritePattern<linalg::TransposeOp> {
@@ -311,13 +433,16 @@ struct SinkDequantizeThroughTranspose : OpRewritePattern<linalg::TransposeOp> {
     Location loc = op.getLoc();
     auto resultType = cast<RankedTensorType>(op.getResult()[0].getType());
     Type storage = qt.getStorageType();
-    Value init = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
-                                         storage);
-    Value moved =
-        linalg::TransposeOp::create(rewriter, loc,
-                                    storageOf(rewriter, loc, dq.getInput()),
-                                    init, perm)
-            .getResult()[0];
+    Value stored = storageOf(rewriter, loc, dq.getInput());
+    // Constant weights (Gemm's transB) are transposed on the host, so that
+    // targets see constant weights.
+    Value moved = transposedConstant(rewriter, loc, stored, perm);
+    if (!moved) {
+      Value init = tensor::EmptyOp::create(rewriter, loc,
+                                           resultType.getShape(), storage);
+      moved = linalg::TransposeOp::create(rewriter, loc, stored, init, perm)
+                  .getResult()[0];
+    }
     Value quantized = quant::StorageCastOp::create(
         rewriter, loc, resultType.clone(qt), moved);
     rewriter.replaceOpWithNewOp<DequantizeOp>(op, resultType, quantized);
@@ -381,6 +506,7 @@ struct FoldQuantizationPass
 
 void cambrian::populateFoldQuantizationPatterns(RewritePatternSet &patterns) {
   patterns.add<FoldQuantizedProduct<ConvOp>, FoldQuantizedProduct<MatmulOp>,
+               FoldDequantizedProduct<ConvOp>, FoldDequantizedProduct<MatmulOp>,
                FoldQuantizedActivation, SinkDequantizeThroughPad,
                SinkDequantizeThroughReshape<tensor::CollapseShapeOp>,
                SinkDequantizeThroughReshape<tensor::ExpandShapeOp>,

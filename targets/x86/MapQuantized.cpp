@@ -43,7 +43,7 @@ quant::QuantizedType quantizedElement(Value v) {
 /// resource), behind a quant.scast if there is one; nullopt otherwise.
 template <typename T>
 std::optional<std::vector<T>> constantValues(Value v) {
-  if (auto cast = v.getDefiningOp<quant::StorageCastOp>())
+  while (auto cast = v.getDefiningOp<quant::StorageCastOp>())
     v = cast.getInput();
   auto cst = v.getDefiningOp<arith::ConstantOp>();
   auto type = dyn_cast<RankedTensorType>(v.getType());
@@ -69,10 +69,19 @@ std::optional<std::vector<T>> constantValues(Value v) {
 
 /// What the kernels need of a quantized product, checked.
 struct Int8Product {
+  /// `result` is null for a float result (the accumulator dequantized,
+  /// CMB_Q_OUT_F32, with `scales`); else `requant` applies.
   quant::UniformQuantizedType input, result;
   cmb::Requantization requant;
+  llvm::SmallVector<float> scales;
   std::vector<int8_t> weights;
   std::optional<std::vector<int32_t>> bias;
+
+  int outputMode() const {
+    if (!result)
+      return CMB_Q_OUT_F32;
+    return result.isSigned() ? CMB_Q_OUT_S8 : CMB_Q_OUT_U8;
+  }
 };
 
 /// The product's parameters when the kernels take it; the weights are read
@@ -84,9 +93,15 @@ std::optional<Int8Product> matchInt8Product(OpTy op, bool readWeights) {
   auto wt = quantizedElement(w);
   auto yt = dyn_cast_or_null<quant::UniformQuantizedType>(
       quantizedElement(op.getOutput()));
-  if (!xt || !wt || !yt || !xt.getStorageType().isInteger(8) ||
-      !yt.getStorageType().isInteger(8) || !wt.isSigned() ||
+  bool floatResult = op.getOutput().getType().getElementType().isF32();
+  if (!xt || !wt || (!yt && !floatResult) ||
+      !xt.getStorageType().isInteger(8) ||
+      (yt && !yt.getStorageType().isInteger(8)) || !wt.isSigned() ||
       !wt.getStorageType().isInteger(8))
+    return std::nullopt;
+  // The float output stage applies no activation.
+  cmb::ActivationAttr act = op.getActivationAttr();
+  if (floatResult && act && !act.isNone())
     return std::nullopt;
   // Symmetric weights: the kernels do no zero-point work on them.
   if (llvm::any_of(cmb::quantizedZeroPoints(wt),
@@ -97,17 +112,24 @@ std::optional<Int8Product> matchInt8Product(OpTy op, bool readWeights) {
       return std::nullopt;
   if (!op.getOutput().getType().hasStaticShape())
     return std::nullopt;
-  FailureOr<cmb::Requantization> r =
-      cmb::getRequantization(xt, wt, yt, op.getActivationAttr());
-  // The kernels take factors in [2^-32, 1).
-  if (failed(r) || llvm::any_of(r->scales, [](cmb::FixedPointScale s) {
-        return s.shift < 31 || s.shift > 62 || s.multiplier < (1 << 30);
-      }))
-    return std::nullopt;
-  Int8Product p{xt, yt, *r, {}, std::nullopt};
+  Int8Product p{xt, yt, {}, {}, {}, std::nullopt};
+  if (floatResult) {
+    p.scales = cmb::accumulatorScales(xt, wt);
+  } else {
+    FailureOr<cmb::Requantization> r =
+        cmb::getRequantization(xt, wt, yt, op.getActivationAttr());
+    // The kernels take factors in [2^-32, 1).
+    if (failed(r) || llvm::any_of(r->scales, [](cmb::FixedPointScale s) {
+          return s.shift < 31 || s.shift > 62 || s.multiplier < (1 << 30);
+        }))
+      return std::nullopt;
+    p.requant = *r;
+  }
   if (!readWeights) {
-    auto cast = w.getDefiningOp<quant::StorageCastOp>();
-    if (!cast || !matchPattern(cast.getInput(), m_Constant()))
+    Value c = w;
+    while (auto cast = c.getDefiningOp<quant::StorageCastOp>())
+      c = cast.getInput();
+    if (!matchPattern(c, m_Constant()))
       return std::nullopt;
   } else if (std::optional<std::vector<int8_t>> weights = constantValues<int8_t>(w)) {
     p.weights = std::move(*weights);
@@ -128,6 +150,17 @@ std::optional<Int8Product> matchInt8Product(OpTy op, bool readWeights) {
 std::vector<int32_t> channelTable(const Int8Product &p, int64_t F, int64_t K,
                                   const int8_t *weights, int64_t strideF,
                                   int64_t strideK) {
+  std::vector<int32_t> table(3 * cmb_q_channels_padded(F));
+  int32_t zx = cmb_q_zero_point_u8(p.input.getZeroPoint(), p.input.isSigned());
+  const int32_t *bias = p.bias ? p.bias->data() : nullptr;
+  if (!p.result) {
+    std::vector<float> scale;
+    for (int64_t f = 0; f < F; ++f)
+      scale.push_back(p.scales[p.scales.size() == 1 ? 0 : f]);
+    cmb_q_channels_f32(F, K, weights, strideF, strideK, zx, bias,
+                       scale.data(), table.data());
+    return table;
+  }
   std::vector<int32_t> mult, shift;
   for (int64_t f = 0; f < F; ++f) {
     cmb::FixedPointScale s =
@@ -135,11 +168,8 @@ std::vector<int32_t> channelTable(const Int8Product &p, int64_t F, int64_t K,
     mult.push_back(s.multiplier);
     shift.push_back(s.shift);
   }
-  std::vector<int32_t> table(3 * cmb_q_channels_padded(F));
-  int32_t zx = cmb_q_zero_point_u8(p.input.getZeroPoint(), p.input.isSigned());
-  cmb_q_channels(F, K, weights, strideF, strideK, zx,
-                 p.bias ? p.bias->data() : nullptr, mult.data(), shift.data(),
-                 table.data());
+  cmb_q_channels(F, K, weights, strideF, strideK, zx, bias, mult.data(),
+                 shift.data(), table.data());
   return table;
 }
 
@@ -173,6 +203,23 @@ std::pair<Value, SmallVector<int64_t>> absorbPadding(Value x,
       high[0] || high[1])
     return {x, none};
   return {pad.getSource(), SmallVector<int64_t>(low.drop_front(2))};
+}
+
+/// What the kernel writes: 8-bit storage, or f32.
+Type outputElement(const Int8Product &p, OpBuilder &b) {
+  return p.result ? Type(b.getI8Type()) : Type(b.getF32Type());
+}
+
+/// Replaces `op` by the kernel's output `y`, seen as the op's quantized
+/// type where it has one.
+void replaceWithOutput(Operation *op, Value y, const Int8Product &p,
+                       PatternRewriter &rewriter) {
+  if (!p.result) {
+    rewriter.replaceOp(op, y);
+    return;
+  }
+  rewriter.replaceOpWithNewOp<quant::StorageCastOp>(
+      op, op->getResult(0).getType(), y);
 }
 
 bool mapsConv(cmb::ConvOp op) {
@@ -220,7 +267,7 @@ struct QConvToKernel : OpRewritePattern<cmb::ConvOp> {
     params[CMB_QCONV_GROUPS] = op.getGroups();
     params[CMB_QCONV_X_SIGNED] = p.input.isSigned();
     params[CMB_QCONV_ZX] = p.input.getZeroPoint();
-    params[CMB_QCONV_OUT] = p.result.isSigned() ? CMB_Q_OUT_S8 : CMB_Q_OUT_U8;
+    params[CMB_QCONV_OUT] = p.outputMode();
     params[CMB_QCONV_ZY] = p.requant.zeroPoint;
     params[CMB_QCONV_LO] = p.requant.lo;
     params[CMB_QCONV_HI] = p.requant.hi;
@@ -247,13 +294,12 @@ struct QConvToKernel : OpRewritePattern<cmb::ConvOp> {
     Value channels = constantOf<int32_t>(rewriter, loc, table,
                                          rewriter.getI32Type(), "qconv_c");
     TensorBuilder tb(rewriter, loc);
-    Value init = tb.empty(ys, i8);
+    Value init = tb.empty(ys, outputElement(p, rewriter));
     auto kernel = x86::QConv2dOp::create(
         rewriter, loc, TypeRange{init.getType()}, storage, weights, channels,
         init, rewriter.getDenseI64ArrayAttr(params),
         depthwise ? rewriter.getUnitAttr() : UnitAttr());
-    rewriter.replaceOpWithNewOp<quant::StorageCastOp>(
-        op, op.getOutput().getType(), kernel.getResult()[0]);
+    replaceWithOutput(op, kernel.getResult()[0], p, rewriter);
     return success();
   }
 };
@@ -287,7 +333,7 @@ struct QMatmulToKernel : OpRewritePattern<cmb::MatmulOp> {
     params[CMB_QGEMM_LDA] = K;
     params[CMB_QGEMM_LDC] = N;
     params[CMB_QGEMM_X_SIGNED] = p.input.isSigned();
-    params[CMB_QGEMM_OUT] = p.result.isSigned() ? CMB_Q_OUT_S8 : CMB_Q_OUT_U8;
+    params[CMB_QGEMM_OUT] = p.outputMode();
     params[CMB_QGEMM_ZY] = p.requant.zeroPoint;
     params[CMB_QGEMM_LO] = p.requant.lo;
     params[CMB_QGEMM_HI] = p.requant.hi;
@@ -299,13 +345,11 @@ struct QMatmulToKernel : OpRewritePattern<cmb::MatmulOp> {
     Value weights = constantOf<int8_t>(rewriter, loc, packed, i8, "qgemm_w");
     Value channels = constantOf<int32_t>(rewriter, loc, table,
                                          rewriter.getI32Type(), "qgemm_c");
-    Value init = tb.empty({M, N}, i8);
+    Value init = tb.empty({M, N}, outputElement(p, rewriter));
     auto kernel = x86::QGemmOp::create(
         rewriter, loc, TypeRange{init.getType()}, flat.lhs, weights, channels,
         init, rewriter.getDenseI64ArrayAttr(params));
-    Value y = tb.reshape(kernel.getResult()[0], ys);
-    rewriter.replaceOpWithNewOp<quant::StorageCastOp>(
-        op, op.getOutput().getType(), y);
+    replaceWithOutput(op, tb.reshape(kernel.getResult()[0], ys), p, rewriter);
     return success();
   }
 };

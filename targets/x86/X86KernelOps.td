@@ -197,7 +197,8 @@ def X86Kernel_QConv2dOp : X86Kernel_Op<"qconv2d"> {
     (`cmb_q_channels`), and `params` the whole CMB_QCONV_* parameter block
     (geometry, leading pads, zero points, signedness, output stage and
     clamp). `input` and `output` hold the 8-bit storage (i8 whatever the
-    signedness, which `params` says).
+    signedness, which `params` says); an f32 `output` is the accumulator
+    dequantized (CMB_Q_OUT_F32).
 
     ```mlir
     %y = x86kernel.qconv2d %x, %wp, %table into %e {params = array<i64: ...>}
@@ -208,7 +209,7 @@ def X86Kernel_QConv2dOp : X86Kernel_Op<"qconv2d"> {
   let arguments = (ins TensorOrMemRef<[I8]>:$input,
                        TensorOrMemRef<[I8]>:$weights,
                        TensorOrMemRef<[I32]>:$channels,
-                       TensorOrMemRef<[I8]>:$output,
+                       TensorOrMemRef<[I8, F32]>:$output,
                        DenseI64ArrayAttr:$params,
                        UnitAttr:$depthwise);
   let assemblyFormat = [{
@@ -234,7 +235,7 @@ def X86Kernel_QGemmOp : X86Kernel_Op<"qgemm"> {
   let arguments = (ins TensorOrMemRef<[I8]>:$lhs,
                        TensorOrMemRef<[I8]>:$weights,
                        TensorOrMemRef<[I32]>:$channels,
-                       TensorOrMemRef<[I8]>:$output,
+                       TensorOrMemRef<[I8, F32]>:$output,
                        DenseI64ArrayAttr:$params);
   let assemblyFormat = [{
     $lhs `,` $weights `,` $channels `into` $output attr-dict `:`

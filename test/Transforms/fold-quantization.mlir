@@ -160,3 +160,33 @@ func.func @sigmoid_table(%x: tensor<2x8x!xq>) -> tensor<2x8x!yq> {
   %q = cambrian.quantize %s : tensor<2x8xf32> -> tensor<2x8x!yq>
   return %q : tensor<2x8x!yq>
 }
+
+// -----
+
+!xq = !quant.uniform<i8:f32, 0.5:-3>
+!wq = !quant.uniform<i8:f32:1, {0.25, 0.125}>
+
+// A model's last Gemm: quantized operands, a float result that nothing
+// quantizes again. The weights, a transposed constant (transB), are
+// transposed on the host; the product is integer and its accumulator is
+// dequantized in the epilogue (the float bias becomes int32 at 0.5 * 0.25
+// and 0.5 * 0.125: 1.0 -> 8, 1.0 -> 16).
+// CHECK-LABEL: func @float_result
+// CHECK:       %[[B:.*]] = arith.constant dense<[8, 16]> : tensor<2xi32>
+// CHECK:       %[[W:.*]] = arith.constant dense_resource<transposed> : tensor<3x2xi8>
+// CHECK:       %[[WQ:.*]] = quant.scast %[[W]] : tensor<3x2xi8> to tensor<3x2x!quant.uniform<i8:f32:1, {2.500000e-01,1.250000e-01}>>
+// CHECK:       %[[Y:.*]] = cambrian.matmul %arg0, %[[WQ]] bias %[[B]] : ({{.*}}) -> tensor<4x2xf32>
+// CHECK:       return %[[Y]]
+// The transposed bytes: [[1, -4], [2, -5], [3, -6]].
+// CHECK:       transposed: "0x0100000001FC02FB03FA"
+func.func @float_result(%a: tensor<4x3x!xq>) -> tensor<4x2xf32> {
+  %ad = cambrian.dequantize %a : tensor<4x3x!xq> -> tensor<4x3xf32>
+  %w = arith.constant dense<[[1, 2, 3], [-4, -5, -6]]> : tensor<2x3xi8>
+  %ws = quant.scast %w : tensor<2x3xi8> to tensor<2x3x!quant.uniform<i8:f32:0, {0.25, 0.125}>>
+  %wd = cambrian.dequantize %ws : tensor<2x3x!quant.uniform<i8:f32:0, {0.25, 0.125}>> -> tensor<2x3xf32>
+  %e = tensor.empty() : tensor<3x2xf32>
+  %t = linalg.transpose ins(%wd : tensor<2x3xf32>) outs(%e : tensor<3x2xf32>) permutation = [1, 0]
+  %b = arith.constant dense<[1.0, 1.0]> : tensor<2xf32>
+  %y = cambrian.matmul %ad, %t bias %b : (tensor<4x3xf32>, tensor<3x2xf32>, tensor<2xf32>) -> tensor<4x2xf32>
+  return %y : tensor<4x2xf32>
+}

@@ -87,6 +87,17 @@ FailureOr<Requantization> requantizationOf(OpTy op,
   return r;
 }
 
+/// The accumulator scales of a quantized conv or matmul.
+template <typename OpTy>
+SmallVector<float> accumulatorScalesOf(OpTy op) {
+  auto elem = [](Value v) {
+    return cast<ShapedType>(v.getType()).getElementType();
+  };
+  return accumulatorScales(
+      cast<quant::UniformQuantizedType>(elem(op->getOperand(0))),
+      cast<quant::QuantizedType>(elem(op->getOperand(1))));
+}
+
 /// Every op of this file works on static shapes; symbolic shapes are a
 /// later step (the verifiers already accept them).
 LogicalResult requireStatic(PatternRewriter &rewriter, Operation *op) {
@@ -129,7 +140,8 @@ struct DecomposeConv : DecomposePattern<ConvOp> {
                           PatternRewriter &rewriter) const override {
     int64_t nd = op.getSpatialRank(), group = op.getGroups();
     RankedTensorType resultType = op.getOutput().getType();
-    bool quantized = isa<quant::QuantizedType>(resultType.getElementType());
+    bool quantized =
+        isa<quant::QuantizedType>(op.getInput().getType().getElementType());
     if (!quantized && !isa<FloatType>(resultType.getElementType()))
       return rewriter.notifyMatchFailure(op, "integer convolutions come "
                                              "from quantized ones");
@@ -137,7 +149,8 @@ struct DecomposeConv : DecomposePattern<ConvOp> {
       return rewriter.notifyMatchFailure(op, "3-D convolutions decompose "
                                              "only without groups");
     FailureOr<Requantization> requant;
-    if (quantized && failed(requant = requantizationOf(op, rewriter)))
+    if (quantized && isa<quant::QuantizedType>(resultType.getElementType()) &&
+        failed(requant = requantizationOf(op, rewriter)))
       return failure();
     TensorBuilder tb(rewriter, op.getLoc());
     Value x = op.getInput(), w = op.getFilter();
@@ -210,9 +223,14 @@ struct DecomposeConv : DecomposePattern<ConvOp> {
     }
     if (quantized) {
       Value acc = tb.reshape(y, ys);
-      rewriter.replaceOp(op, emitRequantize(tb, acc, op.getBias(),
-                                            /*channelDim=*/1, *requant,
-                                            resultType));
+      rewriter.replaceOp(
+          op, succeeded(requant)
+                  ? emitRequantize(tb, acc, op.getBias(), /*channelDim=*/1,
+                                   *requant, resultType)
+                  : emitDequantizedAccumulator(
+                        tb, acc, op.getBias(), /*channelDim=*/1,
+                        accumulatorScalesOf(op), op.getActivationAttr(),
+                        resultType));
       return success();
     }
     SmallVector<int64_t> biasShape(TensorBuilder::shapeOf(y).size() - 1, 1);
@@ -248,9 +266,11 @@ struct DecomposeMatmul : DecomposePattern<MatmulOp> {
     ArrayRef<int64_t> ys = resultType.getShape();
     Type elem = resultType.getElementType();
     int64_t N = ys.back();
-    bool quantized = isa<quant::QuantizedType>(elem);
+    bool quantized =
+        isa<quant::QuantizedType>(op.getLhs().getType().getElementType());
     FailureOr<Requantization> requant;
-    if (quantized && failed(requant = requantizationOf(op, rewriter)))
+    if (quantized && isa<quant::QuantizedType>(elem) &&
+        failed(requant = requantizationOf(op, rewriter)))
       return failure();
     Value lhs = op.getLhs(), rhs = op.getRhs();
     if (quantized) {
@@ -275,9 +295,15 @@ struct DecomposeMatmul : DecomposePattern<MatmulOp> {
               .getResult(0);
     y = tb.reshape(y, ys);
     if (quantized) {
-      rewriter.replaceOp(op, emitRequantize(tb, y, op.getBias(),
-                                            /*channelDim=*/ys.size() - 1,
-                                            *requant, resultType));
+      int64_t channelDim = ys.size() - 1;
+      rewriter.replaceOp(
+          op, succeeded(requant)
+                  ? emitRequantize(tb, y, op.getBias(), channelDim, *requant,
+                                   resultType)
+                  : emitDequantizedAccumulator(
+                        tb, y, op.getBias(), channelDim,
+                        accumulatorScalesOf(op), op.getActivationAttr(),
+                        resultType));
       return success();
     }
     SmallVector<int64_t> biasShape = {N};

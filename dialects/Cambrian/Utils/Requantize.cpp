@@ -1,6 +1,7 @@
 //===- Requantize.cpp - Integer requantization of an accumulator ----------===//
 
 #include "dialects/Cambrian/Utils/Requantize.h"
+#include "dialects/Cambrian/Utils/Activation.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -222,4 +223,51 @@ Value cambrian::cmb::emitRequantize(TensorBuilder &tb, Value acc, Value bias,
         return arith::TruncIOp::create(bb, l, storage, q);
       });
   return quant::StorageCastOp::create(b, tb.location(), result, y);
+}
+
+SmallVector<float>
+cambrian::cmb::accumulatorScales(quant::UniformQuantizedType input,
+                                 quant::QuantizedType filter) {
+  SmallVector<float> scales;
+  for (double ws : quantizedScales(filter))
+    scales.push_back((float)input.getScale() * (float)ws);
+  return scales;
+}
+
+Value cambrian::cmb::emitDequantizedAccumulator(TensorBuilder &tb, Value acc,
+                                                Value bias,
+                                                int64_t channelDim,
+                                                ArrayRef<float> scales,
+                                                ActivationAttr act,
+                                                RankedTensorType result) {
+  OpBuilder &b = tb.builder();
+  ArrayRef<int64_t> shape = TensorBuilder::shapeOf(acc);
+  int64_t rank = shape.size();
+  Type f = result.getElementType();
+  SmallVector<int64_t> sshape;
+  if (scales.size() > 1) {
+    sshape.assign(rank - channelDim, 1);
+    sshape[0] = scales.size();
+  }
+  Value scale = arith::ConstantOp::create(
+      b, tb.location(),
+      DenseElementsAttr::get(RankedTensorType::get(sshape, b.getF32Type()),
+                             scales));
+  SmallVector<Value> operands = {acc, scale};
+  if (bias) {
+    SmallVector<int64_t> bs(rank - channelDim, 1);
+    bs[0] = TensorBuilder::shapeOf(bias)[0];
+    operands.push_back(tb.reshape(bias, bs));
+  }
+  return tb.elementwise(
+      operands, shape, f, [&](OpBuilder &bb, Location l, ValueRange v) {
+        Value a = v[0];
+        if (v.size() > 2)
+          a = arith::AddIOp::create(bb, l, a, v[2]);
+        Value y = arith::MulFOp::create(
+            bb, l, arith::SIToFPOp::create(bb, l, bb.getF32Type(), a), v[1]);
+        if (f != bb.getF32Type())
+          y = arith::TruncFOp::create(bb, l, f, y);
+        return emitActivation(bb, l, y, act);
+      });
 }

@@ -65,6 +65,21 @@ getRequantization(mlir::quant::UniformQuantizedType input,
                   mlir::quant::UniformQuantizedType result,
                   ActivationAttr activation);
 
+/// The accumulator's scale per output channel (one for a per-tensor
+/// filter): input scale times filter scale, in float32.
+llvm::SmallVector<float>
+accumulatorScales(mlir::quant::UniformQuantizedType input,
+                  mlir::quant::QuantizedType filter);
+
+/// The int32 accumulator `acc` (plus `bias`, int32 along `channelDim`)
+/// dequantized to `result` (float): float(acc) * scales[c], then the clamp
+/// activation `act`.
+mlir::Value emitDequantizedAccumulator(TensorBuilder &tb, mlir::Value acc,
+                                       mlir::Value bias, int64_t channelDim,
+                                       llvm::ArrayRef<float> scales,
+                                       ActivationAttr act,
+                                       mlir::RankedTensorType result);
+
 /// The scales of a per-tensor or per-axis type, in order.
 llvm::SmallVector<double> quantizedScales(mlir::quant::QuantizedType type);
 

@@ -519,11 +519,11 @@ func.func @qconv_float_bias(%x: tensor<1x2x4x4x!x>, %w: tensor<2x2x1x1x!w>, %b: 
 
 !x = !quant.uniform<u8:f32, 0.1:128>
 !w = !quant.uniform<i8:f32, 0.1>
-func.func @qconv_float_result(%x: tensor<1x2x4x4x!x>, %w: tensor<2x2x1x1x!w>) -> tensor<1x2x4x4xf32> {
-  // expected-error @+1 {{quantized operands need a result quantized per tensor}}
+func.func @qconv_int_result(%x: tensor<1x2x4x4x!x>, %w: tensor<2x2x1x1x!w>) -> tensor<1x2x4x4xi32> {
+  // expected-error @+1 {{quantized operands need a result quantized per tensor or of their expressed type}}
   %0 = cambrian.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>}
-         : (tensor<1x2x4x4x!x>, tensor<2x2x1x1x!w>) -> tensor<1x2x4x4xf32>
-  return %0 : tensor<1x2x4x4xf32>
+         : (tensor<1x2x4x4x!x>, tensor<2x2x1x1x!w>) -> tensor<1x2x4x4xi32>
+  return %0 : tensor<1x2x4x4xi32>
 }
 
 // -----
