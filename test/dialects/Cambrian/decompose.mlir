@@ -300,3 +300,23 @@ func.func @lookup(%x: tensor<4x!quant.uniform<i8:f32, 0.5>>, %t: tensor<256x!qua
          -> tensor<4x!quant.uniform<u8:f32, 0.1>>
   return %0 : tensor<4x!quant.uniform<u8:f32, 0.1>>
 }
+
+// -----
+
+// A float result: the accumulator times the float32 scales 0.5 * 0.25 and
+// 0.5 * 0.125, then the relu.
+// CHECK-LABEL: func @qmatmul_float
+// CHECK-DAG:   %[[S:.*]] = arith.constant dense<[1.250000e-01, 6.250000e-02]> : tensor<2xf32>
+// CHECK:       %[[ACC:.*]] = linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<3x4xi32>, tensor<4x2xi32>)
+// CHECK:       linalg.generic {{.*}} ins(%[[ACC]], %[[S]] : tensor<3x2xi32>, tensor<2xf32>)
+// CHECK:         arith.sitofp
+// CHECK:         arith.mulf
+// CHECK:         arith.maximumf
+// CHECK-NOT:     arith.trunci
+func.func @qmatmul_float(%a: tensor<3x4x!quant.uniform<i8:f32, 0.5>>,
+                         %b: tensor<4x2x!quant.uniform<i8:f32:1, {0.25, 0.125}>>) -> tensor<3x2xf32> {
+  %0 = cambrian.matmul %a, %b {activation = #cambrian.activation<relu>}
+         : (tensor<3x4x!quant.uniform<i8:f32, 0.5>>, tensor<4x2x!quant.uniform<i8:f32:1, {0.25, 0.125}>>)
+         -> tensor<3x2xf32>
+  return %0 : tensor<3x2xf32>
+}
