@@ -596,3 +596,39 @@ LogicalResult LookupOp::verify() {
     return emitOpError() << "result shape differs from the input's";
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// AddOp, MulOp
+//===----------------------------------------------------------------------===//
+
+/// Operands and result 8-bit quantized per tensor, the operands' shapes
+/// broadcasting (numpy, aligned right) to the result's.
+static LogicalResult verifyQuantizedBinary(Operation *op) {
+  auto result = cast<RankedTensorType>(op->getResult(0).getType());
+  for (Type t : llvm::concat<Type>(op->getOperandTypes(),
+                                   op->getResultTypes())) {
+    auto q = dyn_cast<quant::UniformQuantizedType>(
+        cast<ShapedType>(t).getElementType());
+    if (!q || q.getStorageTypeIntegralWidth() != 8)
+      return op->emitOpError() << "operands and result must be 8-bit "
+                               << "quantized per tensor, got " << t;
+  }
+  for (Value v : op->getOperands()) {
+    ArrayRef<int64_t> s = cast<RankedTensorType>(v.getType()).getShape();
+    ArrayRef<int64_t> r = result.getShape();
+    if (s.size() > r.size())
+      return op->emitOpError() << "operand of rank " << s.size()
+                               << " does not broadcast to rank " << r.size();
+    for (size_t i = 0; i < s.size(); ++i) {
+      int64_t d = s[s.size() - 1 - i], e = r[r.size() - 1 - i];
+      if (d != 1 && !compatible(d, e))
+        return op->emitOpError() << "operand shape does not broadcast to the "
+                                 << "result's: " << v.getType() << " vs "
+                                 << result;
+    }
+  }
+  return success();
+}
+
+LogicalResult AddOp::verify() { return verifyQuantizedBinary(*this); }
+LogicalResult MulOp::verify() { return verifyQuantizedBinary(*this); }

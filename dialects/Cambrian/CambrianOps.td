@@ -341,4 +341,54 @@ def Cambrian_LookupOp : Cambrian_Op<"lookup", [Pure]> {
   let hasVerifier = 1;
 }
 
+class Cambrian_QuantizedBinaryOp<string mnemonic, string summaryText,
+                                 string formula>
+    : Cambrian_Op<mnemonic, [Pure]> {
+  let summary = summaryText;
+  let description = !strconcat([{
+    An elementwise op on 8-bit tensors quantized per tensor, with numpy
+    broadcasting (operands aligned right; a dimension of 1 stretches), the
+    result quantized per tensor: }], formula, [{ Float adds and
+    multiplies stay `arith` ops on tensors; this op is what
+    `cambrian-fold-quantization` makes of one between dequantize and
+    quantize.
+  }]);
+  let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Cambrian_AddOp : Cambrian_QuantizedBinaryOp<"add",
+    "Quantized addition with requantization", [{
+    `y = clamp(zy + round_half_even(((a - za) * sa + (b - zb) * sb) / sy))`
+    in float32, each operation rounded as ONNX's DequantizeLinear, Add and
+    QuantizeLinear round it, so it equals that chain bit for bit (a target
+    may approximate it with fixed-point factors `sa / sy`, `sb / sy`).
+
+    ```mlir
+    %y = cambrian.add %a, %b
+           : (tensor<1x8x4x4x!quant.uniform<i8:f32, 0.1:-2>>,
+              tensor<1x8x4x4x!quant.uniform<i8:f32, 0.05:3>>)
+           -> tensor<1x8x4x4x!quant.uniform<i8:f32, 0.12:-7>>
+    ```
+  }]>;
+
+def Cambrian_MulOp : Cambrian_QuantizedBinaryOp<"mul",
+    "Quantized multiplication with requantization", [{
+    `y = clamp(zy + round_half_even(((a - za) * sa) * ((b - zb) * sb) / sy))`
+    in float32, rounded as ONNX's DequantizeLinear, Mul and QuantizeLinear
+    round it (a target may use the int32 product of the centered values
+    and one factor `sa * sb / sy` instead, within one step).
+
+    ```mlir
+    %y = cambrian.mul %a, %s
+           : (tensor<1x8x4x4x!quant.uniform<u8:f32, 0.1>>,
+              tensor<1x8x1x1x!quant.uniform<u8:f32, 0.004>>)
+           -> tensor<1x8x4x4x!quant.uniform<u8:f32, 0.05>>
+    ```
+  }]>;
+
 #endif // CAMBRIAN_OPS_TD

@@ -292,6 +292,87 @@ struct FoldQuantizedActivation : OpRewritePattern<QuantizeOp> {
   }
 };
 
+/// The two operands of an elementwise add or multiply (`isAdd`): an arith
+/// op on tensors, or a linalg.generic whose body is that op alone and whose
+/// maps broadcast its inputs numpy-style (as the importer builds them).
+std::optional<std::pair<Value, Value>> binaryOperands(Operation *op,
+                                                      bool isAdd) {
+  if (!op || op->getNumResults() != 1)
+    return std::nullopt;
+  if (isAdd ? isa<arith::AddFOp>(op) : isa<arith::MulFOp>(op)) {
+    if (!isa<RankedTensorType>(op->getResult(0).getType()))
+      return std::nullopt;
+    return std::pair(op->getOperand(0), op->getOperand(1));
+  }
+  auto generic = dyn_cast<linalg::GenericOp>(op);
+  if (!generic || generic.getNumDpsInputs() != 2 ||
+      generic.getNumDpsInits() != 1 ||
+      generic.getNumParallelLoops() != generic.getNumLoops() ||
+      !generic.hasPureTensorSemantics())
+    return std::nullopt;
+  Block &body = generic.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  Operation *def = yield.getOperand(0).getDefiningOp();
+  if (body.getOperations().size() != 2 || !def ||
+      !(isAdd ? isa<arith::AddFOp>(def) : isa<arith::MulFOp>(def)))
+    return std::nullopt;
+  auto arg = [&](unsigned i) { return dyn_cast<BlockArgument>(def->getOperand(i)); };
+  if (!arg(0) || !arg(1) || arg(0).getArgNumber() != 0 ||
+      arg(1).getArgNumber() != 1)
+    return std::nullopt;
+  // Each input map: the result's trailing dims, a unit dim broadcast (0).
+  ArrayRef<int64_t> out =
+      cast<RankedTensorType>(generic.getResult(0).getType()).getShape();
+  if (!generic.getIndexingMapsArray().back().isIdentity())
+    return std::nullopt;
+  for (unsigned i = 0; i < 2; ++i) {
+    ArrayRef<int64_t> in =
+        cast<RankedTensorType>(generic.getDpsInputs()[i].getType()).getShape();
+    AffineMap map = generic.getIndexingMapsArray()[i];
+    if (map.getNumResults() != in.size() || in.size() > out.size())
+      return std::nullopt;
+    for (size_t d = 0; d < in.size(); ++d) {
+      int64_t o = d + out.size() - in.size();
+      AffineExpr e = map.getResult(d);
+      bool broadcast = in[d] == 1 && out[o] != 1;
+      if (broadcast ? e != getAffineConstantExpr(0, map.getContext())
+                    : e != getAffineDimExpr(o, map.getContext()))
+        return std::nullopt;
+    }
+  }
+  return std::pair(generic.getDpsInputs()[0], generic.getDpsInputs()[1]);
+}
+
+/// quantize(add|mul(dequantize(a), dequantize(b))) on 8-bit per-tensor
+/// types -> cambrian.add / cambrian.mul.
+template <typename OpTy>
+struct FoldQuantizedBinary : OpRewritePattern<QuantizeOp> {
+  using OpRewritePattern<QuantizeOp>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(QuantizeOp q,
+                                PatternRewriter &rewriter) const override {
+    Operation *op = q.getInput().getDefiningOp();
+    auto operands = binaryOperands(op, std::is_same_v<OpTy, AddOp>);
+    if (!operands || !op->hasOneUse())
+      return rewriter.notifyMatchFailure(q, "not this binary op alone");
+    auto eightBit = [](Type t) {
+      auto u = dyn_cast<quant::UniformQuantizedType>(
+          cast<ShapedType>(t).getElementType());
+      return u && u.getStorageTypeIntegralWidth() == 8;
+    };
+    Value lhs = operands->first, rhs = operands->second;
+    auto a = lhs.getDefiningOp<DequantizeOp>();
+    auto b = rhs.getDefiningOp<DequantizeOp>();
+    if (!a || !b || !eightBit(a.getInput().getType()) ||
+        !eightBit(b.getInput().getType()) || !eightBit(q.getOutput().getType()))
+      return rewriter.notifyMatchFailure(q, "operands are not 8-bit "
+                                            "per-tensor dequantized values");
+    rewriter.replaceOpWithNewOp<OpTy>(q, q.getOutput().getType(),
+                                      a.getInput(), b.getInput());
+    return success();
+  }
+};
+
 /// pad(dequantize(x), 0.0) -> dequantize(pad(x, zero point)): the zero
 /// point is the integer that means 0.
 struct SinkDequantizeThroughPad : OpRewritePattern<tensor::PadOp> {
@@ -507,7 +588,8 @@ struct FoldQuantizationPass
 void cambrian::populateFoldQuantizationPatterns(RewritePatternSet &patterns) {
   patterns.add<FoldQuantizedProduct<ConvOp>, FoldQuantizedProduct<MatmulOp>,
                FoldDequantizedProduct<ConvOp>, FoldDequantizedProduct<MatmulOp>,
-               FoldQuantizedActivation, SinkDequantizeThroughPad,
+               FoldQuantizedActivation, FoldQuantizedBinary<AddOp>,
+               FoldQuantizedBinary<MulOp>, SinkDequantizeThroughPad,
                SinkDequantizeThroughReshape<tensor::CollapseShapeOp>,
                SinkDequantizeThroughReshape<tensor::ExpandShapeOp>,
                SinkDequantizeThroughTranspose, FoldQuantizeOfDequantize>(

@@ -108,8 +108,8 @@ func.func @reshape_round_trip(%x: tensor<1x2x2x2x!q>) -> tensor<1x8x!q> {
 !yq = !quant.uniform<u8:f32, 0.05>
 
 // What cannot be integer stays float and says so: a residual in the
-// epilogue, a sigmoid, and an add of two dequantized values, each quantized
-// again.
+// epilogue, a sigmoid in a matmul's epilogue, and a subtraction of two
+// dequantized values, each quantized again.
 // CHECK-LABEL: func @stays_float
 // CHECK:       cambrian.conv %{{.*}} residual
 // CHECK:       cambrian.quantize
@@ -130,8 +130,8 @@ func.func @stays_float(%x: tensor<1x2x4x4x!xq>, %w: tensor<2x2x1x1xi8>, %r: tens
   // expected-remark @below {{'cambrian.matmul' runs in float on dequantized values}}
   %m = cambrian.matmul %ad, %bd {activation = #cambrian.activation<sigmoid>} : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
   %mq = cambrian.quantize %m : tensor<4x4xf32> -> tensor<4x4x!yq>
-  // expected-remark @below {{'arith.addf' runs in float on dequantized values}}
-  %s = arith.addf %ad, %ad : tensor<4x4xf32>
+  // expected-remark @below {{'arith.subf' runs in float on dequantized values}}
+  %s = arith.subf %ad, %ad : tensor<4x4xf32>
   %sq = cambrian.quantize %s : tensor<4x4xf32> -> tensor<4x4x!yq>
   // A float op on dequantized values that is not quantized again is the
   // model's own float op: no remark.
@@ -189,4 +189,38 @@ func.func @float_result(%a: tensor<4x3x!xq>) -> tensor<4x2xf32> {
   %b = arith.constant dense<[1.0, 1.0]> : tensor<2xf32>
   %y = cambrian.matmul %ad, %t bias %b : (tensor<4x3xf32>, tensor<3x2xf32>, tensor<2xf32>) -> tensor<4x2xf32>
   return %y : tensor<4x2xf32>
+}
+
+// -----
+
+!a = !quant.uniform<i8:f32, 0.1:-2>
+!b = !quant.uniform<i8:f32, 0.05:3>
+!s = !quant.uniform<u8:f32, 0.004>
+!y = !quant.uniform<i8:f32, 0.12:-7>
+
+// Adds and multiplies of two dequantized values, same shape (arith on
+// tensors) or broadcast (the importer's generic), quantized again, become
+// cambrian.add / cambrian.mul on the quantized values.
+// CHECK-LABEL: func @binary
+// CHECK:       %[[A:.*]] = cambrian.add %arg0, %arg1 : (tensor<1x8x4x4x!quant.uniform<i8:f32, 1.000000e-01:-2>>, tensor<1x8x4x4x!quant.uniform<i8:f32, 5.000000e-02:3>>) -> tensor<1x8x4x4x!quant.uniform<i8:f32, 1.200000e-01:-7>>
+// CHECK:       %[[M:.*]] = cambrian.mul %[[A]], %arg2 : (tensor<1x8x4x4x!quant.uniform<i8:f32, 1.200000e-01:-7>>, tensor<1x8x1x1x!quant.uniform<u8:f32, 4.000000e-03>>) -> tensor<1x8x4x4x!quant.uniform<i8:f32, 1.200000e-01:-7>>
+// CHECK:       return %[[M]]
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#chan = affine_map<(d0, d1, d2, d3) -> (d0, d1, 0, 0)>
+func.func @binary(%a: tensor<1x8x4x4x!a>, %b: tensor<1x8x4x4x!b>, %s: tensor<1x8x1x1x!s>) -> tensor<1x8x4x4x!y> {
+  %ad = cambrian.dequantize %a : tensor<1x8x4x4x!a> -> tensor<1x8x4x4xf32>
+  %bd = cambrian.dequantize %b : tensor<1x8x4x4x!b> -> tensor<1x8x4x4xf32>
+  %sum = arith.addf %ad, %bd : tensor<1x8x4x4xf32>
+  %sq = cambrian.quantize %sum : tensor<1x8x4x4xf32> -> tensor<1x8x4x4x!y>
+  %sd = cambrian.dequantize %sq : tensor<1x8x4x4x!y> -> tensor<1x8x4x4xf32>
+  %gd = cambrian.dequantize %s : tensor<1x8x1x1x!s> -> tensor<1x8x1x1xf32>
+  %e = tensor.empty() : tensor<1x8x4x4xf32>
+  %p = linalg.generic {indexing_maps = [#id, #chan, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%sd, %gd : tensor<1x8x4x4xf32>, tensor<1x8x1x1xf32>) outs(%e : tensor<1x8x4x4xf32>) {
+  ^bb0(%x: f32, %g: f32, %o: f32):
+    %m = arith.mulf %x, %g : f32
+    linalg.yield %m : f32
+  } -> tensor<1x8x4x4xf32>
+  %q = cambrian.quantize %p : tensor<1x8x4x4xf32> -> tensor<1x8x4x4x!y>
+  return %q : tensor<1x8x4x4x!y>
 }

@@ -793,6 +793,72 @@ struct DecomposeDequantize : DecomposePattern<DequantizeOp> {
   }
 };
 
+/// cambrian.add / cambrian.mul: one elementwise generic on the storage,
+/// in float32 as the ops define it (ONNX's dequantize, op, quantize).
+template <typename OpTy>
+struct DecomposeQuantizedBinary : DecomposePattern<OpTy> {
+  using DecomposePattern<OpTy>::DecomposePattern;
+
+  LogicalResult decompose(OpTy op,
+                          PatternRewriter &rewriter) const override {
+    constexpr bool isAdd = std::is_same_v<OpTy, AddOp>;
+    TensorBuilder tb(rewriter, op.getLoc());
+    Location loc = op.getLoc();
+    auto typeOf = [](Value v) {
+      return cast<quant::UniformQuantizedType>(
+          cast<ShapedType>(v.getType()).getElementType());
+    };
+    quant::UniformQuantizedType a = typeOf(op.getLhs()), b = typeOf(op.getRhs()),
+                                y = typeOf(op.getOutput());
+    auto storage = [&](Value v) -> Value {
+      auto t = cast<RankedTensorType>(v.getType());
+      return quant::StorageCastOp::create(
+          rewriter, loc, t.clone(typeOf(v).getStorageType()), v);
+    };
+    RankedTensorType out = op.getOutput().getType();
+    float sa = (float)a.getScale(), sb = (float)b.getScale(),
+          sy = (float)y.getScale();
+    int64_t zy = y.getZeroPoint();
+    int64_t lo = y.getStorageTypeMin() - zy, hi = y.getStorageTypeMax() - zy;
+    Value res = tb.elementwise(
+        {storage(op.getLhs()), storage(op.getRhs())}, out.getShape(),
+        y.getStorageType(),
+        [&](OpBuilder &bb, Location l, ValueRange v) -> Value {
+          Type i32 = bb.getI32Type(), f32 = bb.getF32Type();
+          auto centered = [&](Value x, quant::UniformQuantizedType t) {
+            Value w = t.isSigned()
+                          ? arith::ExtSIOp::create(bb, l, i32, x).getResult()
+                          : arith::ExtUIOp::create(bb, l, i32, x).getResult();
+            return arith::SubIOp::create(
+                bb, l, w,
+                arith::ConstantOp::create(
+                    bb, l, bb.getI32IntegerAttr(t.getZeroPoint())));
+          };
+          auto cf = [&](float c) {
+            return arith::ConstantOp::create(bb, l, bb.getF32FloatAttr(c));
+          };
+          Value fa = arith::MulFOp::create(
+              bb, l, arith::SIToFPOp::create(bb, l, f32, centered(v[0], a)),
+              cf(sa));
+          Value fb = arith::MulFOp::create(
+              bb, l, arith::SIToFPOp::create(bb, l, f32, centered(v[1], b)),
+              cf(sb));
+          Value f = isAdd ? arith::AddFOp::create(bb, l, fa, fb).getResult()
+                          : arith::MulFOp::create(bb, l, fa, fb).getResult();
+          f = arith::DivFOp::create(bb, l, f, cf(sy));
+          f = math::RoundEvenOp::create(bb, l, f);
+          f = arith::MaximumFOp::create(bb, l, f, cf((float)lo));
+          f = arith::MinimumFOp::create(bb, l, f, cf((float)hi));
+          Value q = arith::AddIOp::create(
+              bb, l, arith::FPToSIOp::create(bb, l, i32, f),
+              arith::ConstantOp::create(bb, l, bb.getI32IntegerAttr(zy)));
+          return arith::TruncIOp::create(bb, l, y.getStorageType(), q);
+        });
+    rewriter.replaceOpWithNewOp<quant::StorageCastOp>(op, out, res);
+    return success();
+  }
+};
+
 /// lookup(x, table): one elementwise generic reading the table at
 /// storage(x) - storage_min.
 struct DecomposeLookup : DecomposePattern<LookupOp> {
@@ -885,6 +951,7 @@ void cambrian::cmb::populateCambrianDecomposePatterns(
                DecomposePool,
                DecomposeSoftmax, DecomposeLayerNorm, DecomposeRmsNorm,
                DecomposeGroupNorm, DecomposeAttention, DecomposeQuantize,
-               DecomposeDequantize, DecomposeLookup>(patterns.getContext(),
-                                                     keep);
+               DecomposeDequantize, DecomposeLookup,
+               DecomposeQuantizedBinary<AddOp>,
+               DecomposeQuantizedBinary<MulOp>>(patterns.getContext(), keep);
 }

@@ -320,3 +320,25 @@ func.func @qmatmul_float(%a: tensor<3x4x!quant.uniform<i8:f32, 0.5>>,
          -> tensor<3x2xf32>
   return %0 : tensor<3x2xf32>
 }
+
+// -----
+
+// cambrian.mul: the storage dequantized in float32, multiplied, divided by
+// the result's scale, rounded, clamped, the zero point added; the rhs
+// broadcast over the last dimension.
+// CHECK-LABEL: func @qmul
+// CHECK:       linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<2x4xi8>, tensor<2x1xi8>)
+// CHECK:         arith.extsi
+// CHECK:         arith.mulf
+// CHECK:         arith.extui
+// CHECK:         arith.mulf
+// CHECK:         arith.mulf
+// CHECK:         arith.divf
+// CHECK:         math.roundeven
+// CHECK:         arith.trunci %{{.*}} : i32 to i8
+func.func @qmul(%a: tensor<2x4x!quant.uniform<i8:f32, 0.1:-2>>, %b: tensor<2x1x!quant.uniform<u8:f32, 0.5:3>>)
+    -> tensor<2x4x!quant.uniform<i8:f32, 0.2>> {
+  %0 = cambrian.mul %a, %b : (tensor<2x4x!quant.uniform<i8:f32, 0.1:-2>>, tensor<2x1x!quant.uniform<u8:f32, 0.5:3>>)
+         -> tensor<2x4x!quant.uniform<i8:f32, 0.2>>
+  return %0 : tensor<2x4x!quant.uniform<i8:f32, 0.2>>
+}

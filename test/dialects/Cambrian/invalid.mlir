@@ -597,3 +597,21 @@ func.func @lookup_result_type(%x: tensor<4x!x>, %t: tensor<256x!x>) -> tensor<4x
   %0 = cambrian.lookup %x, %t : (tensor<4x!x>, tensor<256x!x>) -> tensor<4x!y>
   return %0 : tensor<4x!y>
 }
+
+// -----
+
+!q = !quant.uniform<i8:f32, 0.1>
+func.func @add_float(%a: tensor<4x!q>, %b: tensor<4xf32>) -> tensor<4x!q> {
+  // expected-error @+1 {{operands and result must be 8-bit quantized per tensor}}
+  %0 = cambrian.add %a, %b : (tensor<4x!q>, tensor<4xf32>) -> tensor<4x!q>
+  return %0 : tensor<4x!q>
+}
+
+// -----
+
+!q = !quant.uniform<i8:f32, 0.1>
+func.func @mul_broadcast(%a: tensor<2x4x!q>, %b: tensor<3x1x!q>) -> tensor<2x4x!q> {
+  // expected-error @+1 {{operand shape does not broadcast to the result's}}
+  %0 = cambrian.mul %a, %b : (tensor<2x4x!q>, tensor<3x1x!q>) -> tensor<2x4x!q>
+  return %0 : tensor<2x4x!q>
+}
