@@ -553,6 +553,35 @@ TEST_CASE("int8 depthwise: 3x3 and 5x5, strides 1 and 2, padding",
   odd.depthwise = true;
   odd.PR = 0;
   cases.push_back(odd);
+  // The integer path's rows: several column vectors (whole, and with a
+  // tail), row blocks and their remainder, padding on one side only or
+  // none, a 1-pixel-wide map, and the float path's other windows.
+  for (int64_t k : {3, 5})
+    for (int64_t s : {1, 2}) {
+      ConvCase wide = conv(1, 3, 11, 16 * s + 64 * s, 3, k, k, s, 1, k / 2);
+      wide.depthwise = true;
+      cases.push_back(wide);
+      ConvCase lop = conv(1, 2, 9, 37, 2, k, k, s, 1, k / 2);
+      lop.depthwise = true;
+      lop.PT = 0;
+      lop.PL = k - 1;
+      lop.PB = k - 1;
+      lop.PR = 0;
+      cases.push_back(lop);
+      ConvCase none = conv(1, 2, 6 + k, 33, 2, k, k, s, 1, 0);
+      none.depthwise = true;
+      cases.push_back(none);
+      ConvCase thin = conv(1, 2, 8, 1, 2, k, k, s, 1, k / 2);
+      thin.depthwise = true;
+      cases.push_back(thin);
+    }
+  ConvCase mixed = conv(1, 4, 10, 19, 4, 3, 3, 1, 1, 1); // stride 1 x 2
+  mixed.depthwise = true;
+  mixed.SW = 2;
+  cases.push_back(mixed);
+  ConvCase seven = conv(1, 3, 15, 18, 3, 7, 7, 2, 1, 3);
+  seven.depthwise = true;
+  cases.push_back(seven);
   forEachConfig([&](int vnni, int threads) {
     int bad = 0, variant = 0;
     for (ConvCase c : cases)
