@@ -57,6 +57,37 @@ CMB_INLINE qv qDot(qv acc, qv u, qv s) {
 }
 #endif
 
+#if defined(__AVX512F__) && defined(QV_DOT_ASM)
+/// One k-quad of a full 8 x 32 tile with VNNI, in asm blocks of four rows
+/// (an asm takes at most 30 operands): with a vpdpbusd per asm statement
+/// (qDotVnni) GCC 12 copied an accumulator between registers twice per
+/// k-quad, 2 of 18 vector instructions. Each row's broadcast goes to zmm31.
+/// QFULL_GEMM / QFULL_CONV give vpdpbusd's operands in AT&T order, the s8
+/// one first: the columns for the GEMM (unsigned rows), the broadcast for
+/// the convolution (signed rows).
+#define QFULL_GEMM(i, v) "vpdpbusd %[c" #v "], %%zmm31, %[a" #i #v "]\n\t"
+#define QFULL_CONV(i, v) "vpdpbusd %%zmm31, %[c" #v "], %[a" #i #v "]\n\t"
+#define QFULL_ROW(DOT, i)                                                      \
+  "vpbroadcastd " #i "*4(%[r]), %%zmm31\n\t" DOT(i, 0) DOT(i, 1)
+#define QFULL_ACC(i, j)                                                        \
+  [a##i##0] "+v"(acc[0][j][0]), [a##i##1] "+v"(acc[0][j][1])
+/// Rows R..R+3 (R a literal) of the tile.
+#define QSTEP_HALF(DOT, R, rq, X0, X1)                                         \
+  __asm__(QFULL_ROW(DOT, 0) QFULL_ROW(DOT, 1) QFULL_ROW(DOT, 2)                \
+              QFULL_ROW(DOT, 3)                                                \
+          : QFULL_ACC(0, R), QFULL_ACC(1, R + 1), QFULL_ACC(2, R + 2),         \
+            QFULL_ACC(3, R + 3)                                                \
+          : [r] "r"((rq) + 4 * (R)), [c0] "v"(X0), [c1] "v"(X1)                \
+          : "xmm31", "memory")
+#define QSTEP_FULL(DOT, rq, cq)                                                \
+  do {                                                                         \
+    const qv c0_ = QV_LOAD(cq), c1_ = QV_LOAD((cq) + QL * 4);                  \
+    QSTEP_HALF(DOT, 0, rq, c0_, c1_);                                          \
+    QSTEP_HALF(DOT, 4, rq, c0_, c1_);                                          \
+  } while (0)
+_Static_assert(QMR == 8 && QNV == 2, "QSTEP_FULL is written for 8 x 32");
+#endif
+
 /// Stores the tile: the output stage per channel (row or column).
 CMB_INLINE void storeTile(const int m, qv acc[QMR][QNV],
                           const cmb_q_tile *t) {
@@ -127,6 +158,16 @@ CMB_INLINE void ukernelBody(const int m, const int rowsSigned, const int vnni,
       for (int v = 0; v < QNV; ++v)
         acc[s][i][v] = QV_ZERO();
   int64_t q = 0;
+#if defined(QSTEP_FULL)
+  if (m == QMR && vnni) {
+    for (; q < k4; ++q) {
+      if (rowsSigned)
+        QSTEP_FULL(QFULL_CONV, rows + q * rowLd, cols + q * colLd);
+      else
+        QSTEP_FULL(QFULL_GEMM, rows + q * rowLd, cols + q * colLd);
+    }
+  }
+#endif
   if (sets == 4) {
     for (; q + 4 <= k4; q += 4) {
       QSTEP(0, q);
