@@ -305,7 +305,7 @@ TEST_CASE("int8 gemm: sizes off the tile grid, every output stage",
   forEachConfig([&](int vnni, int threads) {
     int bad = 0, cases = 0;
     int variant = 0;
-    for (int64_t M : {1, 3, 8, 9, 30})
+    for (int64_t M : {1, 3, 8, 9, 12, 23, 30}) // tiles of 8 or 12 rows
       for (int64_t N : {1, 5, 16, 33, 70})
         for (int64_t K : {0, 1, 3, 4, 5, 19, 64, 131}) {
           GemmCase c;
