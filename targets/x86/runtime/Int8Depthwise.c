@@ -250,35 +250,53 @@ CMB_INLINE void directBlock(const QDirectJob *j, const uint8_t *in, char *out,
   }
 }
 
+/// n bytes from src to dst, each xor `flip` (int8 -> uint8: the sign bit).
+/// In vectors and a masked or byte tail: the rows of late layers are a few
+/// dozen bytes, where library calls cost more than the copy.
+CMB_INLINE void copyFlipped(uint8_t *dst, const uint8_t *src, int64_t n,
+                            qv flip) {
+  int64_t k = 0;
+  for (; k + QL * 4 <= n; k += QL * 4) {
+#if defined(__AVX512F__)
+    _mm512_storeu_si512(dst + k, _mm512_xor_si512(QV_LOAD(src + k), flip));
+#else
+    _mm256_storeu_si256((__m256i *)(void *)(dst + k),
+                        _mm256_xor_si256(QV_LOAD(src + k), flip));
+#endif
+  }
+  if (k < n) {
+#if defined(__AVX512F__)
+    const __mmask64 m = (__mmask64)(~0ull >> (64 - (n - k)));
+    _mm512_mask_storeu_epi8(
+        dst + k, m, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, src + k), flip));
+#else
+    const uint8_t f = (uint8_t)_mm256_extract_epi8(flip, 0);
+    for (; k < n; ++k)
+      dst[k] = src[k] ^ f;
+#endif
+  }
+}
+
 /// Copies plane `task` into `pad`, padded with the zero point: padded row r
 /// is input row r - PT, padded column c input column c - PL; as uint8.
 static void padPlane(const QDirectJob *j, int64_t task, uint8_t *pad) {
   const uint8_t *plane = j->x + task * j->H * j->W;
-  const uint8_t fill = j->xSigned ? (uint8_t)(j->zxU8 ^ 0x80) : j->zxU8;
-  const int64_t left = cmb_min64(j->PL, j->pitch);
+  const qv fill = QV_SET1((int32_t)(j->zxU8 * 0x01010101u));
+  const qv flip = QV_SET1(j->xSigned ? (int32_t)0x80808080u : 0);
   const int64_t n = cmb_max64(0, cmb_min64(j->W, j->Wp - j->PL));
   for (int64_t r = 0; r < j->Hp; ++r) {
     uint8_t *dst = pad + r * j->pitch;
-    const int64_t ih = r - j->PT;
-    if (ih < 0 || ih >= j->H || n == 0) {
-      memset(dst, fill, (size_t)j->pitch);
-      continue;
-    }
-    memset(dst, fill, (size_t)left);
-    memcpy(dst + j->PL, plane + ih * j->W, (size_t)n);
-    memset(dst + j->PL + n, fill, (size_t)(j->pitch - j->PL - n));
-  }
-  if (j->xSigned) { // int8 -> uint8: flip the sign bit
-    const int64_t bytes = j->Hp * j->pitch; // a multiple of QL * 4
-    const qv flip = QV_SET1((int32_t)0x80808080u);
-    for (int64_t i = 0; i < bytes; i += QL * 4) {
+    // The pitch is a multiple of QL * 4 bytes.
+    for (int64_t i = 0; i < j->pitch; i += QL * 4) {
 #if defined(__AVX512F__)
-      _mm512_storeu_si512(pad + i, _mm512_xor_si512(QV_LOAD(pad + i), flip));
+      _mm512_storeu_si512(dst + i, fill);
 #else
-      _mm256_storeu_si256((__m256i *)(void *)(pad + i),
-                          _mm256_xor_si256(QV_LOAD(pad + i), flip));
+      _mm256_storeu_si256((__m256i *)(void *)(dst + i), fill);
 #endif
     }
+    const int64_t ih = r - j->PT;
+    if (ih >= 0 && ih < j->H && n > 0)
+      copyFlipped(dst + j->PL, plane + ih * j->W, n, flip);
   }
 }
 
