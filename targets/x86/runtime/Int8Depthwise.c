@@ -331,8 +331,7 @@ CMB_INLINE void directPlane(const QDirectJob *j, int64_t task,
   const qchan ch = qChannel(j->table, j->Fp, c);
   const qv bias = QV_SET1(
       (int32_t)((uint32_t)ch.bias - (uint32_t)j->zxU8 * (uint32_t)wsum));
-  const qvchan vc =
-      qVChannels(bias, QV_SET1(ch.mult), QV_SET1(ch.shift));
+  const qvchan vc = qVChannel(0, ch.mult, ch.shift);
   const qfv scale = QF_SET1(ch.scale);
   qv pat[2];
   for (int q = 0; q < NQ; ++q)

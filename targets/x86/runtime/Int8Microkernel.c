@@ -133,8 +133,7 @@ CMB_INLINE void storeTileBytes(const int m, qv acc[QMR_MAX][QNV],
 #pragma GCC unroll 16
     for (int i = 0; i < m; ++i) {
       const qchan ch = qChannel(tb, Fp, t->chan0 + i);
-      const qvchan vc = qVChannels(QV_SET1(ch.bias), QV_SET1(ch.mult),
-                                   QV_SET1(ch.shift));
+      const qvchan vc = qVChannel(ch.bias, ch.mult, ch.shift);
 #pragma GCC unroll 4
       for (int v = 0; v < QNV; ++v)
         q[i][v] = qRequant(QV_ADD(acc[i][v], vc.bias), &vc);
@@ -182,8 +181,7 @@ CMB_INLINE void storeTile(const int m, qv acc[QMR_MAX][QNV],
 #pragma GCC unroll 16
     for (int i = 0; i < m; ++i) {
       const qchan ch = qChannel(tb, Fp, t->chan0 + i);
-      const qvchan vc = qVChannels(QV_SET1(ch.bias), QV_SET1(ch.mult),
-                                   QV_SET1(ch.shift));
+      const qvchan vc = qVChannel(ch.bias, ch.mult, ch.shift);
       const qfv scale = QF_SET1(ch.scale);
 #pragma GCC unroll 4
       for (int v = 0; v < QNV; ++v) {
