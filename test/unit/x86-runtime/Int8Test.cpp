@@ -491,6 +491,8 @@ TEST_CASE("int8 conv2d: geometry, padding with the zero point, stages",
       conv(1, 9, 6, 5, 33, 3, 1, 1, 1, 0),   // 3x1
       conv(1, 20, 7, 7, 24, 3, 3, 1, 1, 1),  // late stage: weights outside
       conv(1, 16, 40, 40, 12, 3, 3, 1, 1, 1), // large X': pixels outside
+      conv(1, 3, 9, 75, 8, 7, 7, 2, 1, 3),   // stride-2 rows in vectors
+      conv(1, 5, 6, 70, 9, 3, 3, 2, 1, 1),   //   (a stem), and their tails
   };
   cases[4].PB = 0;               // asymmetric padding
   cases[8].PL = 2;
