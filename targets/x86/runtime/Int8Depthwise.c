@@ -203,6 +203,51 @@ CMB_INLINE qv quadPick(qv src, qv pattern) {
 #endif
 }
 
+#if defined(__AVX512F__)
+/// The same column vector of four output rows (accumulators, bias
+/// included) requantized and stored as bytes, lanes [0, n) of each row
+/// `ld` bytes apart: saturating packs to int16, the zero point added with
+/// saturation, packs to the output type, one permute that puts row r in
+/// 128-bit lane r, and the clamp on the bytes (exact: what saturates lies
+/// beyond the clamp on the same side).
+CMB_INLINE void storeFourRows(const qv *acc, const qvchan *vc,
+                              const qstage *st, char *out, int64_t ld, int n) {
+  const __m512i zy = _mm512_set1_epi16((short)st->zy);
+  const __m512i a = _mm512_adds_epi16(
+      _mm512_packs_epi32(qRequant(acc[0], vc), qRequant(acc[1], vc)), zy);
+  const __m512i b = _mm512_adds_epi16(
+      _mm512_packs_epi32(qRequant(acc[2], vc), qRequant(acc[3], vc)), zy);
+  const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10,
+                                          14, 3, 7, 11, 15);
+  const __m512i lo = _mm512_set1_epi8((char)(st->qlo + st->zy));
+  const __m512i hi = _mm512_set1_epi8((char)(st->qhi + st->zy));
+  __m512i y;
+  if (st->mode == CMB_Q_OUT_U8) {
+    y = _mm512_permutexvar_epi32(order, _mm512_packus_epi16(a, b));
+    y = _mm512_min_epu8(_mm512_max_epu8(y, lo), hi);
+  } else {
+    y = _mm512_permutexvar_epi32(order, _mm512_packs_epi16(a, b));
+    y = _mm512_min_epi8(_mm512_max_epi8(y, lo), hi);
+  }
+  const __m128i r0 = _mm512_castsi512_si128(y);
+  const __m128i r1 = _mm512_extracti32x4_epi32(y, 1);
+  const __m128i r2 = _mm512_extracti32x4_epi32(y, 2);
+  const __m128i r3 = _mm512_extracti32x4_epi32(y, 3);
+  if (n == QL) {
+    _mm_storeu_si128((__m128i *)(void *)out, r0);
+    _mm_storeu_si128((__m128i *)(void *)(out + ld), r1);
+    _mm_storeu_si128((__m128i *)(void *)(out + 2 * ld), r2);
+    _mm_storeu_si128((__m128i *)(void *)(out + 3 * ld), r3);
+  } else {
+    const __mmask16 m = (__mmask16)((1u << n) - 1u);
+    _mm_mask_storeu_epi8(out, m, r0);
+    _mm_mask_storeu_epi8(out + ld, m, r1);
+    _mm_mask_storeu_epi8(out + 2 * ld, m, r2);
+    _mm_mask_storeu_epi8(out + 3 * ld, m, r3);
+  }
+}
+#endif
+
 /// R output rows (all constants but the data) from `in`, the padded row of
 /// the block's first output row at tap row 0: accumulators start at the
 /// corrected bias, take the K*NQ quads of each output row's taps, and are
@@ -244,6 +289,12 @@ CMB_INLINE void directBlock(const QDirectJob *j, const uint8_t *in, char *out,
       }
     }
     const int n = (int)cmb_min64(QL, OW - ow);
+#if defined(__AVX512F__)
+    if (R == 4 && esize == 1) {
+      storeFourRows(acc, vc, &j->stage, out + ow, OW, n);
+      continue;
+    }
+#endif
 #pragma GCC unroll 4
     for (int r = 0; r < R; ++r)
       qFinish(acc[r], vc, scale, &j->stage, out + (r * OW + ow) * esize, n);
