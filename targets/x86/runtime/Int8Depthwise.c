@@ -140,6 +140,7 @@ typedef struct QDirectJob {
   int64_t C, H, W, OH, OW, PT, PL;
   int64_t Hp, Wp, pitch; ///< padded rows, used columns, bytes per row
   int K, S, xSigned, vnni;
+  int pairs; ///< two output rows per vector (narrow maps, AVX-512)
   uint8_t zxU8; ///< the zero point as uint8 (the padding)
   const uint8_t *x;
   const int8_t *w;
@@ -301,6 +302,91 @@ CMB_INLINE void directBlock(const QDirectJob *j, const uint8_t *in, char *out,
   }
 }
 
+#if defined(__AVX512F__)
+/// Rows of at most QL / 2 outputs (the 7x7 maps) waste over half of every
+/// vector, so there a vector holds two output rows: lanes [0, 8) row oh,
+/// [8, 16) row oh + 1, whose taps read padded rows S apart. The "pair row"
+/// ir is padded rows ir and ir + S; its quads come from one load of each
+/// and one dword permute (128-bit lanes 2 and 3 read the second row).
+CMB_INLINE qv quadSourcePair(const uint8_t *p0, const uint8_t *p1,
+                             const int S) {
+  const __m512i v = _mm512_inserti64x4(
+      _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(const void *)p0)),
+      _mm256_loadu_si256((const __m256i *)(const void *)p1), 1);
+  const __m512i idx =
+      S == 1 ? _mm512_setr_epi32(0, 1, 2, 3, 1, 2, 3, 4, 8, 9, 10, 11, 9, 10,
+                                 11, 12)
+             : _mm512_setr_epi32(0, 1, 2, 3, 2, 3, 4, 5, 8, 9, 10, 11, 10, 11,
+                                 12, 13);
+  return _mm512_permutexvar_epi32(idx, v);
+}
+
+/// Output rows [oh0, oh0 + 2R) (R pairs; rows past OH are computed from
+/// zero-point padding and not stored) of a map with OW <= QL / 2: `in` is
+/// the padded row of row oh0 at tap row 0, `out` row oh0.
+CMB_INLINE void pairBlock(const QDirectJob *j, const uint8_t *in, char *out,
+                          int64_t oh0, const qv *wv, const qsplit *ws,
+                          const qv *pat, qv bias, const qvchan *vc, qfv scale,
+                          const int K, const int S, const int R,
+                          const int vnni) {
+  const int NQ = (K + 3) / 4;
+  const int64_t OW = j->OW, pitch = j->pitch, esize = j->esize;
+  qv acc[kRows];
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r)
+    acc[r] = bias;
+  // Pair r's output rows 2r, 2r + 1 read pair rows 2S r + kh.
+#pragma GCC unroll 16
+  for (int ir = 0; ir < 2 * S * (R - 1) + K; ++ir) {
+    const qv src =
+        quadSourcePair(in + ir * pitch, in + (ir + S) * pitch, S);
+#pragma GCC unroll 2
+    for (int q = 0; q < NQ; ++q) {
+      const qv xq = quadPick(src, pat[q]);
+      if (vnni) {
+#pragma GCC unroll 4
+        for (int r = 0; r < R; ++r) {
+          const int kh = ir - 2 * S * r;
+          if (kh >= 0 && kh < K)
+            acc[r] = qDotVnni(acc[r], xq, wv[kh * NQ + q]);
+        }
+      } else {
+        const qsplit xs = qSplitU8(xq);
+#pragma GCC unroll 4
+        for (int r = 0; r < R; ++r) {
+          const int kh = ir - 2 * S * r;
+          if (kh >= 0 && kh < K)
+            acc[r] = qDotExact(acc[r], xs, ws[kh * NQ + q]);
+        }
+      }
+    }
+  }
+  const __mmask8 m8 = (__mmask8)((1u << OW) - 1u);
+  const __mmask16 m16 = m8;
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r) {
+    char *row = out + 2 * r * OW * esize;
+    const int second = oh0 + 2 * r + 1 < j->OH;
+    if (esize == 1) { // in registers: no store forwarding across halves
+      qv q = qRequant(acc[r], vc);
+      q = QV_MIN(QV_MAX(q, QV_SET1(j->stage.qlo)), QV_SET1(j->stage.qhi));
+      const __m128i b = _mm512_cvtepi32_epi8(QV_ADD(q, QV_SET1(j->stage.zy)));
+      _mm_mask_storeu_epi8(row, m16, b);
+      if (second)
+        _mm_mask_storeu_epi8(row + OW, m16, _mm_srli_si128(b, 8));
+    } else {
+      char tmp[QL * 4];
+      qFinish(acc[r], vc, scale, &j->stage, tmp, QL);
+      _mm256_mask_storeu_epi32(row, m8,
+                               _mm256_loadu_si256((const __m256i *)tmp));
+      if (second)
+        _mm256_mask_storeu_epi32(
+            row + OW * 4, m8, _mm256_loadu_si256((const __m256i *)(tmp + 32)));
+    }
+  }
+}
+#endif
+
 /// n bytes from src to dst, each xor `flip` (int8 -> uint8: the sign bit).
 /// In vectors and a masked or byte tail: the rows of late layers are a few
 /// dozen bytes, where library calls cost more than the copy.
@@ -390,6 +476,17 @@ CMB_INLINE void directPlane(const QDirectJob *j, int64_t task,
 
   char *out = j->y + task * j->OH * j->OW * j->esize;
   int64_t oh = 0;
+#if defined(__AVX512F__)
+  if (j->pairs) {
+    for (; oh + 2 * kRows <= j->OH; oh += 2 * kRows)
+      pairBlock(j, pad + oh * S * j->pitch, out + oh * j->OW * j->esize, oh,
+                wv, ws, pat, bias, &vc, scale, K, S, kRows, vnni);
+    for (; oh < j->OH; oh += 2)
+      pairBlock(j, pad + oh * S * j->pitch, out + oh * j->OW * j->esize, oh,
+                wv, ws, pat, bias, &vc, scale, K, S, 1, vnni);
+    return;
+  }
+#endif
   for (; oh + kRows <= j->OH; oh += kRows)
     directBlock(j, pad + oh * S * j->pitch, out + oh * j->OW * j->esize, wv,
                 ws, pat, bias, &vc, scale, K, S, kRows, vnni);
@@ -435,7 +532,13 @@ static void directConv(const void *x, const int8_t *w, const int32_t *channels,
                                         j.xSigned);
   j.stage = *stage;
   j.esize = cmb_q_out_bytes(stage->mode);
-  j.Hp = (j.OH - 1) * j.S + j.K;
+#if defined(__AVX512F__)
+  j.pairs = 2 * j.OW <= QL;
+#else
+  j.pairs = 0;
+#endif
+  // Paired rows compute a last odd row's partner from padding too.
+  j.Hp = ((j.pairs ? cmb_round_up(j.OH, 2) : j.OH) - 1) * j.S + j.K;
   j.Wp = (j.OW - 1) * j.S + j.K;
   // quadSource reads up to 64 bytes from a vector's first column.
   const int64_t lastVector = cmb_round_up(j.OW, QL) - QL;

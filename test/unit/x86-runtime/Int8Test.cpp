@@ -577,6 +577,19 @@ TEST_CASE("int8 depthwise: 3x3 and 5x5, strides 1 and 2, padding",
       thin.depthwise = true;
       cases.push_back(thin);
     }
+  // Narrow maps, two output rows per vector: 7x7 (an odd row count), 14x14
+  // down to 7x7, rows of exactly 8 and row blocks of 8.
+  for (int64_t k : {3, 5}) {
+    ConvCase late = conv(1, 3, 7, 7, 3, k, k, 1, 1, k / 2);
+    late.depthwise = true;
+    cases.push_back(late);
+    ConvCase down = conv(1, 3, 14, 14, 3, k, k, 2, 1, k / 2);
+    down.depthwise = true;
+    cases.push_back(down);
+    ConvCase tall = conv(1, 2, 19, 8, 2, k, k, 1, 1, k / 2);
+    tall.depthwise = true;
+    cases.push_back(tall);
+  }
   ConvCase mixed = conv(1, 4, 10, 19, 4, 3, 3, 1, 1, 1); // stride 1 x 2
   mixed.depthwise = true;
   mixed.SW = 2;
