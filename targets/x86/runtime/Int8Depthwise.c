@@ -421,20 +421,21 @@ static void padPlane(const QDirectJob *j, int64_t task, uint8_t *pad) {
   const qv fill = QV_SET1((int32_t)(j->zxU8 * 0x01010101u));
   const qv flip = QV_SET1(j->xSigned ? (int32_t)0x80808080u : 0);
   const int64_t n = cmb_max64(0, cmb_min64(j->W, j->Wp - j->PL));
-  for (int64_t r = 0; r < j->Hp; ++r) {
-    uint8_t *dst = pad + r * j->pitch;
-    // The pitch is a multiple of QL * 4 bytes.
-    for (int64_t i = 0; i < j->pitch; i += QL * 4) {
+  // The zero point everywhere (the buffer is whole vectors long), then the
+  // input rows over it.
+  for (int64_t i = 0; i < j->Hp * j->pitch; i += QL * 4) {
 #if defined(__AVX512F__)
-      _mm512_storeu_si512(dst + i, fill);
+    _mm512_storeu_si512(pad + i, fill);
 #else
-      _mm256_storeu_si256((__m256i *)(void *)(dst + i), fill);
+    _mm256_storeu_si256((__m256i *)(void *)(pad + i), fill);
 #endif
-    }
-    const int64_t ih = r - j->PT;
-    if (ih >= 0 && ih < j->H && n > 0)
-      copyFlipped(dst + j->PL, plane + ih * j->W, n, flip);
   }
+  if (n == 0)
+    return;
+  const int64_t r0 = cmb_max64(0, j->PT), r1 = cmb_min64(j->Hp, j->PT + j->H);
+  for (int64_t r = r0; r < r1; ++r)
+    copyFlipped(pad + r * j->pitch + j->PL, plane + (r - j->PT) * j->W, n,
+                flip);
 }
 
 /// One plane by the integer path, K, S and vnni constants.
@@ -444,7 +445,7 @@ CMB_INLINE void directPlane(const QDirectJob *j, int64_t task,
   const int NQ = (K + 3) / 4;
   const int64_t c = task % j->C;
   uint8_t *pad = (uint8_t *)cmb_scratch_reserve(
-      scratch, (size_t)(j->Hp * j->pitch));
+      scratch, (size_t)cmb_round_up(j->Hp * j->pitch, QL * 4));
   if (!pad)
     cmb_fatal("out of memory (qconv2d_depthwise)");
   padPlane(j, task, pad);
@@ -540,9 +541,12 @@ static void directConv(const void *x, const int8_t *w, const int32_t *channels,
   // Paired rows compute a last odd row's partner from padding too.
   j.Hp = ((j.pairs ? cmb_round_up(j.OH, 2) : j.OH) - 1) * j.S + j.K;
   j.Wp = (j.OW - 1) * j.S + j.K;
-  // quadSource reads up to 64 bytes from a vector's first column.
+  // quadSource reads up to 64 bytes from a vector's first column,
+  // quadSourcePair 32 from a row's start.
   const int64_t lastVector = cmb_round_up(j.OW, QL) - QL;
-  j.pitch = cmb_round_up(cmb_max64(j.Wp, j.S * lastVector + 64), QL * 4);
+  j.pitch = j.pairs ? cmb_round_up(cmb_max64(j.Wp, 32), 32)
+                    : cmb_round_up(cmb_max64(j.Wp, j.S * lastVector + 64),
+                                   QL * 4);
   j.x = (const uint8_t *)x;
   j.w = w;
   j.table = channels;
