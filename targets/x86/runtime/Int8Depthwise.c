@@ -366,6 +366,8 @@ CMB_INLINE void pairBlock(const QDirectJob *j, const uint8_t *in, char *out,
 #pragma GCC unroll 4
   for (int r = 0; r < R; ++r) {
     char *row = out + 2 * r * OW * esize;
+    if (oh0 + 2 * r >= j->OH)
+      break;
     const int second = oh0 + 2 * r + 1 < j->OH;
     if (esize == 1) { // in registers: no store forwarding across halves
       qv q = qRequant(acc[r], vc);
@@ -479,12 +481,10 @@ CMB_INLINE void directPlane(const QDirectJob *j, int64_t task,
   int64_t oh = 0;
 #if defined(__AVX512F__)
   if (j->pairs) {
-    for (; oh + 2 * kRows <= j->OH; oh += 2 * kRows)
+    // Whole blocks: rows past OH read zero-point rows and are not stored.
+    for (; oh < j->OH; oh += 2 * kRows)
       pairBlock(j, pad + oh * S * j->pitch, out + oh * j->OW * j->esize, oh,
                 wv, ws, pat, bias, &vc, scale, K, S, kRows, vnni);
-    for (; oh < j->OH; oh += 2)
-      pairBlock(j, pad + oh * S * j->pitch, out + oh * j->OW * j->esize, oh,
-                wv, ws, pat, bias, &vc, scale, K, S, 1, vnni);
     return;
   }
 #endif
@@ -538,8 +538,8 @@ static void directConv(const void *x, const int8_t *w, const int32_t *channels,
 #else
   j.pairs = 0;
 #endif
-  // Paired rows compute a last odd row's partner from padding too.
-  j.Hp = ((j.pairs ? cmb_round_up(j.OH, 2) : j.OH) - 1) * j.S + j.K;
+  // Paired rows run in whole blocks of 2 * kRows rows, past OH on padding.
+  j.Hp = ((j.pairs ? cmb_round_up(j.OH, 2 * kRows) : j.OH) - 1) * j.S + j.K;
   j.Wp = (j.OW - 1) * j.S + j.K;
   // quadSource reads up to 64 bytes from a vector's first column,
   // quadSourcePair 32 from a row's start.
