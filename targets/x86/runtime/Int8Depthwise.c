@@ -15,7 +15,8 @@
 //    one load by a dword permute (each 128-bit lane gets the 16 bytes its
 //    four outputs read) and a byte shuffle. So a kernel row is one or two
 //    dot-product instructions; R output rows are computed together and each
-//    padded input row's quads feed every output row that reads it.
+//    padded input row's quads feed every output row that reads it. Maps at
+//    most QL / 2 wide (7x7) hold two output rows per vector (AVX-512).
 //  - Every other window, stride or dilation computes in float, which is
 //    exact here: x - zx and w are 9-bit and 8-bit integers, their products
 //    16-bit, and a sum of at most 512 of them stays below 2^24, where every
