@@ -78,6 +78,41 @@ static void interleave4(const uint8_t *r0, const uint8_t *r1,
   }
 }
 
+/// interleave4 of every second byte: dst[4 i + j] = r_j[2 i] ^ flip, with
+/// `avail` bytes readable at each r_j. The even bytes of 32 come out of two
+/// loads by a mask and an unsigned pack.
+static void interleave4Stride2(const uint8_t *r0, const uint8_t *r1,
+                               const uint8_t *r2, const uint8_t *r3, int64_t n,
+                               int64_t avail, uint8_t flip, uint8_t *dst) {
+  const __m128i f = _mm_set1_epi8((char)flip);
+  const __m128i low = _mm_set1_epi16(0x00FF);
+#define CMB_EVEN(r)                                                            \
+  _mm_xor_si128(                                                               \
+      _mm_packus_epi16(                                                        \
+          _mm_and_si128(_mm_loadu_si128((const __m128i *)((r) + 2 * i)), low), \
+          _mm_and_si128(                                                       \
+              _mm_loadu_si128((const __m128i *)((r) + 2 * i + 16)), low)),     \
+      f)
+  int64_t i = 0;
+  for (; i + 16 <= n && 2 * i + 32 <= avail; i += 16, dst += 64) {
+    const __m128i a = CMB_EVEN(r0), b = CMB_EVEN(r1);
+    const __m128i c = CMB_EVEN(r2), d = CMB_EVEN(r3);
+    const __m128i abLo = _mm_unpacklo_epi8(a, b), abHi = _mm_unpackhi_epi8(a, b);
+    const __m128i cdLo = _mm_unpacklo_epi8(c, d), cdHi = _mm_unpackhi_epi8(c, d);
+    _mm_storeu_si128((__m128i *)dst, _mm_unpacklo_epi16(abLo, cdLo));
+    _mm_storeu_si128((__m128i *)(dst + 16), _mm_unpackhi_epi16(abLo, cdLo));
+    _mm_storeu_si128((__m128i *)(dst + 32), _mm_unpacklo_epi16(abHi, cdHi));
+    _mm_storeu_si128((__m128i *)(dst + 48), _mm_unpackhi_epi16(abHi, cdHi));
+  }
+#undef CMB_EVEN
+  for (; i < n; ++i, dst += 4) {
+    dst[0] = r0[2 * i] ^ flip;
+    dst[1] = r1[2 * i] ^ flip;
+    dst[2] = r2[2 * i] ^ flip;
+    dst[3] = r3[2 * i] ^ flip;
+  }
+}
+
 /// n pixels of the zero point.
 static void fillZero(uint8_t *dst, int64_t n, uint8_t zx) {
   memset(dst, zx, (size_t)(4 * n));
@@ -121,6 +156,11 @@ static void colsTask(void *ctx, int64_t task, cmb_scratch *scratch) {
     if (j->SW == 1) {
       interleave4(r[0] + owLo, r[1] + owLo, r[2] + owLo, r[3] + owLo,
                   owHi - owLo, j->flip, dst + 4 * owLo);
+    } else if (j->SW == 2) {
+      const int64_t from = owLo * 2;
+      interleave4Stride2(r[0] + from, r[1] + from, r[2] + from, r[3] + from,
+                         owHi - owLo, j->W - (off + from), j->flip,
+                         dst + 4 * owLo);
     } else {
       for (int64_t ow = owLo; ow < owHi; ++ow)
         for (int i = 0; i < 4; ++i)

@@ -1,7 +1,7 @@
 //===- Int8Gemm.c - int8 GEMM with constant, packed weights ---------------===//
 //
 // cmb_x86_qgemm: the activations A (M x K) are packed per call into row
-// panels of QMR rows in k-quads, shifted to uint8 on the way (int8 + 128);
+// panels of cmb_q_gemm_rows() rows in k-quads, shifted to uint8 on the way (int8 + 128);
 // the weights come packed by the compiler in panels of CMB_Q_COL_PANEL
 // columns (Int8Packing.h). A task is one weight panel against a block of
 // row panels: the panel (K x 32 bytes) stays in L1/L2 while the row panels
@@ -59,7 +59,8 @@ typedef struct QGemmJob {
   const uint8_t *a;
   int64_t lda;
   uint32_t flip;      ///< 0x80808080 for int8 activations, else 0
-  uint8_t *ap;        ///< packed rows: panel r at r * K4 * QMR * 4
+  int64_t mr;         ///< rows of a tile and a packed row panel
+  uint8_t *ap;        ///< packed rows: panel r at r * K4 * mr * 4
   const int8_t *bp;
   const int32_t *table;
   char *c;
@@ -77,13 +78,13 @@ static void packRowTail(const QGemmJob *job, const uint8_t *row, uint8_t *d,
     uint32_t v;
     memcpy(&v, row + 4 * q, 4);
     v ^= job->flip;
-    memcpy(d + q * QMR * 4, &v, 4);
+    memcpy(d + q * job->mr * 4, &v, 4);
   }
   if (fullQ < job->K4) {
     uint8_t tail[4] = {0, 0, 0, 0};
     for (int64_t k = 4 * fullQ; k < K; ++k)
       tail[k - 4 * fullQ] = (uint8_t)(row[k] ^ (uint8_t)job->flip);
-    memcpy(d + fullQ * QMR * 4, tail, 4);
+    memcpy(d + fullQ * job->mr * 4, tail, 4);
   }
 }
 
@@ -92,9 +93,10 @@ static void packRowTail(const QGemmJob *job, const uint8_t *row, uint8_t *d,
 static void packRowsTask(void *ctx, int64_t task, cmb_scratch *scratch) {
   (void)scratch;
   const QGemmJob *job = (const QGemmJob *)ctx;
-  const int64_t r0 = task * QMR, m = cmb_min64(QMR, job->M - r0);
+  const int64_t mr = job->mr;
+  const int64_t r0 = task * mr, m = cmb_min64(mr, job->M - r0);
   const int64_t fullQ = job->K / 4;
-  uint8_t *dst = job->ap + task * job->K4 * QMR * 4;
+  uint8_t *dst = job->ap + task * job->K4 * mr * 4;
   int64_t i = 0;
   // Four rows at a time, four k-quads per row: a 4 x 4 transpose of 32-bit
   // elements (SSE2, every archive has it).
@@ -113,13 +115,13 @@ static void packRowsTask(void *ctx, int64_t task, cmb_scratch *scratch) {
           _mm_loadu_si128((const __m128i *)(row + 3 * lda + 4 * q));
       const __m128i t0 = _mm_unpacklo_epi32(a0, a1), t1 = _mm_unpacklo_epi32(a2, a3);
       const __m128i t2 = _mm_unpackhi_epi32(a0, a1), t3 = _mm_unpackhi_epi32(a2, a3);
-      uint8_t *o = d + q * QMR * 4;
+      uint8_t *o = d + q * mr * 4;
       _mm_storeu_si128((__m128i *)o, _mm_xor_si128(_mm_unpacklo_epi64(t0, t1), flip));
-      _mm_storeu_si128((__m128i *)(o + QMR * 4),
+      _mm_storeu_si128((__m128i *)(o + mr * 4),
                        _mm_xor_si128(_mm_unpackhi_epi64(t0, t1), flip));
-      _mm_storeu_si128((__m128i *)(o + 2 * QMR * 4),
+      _mm_storeu_si128((__m128i *)(o + 2 * mr * 4),
                        _mm_xor_si128(_mm_unpacklo_epi64(t2, t3), flip));
-      _mm_storeu_si128((__m128i *)(o + 3 * QMR * 4),
+      _mm_storeu_si128((__m128i *)(o + 3 * mr * 4),
                        _mm_xor_si128(_mm_unpackhi_epi64(t2, t3), flip));
     }
     for (int64_t ii = 0; ii < 4; ++ii)
@@ -146,17 +148,17 @@ static void gemmTask(void *ctx, int64_t task, cmb_scratch *scratch) {
       (const uint8_t *)job->bp + panel * K4 * CMB_Q_COL_PANEL * 4;
   cmb_q_tile t = {NULL, job->ldc, 0, job->table, job->Fp, 0, 0, &job->stage};
   for (int64_t r = r0; r < r1; ++r) {
-    const int64_t m = cmb_min64(QMR, job->M - r * QMR);
+    const int64_t mr = job->mr, m = cmb_min64(mr, job->M - r * mr);
     const cmb_q_ukernel_fn kernel = cmb_q_ukernel(/*rowsSigned=*/0, (int)m);
-    const uint8_t *a = job->ap + r * K4 * QMR * 4;
+    const uint8_t *a = job->ap + r * K4 * mr * 4;
     for (int64_t s = 0; s < CMB_Q_COL_PANEL / QNR; ++s) {
       const int64_t col0 = panel * CMB_Q_COL_PANEL + s * QNR;
       if (col0 >= job->N)
         break;
-      t.c = job->c + (r * QMR * job->ldc + col0) * job->esize;
+      t.c = job->c + (r * mr * job->ldc + col0) * job->esize;
       t.cols = cmb_min64(QNR, job->N - col0);
       t.chan0 = col0;
-      kernel(K4, a, QMR * 4, b + s * QNR * 4, CMB_Q_COL_PANEL * 4, &t);
+      kernel(K4, a, mr * 4, b + s * QNR * 4, CMB_Q_COL_PANEL * 4, &t);
     }
   }
 }
@@ -190,7 +192,8 @@ CMB_EXPORT void cmb_x86_qgemm(const void *a, const int8_t *bPacked,
   job.esize = cmb_q_out_bytes(job.stage.mode);
   job.K4 = (job.K + 3) / 4;
   job.Fp = cmb_q_channels_padded(job.N);
-  job.rowPanels = cmb_ceil_div(job.M, QMR);
+  job.mr = cmb_q_gemm_rows();
+  job.rowPanels = cmb_ceil_div(job.M, job.mr);
   job.colPanels = cmb_ceil_div(job.N, CMB_Q_COL_PANEL);
   // Enough tasks to share, but whole weight panels against long row runs.
   const int64_t threads = cmb_pool_size();
@@ -199,7 +202,7 @@ CMB_EXPORT void cmb_x86_qgemm(const void *a, const int8_t *bPacked,
 
   cmb_scratch buf = cmb_scratch_borrow();
   job.ap = (uint8_t *)cmb_scratch_reserve(
-      &buf, (size_t)(job.rowPanels * job.K4 * QMR * 4) + 64);
+      &buf, (size_t)(job.rowPanels * job.K4 * job.mr * 4) + 64);
   if (!job.ap)
     cmb_fatal("out of memory (qgemm packing)");
   cmb_parallel_for(job.rowPanels, packRowsTask, &job);

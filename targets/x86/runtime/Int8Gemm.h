@@ -33,6 +33,17 @@
 #endif
 /// Columns of a tile.
 #define QNR (QNV * QL)
+#if defined(__AVX512F__)
+/// Rows of the GEMM's tiles with VNNI: 12 x 32, 24 accumulators, fewer
+/// loads per vpdpbusd than 8 x 32 (the A rows are packed at run time, so
+/// this is no layout of the compiler's). The convolution's rows are its
+/// weight panels' (QMR).
+#define QMR_GEMM 12
+#else
+#define QMR_GEMM QMR
+#endif
+/// Rows of the largest tile.
+#define QMR_MAX (QMR_GEMM > QMR ? QMR_GEMM : QMR)
 
 _Static_assert(CMB_Q_ROW_PANEL % QMR == 0 && CMB_Q_COL_PANEL % QNR == 0,
                "packed panels hold whole tiles");
@@ -59,10 +70,14 @@ typedef void (*cmb_q_ukernel_fn)(int64_t k4, const uint8_t *rows,
                                  int64_t rowLd, const uint8_t *cols,
                                  int64_t colLd, const cmb_q_tile *t);
 
-/// The micro-kernel for m rows (1..QMR) whose broadcast operand is signed
-/// (rowsSigned, the convolution) or unsigned (the GEMM), with VNNI or the
-/// exact fallback as cmb_q_vnni() says.
+/// The micro-kernel for m rows whose broadcast operand is signed
+/// (rowsSigned, the convolution: m in 1..QMR) or unsigned (the GEMM: m in
+/// 1..cmb_q_gemm_rows()), with VNNI or the exact fallback as cmb_q_vnni()
+/// says.
 cmb_q_ukernel_fn cmb_q_ukernel(int rowsSigned, int m);
+
+/// Rows of the GEMM's tiles now: QMR_GEMM with VNNI, else QMR.
+int cmb_q_gemm_rows(void);
 
 /// Bytes of an output element of the given CMB_Q_OUT_* mode.
 static inline int64_t cmb_q_out_bytes(int mode) {

@@ -57,12 +57,123 @@ CMB_INLINE qv qDot(qv acc, qv u, qv s) {
 }
 #endif
 
+#if defined(__AVX512F__) && defined(QV_DOT_ASM)
+/// One k-quad of a full 8 x 32 tile with VNNI, in asm blocks of four rows
+/// (an asm takes at most 30 operands): with a vpdpbusd per asm statement
+/// (qDotVnni) GCC 12 copied an accumulator between registers twice per
+/// k-quad, 2 of 18 vector instructions. Each row's broadcast goes to zmm31.
+/// QFULL_GEMM / QFULL_CONV give vpdpbusd's operands in AT&T order, the s8
+/// one first: the columns for the GEMM (unsigned rows), the broadcast for
+/// the convolution (signed rows).
+#define QFULL_GEMM(i, v) "vpdpbusd %[c" #v "], %%zmm31, %[a" #i #v "]\n\t"
+#define QFULL_CONV(i, v) "vpdpbusd %%zmm31, %[c" #v "], %[a" #i #v "]\n\t"
+#define QFULL_ROW(DOT, i)                                                      \
+  "vpbroadcastd " #i "*4(%[r]), %%zmm31\n\t" DOT(i, 0) DOT(i, 1)
+#define QFULL_ACC(i, j)                                                        \
+  [a##i##0] "+v"(acc[0][j][0]), [a##i##1] "+v"(acc[0][j][1])
+/// Rows R..R+3 (R a literal) of the tile.
+#define QSTEP_HALF(DOT, R, rq, X0, X1)                                         \
+  __asm__(QFULL_ROW(DOT, 0) QFULL_ROW(DOT, 1) QFULL_ROW(DOT, 2)                \
+              QFULL_ROW(DOT, 3)                                                \
+          : QFULL_ACC(0, R), QFULL_ACC(1, R + 1), QFULL_ACC(2, R + 2),         \
+            QFULL_ACC(3, R + 3)                                                \
+          : [r] "r"((rq) + 4 * (R)), [c0] "v"(X0), [c1] "v"(X1)                \
+          : "xmm31", "memory")
+/// A k-quad of a tile of M rows (8 or 12, a constant).
+#define QSTEP_FULL(DOT, M, rq, cq)                                             \
+  do {                                                                         \
+    const qv c0_ = QV_LOAD(cq), c1_ = QV_LOAD((cq) + QL * 4);                  \
+    QSTEP_HALF(DOT, 0, rq, c0_, c1_);                                          \
+    QSTEP_HALF(DOT, 4, rq, c0_, c1_);                                          \
+    if ((M) == 12)                                                             \
+      QSTEP_HALF(DOT, 8, rq, c0_, c1_);                                        \
+  } while (0)
+_Static_assert(QMR == 8 && QMR_GEMM == 12 && QNV == 2,
+               "QSTEP_FULL is written for 8 x 32 and 12 x 32");
+#endif
+
+#if defined(__AVX512F__)
+/// Two rows of 32 requantized values (q, before the clamp and the zero
+/// point) stored as bytes at d0 and d1 (d1 null: only d0): saturating packs
+/// to int16, the zero point added with saturation, packs to the output type
+/// and the clamp on the bytes. Exact: values that saturate lie outside
+/// [lo, hi] on the same side, and the clamp maps them to the same bound.
+CMB_INLINE void storeRowPair(qv r0a, qv r0b, qv r1a, qv r1b,
+                             const qstage *st, void *d0, void *d1) {
+  const __m512i zy = _mm512_set1_epi16((short)st->zy);
+  const __m512i a = _mm512_adds_epi16(_mm512_packs_epi32(r0a, r0b), zy);
+  const __m512i b = _mm512_adds_epi16(_mm512_packs_epi32(r1a, r1b), zy);
+  // The packs work per 128-bit lane: dword 4l + j holds row j / 2's columns
+  // 4l + 16 (j % 2) .. + 3.
+  const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10,
+                                          14, 3, 7, 11, 15);
+  const int lo = st->qlo + st->zy, hi = st->qhi + st->zy;
+  __m512i y;
+  if (st->mode == CMB_Q_OUT_U8) {
+    y = _mm512_permutexvar_epi32(order, _mm512_packus_epi16(a, b));
+    y = _mm512_min_epu8(_mm512_max_epu8(y, _mm512_set1_epi8((char)lo)),
+                        _mm512_set1_epi8((char)hi));
+  } else {
+    y = _mm512_permutexvar_epi32(order, _mm512_packs_epi16(a, b));
+    y = _mm512_min_epi8(_mm512_max_epi8(y, _mm512_set1_epi8((char)lo)),
+                        _mm512_set1_epi8((char)hi));
+  }
+  _mm256_storeu_si256((__m256i *)d0, _mm512_castsi512_si256(y));
+  if (d1)
+    _mm256_storeu_si256((__m256i *)d1, _mm512_extracti64x4_epi64(y, 1));
+}
+
+/// storeTile for whole rows of 32 uint8 or int8 outputs.
+CMB_INLINE void storeTileBytes(const int m, qv acc[QMR_MAX][QNV],
+                               const cmb_q_tile *t) {
+  const int32_t *tb = t->table;
+  const int64_t Fp = t->Fp;
+  qv q[QMR_MAX][QNV];
+  if (t->chanOnRows) {
+#pragma GCC unroll 16
+    for (int i = 0; i < m; ++i) {
+      const qchan ch = qChannel(tb, Fp, t->chan0 + i);
+      const qvchan vc = qVChannel(ch.bias, ch.mult, ch.shift);
+#pragma GCC unroll 4
+      for (int v = 0; v < QNV; ++v)
+        q[i][v] = qRequant(QV_ADD(acc[i][v], vc.bias), &vc);
+    }
+  } else {
+#pragma GCC unroll 4
+    for (int v = 0; v < QNV; ++v) {
+      const int64_t f = t->chan0 + v * QL;
+      const qvchan vc = qVChannels(QV_LOAD(tb + f), QV_LOAD(tb + Fp + f),
+                                   QV_LOAD(tb + 2 * Fp + f));
+#pragma GCC unroll 16
+      for (int i = 0; i < m; ++i)
+        q[i][v] = qRequant(QV_ADD(acc[i][v], vc.bias), &vc);
+    }
+  }
+  char *c = (char *)t->c;
+  int i = 0;
+#pragma GCC unroll 8
+  for (; i + 2 <= m; i += 2)
+    storeRowPair(q[i][0], q[i][1], q[i + 1][0], q[i + 1][1], t->stage,
+                 c + i * t->ldc, c + (i + 1) * t->ldc);
+  if (i < m)
+    storeRowPair(q[i][0], q[i][1], q[i][0], q[i][1], t->stage, c + i * t->ldc,
+                 NULL);
+}
+_Static_assert(QNV == 2 && QL == 16, "storeTileBytes stores rows of 32");
+#endif
+
 /// Stores the tile: the output stage per channel (row or column).
-CMB_INLINE void storeTile(const int m, qv acc[QMR][QNV],
+CMB_INLINE void storeTile(const int m, qv acc[QMR_MAX][QNV],
                           const cmb_q_tile *t) {
   const qstage *st = t->stage;
   const int64_t esize = cmb_q_out_bytes(st->mode);
   char *c = (char *)t->c;
+#if defined(__AVX512F__)
+  if (esize == 1 && t->cols == QNR) {
+    storeTileBytes(m, acc, t);
+    return;
+  }
+#endif
 #if defined(CMB_Q_VECTOR_REQUANT)
   const int32_t *tb = t->table;
   const int64_t Fp = t->Fp;
@@ -70,8 +181,7 @@ CMB_INLINE void storeTile(const int m, qv acc[QMR][QNV],
 #pragma GCC unroll 16
     for (int i = 0; i < m; ++i) {
       const qchan ch = qChannel(tb, Fp, t->chan0 + i);
-      const qvchan vc = qVChannels(QV_SET1(ch.bias), QV_SET1(ch.mult),
-                                   QV_SET1(ch.shift));
+      const qvchan vc = qVChannel(ch.bias, ch.mult, ch.shift);
       const qfv scale = QF_SET1(ch.scale);
 #pragma GCC unroll 4
       for (int v = 0; v < QNV; ++v) {
@@ -99,7 +209,7 @@ CMB_INLINE void storeTile(const int m, qv acc[QMR][QNV],
               c + (i * t->ldc + v * QL) * esize, (int)n);
   }
 #else
-  int32_t tile[QMR][QNR];
+  int32_t tile[QMR_MAX][QNR];
   for (int i = 0; i < m; ++i)
     for (int v = 0; v < QNV; ++v)
       _mm_storeu_si128((__m128i *)(void *)&tile[i][v * QL], acc[i][v]);
@@ -118,7 +228,7 @@ CMB_INLINE void ukernelBody(const int m, const int rowsSigned, const int vnni,
                             int64_t rowLd, const uint8_t *restrict cols,
                             int64_t colLd, const cmb_q_tile *t) {
   const int sets = NUM_SETS(m);
-  qv acc[4][QMR][QNV];
+  qv acc[4][QMR_MAX][QNV];
 #pragma GCC unroll 4
   for (int s = 0; s < sets; ++s)
 #pragma GCC unroll 16
@@ -127,6 +237,16 @@ CMB_INLINE void ukernelBody(const int m, const int rowsSigned, const int vnni,
       for (int v = 0; v < QNV; ++v)
         acc[s][i][v] = QV_ZERO();
   int64_t q = 0;
+#if defined(QSTEP_FULL)
+  if ((m == 8 || m == 12) && vnni) {
+    for (; q < k4; ++q) {
+      if (rowsSigned)
+        QSTEP_FULL(QFULL_CONV, m, rows + q * rowLd, cols + q * colLd);
+      else
+        QSTEP_FULL(QFULL_GEMM, m, rows + q * rowLd, cols + q * colLd);
+    }
+  }
+#endif
   if (sets == 4) {
     for (; q + 4 <= k4; q += 4) {
       QSTEP(0, q);
@@ -188,22 +308,36 @@ DEFINE_UKERNELS(8)
 #if QMR > 8
 #error "add micro-kernel instances up to QMR"
 #endif
+#if QMR_GEMM > QMR
+// The GEMM's taller tiles, VNNI only (the fallback keeps QMR rows).
+DEFINE_VNNI_UKERNEL(9, 0)
+DEFINE_VNNI_UKERNEL(10, 0)
+DEFINE_VNNI_UKERNEL(11, 0)
+DEFINE_VNNI_UKERNEL(12, 0)
+#define GEMM_ENTRIES(E) , E(9, 0), E(10, 0), E(11, 0), E(12, 0)
+_Static_assert(QMR_GEMM == 12, "add micro-kernel instances up to QMR_GEMM");
+#else
+#define GEMM_ENTRIES(E)
+#endif
 
 #if QMR > 4
 #define ENTRIES(SIGNED, E)                                                     \
   {0, E(1, SIGNED), E(2, SIGNED), E(3, SIGNED), E(4, SIGNED), E(5, SIGNED),    \
-   E(6, SIGNED), E(7, SIGNED), E(8, SIGNED)}
+   E(6, SIGNED), E(7, SIGNED), E(8, SIGNED)
 #else
 #define ENTRIES(SIGNED, E)                                                     \
-  {0, E(1, SIGNED), E(2, SIGNED), E(3, SIGNED), E(4, SIGNED)}
+  {0, E(1, SIGNED), E(2, SIGNED), E(3, SIGNED), E(4, SIGNED)
 #endif
 #define EXACT_ENTRY(M, SIGNED) ukernel_##M##_##SIGNED##_0
 
 /// [vnni][rowsSigned][m]
-static const cmb_q_ukernel_fn kUkernels[2][2][QMR + 1] = {
-    {ENTRIES(0, EXACT_ENTRY), ENTRIES(1, EXACT_ENTRY)},
-    {ENTRIES(0, VNNI_ENTRY), ENTRIES(1, VNNI_ENTRY)},
+static const cmb_q_ukernel_fn kUkernels[2][2][QMR_MAX + 1] = {
+    {ENTRIES(0, EXACT_ENTRY)}, ENTRIES(1, EXACT_ENTRY)}},
+    {ENTRIES(0, VNNI_ENTRY) GEMM_ENTRIES(VNNI_ENTRY)},
+     ENTRIES(1, VNNI_ENTRY)}},
 };
+
+int cmb_q_gemm_rows(void) { return cmb_q_vnni() ? QMR_GEMM : QMR; }
 
 cmb_q_ukernel_fn cmb_q_ukernel(int rowsSigned, int m) {
   return kUkernels[cmb_q_vnni()][rowsSigned][m];

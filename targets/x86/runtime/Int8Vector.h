@@ -228,6 +228,20 @@ CMB_INLINE qvchan qVChannels(qv bias, qv mult, qv shift) {
   return c;
 }
 
+/// qVChannels of one channel in every lane, from scalars (a tile row of
+/// the convolution, a depthwise plane): the factor formed as the vector
+/// form does, (float)mult times 2^-shift from its exponent bits, both
+/// exact, and broadcast.
+CMB_INLINE qvchan qVChannel(int32_t bias, int32_t mult, int32_t shift) {
+  const uint32_t bits = (127u - (uint32_t)shift) << 23;
+  float pow2;
+  memcpy(&pow2, &bits, sizeof pow2);
+  qvchan c;
+  c.bias = QV_SET1(bias);
+  c.factor = QF_SET1((float)mult * pow2);
+  return c;
+}
+
 /// qRequantScalar per int32 lane.
 CMB_INLINE qv qRequant(qv a, const qvchan *c) {
   return QF_CVT_RNE(QF_MUL(QF_CVT(a), c->factor));

@@ -305,7 +305,7 @@ TEST_CASE("int8 gemm: sizes off the tile grid, every output stage",
   forEachConfig([&](int vnni, int threads) {
     int bad = 0, cases = 0;
     int variant = 0;
-    for (int64_t M : {1, 3, 8, 9, 30})
+    for (int64_t M : {1, 3, 8, 9, 12, 23, 30}) // tiles of 8 or 12 rows
       for (int64_t N : {1, 5, 16, 33, 70})
         for (int64_t K : {0, 1, 3, 4, 5, 19, 64, 131}) {
           GemmCase c;
@@ -491,6 +491,8 @@ TEST_CASE("int8 conv2d: geometry, padding with the zero point, stages",
       conv(1, 9, 6, 5, 33, 3, 1, 1, 1, 0),   // 3x1
       conv(1, 20, 7, 7, 24, 3, 3, 1, 1, 1),  // late stage: weights outside
       conv(1, 16, 40, 40, 12, 3, 3, 1, 1, 1), // large X': pixels outside
+      conv(1, 3, 9, 75, 8, 7, 7, 2, 1, 3),   // stride-2 rows in vectors
+      conv(1, 5, 6, 70, 9, 3, 3, 2, 1, 1),   //   (a stem), and their tails
   };
   cases[4].PB = 0;               // asymmetric padding
   cases[8].PL = 2;
@@ -553,6 +555,48 @@ TEST_CASE("int8 depthwise: 3x3 and 5x5, strides 1 and 2, padding",
   odd.depthwise = true;
   odd.PR = 0;
   cases.push_back(odd);
+  // The integer path's rows: several column vectors (whole, and with a
+  // tail), row blocks and their remainder, padding on one side only or
+  // none, a 1-pixel-wide map, and the float path's other windows.
+  for (int64_t k : {3, 5})
+    for (int64_t s : {1, 2}) {
+      ConvCase wide = conv(1, 3, 11, 16 * s + 64 * s, 3, k, k, s, 1, k / 2);
+      wide.depthwise = true;
+      cases.push_back(wide);
+      ConvCase lop = conv(1, 2, 9, 37, 2, k, k, s, 1, k / 2);
+      lop.depthwise = true;
+      lop.PT = 0;
+      lop.PL = k - 1;
+      lop.PB = k - 1;
+      lop.PR = 0;
+      cases.push_back(lop);
+      ConvCase none = conv(1, 2, 6 + k, 33, 2, k, k, s, 1, 0);
+      none.depthwise = true;
+      cases.push_back(none);
+      ConvCase thin = conv(1, 2, 8, 1, 2, k, k, s, 1, k / 2);
+      thin.depthwise = true;
+      cases.push_back(thin);
+    }
+  // Narrow maps, two output rows per vector: 7x7 (an odd row count), 14x14
+  // down to 7x7, rows of exactly 8 and row blocks of 8.
+  for (int64_t k : {3, 5}) {
+    ConvCase late = conv(1, 3, 7, 7, 3, k, k, 1, 1, k / 2);
+    late.depthwise = true;
+    cases.push_back(late);
+    ConvCase down = conv(1, 3, 14, 14, 3, k, k, 2, 1, k / 2);
+    down.depthwise = true;
+    cases.push_back(down);
+    ConvCase tall = conv(1, 2, 19, 8, 2, k, k, 1, 1, k / 2);
+    tall.depthwise = true;
+    cases.push_back(tall);
+  }
+  ConvCase mixed = conv(1, 4, 10, 19, 4, 3, 3, 1, 1, 1); // stride 1 x 2
+  mixed.depthwise = true;
+  mixed.SW = 2;
+  cases.push_back(mixed);
+  ConvCase seven = conv(1, 3, 15, 18, 3, 7, 7, 2, 1, 3);
+  seven.depthwise = true;
+  cases.push_back(seven);
   forEachConfig([&](int vnni, int threads) {
     int bad = 0, variant = 0;
     for (ConvCase c : cases)

@@ -397,5 +397,8 @@ int main(int argc, char **argv) {
   benchConv("dw 3x3 96ch 112x112/2 p1", 96, 112, 96, 3, 2, 1, 1, peak1);
   benchConv("dw 3x3 144ch 56x56 p1", 144, 56, 144, 3, 1, 1, 1, peak1);
   benchConv("dw 5x5 240ch 28x28 p2", 240, 28, 240, 5, 1, 2, 1, peak1);
+  benchConv("dw 3x3 576ch 14x14 p1", 576, 14, 576, 3, 1, 1, 1, peak1);
+  benchConv("dw 5x5 672ch 14x14/2 p2", 672, 14, 672, 5, 2, 2, 1, peak1);
+  benchConv("dw 3x3 960ch 7x7 p1", 960, 7, 960, 3, 1, 1, 1, peak1);
   return 0;
 }
