@@ -332,6 +332,13 @@ LogicalResult PoolOp::verify() {
   if (getCountIncludePad() && getKind() == PoolKind::Max)
     return emitOpError() << "'count_include_pad' only applies to average "
                             "pooling";
+  // The max of quantized values is the quantized max (quantizing is
+  // monotonic): one type in and out, per tensor.
+  if (isa<quant::QuantizedType>(x.getElementType()) &&
+      (getKind() != PoolKind::Max || x.getElementType() != y.getElementType() ||
+       !isa<quant::UniformQuantizedType>(x.getElementType())))
+    return emitOpError() << "pools quantized values only by max, per tensor, "
+                         << "to the input's own type";
   for (int64_t i = 0; i < 2; ++i)
     if (!compatible(y.getDimSize(i), x.getDimSize(i)))
       return emitOpError() << "result dim " << i << " is "

@@ -119,7 +119,9 @@ def Cambrian_PoolOp : Cambrian_Op<"pool", [Pure]> {
     (as long as the last window starts inside the input or its leading
     padding) and the last windows may overhang the trailing padding; the
     overhang never counts. Padding is an attribute here, not a
-    `tensor.pad`, because the average's divisor depends on it.
+    `tensor.pad`, because the average's divisor depends on it. A max
+    pooling may take a `!quant.uniform` tensor (per tensor) and give the
+    same type: the max of the stored integers.
 
     ```mlir
     %y = cambrian.pool max %x {kernel = array<i64: 3, 3>,

@@ -531,6 +531,29 @@ struct SinkDequantizeThroughTranspose : OpRewritePattern<linalg::TransposeOp> {
   }
 };
 
+/// pool max(dequantize(x)) -> dequantize(pool max(x)) for a per-tensor
+/// type: quantizing is monotonic, so the max commutes with it.
+struct SinkDequantizeThroughMaxPool : OpRewritePattern<PoolOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(PoolOp op,
+                                PatternRewriter &rewriter) const override {
+    auto dq = op.getInput().getDefiningOp<DequantizeOp>();
+    if (!dq || op.getKind() != PoolKind::Max ||
+        !isa<quant::UniformQuantizedType>(quantizedElement(dq.getInput())))
+      return rewriter.notifyMatchFailure(op, "not a max of a per-tensor "
+                                             "dequantized value");
+    RankedTensorType type = op.getOutput().getType();
+    Value pooled = PoolOp::create(
+        rewriter, op.getLoc(), type.clone(quantizedElement(dq.getInput())),
+        op.getKind(), dq.getInput(), op.getKernel(), op.getStrides(),
+        op.getDilations(), op.getPadding(), op.getCountIncludePad(),
+        op.getCeilMode());
+    rewriter.replaceOpWithNewOp<DequantizeOp>(op, type, pooled);
+    return success();
+  }
+};
+
 /// quantize(dequantize(x)) to x's own type -> x.
 struct FoldQuantizeOfDequantize : OpRewritePattern<QuantizeOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -590,6 +613,7 @@ void cambrian::populateFoldQuantizationPatterns(RewritePatternSet &patterns) {
                FoldDequantizedProduct<ConvOp>, FoldDequantizedProduct<MatmulOp>,
                FoldQuantizedActivation, FoldQuantizedBinary<AddOp>,
                FoldQuantizedBinary<MulOp>, SinkDequantizeThroughPad,
+               SinkDequantizeThroughMaxPool,
                SinkDequantizeThroughReshape<tensor::CollapseShapeOp>,
                SinkDequantizeThroughReshape<tensor::ExpandShapeOp>,
                SinkDequantizeThroughTranspose, FoldQuantizeOfDequantize>(

@@ -224,3 +224,21 @@ func.func @binary(%a: tensor<1x8x4x4x!a>, %b: tensor<1x8x4x4x!b>, %s: tensor<1x8
   %q = cambrian.quantize %p : tensor<1x8x4x4xf32> -> tensor<1x8x4x4x!y>
   return %q : tensor<1x8x4x4x!y>
 }
+
+// -----
+
+!q = !quant.uniform<u8:f32, 0.1:128>
+
+// A max pooling of dequantized values pools the quantized ones (quantizing
+// is monotonic); the quantize after it, of the same type, goes away.
+// CHECK-LABEL: func @max_pool
+// CHECK-NEXT:  %[[P:.*]] = cambrian.pool max %arg0 {{.*}} : tensor<1x2x4x4x!quant.uniform<u8:f32, 1.000000e-01:128>> -> tensor<1x2x2x2x!quant.uniform<u8:f32, 1.000000e-01:128>>
+// CHECK-NEXT:  return %[[P]]
+func.func @max_pool(%x: tensor<1x2x4x4x!q>) -> tensor<1x2x2x2x!q> {
+  %d = cambrian.dequantize %x : tensor<1x2x4x4x!q> -> tensor<1x2x4x4xf32>
+  %p = cambrian.pool max %d {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>,
+         dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>}
+         : tensor<1x2x4x4xf32> -> tensor<1x2x2x2xf32>
+  %q = cambrian.quantize %p : tensor<1x2x2x2xf32> -> tensor<1x2x2x2x!q>
+  return %q : tensor<1x2x2x2x!q>
+}

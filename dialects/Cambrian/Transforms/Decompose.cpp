@@ -328,6 +328,16 @@ struct DecomposePool : DecomposePattern<PoolOp> {
     ArrayRef<int64_t> xs = TensorBuilder::shapeOf(x),
                       ys = op.getOutput().getType().getShape();
     Type elem = TensorBuilder::elementTypeOf(x);
+    // A quantized max pooling: the max of the storage, compared with the
+    // type's signedness.
+    auto quantized = dyn_cast<quant::QuantizedType>(elem);
+    if (quantized) {
+      elem = quantized.getStorageType();
+      x = quant::StorageCastOp::create(
+          rewriter, op.getLoc(), op.getInput().getType().clone(elem), x);
+    }
+    bool isUnsigned = quantized ? !quantized.isSigned()
+                                : elem.isUnsignedInteger();
     int64_t nd = xs.size() - 2;
     ArrayRef<int64_t> kernel = op.getKernel(), strides = op.getStrides(),
                       dilations = op.getDilations(), pad = op.getPadding();
@@ -347,10 +357,10 @@ struct DecomposePool : DecomposePattern<PoolOp> {
       return rewriter.notifyMatchFailure(op, "integer average pooling is "
                                              "lowered by quantization");
     else
-      init = elem.isUnsignedInteger() ? 0.0
-                                      : double(APInt::getSignedMinValue(
-                                                   elem.getIntOrFloatBitWidth())
-                                                   .getSExtValue());
+      init = isUnsigned ? 0.0
+                        : double(APInt::getSignedMinValue(
+                                     elem.getIntOrFloatBitWidth())
+                                     .getSExtValue());
     Value padded = tb.pad(x, low, high, init);
     Value y = tb.windowReduce(
         padded, kernel, strides, dilations, ys.drop_front(2), init,
@@ -359,6 +369,8 @@ struct DecomposePool : DecomposePattern<PoolOp> {
             return arith::AddFOp::create(b, loc, v[0], v[1]);
           if (isa<FloatType>(elem))
             return arith::MaximumFOp::create(b, loc, v[0], v[1]);
+          if (isUnsigned)
+            return arith::MaxUIOp::create(b, loc, v[0], v[1]);
           return arith::MaxSIOp::create(b, loc, v[0], v[1]);
         });
     if (!isMax) {
@@ -398,6 +410,9 @@ struct DecomposePool : DecomposePattern<PoolOp> {
                                .getResult();
                          });
     }
+    if (quantized)
+      y = quant::StorageCastOp::create(rewriter, op.getLoc(),
+                                       op.getOutput().getType(), y);
     rewriter.replaceOp(op, y);
     return success();
   }

@@ -342,3 +342,19 @@ func.func @qmul(%a: tensor<2x4x!quant.uniform<i8:f32, 0.1:-2>>, %b: tensor<2x1x!
          -> tensor<2x4x!quant.uniform<i8:f32, 0.2>>
   return %0 : tensor<2x4x!quant.uniform<i8:f32, 0.2>>
 }
+
+// -----
+
+// A quantized max pooling compares the storage with the type's signedness:
+// uint8 starts from 0 and takes arith.maxui.
+// CHECK-LABEL: func @qmax_pool
+// CHECK:       tensor.pad
+// CHECK:       linalg.generic
+// CHECK:         arith.maxui
+// CHECK:       quant.scast %{{.*}} : tensor<1x2x2x2xi8> to tensor<1x2x2x2x!quant.uniform<u8:f32, 1.000000e-01:128>>
+func.func @qmax_pool(%x: tensor<1x2x4x4x!quant.uniform<u8:f32, 0.1:128>>) -> tensor<1x2x2x2x!quant.uniform<u8:f32, 0.1:128>> {
+  %0 = cambrian.pool max %x {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>,
+         dilations = array<i64: 1, 1>, padding = array<i64: 1, 1, 0, 0>}
+         : tensor<1x2x4x4x!quant.uniform<u8:f32, 0.1:128>> -> tensor<1x2x2x2x!quant.uniform<u8:f32, 0.1:128>>
+  return %0 : tensor<1x2x2x2x!quant.uniform<u8:f32, 0.1:128>>
+}

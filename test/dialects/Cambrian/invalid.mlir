@@ -615,3 +615,14 @@ func.func @mul_broadcast(%a: tensor<2x4x!q>, %b: tensor<3x1x!q>) -> tensor<2x4x!
   %0 = cambrian.mul %a, %b : (tensor<2x4x!q>, tensor<3x1x!q>) -> tensor<2x4x!q>
   return %0 : tensor<2x4x!q>
 }
+
+// -----
+
+!q = !quant.uniform<u8:f32, 0.1:128>
+func.func @quantized_average_pool(%x: tensor<1x2x4x4x!q>) -> tensor<1x2x2x2x!q> {
+  // expected-error @+1 {{pools quantized values only by max, per tensor, to the input's own type}}
+  %0 = cambrian.pool average %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>,
+         dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>}
+         : tensor<1x2x4x4x!q> -> tensor<1x2x2x2x!q>
+  return %0 : tensor<1x2x2x2x!q>
+}
