@@ -373,6 +373,53 @@ struct FoldQuantizedBinary : OpRewritePattern<QuantizeOp> {
   }
 };
 
+/// quantize(relu|clip(x)) -> lookup(quantize(x), table) for a float x that
+/// is not a dequantized value (that case is FoldQuantizedActivation): the
+/// clamp commutes with quantizing, which is monotonic and maps 0 to the
+/// zero point, so the quantize can move to x, where it may fold further
+/// (an Add before a Relu becomes cambrian.add). The table is the clamp on
+/// the result type's levels.
+struct MoveQuantizeBeforeClamp : OpRewritePattern<QuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(QuantizeOp q,
+                                PatternRewriter &rewriter) const override {
+    auto act = q.getInput().getDefiningOp<ActivationOp>();
+    if (!act || !act->hasOneUse() ||
+        (act.getActivation().getKind() != ActivationKind::Relu &&
+         act.getActivation().getKind() != ActivationKind::Clip) ||
+        act.getInput().getDefiningOp<DequantizeOp>())
+      return rewriter.notifyMatchFailure(q, "not quantize(clamp(x))");
+    auto yt = dyn_cast<quant::UniformQuantizedType>(
+        q.getOutput().getType().getElementType());
+    if (!yt || yt.getStorageTypeIntegralWidth() != 8)
+      return rewriter.notifyMatchFailure(q, "result is not 8-bit per tensor");
+    Location loc = q.getLoc();
+    Value unclamped = QuantizeOp::create(rewriter, loc, q.getOutput().getType(),
+                                         act.getInput());
+    // The table: the clamp applied to the result type's own levels.
+    int64_t lo = yt.getStorageTypeMin(), hi = yt.getStorageTypeMax();
+    SmallVector<APInt> levels;
+    for (int64_t v = lo; v <= hi; ++v)
+      levels.push_back(APInt(8, (uint64_t)v, /*isSigned=*/true));
+    auto storageType = RankedTensorType::get({hi - lo + 1},
+                                             yt.getStorageType());
+    Value all = arith::ConstantOp::create(
+        rewriter, loc, DenseElementsAttr::get(storageType, levels));
+    Value allQ = quant::StorageCastOp::create(rewriter, loc,
+                                              storageType.clone(yt), all);
+    Value real = DequantizeOp::create(
+        rewriter, loc, storageType.clone(yt.getExpressedType()), allQ);
+    Value clamped = ActivationOp::create(rewriter, loc, real.getType(), real,
+                                         act.getActivationAttr());
+    Value table = QuantizeOp::create(rewriter, loc, storageType.clone(yt),
+                                     clamped);
+    rewriter.replaceOpWithNewOp<LookupOp>(q, q.getOutput().getType(),
+                                          unclamped, table);
+    return success();
+  }
+};
+
 /// pad(dequantize(x), 0.0) -> dequantize(pad(x, zero point)): the zero
 /// point is the integer that means 0.
 struct SinkDequantizeThroughPad : OpRewritePattern<tensor::PadOp> {
@@ -586,14 +633,26 @@ struct FoldQuantizationPass
     // each (an op on dequantized values whose result is not quantized
     // again is a float op by the model's own choice).
     llvm::SetVector<Operation *> floatUsers;
+    // Whether `op`'s result reaches a quantize, directly or through a chain
+    // of single-use ops (an Add, then a Relu, then the quantize).
+    auto quantizedLater = [](Operation *op) {
+      for (int steps = 0; op && op->getNumResults() == 1 && steps < 8;
+           ++steps) {
+        if (llvm::any_of(op->getUsers(),
+                         [](Operation *u) { return isa<QuantizeOp>(u); }))
+          return true;
+        if (!op->getResult(0).hasOneUse())
+          return false;
+        op = *op->getUsers().begin();
+      }
+      return false;
+    };
     getOperation()->walk([&](DequantizeOp dq) {
       // Constants (weights, a lookup's table levels) fold on the host.
       if (isConstantBehindCast(dq.getInput()))
         return;
       for (Operation *user : dq->getUsers())
-        if (!movesOnly(user) &&
-            llvm::any_of(user->getUsers(),
-                         [](Operation *u) { return isa<QuantizeOp>(u); }))
+        if (!movesOnly(user) && quantizedLater(user))
           floatUsers.insert(user);
     });
     for (Operation *user : floatUsers) {
@@ -611,7 +670,8 @@ struct FoldQuantizationPass
 void cambrian::populateFoldQuantizationPatterns(RewritePatternSet &patterns) {
   patterns.add<FoldQuantizedProduct<ConvOp>, FoldQuantizedProduct<MatmulOp>,
                FoldDequantizedProduct<ConvOp>, FoldDequantizedProduct<MatmulOp>,
-               FoldQuantizedActivation, FoldQuantizedBinary<AddOp>,
+               FoldQuantizedActivation, MoveQuantizeBeforeClamp,
+               FoldQuantizedBinary<AddOp>,
                FoldQuantizedBinary<MulOp>, SinkDequantizeThroughPad,
                SinkDequantizeThroughMaxPool,
                SinkDequantizeThroughReshape<tensor::CollapseShapeOp>,

@@ -242,3 +242,40 @@ func.func @max_pool(%x: tensor<1x2x4x4x!q>) -> tensor<1x2x2x2x!q> {
   %q = cambrian.quantize %p : tensor<1x2x2x2xf32> -> tensor<1x2x2x2x!q>
   return %q : tensor<1x2x2x2x!q>
 }
+
+// -----
+
+!a = !quant.uniform<i8:f32, 0.1:-2>
+!y = !quant.uniform<i8:f32, 0.2:-7>
+
+// A residual Add followed by a Relu, then quantized: the quantize moves
+// before the clamp (a lookup of the clamp on the result's levels), and the
+// Add becomes cambrian.add.
+// CHECK-LABEL: func @add_relu
+// CHECK:       %[[A:.*]] = cambrian.add %arg0, %arg1 : {{.*}} -> tensor<4x!quant.uniform<i8:f32, 2.000000e-01:-7>>
+// CHECK:       %[[T:.*]] = cambrian.quantize %{{.*}} : tensor<256xf32> -> tensor<256x!quant.uniform<i8:f32, 2.000000e-01:-7>>
+// CHECK:       %[[Y:.*]] = cambrian.lookup %[[A]], %[[T]]
+// CHECK:       return %[[Y]]
+func.func @add_relu(%a: tensor<4x!a>, %b: tensor<4x!a>) -> tensor<4x!y> {
+  %ad = cambrian.dequantize %a : tensor<4x!a> -> tensor<4xf32>
+  %bd = cambrian.dequantize %b : tensor<4x!a> -> tensor<4xf32>
+  %s = arith.addf %ad, %bd : tensor<4xf32>
+  %r = cambrian.activation %s {activation = #cambrian.activation<relu>} : tensor<4xf32>
+  %q = cambrian.quantize %r : tensor<4xf32> -> tensor<4x!y>
+  return %q : tensor<4x!y>
+}
+
+// -----
+
+!a = !quant.uniform<i8:f32, 0.1:-2>
+
+// The report follows single-use chains: a subtraction, then a tanh, then
+// the quantize.
+func.func @chain(%a: tensor<4x!a>) -> tensor<4x!a> {
+  %ad = cambrian.dequantize %a : tensor<4x!a> -> tensor<4xf32>
+  // expected-remark @below {{'arith.subf' runs in float on dequantized values}}
+  %s = arith.subf %ad, %ad : tensor<4xf32>
+  %t = cambrian.activation %s {activation = #cambrian.activation<tanh>} : tensor<4xf32>
+  %q = cambrian.quantize %t : tensor<4xf32> -> tensor<4x!a>
+  return %q : tensor<4x!a>
+}
