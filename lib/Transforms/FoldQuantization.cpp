@@ -114,6 +114,79 @@ Value integerBias(PatternRewriter &rewriter, Location loc, Value bias,
       rewriter, loc, DenseElementsAttr::get(type, ArrayRef<int32_t>(values)));
 }
 
+/// The parts of a conv or matmul on dequantized operands that the integer
+/// op takes over.
+struct QuantizedOperands {
+  Value input, filter, bias;
+  quant::UniformQuantizedType inputType;
+  quant::QuantizedType filterType;
+};
+
+/// `op`'s operands as quantized values when it can be an integer op: x
+/// dequantized per tensor, w dequantized per tensor or along its output
+/// channels, no residual or pooling, a clamp activation, a requantization
+/// to `result` (if given) with a fixed-point form, a bias that becomes
+/// int32 (integerBias, the only IR this creates, last). Otherwise a match
+/// failure saying why.
+template <typename OpTy>
+FailureOr<QuantizedOperands>
+quantizedOperands(OpTy op, quant::UniformQuantizedType result,
+                  PatternRewriter &rewriter) {
+  auto x = op->getOperand(0).template getDefiningOp<DequantizeOp>();
+  auto w = op->getOperand(1).template getDefiningOp<DequantizeOp>();
+  if (!x || !w)
+    return rewriter.notifyMatchFailure(op, "operands are not dequantized");
+  QuantizedOperands q{x.getInput(), w.getInput(), Value(),
+                      dyn_cast<quant::UniformQuantizedType>(
+                          quantizedElement(x.getInput())),
+                      quantizedElement(w.getInput())};
+  if (!q.inputType)
+    return rewriter.notifyMatchFailure(op, "input is quantized per axis");
+  if (op.getResidual())
+    return rewriter.notifyMatchFailure(op, "a residual stays float");
+  if (auto conv = dyn_cast<ConvOp>(op.getOperation());
+      conv && conv.getPoolAttr())
+    return rewriter.notifyMatchFailure(op, "a fused pooling stays float");
+  ActivationAttr act = op.getActivationAttr();
+  if (act && !act.isNone() && act.getKind() != ActivationKind::Relu &&
+      act.getKind() != ActivationKind::Clip)
+    return rewriter.notifyMatchFailure(op, "activation is not a clamp");
+  int64_t filterAxis = std::is_same_v<OpTy, ConvOp>
+                           ? 0
+                           : cast<ShapedType>(w.getType()).getRank() - 1;
+  if (auto axis = dyn_cast<quant::UniformQuantizedPerAxisType>(q.filterType);
+      axis && axis.getQuantizedDimension() != filterAxis)
+    return rewriter.notifyMatchFailure(op, "filter quantized along another "
+                                           "axis");
+  if (result &&
+      failed(getRequantization(q.inputType, q.filterType, result, act)))
+    return rewriter.notifyMatchFailure(op, "requantization has no "
+                                           "fixed-point form");
+  if (Value b = op.getBias()) {
+    SmallVector<double> accScales;
+    for (double s : quantizedScales(q.filterType))
+      accScales.push_back(q.inputType.getScale() * s);
+    if (!(q.bias = integerBias(rewriter, op.getLoc(), b, accScales)))
+      return rewriter.notifyMatchFailure(op, "bias is not a constant or an "
+                                             "int32 at the product's scale");
+  }
+  return q;
+}
+
+/// `op` again on the quantized operands `q`, with result type `type`.
+template <typename OpTy>
+Value createQuantizedProduct(OpTy op, const QuantizedOperands &q, Type type,
+                             PatternRewriter &rewriter) {
+  if constexpr (std::is_same_v<OpTy, ConvOp>)
+    return ConvOp::create(rewriter, op.getLoc(), type, q.input, q.filter,
+                          q.bias, Value(), op.getStridesAttr(),
+                          op.getDilationsAttr(), op.getGroupsAttr(),
+                          op.getActivationAttr(), WindowAttr());
+  else
+    return MatmulOp::create(rewriter, op.getLoc(), type, q.input, q.filter,
+                            q.bias, Value(), op.getActivationAttr());
+}
+
 /// quantize(conv|matmul(dequantize(x), dequantize(w), bias)) with a clamp
 /// activation -> the same op on the quantized values, requantizing to the
 /// quantize's type.
@@ -128,55 +201,17 @@ struct FoldQuantizedProduct : OpRewritePattern<QuantizeOp> {
       return rewriter.notifyMatchFailure(q, "input is not this product alone");
     auto result = dyn_cast<quant::UniformQuantizedType>(
         q.getOutput().getType().getElementType());
-    auto x = op->getOperand(0).template getDefiningOp<DequantizeOp>();
-    auto w = op->getOperand(1).template getDefiningOp<DequantizeOp>();
-    if (!result || !x || !w)
-      return rewriter.notifyMatchFailure(q, "operands are not dequantized");
-    auto xt = dyn_cast<quant::UniformQuantizedType>(
-        quantizedElement(x.getInput()));
-    if (!xt)
-      return rewriter.notifyMatchFailure(q, "input is quantized per axis");
-    if (op.getResidual())
-      return rewriter.notifyMatchFailure(q, "a residual stays float");
-    if (auto conv = dyn_cast<ConvOp>(op.getOperation());
-        conv && conv.getPoolAttr())
-      return rewriter.notifyMatchFailure(q, "a fused pooling stays float");
-    ActivationAttr act = op.getActivationAttr();
-    if (act && !act.isNone() && act.getKind() != ActivationKind::Relu &&
-        act.getKind() != ActivationKind::Clip)
-      return rewriter.notifyMatchFailure(q, "activation is not a clamp");
-    quant::QuantizedType wt = quantizedElement(w.getInput());
-    int64_t filterAxis = std::is_same_v<OpTy, ConvOp>
-                             ? 0
-                             : cast<ShapedType>(w.getType()).getRank() - 1;
-    if (auto axis = dyn_cast<quant::UniformQuantizedPerAxisType>(wt);
-        axis && axis.getQuantizedDimension() != filterAxis)
-      return rewriter.notifyMatchFailure(q, "filter quantized along another "
-                                            "axis");
-    if (failed(getRequantization(xt, wt, result, act)))
-      return rewriter.notifyMatchFailure(q, "requantization has no "
-                                            "fixed-point form");
-    Value bias;
-    if (Value b = op.getBias()) {
-      SmallVector<double> accScales;
-      for (double s : quantizedScales(wt))
-        accScales.push_back(xt.getScale() * s);
-      if (!(bias = integerBias(rewriter, op.getLoc(), b, accScales)))
-        return rewriter.notifyMatchFailure(q, "bias is not a constant or an "
-                                              "int32 at the product's scale");
-    }
+    if (!result)
+      return rewriter.notifyMatchFailure(q, "result is quantized per axis");
+    rewriter.setInsertionPoint(op);
+    FailureOr<QuantizedOperands> operands =
+        quantizedOperands(op, result, rewriter);
+    if (failed(operands))
+      return failure();
     rewriter.setInsertionPoint(q);
-    Operation *folded;
-    if constexpr (std::is_same_v<OpTy, ConvOp>)
-      folded = ConvOp::create(rewriter, op.getLoc(), q.getOutput().getType(),
-                              x.getInput(), w.getInput(), bias, Value(),
-                              op.getStridesAttr(), op.getDilationsAttr(),
-                              op.getGroupsAttr(), act, WindowAttr());
-    else
-      folded = MatmulOp::create(rewriter, op.getLoc(), q.getOutput().getType(),
-                                x.getInput(), w.getInput(), bias, Value(),
-                                act);
-    rewriter.replaceOp(q, folded->getResults());
+    rewriter.replaceOp(q, createQuantizedProduct(op, *operands,
+                                                 q.getOutput().getType(),
+                                                 rewriter));
     return success();
   }
 };
@@ -197,53 +232,44 @@ struct FoldDequantizedProduct : OpRewritePattern<OpTy> {
                      [](Operation *u) { return isa<QuantizeOp>(u); }))
       return rewriter.notifyMatchFailure(op, "float result quantized again");
     auto x = op->getOperand(0).template getDefiningOp<DequantizeOp>();
-    auto w = op->getOperand(1).template getDefiningOp<DequantizeOp>();
-    if (!x || !w)
-      return rewriter.notifyMatchFailure(op, "operands are not dequantized");
-    auto xt = dyn_cast<quant::UniformQuantizedType>(
-        quantizedElement(x.getInput()));
-    quant::QuantizedType wt = quantizedElement(w.getInput());
-    if (!xt || xt.getExpressedType() != resultType.getElementType())
-      return rewriter.notifyMatchFailure(op, "input is quantized per axis");
-    if (op.getResidual())
-      return rewriter.notifyMatchFailure(op, "a residual stays float");
-    if (auto conv = dyn_cast<ConvOp>(op.getOperation());
-        conv && conv.getPoolAttr())
-      return rewriter.notifyMatchFailure(op, "a fused pooling stays float");
-    ActivationAttr act = op.getActivationAttr();
-    if (act && !act.isNone() && act.getKind() != ActivationKind::Relu &&
-        act.getKind() != ActivationKind::Clip)
-      return rewriter.notifyMatchFailure(op, "activation is not a clamp");
-    int64_t filterAxis = std::is_same_v<OpTy, ConvOp>
-                             ? 0
-                             : cast<ShapedType>(w.getType()).getRank() - 1;
-    if (auto axis = dyn_cast<quant::UniformQuantizedPerAxisType>(wt);
-        axis && axis.getQuantizedDimension() != filterAxis)
-      return rewriter.notifyMatchFailure(op, "filter quantized along another "
-                                             "axis");
-    Value bias;
-    if (Value b = op.getBias()) {
-      SmallVector<double> accScales;
-      for (double s : quantizedScales(wt))
-        accScales.push_back(xt.getScale() * s);
-      if (!(bias = integerBias(rewriter, op.getLoc(), b, accScales)))
-        return rewriter.notifyMatchFailure(op, "bias is not a constant or an "
-                                               "int32 at the product's scale");
-    }
-    Operation *folded;
-    if constexpr (std::is_same_v<OpTy, ConvOp>)
-      folded = ConvOp::create(rewriter, op.getLoc(), resultType, x.getInput(),
-                              w.getInput(), bias, Value(),
-                              op.getStridesAttr(), op.getDilationsAttr(),
-                              op.getGroupsAttr(), act, WindowAttr());
-    else
-      folded = MatmulOp::create(rewriter, op.getLoc(), resultType,
-                                x.getInput(), w.getInput(), bias, Value(),
-                                act);
-    rewriter.replaceOp(op, folded->getResults());
+    if (!x || x.getOutput().getType().getElementType() !=
+                  resultType.getElementType())
+      return rewriter.notifyMatchFailure(op, "another expressed type");
+    FailureOr<QuantizedOperands> operands =
+        quantizedOperands(op, quant::UniformQuantizedType(), rewriter);
+    if (failed(operands))
+      return failure();
+    rewriter.replaceOp(op, createQuantizedProduct(op, *operands, resultType,
+                                                  rewriter));
     return success();
   }
 };
+
+/// The 256-entry table of `fn` on the levels of `levelsType` (8 bits,
+/// per tensor), quantized to `resultType`: the float chain dequantize ->
+/// activation -> quantize on a constant of every level, which folds or
+/// runs once.
+Value levelTable(PatternRewriter &rewriter, Location loc,
+                 quant::UniformQuantizedType levelsType,
+                 quant::UniformQuantizedType resultType, ActivationAttr fn) {
+  int64_t lo = levelsType.getStorageTypeMin(),
+          hi = levelsType.getStorageTypeMax();
+  SmallVector<APInt> levels;
+  for (int64_t v = lo; v <= hi; ++v)
+    levels.push_back(APInt(8, (uint64_t)v, /*isSigned=*/true));
+  auto storageType = RankedTensorType::get({hi - lo + 1},
+                                           levelsType.getStorageType());
+  Value all = arith::ConstantOp::create(
+      rewriter, loc, DenseElementsAttr::get(storageType, levels));
+  Value allQ = quant::StorageCastOp::create(rewriter, loc,
+                                            storageType.clone(levelsType), all);
+  Value real = DequantizeOp::create(
+      rewriter, loc, storageType.clone(levelsType.getExpressedType()), allQ);
+  Value mapped =
+      ActivationOp::create(rewriter, loc, real.getType(), real, fn);
+  return QuantizeOp::create(rewriter, loc, storageType.clone(resultType),
+                            mapped);
+}
 
 /// quantize(activation(dequantize(x))) with x quantized per tensor in 8
 /// bits -> lookup(x, table), the table being the same chain applied to the
@@ -269,23 +295,8 @@ struct FoldQuantizedActivation : OpRewritePattern<QuantizeOp> {
     // folds to constants.
     if (isConstantBehindCast(dq.getInput()))
       return rewriter.notifyMatchFailure(q, "input is a constant");
-    Location loc = q.getLoc();
-    int64_t lo = xt.getStorageTypeMin(), hi = xt.getStorageTypeMax();
-    SmallVector<APInt> levels;
-    for (int64_t v = lo; v <= hi; ++v)
-      levels.push_back(APInt(8, (uint64_t)v, /*isSigned=*/true));
-    auto storageType = RankedTensorType::get({hi - lo + 1},
-                                             xt.getStorageType());
-    Value all = arith::ConstantOp::create(
-        rewriter, loc, DenseElementsAttr::get(storageType, levels));
-    Value allQ = quant::StorageCastOp::create(rewriter, loc,
-                                              storageType.clone(xt), all);
-    Value real = DequantizeOp::create(
-        rewriter, loc, storageType.clone(xt.getExpressedType()), allQ);
-    Value mapped = ActivationOp::create(rewriter, loc, real.getType(), real,
-                                        act.getActivationAttr());
-    Value table = QuantizeOp::create(rewriter, loc, storageType.clone(yt),
-                                     mapped);
+    Value table =
+        levelTable(rewriter, q.getLoc(), xt, yt, act.getActivationAttr());
     rewriter.replaceOpWithNewOp<LookupOp>(q, q.getOutput().getType(),
                                           dq.getInput(), table);
     return success();
@@ -394,26 +405,12 @@ struct MoveQuantizeBeforeClamp : OpRewritePattern<QuantizeOp> {
         q.getOutput().getType().getElementType());
     if (!yt || yt.getStorageTypeIntegralWidth() != 8)
       return rewriter.notifyMatchFailure(q, "result is not 8-bit per tensor");
-    Location loc = q.getLoc();
-    Value unclamped = QuantizeOp::create(rewriter, loc, q.getOutput().getType(),
+    Value unclamped = QuantizeOp::create(rewriter, q.getLoc(),
+                                         q.getOutput().getType(),
                                          act.getInput());
     // The table: the clamp applied to the result type's own levels.
-    int64_t lo = yt.getStorageTypeMin(), hi = yt.getStorageTypeMax();
-    SmallVector<APInt> levels;
-    for (int64_t v = lo; v <= hi; ++v)
-      levels.push_back(APInt(8, (uint64_t)v, /*isSigned=*/true));
-    auto storageType = RankedTensorType::get({hi - lo + 1},
-                                             yt.getStorageType());
-    Value all = arith::ConstantOp::create(
-        rewriter, loc, DenseElementsAttr::get(storageType, levels));
-    Value allQ = quant::StorageCastOp::create(rewriter, loc,
-                                              storageType.clone(yt), all);
-    Value real = DequantizeOp::create(
-        rewriter, loc, storageType.clone(yt.getExpressedType()), allQ);
-    Value clamped = ActivationOp::create(rewriter, loc, real.getType(), real,
-                                         act.getActivationAttr());
-    Value table = QuantizeOp::create(rewriter, loc, storageType.clone(yt),
-                                     clamped);
+    Value table =
+        levelTable(rewriter, q.getLoc(), yt, yt, act.getActivationAttr());
     rewriter.replaceOpWithNewOp<LookupOp>(q, q.getOutput().getType(),
                                           unclamped, table);
     return success();
