@@ -245,13 +245,78 @@ struct FoldDequantizedProduct : OpRewritePattern<OpTy> {
   }
 };
 
-/// The 256-entry table of `fn` on the levels of `levelsType` (8 bits,
-/// per tensor), quantized to `resultType`: the float chain dequantize ->
-/// activation -> quantize on a constant of every level, which folds or
-/// runs once.
+/// Whether `op` computes elementwise from one tensor, `input`, alone (with
+/// rank-0 constants): a cambrian.activation, or an all-parallel
+/// linalg.generic reading `input` through the identity and otherwise only
+/// rank-0 constants, its body using nothing from outside but constants.
+bool isUnaryElementwise(Operation *op, Value input) {
+  if (auto act = dyn_cast<ActivationOp>(op))
+    return act.getInput() == input;
+  auto generic = dyn_cast<linalg::GenericOp>(op);
+  if (!generic || generic.getNumDpsInits() != 1 ||
+      generic.getNumParallelLoops() != generic.getNumLoops() ||
+      !generic.hasPureTensorSemantics() ||
+      !generic.getIndexingMapsArray().back().isIdentity() ||
+      !generic.getRegion().front().getArguments().back().use_empty())
+    return false;
+  int uses = 0;
+  for (OpOperand *in : generic.getDpsInputOperands()) {
+    Value v = in->get();
+    if (v == input && generic.getMatchingIndexingMap(in).isIdentity()) {
+      ++uses;
+      continue;
+    }
+    if (cast<ShapedType>(v.getType()).getRank() != 0 ||
+        !matchPattern(v, m_Constant()))
+      return false;
+  }
+  bool closed = true;
+  generic.getRegion().walk([&](Operation *inner) {
+    for (Value operand : inner->getOperands())
+      if (!generic.getRegion().isAncestor(operand.getParentRegion()) &&
+          !matchPattern(operand, m_Constant()))
+        closed = false;
+  });
+  return uses == 1 && closed;
+}
+
+/// `op` (isUnaryElementwise) again on `input`, a 1-D tensor.
+Value cloneOnLevels(PatternRewriter &rewriter, Operation *op, Value input) {
+  Location loc = op->getLoc();
+  auto inType = cast<RankedTensorType>(input.getType());
+  if (auto act = dyn_cast<ActivationOp>(op))
+    return ActivationOp::create(rewriter, loc, inType, input,
+                                act.getActivationAttr());
+  auto generic = cast<linalg::GenericOp>(op);
+  MLIRContext *ctx = op->getContext();
+  Type elem =
+      cast<ShapedType>(generic.getResult(0).getType()).getElementType();
+  SmallVector<Value> inputs;
+  SmallVector<AffineMap> maps;
+  AffineMap id = AffineMap::getMultiDimIdentityMap(1, ctx);
+  for (OpOperand *in : generic.getDpsInputOperands()) {
+    bool chained = cast<ShapedType>(in->get().getType()).getRank() != 0;
+    inputs.push_back(chained ? input : in->get());
+    maps.push_back(chained ? id : AffineMap::get(1, 0, ctx));
+  }
+  maps.push_back(id);
+  Value init = tensor::EmptyOp::create(rewriter, loc, inType.getShape(), elem);
+  auto clone = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{init.getType()}, inputs, ValueRange{init},
+      maps, SmallVector<utils::IteratorType>{utils::IteratorType::parallel});
+  rewriter.cloneRegionBefore(generic.getRegion(), clone.getRegion(),
+                             clone.getRegion().end());
+  return clone.getResult(0);
+}
+
+/// The 256-entry table of `chain` (ops isUnaryElementwise, in order) on
+/// the levels of `levelsType` (8 bits, per tensor), quantized to
+/// `resultType`: the same float ops on a constant of every level, which
+/// fold or run once per call on 256 values.
 Value levelTable(PatternRewriter &rewriter, Location loc,
                  quant::UniformQuantizedType levelsType,
-                 quant::UniformQuantizedType resultType, ActivationAttr fn) {
+                 quant::UniformQuantizedType resultType,
+                 ArrayRef<Operation *> chain) {
   int64_t lo = levelsType.getStorageTypeMin(),
           hi = levelsType.getStorageTypeMax();
   SmallVector<APInt> levels;
@@ -263,28 +328,43 @@ Value levelTable(PatternRewriter &rewriter, Location loc,
       rewriter, loc, DenseElementsAttr::get(storageType, levels));
   Value allQ = quant::StorageCastOp::create(rewriter, loc,
                                             storageType.clone(levelsType), all);
-  Value real = DequantizeOp::create(
+  Value v = DequantizeOp::create(
       rewriter, loc, storageType.clone(levelsType.getExpressedType()), allQ);
-  Value mapped =
-      ActivationOp::create(rewriter, loc, real.getType(), real, fn);
-  return QuantizeOp::create(rewriter, loc, storageType.clone(resultType),
-                            mapped);
+  for (Operation *op : chain)
+    v = cloneOnLevels(rewriter, op, v);
+  return QuantizeOp::create(rewriter, loc, storageType.clone(resultType), v);
 }
 
-/// quantize(activation(dequantize(x))) with x quantized per tensor in 8
-/// bits -> lookup(x, table), the table being the same chain applied to the
-/// input's 256 levels: exactly the float chain's results, with the float
-/// work done once per level instead of once per element.
-struct FoldQuantizedActivation : OpRewritePattern<QuantizeOp> {
+/// quantize(f(dequantize(x))) with x quantized per tensor in 8 bits and f
+/// a chain of elementwise ops of one value (activations; generics with
+/// rank-0 constants: x / sqrt(2) then erf, x + 1, ...) -> lookup(x,
+/// table), the table being the same chain applied to the input's 256
+/// levels: exactly the float chain's results, with the float work done
+/// once per level instead of once per element.
+struct FoldQuantizedElementwise : OpRewritePattern<QuantizeOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(QuantizeOp q,
                                 PatternRewriter &rewriter) const override {
-    auto act = q.getInput().getDefiningOp<ActivationOp>();
-    auto dq = act ? act.getInput().getDefiningOp<DequantizeOp>() : nullptr;
-    if (!dq || !act->hasOneUse())
-      return rewriter.notifyMatchFailure(q, "not quantize(activation("
-                                            "dequantize))");
+    // Walk back from the quantize through single-use unary ops.
+    SmallVector<Operation *> chain;
+    Value v = q.getInput();
+    DequantizeOp dq;
+    while (Operation *def = v.getDefiningOp()) {
+      if ((dq = dyn_cast<DequantizeOp>(def)))
+        break;
+      if (!def->hasOneUse() || def->getNumResults() != 1 ||
+          def->getNumOperands() == 0)
+        return rewriter.notifyMatchFailure(q, "not a chain of one-use ops");
+      Value in = def->getOperand(0);
+      if (!isUnaryElementwise(def, in))
+        return rewriter.notifyMatchFailure(q, "not elementwise of one value");
+      chain.push_back(def);
+      v = in;
+    }
+    if (!dq || chain.empty())
+      return rewriter.notifyMatchFailure(q, "no chain from a dequantize");
+    std::reverse(chain.begin(), chain.end());
     auto xt = dyn_cast<quant::UniformQuantizedType>(
         quantizedElement(dq.getInput()));
     auto yt = dyn_cast<quant::UniformQuantizedType>(
@@ -295,8 +375,7 @@ struct FoldQuantizedActivation : OpRewritePattern<QuantizeOp> {
     // folds to constants.
     if (isConstantBehindCast(dq.getInput()))
       return rewriter.notifyMatchFailure(q, "input is a constant");
-    Value table =
-        levelTable(rewriter, q.getLoc(), xt, yt, act.getActivationAttr());
+    Value table = levelTable(rewriter, q.getLoc(), xt, yt, chain);
     rewriter.replaceOpWithNewOp<LookupOp>(q, q.getOutput().getType(),
                                           dq.getInput(), table);
     return success();
@@ -385,7 +464,7 @@ struct FoldQuantizedBinary : OpRewritePattern<QuantizeOp> {
 };
 
 /// quantize(relu|clip(x)) -> lookup(quantize(x), table) for a float x that
-/// is not a dequantized value (that case is FoldQuantizedActivation): the
+/// is not a dequantized value (that case is FoldQuantizedElementwise): the
 /// clamp commutes with quantizing, which is monotonic and maps 0 to the
 /// zero point, so the quantize can move to x, where it may fold further
 /// (an Add before a Relu becomes cambrian.add). The table is the clamp on
@@ -409,8 +488,7 @@ struct MoveQuantizeBeforeClamp : OpRewritePattern<QuantizeOp> {
                                          q.getOutput().getType(),
                                          act.getInput());
     // The table: the clamp applied to the result type's own levels.
-    Value table =
-        levelTable(rewriter, q.getLoc(), yt, yt, act.getActivationAttr());
+    Value table = levelTable(rewriter, q.getLoc(), yt, yt, {act});
     rewriter.replaceOpWithNewOp<LookupOp>(q, q.getOutput().getType(),
                                           unclamped, table);
     return success();
@@ -667,7 +745,7 @@ struct FoldQuantizationPass
 void cambrian::populateFoldQuantizationPatterns(RewritePatternSet &patterns) {
   patterns.add<FoldQuantizedProduct<ConvOp>, FoldQuantizedProduct<MatmulOp>,
                FoldDequantizedProduct<ConvOp>, FoldDequantizedProduct<MatmulOp>,
-               FoldQuantizedActivation, MoveQuantizeBeforeClamp,
+               FoldQuantizedElementwise, MoveQuantizeBeforeClamp,
                FoldQuantizedBinary<AddOp>,
                FoldQuantizedBinary<MulOp>, SinkDequantizeThroughPad,
                SinkDequantizeThroughMaxPool,

@@ -279,3 +279,42 @@ func.func @chain(%a: tensor<4x!a>) -> tensor<4x!a> {
   %q = cambrian.quantize %t : tensor<4xf32> -> tensor<4x!a>
   return %q : tensor<4x!a>
 }
+
+// -----
+
+!x = !quant.uniform<i8:f32, 0.02:5>
+!y = !quant.uniform<i8:f32, 0.0078>
+
+// A chain of elementwise generics of one value with rank-0 constants (a
+// GELU's x / sqrt(2), then erf) is a lookup too: the table runs the same
+// two generics on the 256 levels.
+// CHECK-LABEL: func @erf_chain
+// CHECK:       %[[LD:.*]] = cambrian.dequantize %{{.*}} : tensor<256x!quant.uniform<i8:f32, 2.000000e-02:5>> -> tensor<256xf32>
+// CHECK:       %[[D:.*]] = linalg.generic {{.*}} ins(%[[LD]], %{{.*}} : tensor<256xf32>, tensor<f32>)
+// CHECK:         arith.divf
+// CHECK:       %[[E:.*]] = linalg.generic {{.*}} ins(%[[D]] : tensor<256xf32>)
+// CHECK:         math.erf
+// CHECK:       %[[T:.*]] = cambrian.quantize %[[E]] : tensor<256xf32> -> tensor<256x!quant.uniform<i8:f32, 7.800000e-03>>
+// CHECK:       cambrian.lookup %arg0, %[[T]] : (tensor<2x64x!quant.uniform<i8:f32, 2.000000e-02:5>>, tensor<256x!quant.uniform<i8:f32, 7.800000e-03>>) -> tensor<2x64x!quant.uniform<i8:f32, 7.800000e-03>>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#scalar2 = affine_map<(d0, d1) -> ()>
+func.func @erf_chain(%x: tensor<2x64x!x>) -> tensor<2x64x!y> {
+  %d = cambrian.dequantize %x : tensor<2x64x!x> -> tensor<2x64xf32>
+  %c = arith.constant dense<1.41421354> : tensor<f32>
+  %e0 = tensor.empty() : tensor<2x64xf32>
+  %div = linalg.generic {indexing_maps = [#id2, #scalar2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%d, %c : tensor<2x64xf32>, tensor<f32>) outs(%e0 : tensor<2x64xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.divf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<2x64xf32>
+  %e1 = tensor.empty() : tensor<2x64xf32>
+  %erf = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%div : tensor<2x64xf32>) outs(%e1 : tensor<2x64xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = math.erf %a : f32
+    linalg.yield %r : f32
+  } -> tensor<2x64xf32>
+  %q = cambrian.quantize %erf : tensor<2x64xf32> -> tensor<2x64x!y>
+  return %q : tensor<2x64x!y>
+}
