@@ -16,6 +16,7 @@
 #include "mlir/Conversion/LLVMCommon/TypeConverter.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/DataLayoutInterfaces.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/TilingInterface.h"
 #include "mlir/Transforms/RegionUtils.h"
@@ -135,18 +136,46 @@ struct ParallelizeLoopsPass
     LLVMTypeConverter converter(ctx);
     SymbolTable symbols(module);
 
-    for (Candidate &c : work) {
-      Operation *op = c.op;
-      auto parent = op->getParentOfType<func::FuncOp>();
-      Location loc = op->getLoc();
-
-      // The context: the task count, then the captured values in their
-      // LLVM form (memref descriptors, i64 for index).
+    // The context of each nest: the task count, then the captured values
+    // in their LLVM form (memref descriptors, i64 for index).
+    auto fieldsOf = [&](const Candidate &c) {
       SmallVector<Type> fields{i64};
       for (Value v : c.captured)
         fields.push_back(isa<IndexType>(v.getType())
                              ? i64
                              : converter.convertType(v.getType()));
+      return fields;
+    };
+    // One context buffer per function, as large as its largest context:
+    // regions run one after the other, and a stack slot per nest would
+    // make the frame of a large model tens of kilobytes.
+    DenseMap<func::FuncOp, Value> buffers;
+    {
+      DataLayout layout(module);
+      DenseMap<func::FuncOp, uint64_t> words;
+      for (const Candidate &c : work) {
+        auto fields = fieldsOf(c);
+        uint64_t bytes =
+            layout.getTypeSize(LLVM::LLVMStructType::getLiteral(ctx, fields));
+        uint64_t &w = words[c.op->getParentOfType<func::FuncOp>()];
+        w = std::max(w, (bytes + 7) / 8);
+      }
+      for (auto [fn, w] : words) {
+        Location loc = fn.getLoc();
+        OpBuilder eb(&fn.getBody().front(), fn.getBody().front().begin());
+        buffers[fn] = LLVM::AllocaOp::create(
+            eb, loc, ptr, LLVM::LLVMArrayType::get(i64, w),
+            LLVM::ConstantOp::create(eb, loc, i64, eb.getI64IntegerAttr(1)),
+            /*alignment=*/8);
+      }
+    }
+
+    DenseMap<func::FuncOp, Operation *> lastTask;
+    for (Candidate &c : work) {
+      Operation *op = c.op;
+      auto parent = op->getParentOfType<func::FuncOp>();
+      Location loc = op->getLoc();
+      SmallVector<Type> fields = fieldsOf(c);
       auto ctxType = LLVM::LLVMStructType::getLiteral(ctx, fields);
       auto field = [&](OpBuilder &b, Value base, int64_t i) {
         return LLVM::GEPOp::create(b, loc, ptr, ctxType, base,
@@ -156,11 +185,14 @@ struct ParallelizeLoopsPass
       // The task function: read the context, slice the op to the task's
       // chunk [extent * t / n, extent * (t + 1) / n) of the split loop.
       OpBuilder mb(ctx);
-      mb.setInsertionPointAfter(parent);
+      // After the function, in the order of its nests.
+      Operation *&last = lastTask[parent];
+      mb.setInsertionPointAfter(last ? last : parent.getOperation());
       auto task = func::FuncOp::create(
           mb, loc, (parent.getSymName() + "_task").str(), taskType);
       task.setPrivate();
       symbols.insert(task);
+      last = task;
       {
         Block *entry = task.addEntryBlock();
         OpBuilder b(entry, entry->begin());
@@ -221,13 +253,8 @@ struct ParallelizeLoopsPass
         func::ReturnOp::create(b, loc);
       }
 
-      // The caller: min(threads, extent) tasks over one context struct,
-      // allocated once at the function's entry.
-      OpBuilder eb(&parent.getBody().front(),
-                   parent.getBody().front().begin());
-      Value ctxPtr = LLVM::AllocaOp::create(
-          eb, loc, ptr, ctxType,
-          LLVM::ConstantOp::create(eb, loc, i64, eb.getI64IntegerAttr(1)));
+      // The caller: min(threads, extent) tasks over the context.
+      Value ctxPtr = buffers.lookup(parent);
       OpBuilder b(op);
       Value threads = arith::ExtSIOp::create(
           b, loc, i64,

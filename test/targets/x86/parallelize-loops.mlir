@@ -7,11 +7,12 @@
 // channels [96 * t / n, 96 * (t + 1) / n).
 // CHECK-LABEL: func.func @scale(
 // CHECK-SAME: %[[X:[^:]+]]: memref<1x96x1024xf32>, %[[Y:[^:]+]]: memref<1x96x1024xf32>, %[[S:[^:]+]]: f32)
-// CHECK: %[[CTX:.+]] = llvm.alloca %{{.+}} x !llvm.struct<(i64, struct<(ptr, ptr, i64, array<3 x i64>, array<3 x i64>)>, struct<(ptr, ptr, i64, array<3 x i64>, array<3 x i64>)>, f32)>
+// CHECK: %[[CTX:.+]] = llvm.alloca %{{.+}} x !llvm.array<20 x i64>
 // CHECK: %[[P:.+]] = call @cmb_pool_size() : () -> i32
 // CHECK: %[[P64:.+]] = arith.extsi %[[P]]
 // CHECK: %[[N:.+]] = arith.minsi %[[P64]], %{{.+}} : i64
-// CHECK: llvm.store %[[N]]
+// CHECK: %[[F0:.+]] = llvm.getelementptr %[[CTX]][0, 0] : (!llvm.ptr) -> !llvm.ptr, !llvm.struct<(i64, struct<(ptr, ptr, i64, array<3 x i64>, array<3 x i64>)>, struct<(ptr, ptr, i64, array<3 x i64>, array<3 x i64>)>, f32)>
+// CHECK: llvm.store %[[N]], %[[F0]]
 // CHECK: %[[XD:.+]] = builtin.unrealized_conversion_cast %[[X]] : memref<1x96x1024xf32> to !llvm.struct
 // CHECK: llvm.store %[[XD]]
 // CHECK: %[[YD:.+]] = builtin.unrealized_conversion_cast %[[Y]] : memref<1x96x1024xf32> to !llvm.struct
@@ -80,6 +81,30 @@ func.func @lookup(%x: memref<65536xi8>, %y: memref<65536xi8>) {
     %v = memref.load %t[%i] : memref<256xi8>
     linalg.yield %v : i8
   }
+  return
+}
+
+// -----
+
+// Two nests in one function share one context buffer, sized for the larger
+// context (8 + 2 * 40 bytes for two 1-d descriptors; 8 + 40 for one).
+// CHECK-LABEL: func.func @two(
+// CHECK: llvm.alloca %{{.+}} x !llvm.array<11 x i64>
+// CHECK-NOT: llvm.alloca
+// CHECK: call @cmb_parallel_for(%{{.+}}, %{{.+}}, %[[CTX:.+]])
+// CHECK: call @cmb_parallel_for(%{{.+}}, %{{.+}}, %[[CTX]])
+// CHECK-LABEL: func.func private @two_task(
+// CHECK-LABEL: func.func private @two_task_0(
+func.func @two(%x: memref<100000xf32>, %y: memref<100000xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>],
+                  iterator_types = ["parallel"]}
+      ins(%x : memref<100000xf32>) outs(%y : memref<100000xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %n = arith.negf %a : f32
+    linalg.yield %n : f32
+  }
+  %z = arith.constant 0.0 : f32
+  linalg.fill ins(%z : f32) outs(%x : memref<100000xf32>)
   return
 }
 
