@@ -53,7 +53,8 @@ struct Candidate {
 /// The loop of `op` to split into tasks: its outermost loop of more than
 /// one iteration, which must be parallel and index every output (so that
 /// tasks write disjoint parts of them). None if `op` does not qualify.
-std::optional<Candidate> splitLoop(linalg::LinalgOp op, int64_t minWork) {
+std::optional<Candidate> splitLoop(linalg::LinalgOp op, int64_t minWork,
+                                   const LLVMTypeConverter &converter) {
   if (!op.hasPureBufferSemantics() || !isa<TilingInterface>(*op))
     return std::nullopt;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
@@ -92,9 +93,14 @@ std::optional<Candidate> splitLoop(linalg::LinalgOp op, int64_t minWork) {
   for (Value v : used) {
     if (isRecomputable(v))
       continue;
+    // Memrefs travel as their LLVM descriptors (strided layouts only).
     Type t = v.getType();
-    if (!isa<MemRefType, IndexType, IntegerType, FloatType>(t))
+    if (auto memref = dyn_cast<MemRefType>(t)) {
+      if (!memref.isStrided() || !converter.convertType(t))
+        return std::nullopt;
+    } else if (!isa<IndexType, IntegerType, FloatType>(t)) {
       return std::nullopt;
+    }
     c.captured.push_back(v);
   }
   return c;
@@ -114,18 +120,19 @@ struct ParallelizeLoopsPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    MLIRContext *ctx = &getContext();
+    LLVMTypeConverter converter(ctx);
     SmallVector<Candidate> work;
     for (auto fn : module.getOps<func::FuncOp>())
       if (!fn.isDeclaration())
         for (Block &block : fn.getBody())
           for (Operation &op : block)
             if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
-              if (auto c = splitLoop(linalgOp, minWork))
+              if (auto c = splitLoop(linalgOp, minWork, converter))
                 work.push_back(std::move(*c));
     if (work.empty())
       return;
 
-    MLIRContext *ctx = &getContext();
     auto ptr = LLVM::LLVMPointerType::get(ctx);
     Type i64 = IntegerType::get(ctx, 64);
     auto taskType = FunctionType::get(ctx, {ptr, i64, ptr}, {});
@@ -133,7 +140,6 @@ struct ParallelizeLoopsPass
             FunctionType::get(ctx, {i64, ptr, ptr}, {}));
     declare(module, kPoolSize,
             FunctionType::get(ctx, {}, {IntegerType::get(ctx, 32)}));
-    LLVMTypeConverter converter(ctx);
     SymbolTable symbols(module);
 
     // The context of each nest: the task count, then the captured values

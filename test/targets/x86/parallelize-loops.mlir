@@ -1,4 +1,9 @@
 // RUN: cambrian-opt %s --cambrian-x86-parallelize-loops --split-input-file | FileCheck %s
+// RUN: cambrian-opt %s --cambrian-x86-parallelize-loops=min-work=1000000 --split-input-file | FileCheck %s --check-prefix=LARGE
+
+// With a threshold above every nest here, nothing is split.
+// LARGE-NOT: cmb_parallel_for
+// LARGE: func.func @tiled_layout
 
 // An elementwise op over 1x96x1024: split along the 96 channels (the batch
 // loop has one iteration) into min(threads, 96) tasks. The context holds the
@@ -63,6 +68,7 @@ func.func @scale(%x: memref<1x96x1024xf32>, %y: memref<1x96x1024xf32>, %s: f32) 
 // -----
 
 // A table lookup: the table is a global, recreated in the task, not passed.
+// At the threshold (16384 points) a nest is split.
 // CHECK-LABEL: func.func @lookup(
 // CHECK: call @cmb_parallel_for
 // CHECK-LABEL: func.func private @lookup_task(
@@ -70,11 +76,11 @@ func.func @scale(%x: memref<1x96x1024xf32>, %y: memref<1x96x1024xf32>, %s: f32) 
 // CHECK: linalg.generic
 // CHECK: memref.load %[[TAB]]
 memref.global "private" constant @table : memref<256xi8> = dense<1>
-func.func @lookup(%x: memref<65536xi8>, %y: memref<65536xi8>) {
+func.func @lookup(%x: memref<16384xi8>, %y: memref<16384xi8>) {
   %t = memref.get_global @table : memref<256xi8>
   linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>],
                   iterator_types = ["parallel"]}
-      ins(%x : memref<65536xi8>) outs(%y : memref<65536xi8>) {
+      ins(%x : memref<16384xi8>) outs(%y : memref<16384xi8>) {
   ^bb0(%a: i8, %o: i8):
     %u = arith.extui %a : i8 to i64
     %i = arith.index_cast %u : i64 to index
@@ -131,9 +137,10 @@ func.func @row_max(%x: memref<512x256xf32>, %y: memref<512xf32>) {
 
 // -----
 
-// Left alone: a nest below the threshold (64x1023 points), a reduction as
-// the outermost loop, and an op that reads its output transposed (a task
-// could read what another one wrote).
+// Left alone: a nest below the threshold (16x1023 points), a reduction as
+// the outermost loop, an op that reads its output transposed (a task could
+// read what another one wrote), and a buffer whose layout is not strided (no
+// LLVM descriptor to pass it in).
 // CHECK-LABEL: func.func @small(
 // CHECK-NOT: cmb_parallel_for
 // CHECK: linalg.generic
@@ -143,11 +150,14 @@ func.func @row_max(%x: memref<512x256xf32>, %y: memref<512xf32>) {
 // CHECK-LABEL: func.func @transpose_in_place(
 // CHECK-NOT: cmb_parallel_for
 // CHECK: linalg.generic
+// CHECK-LABEL: func.func @tiled_layout(
+// CHECK-NOT: cmb_parallel_for
+// CHECK: linalg.generic
 // CHECK-NOT: func.func private
-func.func @small(%x: memref<64x1023xf32>, %y: memref<64x1023xf32>) {
+func.func @small(%x: memref<16x1023xf32>, %y: memref<16x1023xf32>) {
   linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
                   iterator_types = ["parallel", "parallel"]}
-      ins(%x : memref<64x1023xf32>) outs(%y : memref<64x1023xf32>) {
+      ins(%x : memref<16x1023xf32>) outs(%y : memref<16x1023xf32>) {
   ^bb0(%a: f32, %o: f32):
     %n = arith.negf %a : f32
     linalg.yield %n : f32
@@ -168,6 +178,15 @@ func.func @transpose_in_place(%x: memref<512x512xf32>) {
   linalg.generic {indexing_maps = [affine_map<(i, j) -> (j, i)>, affine_map<(i, j) -> (i, j)>],
                   iterator_types = ["parallel", "parallel"]}
       ins(%x : memref<512x512xf32>) outs(%x : memref<512x512xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
+func.func @tiled_layout(%x: memref<512x512xf32, affine_map<(i, j) -> (i floordiv 8, j, i mod 8)>>, %y: memref<512x512xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<512x512xf32, affine_map<(i, j) -> (i floordiv 8, j, i mod 8)>>) outs(%y : memref<512x512xf32>) {
   ^bb0(%a: f32, %o: f32):
     linalg.yield %a : f32
   }
