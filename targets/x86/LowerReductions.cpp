@@ -3,6 +3,7 @@
 #include "targets/x86/Passes.h"
 
 #include "mlir/Dialect/Affine/Utils.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -40,9 +41,6 @@ struct TrailingReductionToLoops : OpRewritePattern<linalg::GenericOp> {
     for (int64_t d = 0; d < numLoops; ++d)
       if ((d < numParallel) != (iters[d] == utils::IteratorType::parallel))
         return rewriter.notifyMatchFailure(op, "reductions not innermost");
-    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-    if (llvm::any_of(ranges, ShapedType::isDynamic))
-      return failure();
     // Each output element is the same across the reduction loops.
     for (OpOperand &init : op.getDpsInitsMutable()) {
       AffineMap map = op.getMatchingIndexingMap(&init);
@@ -60,13 +58,18 @@ struct TrailingReductionToLoops : OpRewritePattern<linalg::GenericOp> {
     };
     auto zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
     auto one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    // Static extents, or dims of the operands (a task's chunk of a loop
+    // that cambrian-x86-parallelize-loops split).
+    SmallVector<Value> ranges;
+    for (Range r : cast<linalg::LinalgOp>(op.getOperation())
+                         .createLoopRanges(rewriter, loc))
+      ranges.push_back(getValueOrCreateConstantIndexOp(rewriter, loc, r.size));
 
     // Parallel loops.
     SmallVector<Value> ivs;
     OpBuilder::InsertionGuard guard(rewriter);
     for (int64_t d = 0; d < numParallel; ++d) {
-      auto ub = arith::ConstantIndexOp::create(rewriter, loc, ranges[d]);
-      auto loop = scf::ForOp::create(rewriter, loc, zero, ub, one);
+      auto loop = scf::ForOp::create(rewriter, loc, zero, ranges[d], one);
       ivs.push_back(loop.getInductionVar());
       rewriter.setInsertionPoint(loop.getBody()->getTerminator());
     }
@@ -80,11 +83,11 @@ struct TrailingReductionToLoops : OpRewritePattern<linalg::GenericOp> {
           indicesFor(rewriter, op.getMatchingIndexingMap(&init), parIvs)));
     SmallVector<scf::ForOp> redLoops;
     for (int64_t d = numParallel; d < numLoops; ++d) {
-      auto ub = arith::ConstantIndexOp::create(rewriter, loc, ranges[d]);
       ValueRange iterArgs =
           redLoops.empty() ? ValueRange(accs)
                            : ValueRange(redLoops.back().getRegionIterArgs());
-      auto loop = scf::ForOp::create(rewriter, loc, zero, ub, one, iterArgs);
+      auto loop =
+          scf::ForOp::create(rewriter, loc, zero, ranges[d], one, iterArgs);
       if (!redLoops.empty())
         scf::YieldOp::create(rewriter, loc, loop.getResults());
       redLoops.push_back(loop);

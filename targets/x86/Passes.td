@@ -298,6 +298,53 @@ def MapToKernelsPass : Pass<"cambrian-x86-map-to-kernels"> {
                            "mlir::tensor::TensorDialect"];
 }
 
+def ParallelizeLoopsPass : Pass<"cambrian-x86-parallelize-loops",
+                                "mlir::ModuleOp"> {
+  let summary = "Run large loop nests on the module's thread pool";
+  let description = [{
+    The kernel calls use the runtime's thread pool; everything else (the
+    linalg ops left on buffers: elementwise maps, quantize/dequantize,
+    table lookups, reductions, integer matmuls) would become loop nests on
+    the calling thread alone. For each linalg op in a function body whose
+    iteration space has at least `min-work` points and whose outermost loop
+    of more than one iteration is parallel and indexes every output, this
+    pass moves the op into a private task function
+    `(ctx: !llvm.ptr, task: i64, scratch: !llvm.ptr)` that slices the op's
+    operands to the task's chunk `[extent * task / n, extent * (task + 1) / n)`
+    of that loop, and replaces it by a call of the runtime's
+    `cmb_parallel_for(n, task, ctx)` with `n = min(cmb_pool_size(), extent)`.
+    The context struct, allocated at the function's entry, holds `n` and the
+    captured memrefs (as their LLVM descriptors) and scalars; constants and
+    globals are recreated in the task. Each element is computed by the same
+    code as before and reductions are never split, so results do not depend
+    on the thread count; with one thread the op runs as one task on the
+    calling thread.
+
+    ```mlir
+    linalg.generic {iterator_types = ["parallel"]}
+        ins(%x : memref<301056xf32>) outs(%y : memref<301056xf32>) {...}
+    // becomes
+    %n = ... min(cmb_pool_size(), 301056)
+    llvm.store %n, %ctx[0]; llvm.store <descriptor of %x>, %ctx[1]; ...
+    func.call @cmb_parallel_for(%n, <address of @f_task>, %ctx)
+    func.func private @f_task(%ctx: !llvm.ptr, %t: i64, %scratch: !llvm.ptr) {
+      // loads, lo/hi of the chunk, memref.subview of %x and %y
+      linalg.generic ins(%xs : memref<?xf32, ...>) outs(%ys : ...) {...}
+    }
+    ```
+  }];
+  let options = [
+    // 16K measured best at 2 threads on the int8 QDQ models (against 4K,
+    // 8K, 64K and 256K): a region costs a few microseconds to dispatch.
+    Option<"minWork", "min-work", "int64_t", /*default=*/"16384",
+           "Smallest iteration space (points) worth splitting into tasks">,
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::func::FuncDialect",
+                           "mlir::LLVM::LLVMDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
 def UnshareInitsPass : Pass<"cambrian-x86-unshare-inits"> {
   let summary = "Give every user of a shared tensor.empty or fill its own";
   let description = [{

@@ -60,6 +60,8 @@ void cambrian::x86::buildX86Pipeline(OpPassManager &pm, bool profile) {
     pm.addPass(x86::createInstrumentProfilePass());
   pm.addPass(x86::createCollapseLoopsPass());
   pm.addPass(x86::createInterchangeWindowLoopsPass());
+  // After the profile's timers, which then time the whole parallel region.
+  pm.addPass(x86::createParallelizeLoopsPass());
   pm.addPass(x86::createLowerReductionsPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(x86::createApproximateMathPass());

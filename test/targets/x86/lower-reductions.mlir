@@ -80,3 +80,24 @@ func.func @left_alone(%x: memref<4x6xf32>, %y: memref<6xf32>, %z: memref<4xi64>)
   }
   return
 }
+
+// -----
+
+// A dynamic extent (a task's chunk of rows after
+// cambrian-x86-parallelize-loops): the loop runs to the buffer's size.
+// CHECK-LABEL: func.func @row_sum_chunk
+// CHECK-SAME: %[[X:[^:]+]]: memref<?x64xf32, strided<[64, 1], offset: ?>>
+// CHECK: %[[N:.+]] = memref.dim %[[X]], %{{.+}}
+// CHECK: scf.for %{{.+}} = %{{.+}} to %[[N]] step
+// CHECK: scf.for {{.*}} iter_args
+// CHECK-NOT: linalg.generic
+func.func @row_sum_chunk(%x: memref<?x64xf32, strided<[64, 1], offset: ?>>, %y: memref<?xf32, strided<[1], offset: ?>>) {
+  linalg.generic {indexing_maps = [affine_map<(i, k) -> (i, k)>, affine_map<(i, k) -> (i)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<?x64xf32, strided<[64, 1], offset: ?>>) outs(%y : memref<?xf32, strided<[1], offset: ?>>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %a, %o : f32
+    linalg.yield %s : f32
+  }
+  return
+}
