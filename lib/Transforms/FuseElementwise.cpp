@@ -9,6 +9,7 @@
 #include "cambrian/Transforms/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -22,9 +23,18 @@ using namespace mlir;
 namespace {
 
 /// An all-parallel generic on tensors with static loop bounds.
+/// Whether `op`'s body reads a tensor at a computed index (a table lookup):
+/// such a gather keeps a loop from vectorizing, so fused into a chain it
+/// would make the whole chain scalar; alone it costs one cheap pass.
+bool gathers(linalg::GenericOp op) {
+  return op.getRegion()
+      .walk([](tensor::ExtractOp) { return WalkResult::interrupt(); })
+      .wasInterrupted();
+}
+
 bool isElementwise(linalg::GenericOp op) {
   if (!op.hasPureTensorSemantics() ||
-      op.getNumParallelLoops() != op.getNumLoops())
+      op.getNumParallelLoops() != op.getNumLoops() || gathers(op))
     return false;
   return llvm::all_of(op.getStaticLoopRanges(),
                       [](int64_t r) { return !ShapedType::isDynamic(r); });

@@ -75,7 +75,9 @@ def FuseElementwisePass : Pass<"cambrian-fuse-elementwise"> {
     Nothing else is touched: named ops (matmul, convolutions) are never
     generalized and reshapes are never moved, unlike upstream's
     `linalg-fuse-elementwise-ops`, so the targets still recognise the ops
-    they lower to kernels.
+    they lower to kernels. A generic that reads a tensor at a computed
+    index (`tensor.extract`, a quantized table lookup) is neither fused nor
+    fused into: the gather would keep the whole chain from vectorizing.
 
     ```mlir
     %a = linalg.generic {..., iterator_types = ["parallel"]} ins(%x, %b : ...) outs(%e : ...) {
