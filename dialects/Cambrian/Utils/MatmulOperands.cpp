@@ -17,7 +17,8 @@ FlatMatmul cambrian::cmb::flattenMatmul(TensorBuilder &tb, Value a, Value b,
                     bs = TensorBuilder::shapeOf(b);
   int64_t M = as[as.size() - 2], K = as.back(), N = bs.back();
   if (bs.size() == 2) {
-    int64_t rows = ShapedType::getNumElements(as) / K;
+    // All leading dims as rows (a product, not size / K: K may be 0).
+    int64_t rows = ShapedType::getNumElements(as.drop_back());
     return {tb.reshape(a, {rows, K}), b, {rows, N}};
   }
   ArrayRef<int64_t> batch = ys.drop_back(2);
