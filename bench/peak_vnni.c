@@ -18,10 +18,6 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <immintrin.h>
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
 
 #if defined(__AVX512VNNI__)
 #define ISA "avx512vnni"
@@ -44,20 +40,18 @@ static inline int vfirst(vec a) { return _mm_cvtsi128_si32(_mm256_castsi256_si12
 #endif
 
 #define STEPS 40000000L
-#define REPEATS 5
-#define MAX_THREADS 64
 #define OPS_PER_LANE 8.0 /* 4 multiply-adds, 2 ops each */
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#define PEAK_NAME "peak_vnni"
+#define PEAK_UNIT "gops"
+#define PEAK_LANES_KEY "lanes"
+#define PEAK_OPS_PER_CALL ((double)STEPS * NACC * LANES * OPS_PER_LANE)
+#include "peak_driver.h"
 
 /* The per-thread loop, in assembly: through the intrinsics GCC 12 copies
  * the accumulators between registers and the stack every iteration, which
  * measured 40% below what the kernels reach. NACC chains of STEPS steps. */
-static void *dot_loop(void *sink) {
+static void *peak_loop(void *sink) {
   long steps = STEPS;
   const vec a = vset(0x01020304), b = vset(0x01FF01FF);
 #if defined(__AVX512VNNI__)
@@ -82,51 +76,4 @@ static void *dot_loop(void *sink) {
 #endif
   *(int *)sink = vfirst(vadd(a, b));
   return NULL;
-}
-
-/* GOP/s of `threads` threads running dot_loop at once (one repetition). */
-static double run_once(int threads) {
-  pthread_t tid[MAX_THREADS];
-  int sink[MAX_THREADS];
-  double t0 = now();
-  for (int i = 1; i < threads; ++i)
-    if (pthread_create(&tid[i], NULL, dot_loop, &sink[i]) != 0) {
-      fprintf(stderr, "peak_vnni: pthread_create failed\n");
-      exit(1);
-    }
-  dot_loop(&sink[0]);
-  for (int i = 1; i < threads; ++i)
-    pthread_join(tid[i], NULL);
-  double secs = now() - t0;
-  double ops = (double)threads * STEPS * NACC * LANES * OPS_PER_LANE;
-  return ops / secs * 1e-9;
-}
-
-int main(int argc, char **argv) {
-  int counts[MAX_THREADS], n = 0;
-  for (int i = 1; i < argc && n < MAX_THREADS; ++i) {
-    int t = atoi(argv[i]);
-    if (t < 1 || t > MAX_THREADS) {
-      fprintf(stderr, "peak_vnni: thread count must be 1..%d\n", MAX_THREADS);
-      return 2;
-    }
-    counts[n++] = t;
-  }
-  if (n == 0) {
-    counts[n++] = 1;
-    counts[n++] = 2;
-  }
-  for (int k = 0; k < n; ++k) {
-    double best = 0.0;
-    run_once(counts[k]); /* warm-up: lets the clock ramp up */
-    for (int r = 0; r < REPEATS; ++r) {
-      double g = run_once(counts[k]);
-      if (g > best)
-        best = g;
-    }
-    printf("{\"threads\": %d, \"gops\": %.2f, \"isa\": \"%s\", "
-           "\"lanes\": %d, \"accumulators\": %d, \"repeats\": %d}\n",
-           counts[k], best, ISA, LANES, NACC, REPEATS);
-  }
-  return 0;
 }
