@@ -267,11 +267,18 @@ def main(argv=None):
                         if os.path.isfile(os.path.join(models_dir, n, "model.onnx")))
     names = list(dict.fromkeys(names))
 
+    return run_cases(names,
+                     lambda name: run_case(load_case(name, models_dir), args))
+
+
+def run_cases(names, run_one):
+    """Runs run_one(name) -> (ok, message) for every name, printing PASS/FAIL
+    lines and then `N passed, N failed`; returns the exit status. A case
+    that raises fails alone."""
     passed = failed = 0
     for name in names:
         try:
-            case = load_case(name, models_dir)
-            ok, msg = run_case(case, args)
+            ok, msg = run_one(name)
         except FileNotFoundError as e:
             ok, msg = False, str(e)
         except Exception as e:  # a bug in a case must not hide the others

@@ -49,7 +49,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_e2e import run_tool, sanitize, tail  # noqa: E402  (test/e2e/run_e2e.py)
+from run_e2e import run_cases, run_tool, sanitize, tail  # noqa: E402  (test/e2e/run_e2e.py)
 
 # scripts/export_models.py's "int8" set.
 DEFAULT_CASES = ["resnet18_qdq", "resnet18_qdq_u8", "resnet18_qop", "mobilenet_v2_qdq",
@@ -335,22 +335,8 @@ def main(argv=None):
     args.models = os.path.abspath(args.models)
     os.makedirs(args.work, exist_ok=True)
 
-    passed = failed = 0
-    for name in list(dict.fromkeys(args.only or DEFAULT_CASES)):
-        try:
-            ok, msg = run_case(name, args)
-        except FileNotFoundError as e:
-            ok, msg = False, str(e)
-        except Exception as e:  # a bug in a case must not hide the others
-            ok, msg = False, f"{type(e).__name__}: {e}"
-        if ok:
-            passed += 1
-            print(f"PASS {name} ({msg})", flush=True)
-        else:
-            failed += 1
-            print(f"FAIL {name}: {msg}", flush=True)
-    print(f"{passed} passed, {failed} failed", flush=True)
-    return 1 if failed else 0
+    return run_cases(list(dict.fromkeys(args.only or DEFAULT_CASES)),
+                     lambda name: run_case(name, args))
 
 
 if __name__ == "__main__":
